@@ -1,0 +1,1 @@
+"""BinaryGAN training: binary neurons, networks, objectives, data, trainer and CLI."""

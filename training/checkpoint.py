@@ -1,0 +1,177 @@
+"""Checkpoint folders: `generator.safetensors` (weights + provenance metadata) beside `config.json`.
+
+Every file is treated as hostile: nothing is unpickled, and everything is validated before a model is
+built. Any problem raises CheckpointError, whose message names the file and what is wrong.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import struct
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load as st_load
+from safetensors.torch import save as st_save
+
+from training.config import VariantConfig
+
+WEIGHTS_NAME = "generator.safetensors"
+CONFIG_NAME = "config.json"
+FORMAT = "binarygan-generator/1"
+MAX_FILE_BYTES = 64 * 2**20  # the largest generator is 3.8 MB in fp32
+MAX_HEADER_BYTES = 2**20
+ALLOWED_DTYPES = {"F16": torch.float16, "F32": torch.float32, "BF16": torch.bfloat16}
+
+
+class CheckpointError(ValueError):
+    """A checkpoint file or folder that is missing, malformed, tampered with or inconsistent."""
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Temporary file in the same directory, fsync, rename: a crash never leaves a half-written `path`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_json(path: Path, obj: Any) -> None:
+    atomic_write(path, (json.dumps(obj, indent=2, sort_keys=True) + "\n").encode())
+
+
+def inference_state(module: torch.nn.Module) -> dict[str, torch.Tensor]:
+    """Everything sampling needs; BatchNorm's batch counters are training-only."""
+    return {k: v for k, v in module.state_dict().items() if not k.endswith("num_batches_tracked")}
+
+
+def save_generator(folder: Path, G: torch.nn.Module, cfg: VariantConfig, provenance: dict[str, Any],
+                   dtype: torch.dtype = torch.float16) -> None:
+    """Write generator.safetensors and config.json into `folder`; weights stored in `dtype`."""
+    tensors = {k: v.detach().to("cpu", dtype).contiguous() for k, v in inference_state(G).items()}
+    metadata = {"format": FORMAT, "config": json.dumps(cfg.to_dict()), "provenance": json.dumps(provenance)}
+    folder = Path(folder)
+    atomic_write(folder / WEIGHTS_NAME, st_save(tensors, metadata=metadata))
+    atomic_write_json(folder / CONFIG_NAME, {"format": FORMAT, "config": cfg.to_dict(), "provenance": provenance})
+
+
+def _read_regular_file(path: Path, root: Path) -> bytes:
+    if not path.resolve().is_relative_to(root.resolve()):
+        raise CheckpointError(f"{path}: resolves outside the checkpoint folder {root}")
+    if not path.exists():
+        raise CheckpointError(f"{path}: file not found")
+    if not path.is_file():
+        raise CheckpointError(f"{path}: not a regular file")
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise CheckpointError(f"{path}: {size} bytes, larger than any generator ({MAX_FILE_BYTES})")
+    return path.read_bytes()
+
+
+def parse_safetensors(blob: bytes, name: str) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
+    """Check the header ourselves (for clear messages), then let safetensors parse the rest."""
+    if len(blob) < 8:
+        raise CheckpointError(f"{name}: {len(blob)} bytes, too short for a safetensors header")
+    (n,) = struct.unpack("<Q", blob[:8])
+    if n > MAX_HEADER_BYTES or n > len(blob) - 8:
+        raise CheckpointError(f"{name}: header length {n} is larger than the file allows (truncated or corrupt)")
+    try:
+        header = json.loads(blob[8 : 8 + n])
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise CheckpointError(f"{name}: header is not valid JSON ({e})") from None
+    if not isinstance(header, dict):
+        raise CheckpointError(f"{name}: header is not a JSON object")
+    metadata = header.pop("__metadata__", None) or {}
+    if not isinstance(metadata, dict) or not all(isinstance(v, str) for v in metadata.values()):
+        raise CheckpointError(f"{name}: __metadata__ must map names to strings")
+    for key, info in header.items():
+        if not isinstance(info, dict) or info.get("dtype") not in ALLOWED_DTYPES:
+            raise CheckpointError(f"{name}: tensor {key!r} has dtype {info.get('dtype') if isinstance(info, dict) else info!r}, "
+                                  f"expected one of {', '.join(ALLOWED_DTYPES)}")
+    try:
+        tensors = st_load(blob)
+    except (SafetensorError, ValueError, RuntimeError, OverflowError) as e:
+        raise CheckpointError(f"{name}: corrupt safetensors data ({e})") from None
+    return tensors, metadata
+
+
+def _json_field(metadata: dict[str, str], key: str, name: str) -> Any:
+    if key not in metadata:
+        raise CheckpointError(f"{name}: metadata has no {key!r} entry")
+    try:
+        return json.loads(metadata[key])
+    except json.JSONDecodeError as e:
+        raise CheckpointError(f"{name}: metadata {key!r} is not valid JSON ({e})") from None
+
+
+def parse_config(raw: Any, name: str) -> VariantConfig:
+    try:
+        return VariantConfig.from_dict(raw)
+    except (ValueError, TypeError) as e:
+        raise CheckpointError(f"{name}: invalid variant config: {e}") from None
+
+
+def check_state(tensors: dict[str, torch.Tensor], expected: dict[str, torch.Tensor], name: str) -> None:
+    """Tensor names and shapes must match the architecture the config describes; values must be finite."""
+    missing, extra = sorted(set(expected) - set(tensors)), sorted(set(tensors) - set(expected))
+    if missing:
+        raise CheckpointError(f"{name}: missing tensor(s) {', '.join(missing[:5])}")
+    if extra:
+        raise CheckpointError(f"{name}: unexpected tensor(s) {', '.join(extra[:5])}")
+    for key, ref in expected.items():
+        t = tensors[key]
+        if tuple(t.shape) != tuple(ref.shape):
+            raise CheckpointError(f"{name}: tensor {key!r} has shape {tuple(t.shape)}, expected {tuple(ref.shape)}")
+        if not torch.isfinite(t).all():
+            raise CheckpointError(f"{name}: tensor {key!r} holds NaN or infinite values")
+
+
+def load_checkpoint(folder: str | os.PathLike, root: str | os.PathLike | None = None
+                    ) -> tuple[VariantConfig, dict[str, torch.Tensor], dict[str, Any]]:
+    """Validate a checkpoint folder; return (config, fp32 state dict, provenance).
+
+    `root` bounds where the files may live (default: the folder itself), so a symlink cannot pull a
+    file from elsewhere on disk.
+    """
+    from training.networks import Generator  # local: networks imports config only, keep this module light
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise CheckpointError(f"{folder}: not a checkpoint folder")
+    root = Path(root) if root is not None else folder
+    weights_path, config_path = folder / WEIGHTS_NAME, folder / CONFIG_NAME
+    tensors, metadata = parse_safetensors(_read_regular_file(weights_path, root), str(weights_path))
+    if metadata.get("format") != FORMAT:
+        raise CheckpointError(f"{weights_path}: format {metadata.get('format')!r}, expected {FORMAT!r}")
+    cfg = parse_config(_json_field(metadata, "config", str(weights_path)), str(weights_path))
+    provenance = _json_field(metadata, "provenance", str(weights_path))
+    if not isinstance(provenance, dict):
+        raise CheckpointError(f"{weights_path}: provenance must be a JSON object")
+
+    try:
+        side = json.loads(_read_regular_file(config_path, root))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise CheckpointError(f"{config_path}: not valid JSON ({e})") from None
+    if not isinstance(side, dict) or set(side) != {"format", "config", "provenance"}:
+        raise CheckpointError(f"{config_path}: expected exactly the keys format, config, provenance")
+    if parse_config(side["config"], str(config_path)) != cfg:
+        raise CheckpointError(f"{config_path}: config disagrees with the one inside {WEIGHTS_NAME}")
+
+    expected = inference_state(Generator(cfg))
+    check_state(tensors, expected, str(weights_path))
+    state = {k: v.float() for k, v in tensors.items()}
+    slope = provenance.get("final_slope")
+    if isinstance(slope, bool) or not isinstance(slope, (int, float)) or not (0 < slope <= 1e4) or math.isnan(slope):
+        raise CheckpointError(f"{weights_path}: provenance final_slope {slope!r} is not a slope in (0, 1e4]")
+    return cfg, state, provenance

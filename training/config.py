@@ -1,0 +1,204 @@
+"""Variant configs: one typed dataclass per model variant, and a registry keyed by name."""
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Arch = Literal["mlp", "cnn"]
+Neuron = Literal["dbn", "sbn", "real"]
+Estimator = Literal["sigmoid-st", "st", "gumbel-st", "none"]
+Objective = Literal["gan", "wgan", "wgan-gp"]
+
+ARCHS = ("mlp", "cnn")
+NEURONS = ("dbn", "sbn", "real")
+ESTIMATORS = ("sigmoid-st", "st", "gumbel-st", "none")
+OBJECTIVES = ("gan", "wgan", "wgan-gp")
+
+SNAPSHOT_EPOCHS = (1, 2, 5, 10, 15, 20)
+
+
+@dataclass(frozen=True)
+class VariantConfig:
+    name: str  # registry key, also the checkpoint folder name
+    arch: Arch  # "mlp" (Exp I-III) or "cnn" (Exp IV)
+    neuron: Neuron  # output neuron of G: deterministic, stochastic binary, or real-valued sigmoid
+    estimator: Estimator  # gradient estimator through the binary neuron ("none" for real)
+    objective: Objective  # adversarial loss
+    d_batchnorm: bool  # BatchNorm in the discriminator's hidden layers
+    experiment: str  # which paper experiment/figure this reproduces, or "extra"
+    slope_annealing_rate: float = 1.1  # slope multiplier after each epoch (1.0 = no annealing)
+    initial_slope: float = 1.0  # slope s in p = sigmoid(s * x) at epoch 1
+    gumbel_temperature: float = 0.5  # temperature of the binary-Concrete relaxation (gumbel-st only)
+    epochs: int = 20  # total training epochs
+    batch_size: int = 64  # real and fake examples per step
+    latent_dim: int = 128  # z ~ N(0, I)
+    lr: float = 1e-4  # learning rate of both optimisers
+    gp_lambda: float = 10.0  # gradient-penalty weight (wgan-gp)
+    clip_value: float = 0.01  # weight clipping bound of D (wgan)
+    n_critic: int = 5  # D updates per G update
+    n_critic_warmup: int = 100  # D updates for the first warmup_steps G updates and every long_critic_every-th
+    warmup_steps: int = 25  # G updates that get n_critic_warmup D updates at the start
+    long_critic_every: int = 500  # every this many G updates, n_critic_warmup D updates again
+    snapshot_epochs: tuple[int, ...] = ()  # epochs after which a generator snapshot is kept
+    description: str = ""  # one line for tables and the dashboard
+
+    def __post_init__(self) -> None:
+        validate_fields(dataclasses.asdict(self))
+
+    @property
+    def annealed(self) -> bool:
+        return self.slope_annealing_rate != 1.0
+
+    def slope_at(self, epoch: int) -> float:
+        """Slope used during 1-based `epoch` (1.0, 1.1, ..., 1.1**19 for the default schedule)."""
+        return self.initial_slope * self.slope_annealing_rate ** (epoch - 1)
+
+    def critic_steps(self, g_step: int) -> int:
+        """D updates before G update number `g_step` (0-based, global); the reference code's schedule."""
+        if g_step < self.warmup_steps or g_step % self.long_critic_every == 0:
+            return self.n_critic_warmup
+        return self.n_critic
+
+    def to_dict(self) -> dict[str, Any]:
+        d = dataclasses.asdict(self)
+        d["snapshot_epochs"] = list(self.snapshot_epochs)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "VariantConfig":
+        validate_fields(d)
+        d = dict(d)
+        d["snapshot_epochs"] = tuple(d.get("snapshot_epochs", ()))
+        return cls(**d)
+
+    def replace(self, **changes: Any) -> "VariantConfig":
+        return dataclasses.replace(self, **changes)
+
+
+_FIELD_TYPES: dict[str, tuple[type, ...]] = {
+    "name": (str,), "arch": (str,), "neuron": (str,), "estimator": (str,), "objective": (str,),
+    "d_batchnorm": (bool,), "experiment": (str,), "slope_annealing_rate": (float, int),
+    "initial_slope": (float, int), "gumbel_temperature": (float, int), "epochs": (int,),
+    "batch_size": (int,), "latent_dim": (int,), "lr": (float, int), "gp_lambda": (float, int),
+    "clip_value": (float, int), "n_critic": (int,), "n_critic_warmup": (int,), "warmup_steps": (int,),
+    "long_critic_every": (int,), "snapshot_epochs": (list, tuple), "description": (str,),
+}
+_REQUIRED = ("name", "arch", "neuron", "estimator", "objective", "d_batchnorm", "experiment")
+# Sane ranges: wide enough for any experiment, narrow enough to refuse hostile or broken configs.
+_RANGES: dict[str, tuple[float, float]] = {
+    "slope_annealing_rate": (0.5, 2.0), "initial_slope": (1e-3, 1e3), "gumbel_temperature": (1e-3, 1e2),
+    "epochs": (1, 10_000), "batch_size": (1, 65_536), "latent_dim": (128, 128), "lr": (0.0, 1.0),
+    "gp_lambda": (0.0, 1e4), "clip_value": (0.0, 10.0), "n_critic": (1, 1000), "n_critic_warmup": (1, 1000),
+    "warmup_steps": (0, 10**9), "long_critic_every": (1, 10**9),
+}
+
+
+def validate_fields(d: Any) -> None:
+    """Raise ValueError naming the first field that is unknown, missing, mistyped or out of range."""
+    if not isinstance(d, dict):
+        raise ValueError(f"variant config must be a JSON object, got {type(d).__name__}")
+    unknown = sorted(set(d) - set(_FIELD_TYPES))
+    if unknown:
+        raise ValueError(f"unknown config field(s): {', '.join(map(str, unknown))}")
+    missing = [k for k in _REQUIRED if k not in d]
+    if missing:
+        raise ValueError(f"missing config field(s): {', '.join(missing)}")
+    for key, value in d.items():
+        types = _FIELD_TYPES[key]
+        # bool is an int subclass; only d_batchnorm may be a bool
+        if (isinstance(value, bool) and bool not in types) or not isinstance(value, types):
+            raise ValueError(f"config field {key!r} has type {type(value).__name__}, expected {types[0].__name__}")
+        if key in _RANGES:
+            lo, hi = _RANGES[key]
+            if not (lo <= value <= hi):  # also refuses NaN
+                raise ValueError(f"config field {key!r} = {value!r} is outside [{lo}, {hi}]")
+    for key, allowed in (("arch", ARCHS), ("neuron", NEURONS), ("estimator", ESTIMATORS), ("objective", OBJECTIVES)):
+        if d[key] not in allowed:
+            raise ValueError(f"config field {key!r} = {d[key]!r} is not one of {', '.join(allowed)}")
+    if (d["neuron"] == "real") != (d["estimator"] == "none"):
+        raise ValueError("the real-valued neuron needs estimator 'none', and binary neurons need an estimator")
+    if d["estimator"] == "gumbel-st" and d["neuron"] != "sbn":
+        raise ValueError("the gumbel-st estimator samples, so it needs neuron 'sbn'")
+    snaps = d.get("snapshot_epochs", ())
+    if not all(isinstance(e, int) and not isinstance(e, bool) and 1 <= e <= 10_000 for e in snaps):
+        raise ValueError("config field 'snapshot_epochs' must hold epoch numbers in [1, 10000]")
+    if not isinstance(d["name"], str) or not d["name"] or len(d["name"]) > 100 or not all(
+        c.isalnum() or c in "-_." for c in d["name"]
+    ) or d["name"].startswith("."):
+        raise ValueError(f"config field 'name' = {d['name']!r} is not a safe variant name")
+
+
+def _v(name: str, experiment: str, description: str, **kw: Any) -> VariantConfig:
+    arch, neuron, *_ = name.split("-")
+    kw.setdefault("arch", arch)
+    kw.setdefault("neuron", neuron)
+    kw.setdefault("estimator", "none" if kw["neuron"] == "real" else "sigmoid-st")
+    if kw["neuron"] == "real":
+        # Exp II: p = sigmoid(x); annealing exists only to sharpen the binary neurons' estimator.
+        kw.setdefault("slope_annealing_rate", 1.0)
+    return VariantConfig(name=name, experiment=experiment, description=description, **kw)
+
+
+_VARIANTS = [
+    _v("mlp-dbn-wgan-gp", "Exp I (Fig. 3a, 4)", "MLP, deterministic binary neurons, WGAN-GP",
+       objective="wgan-gp", d_batchnorm=False, snapshot_epochs=SNAPSHOT_EPOCHS),
+    _v("mlp-sbn-wgan-gp", "Exp I (Fig. 3b, 4)", "MLP, stochastic binary neurons, WGAN-GP",
+       objective="wgan-gp", d_batchnorm=False, snapshot_epochs=SNAPSHOT_EPOCHS),
+    _v("mlp-real-wgan-gp", "Exp II (Fig. 5)", "MLP, real-valued sigmoid output, WGAN-GP",
+       objective="wgan-gp", d_batchnorm=False),
+    _v("mlp-dbn-wgan", "Exp III (Fig. 6)", "MLP, DBN, WGAN with weight clipping",
+       objective="wgan", d_batchnorm=False),
+    _v("mlp-sbn-wgan", "Exp III (Fig. 6)", "MLP, SBN, WGAN with weight clipping",
+       objective="wgan", d_batchnorm=False),
+    _v("mlp-dbn-gan", "Exp III (Fig. 6)", "MLP, DBN, non-saturating GAN, BatchNorm in D",
+       objective="gan", d_batchnorm=True),
+    _v("mlp-sbn-gan", "Exp III (Fig. 6)", "MLP, SBN, non-saturating GAN, BatchNorm in D",
+       objective="gan", d_batchnorm=True),
+    _v("mlp-dbn-wgan-gp-bnd", "Fig. 8", "MLP, DBN, WGAN-GP with BatchNorm in D",
+       objective="wgan-gp", d_batchnorm=True),
+    _v("mlp-sbn-wgan-gp-bnd", "Fig. 8", "MLP, SBN, WGAN-GP with BatchNorm in D",
+       objective="wgan-gp", d_batchnorm=True),
+    _v("mlp-dbn-wgan-bnd", "Fig. 8", "MLP, DBN, WGAN with BatchNorm in D",
+       objective="wgan", d_batchnorm=True),
+    _v("mlp-sbn-wgan-bnd", "Fig. 8", "MLP, SBN, WGAN with BatchNorm in D",
+       objective="wgan", d_batchnorm=True),
+    _v("mlp-dbn-gan-nobnd", "Fig. 8", "MLP, DBN, GAN without BatchNorm in D",
+       objective="gan", d_batchnorm=False),
+    _v("mlp-sbn-gan-nobnd", "Fig. 8", "MLP, SBN, GAN without BatchNorm in D",
+       objective="gan", d_batchnorm=False),
+    _v("cnn-dbn-wgan-gp", "Exp IV (Fig. 7)", "CNN, deterministic binary neurons, WGAN-GP",
+       objective="wgan-gp", d_batchnorm=False),
+    _v("cnn-sbn-wgan-gp", "Exp IV (Fig. 7)", "CNN, stochastic binary neurons, WGAN-GP",
+       objective="wgan-gp", d_batchnorm=False),
+    _v("cnn-real-wgan-gp", "Exp IV (Fig. 7)", "CNN, real-valued sigmoid output, WGAN-GP",
+       objective="wgan-gp", d_batchnorm=False),
+    _v("mlp-dbn-wgan-gp-noanneal", "slope-annealing ablation", "Exp I's DBN with the slope fixed at 1.0",
+       objective="wgan-gp", d_batchnorm=False, slope_annealing_rate=1.0, snapshot_epochs=SNAPSHOT_EPOCHS),
+    _v("mlp-sbn-wgan-gp-noanneal", "slope-annealing ablation", "Exp I's SBN with the slope fixed at 1.0",
+       objective="wgan-gp", d_batchnorm=False, slope_annealing_rate=1.0, snapshot_epochs=SNAPSHOT_EPOCHS),
+    _v("mlp-dbn-wgan-gp-st", "extra", "DBN with the plain straight-through estimator (identity backward)",
+       objective="wgan-gp", d_batchnorm=False, estimator="st"),
+    _v("mlp-sbn-wgan-gp-st", "extra", "SBN with the plain straight-through estimator (identity backward)",
+       objective="wgan-gp", d_batchnorm=False, estimator="st"),
+    _v("mlp-gumbel-wgan-gp", "extra", "binary-Concrete (Gumbel-sigmoid) straight-through estimator, tau 0.5",
+       neuron="sbn", estimator="gumbel-st", objective="wgan-gp", d_batchnorm=False),
+]
+
+REGISTRY: dict[str, VariantConfig] = {v.name: v for v in _VARIANTS}
+
+
+class UnknownVariantError(ValueError):
+    """A variant name that is not in the registry."""
+
+
+def get_variant(name: str) -> VariantConfig:
+    try:
+        return REGISTRY[name]
+    except (KeyError, TypeError):
+        raise UnknownVariantError(f"unknown variant {name!r}; known variants: {', '.join(REGISTRY)}") from None
+
+
+def registry_json() -> str:
+    return json.dumps([v.to_dict() for v in REGISTRY.values()], indent=2)

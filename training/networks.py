@@ -1,0 +1,109 @@
+"""The paper's generators and discriminators (MLP for Exp I-III, CNN for Exp IV).
+
+Images travel flat, as (B, 784) in [0, 1]; the CNNs reshape at their edges.
+BatchNorm follows the paper: batch statistics while training, running statistics when sampling.
+"""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from training.config import VariantConfig
+from training.neurons import binarize
+
+IMAGE_SIZE = 28
+N_PIXELS = IMAGE_SIZE * IMAGE_SIZE
+
+
+class MLPGeneratorBody(nn.Module):
+    def __init__(self, latent_dim: int):
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.Linear(latent_dim, 1024), nn.BatchNorm1d(1024), nn.ReLU(),
+            nn.Linear(1024, N_PIXELS), nn.BatchNorm1d(N_PIXELS),  # the reference code normalises the output layer too
+        )
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:  # (B, 128) -> (B, 784)
+        return self.net(z)
+
+
+class CNNGeneratorBody(nn.Module):
+    def __init__(self, latent_dim: int):
+        super().__init__()
+
+        def up(c_in: int, c_out: int, k: int, s: int, relu: bool = True) -> list[nn.Module]:
+            layers: list[nn.Module] = [nn.ConvTranspose2d(c_in, c_out, k, stride=s), nn.BatchNorm2d(c_out)]
+            return layers + [nn.ReLU()] if relu else layers
+
+        self.net = nn.Sequential(
+            *up(latent_dim, 128, 2, 1),  # (B, 128, 2, 2)
+            *up(128, 64, 4, 2),  # (B, 64, 6, 6)
+            *up(64, 32, 3, 2),  # (B, 32, 13, 13)
+            *up(32, 1, 4, 2, relu=False),  # (B, 1, 28, 28)
+        )
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:  # (B, 128) -> (B, 784)
+        return self.net(z[:, :, None, None]).flatten(1)
+
+
+class Generator(nn.Module):
+    """z -> output-layer pre-activation x -> output neuron."""
+
+    def __init__(self, cfg: VariantConfig):
+        super().__init__()
+        self.cfg = cfg
+        self.body = MLPGeneratorBody(cfg.latent_dim) if cfg.arch == "mlp" else CNNGeneratorBody(cfg.latent_dim)
+
+    def logits(self, z: torch.Tensor) -> torch.Tensor:  # (B, 128) -> (B, 784)
+        return self.body(z)
+
+    def forward(self, z: torch.Tensor, slope: float, generator: torch.Generator | None = None) -> torch.Tensor:
+        return self.neuron(self.body(z), slope, generator)
+
+    def neuron(self, x: torch.Tensor, slope: float, generator: torch.Generator | None = None) -> torch.Tensor:
+        cfg = self.cfg
+        return binarize(x, slope, cfg.neuron, cfg.estimator, cfg.gumbel_temperature, generator)
+
+
+def _maybe_bn(enabled: bool, n: int, conv: bool = False) -> list[nn.Module]:
+    if not enabled:
+        return []
+    return [nn.BatchNorm2d(n) if conv else nn.BatchNorm1d(n)]
+
+
+class MLPDiscriminator(nn.Module):
+    def __init__(self, batchnorm: bool):
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.Linear(N_PIXELS, 512), *_maybe_bn(batchnorm, 512), nn.LeakyReLU(0.2),
+            nn.Linear(512, 256), *_maybe_bn(batchnorm, 256), nn.LeakyReLU(0.2),
+            nn.Linear(256, 1),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # (B, 784) -> (B,)
+        return self.net(x).squeeze(1)
+
+
+class CNNDiscriminator(nn.Module):
+    def __init__(self, batchnorm: bool):
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.Conv2d(1, 32, 3), *_maybe_bn(batchnorm, 32, conv=True), nn.LeakyReLU(0.2),  # (B, 32, 26, 26)
+            nn.MaxPool2d(2),  # (B, 32, 13, 13)
+            nn.Conv2d(32, 64, 3), *_maybe_bn(batchnorm, 64, conv=True), nn.LeakyReLU(0.2),  # (B, 64, 11, 11)
+            nn.MaxPool2d(2, ceil_mode=True),  # "same" pooling: (B, 64, 6, 6)
+            nn.Flatten(),  # (B, 2304)
+            nn.Linear(2304, 128), *_maybe_bn(batchnorm, 128), nn.LeakyReLU(0.2),
+            nn.Linear(128, 1),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # (B, 784) -> (B,)
+        return self.net(x.view(-1, 1, IMAGE_SIZE, IMAGE_SIZE)).squeeze(1)
+
+
+def build_discriminator(cfg: VariantConfig) -> nn.Module:
+    return MLPDiscriminator(cfg.d_batchnorm) if cfg.arch == "mlp" else CNNDiscriminator(cfg.d_batchnorm)
+
+
+def count_parameters(module: nn.Module) -> int:
+    return sum(p.numel() for p in module.parameters())

@@ -1,0 +1,60 @@
+"""Binary neurons and the gradient estimators that carry gradients through them.
+
+Every neuron sees the output layer's pre-activation `x` and the current slope `s`, and first computes
+the *preactivated output* p = sigmoid(s * x) in [0, 1]; this is what the paper's histograms show.
+  - DBN: y = 1[p > 0.5]                 (hard threshold)
+  - SBN: y = 1[u < p], u ~ U[0, 1]      (Bernoulli sample, at training and at test time)
+  - real: y = p                         (Exp II; binarised only when sampling)
+The forward value is binary; the estimator decides what the backward pass pretends it was:
+  - "sigmoid-st": the identity applied to p, so dy/dx = s * p * (1 - p)   (the paper's choice)
+  - "st":         the identity applied to x, so dy/dx = 1                (plain straight-through)
+  - "gumbel-st":  a binary-Concrete relaxation sigmoid((s*x + logistic noise) / tau), thresholded
+                  at 0.5 in the forward pass; its threshold is exactly a Bernoulli(p) sample.
+"""
+from __future__ import annotations
+
+import torch
+
+
+def straight_through(hard: torch.Tensor, soft: torch.Tensor) -> torch.Tensor:
+    """Forward value `hard`, gradient of `soft`."""
+    return soft + (hard - soft).detach()
+
+
+def logistic_noise(shape: torch.Size, like: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
+    u = torch.rand(shape, dtype=like.dtype, device=like.device, generator=generator)
+    u = u.clamp_(1e-6, 1 - 1e-6)  # keeps log() finite
+    return torch.log(u) - torch.log1p(-u)
+
+
+def binarize(
+    x: torch.Tensor,
+    slope: float,
+    neuron: str,
+    estimator: str,
+    temperature: float = 0.5,
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
+    """Apply the output neuron to pre-activation `x`; returns the (binary, unless real) output."""
+    p = torch.sigmoid(slope * x)
+    if neuron == "real":
+        return p
+    if estimator == "gumbel-st":
+        soft = torch.sigmoid((slope * x + logistic_noise(x.shape, x, generator)) / temperature)
+        return straight_through((soft > 0.5).to(x.dtype), soft)
+    hard = sample_binary(p, neuron, generator)
+    if estimator == "sigmoid-st":
+        return straight_through(hard, p)
+    if estimator == "st":
+        return straight_through(hard, x)
+    raise ValueError(f"unknown estimator {estimator!r}")
+
+
+def sample_binary(p: torch.Tensor, neuron: str, generator: torch.Generator | None = None) -> torch.Tensor:
+    """Binarise probabilities: threshold for DBN (and for the real model's default view), Bernoulli for SBN."""
+    if neuron in ("dbn", "real"):
+        return (p > 0.5).to(p.dtype)
+    if neuron == "sbn":
+        u = torch.rand(p.shape, dtype=p.dtype, device=p.device, generator=generator)
+        return (u < p).to(p.dtype)
+    raise ValueError(f"unknown neuron {neuron!r}")
