@@ -1,0 +1,70 @@
+"""Shared fixtures: tiny IDX data sets and tiny checkpoints, built in temporary folders."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from training.checkpoint import save_generator
+from training.config import get_variant
+from training.data import FILES, write_idx
+from training.networks import Generator
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_MNIST = REPO.parent / "shared" / "datasets" / "mnist"
+
+
+def write_tiny_mnist(folder: Path, n_train: int = 256, n_test: int = 64, seed: int = 0) -> Path:
+    """Four valid IDX gzip files with random strokes; their checksums differ from MNIST, so load with verify=False."""
+    rng = np.random.default_rng(seed)
+    for split, n in (("train", n_train), ("test", n_test)):
+        images = (rng.random((n, 28, 28)) < 0.15) * rng.integers(1, 256, (n, 28, 28))
+        write_idx(folder / FILES[f"{split}-images"].filename, images.astype(np.uint8))
+        write_idx(folder / FILES[f"{split}-labels"].filename, rng.integers(0, 10, n).astype(np.uint8))
+    return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_mnist(tmp_path_factory) -> Path:
+    return write_tiny_mnist(tmp_path_factory.mktemp("mnist"))
+
+
+def make_checkpoint(folder: Path, variant: str, seed: int = 0, epoch: int = 20, snapshots=(), **overrides) -> Path:
+    """An untrained but well-formed checkpoint: random weights and perturbed BatchNorm statistics."""
+    cfg = get_variant(variant).replace(**overrides)
+    torch.manual_seed(seed)
+    G = Generator(cfg)
+    with torch.no_grad():
+        for m in G.modules():
+            if isinstance(m, (torch.nn.BatchNorm1d, torch.nn.BatchNorm2d)):
+                m.running_mean.normal_(0, 0.1)
+                m.running_var.uniform_(0.5, 1.5)
+    def prov(e: int) -> dict:
+        return {"seed": seed, "epoch": e, "epochs": cfg.epochs, "final_slope": cfg.slope_at(e),
+                "code_commit": "test", "data_sha256": "test", "wall_time_s": 0.0, "device": "cpu (test)"}
+    for e in snapshots:
+        save_generator(folder / "snapshots" / f"epoch-{e:03d}", G, cfg, prov(e))
+    save_generator(folder, G, cfg, prov(epoch))
+    return folder
+
+
+TINY_VARIANTS = ("mlp-dbn-wgan-gp", "mlp-sbn-wgan-gp", "mlp-real-wgan-gp", "cnn-dbn-wgan-gp")
+
+
+@pytest.fixture(scope="session")
+def checkpoints_root(tmp_path_factory) -> Path:
+    """A checkpoints folder holding a few (untrained) variants; the others are "not trained yet"."""
+    root = tmp_path_factory.mktemp("checkpoints")
+    for i, name in enumerate(TINY_VARIANTS):
+        snaps = (1, 2, 5, 10, 15, 20) if name in ("mlp-dbn-wgan-gp", "mlp-sbn-wgan-gp") else ()
+        make_checkpoint(root / name, name, seed=i, snapshots=snaps)
+    return root
+
+
+@pytest.fixture
+def use_checkpoints(checkpoints_root, monkeypatch) -> Path:
+    monkeypatch.setenv("BINARYGAN_CHECKPOINTS", os.fspath(checkpoints_root))
+    return checkpoints_root
