@@ -56,10 +56,11 @@ TINY_VARIANTS = ("mlp-dbn-wgan-gp", "mlp-sbn-wgan-gp", "mlp-real-wgan-gp", "cnn-
 
 @pytest.fixture(scope="session")
 def checkpoints_root(tmp_path_factory) -> Path:
-    """A checkpoints folder holding a few (untrained) variants; the others are "not trained yet"."""
+    """A checkpoints folder holding a few (untrained) variants, shipped like the real ones: the last epoch
+    is the checkpoint itself, not a snapshot. The other variants are "not trained yet"."""
     root = tmp_path_factory.mktemp("checkpoints")
     for i, name in enumerate(TINY_VARIANTS):
-        snaps = (1, 2, 5, 10, 15, 20) if name in ("mlp-dbn-wgan-gp", "mlp-sbn-wgan-gp") else ()
+        snaps = (1, 2, 5, 10, 15) if name in ("mlp-dbn-wgan-gp", "mlp-sbn-wgan-gp") else ()
         make_checkpoint(root / name, name, seed=i, snapshots=snaps)
     return root
 

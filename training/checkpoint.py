@@ -25,7 +25,8 @@ CONFIG_NAME = "config.json"
 FORMAT = "binarygan-generator/1"
 MAX_FILE_BYTES = 64 * 2**20  # the largest generator is 3.8 MB in fp32
 MAX_HEADER_BYTES = 2**20
-ALLOWED_DTYPES = {"F16": torch.float16, "F32": torch.float32, "BF16": torch.bfloat16}
+WEIGHT_DTYPES = ("F16", "F32", "BF16")
+STATE_DTYPES = WEIGHT_DTYPES + ("F64", "I64", "I32", "U8", "BOOL")  # training state: counters and RNG bytes too
 
 
 class CheckpointError(ValueError):
@@ -79,7 +80,8 @@ def _read_regular_file(path: Path, root: Path) -> bytes:
     return path.read_bytes()
 
 
-def parse_safetensors(blob: bytes, name: str) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
+def parse_safetensors(blob: bytes, name: str, dtypes: tuple[str, ...] = WEIGHT_DTYPES
+                      ) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
     """Check the header ourselves (for clear messages), then let safetensors parse the rest."""
     if len(blob) < 8:
         raise CheckpointError(f"{name}: {len(blob)} bytes, too short for a safetensors header")
@@ -96,9 +98,9 @@ def parse_safetensors(blob: bytes, name: str) -> tuple[dict[str, torch.Tensor], 
     if not isinstance(metadata, dict) or not all(isinstance(v, str) for v in metadata.values()):
         raise CheckpointError(f"{name}: __metadata__ must map names to strings")
     for key, info in header.items():
-        if not isinstance(info, dict) or info.get("dtype") not in ALLOWED_DTYPES:
-            raise CheckpointError(f"{name}: tensor {key!r} has dtype {info.get('dtype') if isinstance(info, dict) else info!r}, "
-                                  f"expected one of {', '.join(ALLOWED_DTYPES)}")
+        dtype = info.get("dtype") if isinstance(info, dict) else None
+        if dtype not in dtypes:
+            raise CheckpointError(f"{name}: tensor {key!r} has dtype {dtype!r}, expected one of {', '.join(dtypes)}")
     try:
         tensors = st_load(blob)
     except (SafetensorError, ValueError, RuntimeError, OverflowError) as e:

@@ -17,8 +17,8 @@ import torch
 
 
 def straight_through(hard: torch.Tensor, soft: torch.Tensor) -> torch.Tensor:
-    """Forward value `hard`, gradient of `soft`."""
-    return soft + (hard - soft).detach()
+    """Forward value `hard`, gradient of `soft`. (soft - soft) is exactly 0, so the output is exactly binary."""
+    return hard + (soft - soft.detach())
 
 
 def logistic_noise(shape: torch.Size, like: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:

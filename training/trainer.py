@@ -19,8 +19,8 @@ from safetensors.torch import save as st_save
 from tqdm.auto import tqdm
 
 from training import objectives as obj
-from training.checkpoint import (CheckpointError, atomic_write, atomic_write_json, parse_safetensors,
-                                 save_generator)
+from training.checkpoint import (STATE_DTYPES, CheckpointError, atomic_write, atomic_write_json,
+                                 parse_safetensors, save_generator)
 from training.config import VariantConfig
 from training.data import load_split
 from training.networks import Generator, build_discriminator
@@ -116,7 +116,7 @@ def save_state(path: Path, G: torch.nn.Module, D: torch.nn.Module, opt_g: torch.
 
 def load_state(path: Path, G: torch.nn.Module, D: torch.nn.Module, opt_g: torch.optim.Optimizer,
                opt_d: torch.optim.Optimizer, rng: torch.Generator) -> dict[str, Any]:
-    tensors, metadata = parse_safetensors(path.read_bytes(), str(path))
+    tensors, metadata = parse_safetensors(path.read_bytes(), str(path), STATE_DTYPES)
     try:
         meta = json.loads(metadata["state"])
         G.load_state_dict({k[2:]: v for k, v in tensors.items() if k.startswith("G.")})
@@ -216,8 +216,11 @@ def train(cfg: VariantConfig, opts: TrainOptions) -> Path:
     if opts.resume:
         progress = load_state(state_path, G, D, opt_g, opt_d, rng)
         start_epoch, wall_time, history = progress["epoch"] + 1, progress["wall_time_s"], progress["history"]
-        if progress["seed"] != opts.seed or progress["config"] != cfg.to_dict():
+        same_recipe = {**progress["config"], "epochs": cfg.epochs} == cfg.to_dict()  # only the total may grow
+        if progress["seed"] != opts.seed or not same_recipe:
             raise TrainingError(f"--resume: {out} was started with another seed or config; resume it with the same ones")
+        if start_epoch > cfg.epochs:
+            raise TrainingError(f"--resume: {out} already finished {start_epoch - 1} epochs; ask for more with --epochs")
     if start_epoch == 1:
         _write_steps(out / STEPS_NAME, [], keep_below=0)
     else:

@@ -1,0 +1,91 @@
+import numpy as np
+import pytest
+import torch
+
+from training import objectives as obj
+from training.config import get_variant
+from training.networks import Generator, build_discriminator
+from training.trainer import train_step
+
+
+def test_gradient_penalty_matches_a_hand_computation():
+    torch.manual_seed(0)
+    critic = torch.nn.Sequential(torch.nn.Linear(6, 4), torch.nn.LeakyReLU(0.2), torch.nn.Linear(4, 1))
+    real, fake = torch.rand(3, 6), torch.rand(3, 6)
+    alpha = torch.tensor([0.0, 0.25, 1.0])
+    x_hat = obj.interpolate(real, fake, alpha)
+
+    W1, b1 = critic[0].weight.detach().numpy(), critic[0].bias.detach().numpy()
+    w2 = critic[2].weight.detach().numpy()[0]
+    xh = fake.numpy() + alpha.numpy()[:, None] * (real.numpy() - fake.numpy())
+    h = xh @ W1.T + b1
+    slope = np.where(h > 0, 1.0, 0.2)
+    grads = (slope * w2) @ W1  # dD/dx per example, (3, 6)
+    expected = np.mean((np.linalg.norm(grads, axis=1) - 1.0) ** 2)
+
+    assert torch.allclose(x_hat[0], fake[0]) and torch.allclose(x_hat[2], real[2])
+    gp = obj.gradient_penalty(lambda x: critic(x).squeeze(1), x_hat)
+    assert gp.item() == pytest.approx(expected, rel=1e-5)
+
+
+def test_gradient_penalty_is_differentiable_wrt_critic_weights():
+    critic = torch.nn.Linear(4, 1)
+    gp = obj.gradient_penalty(lambda x: critic(x).squeeze(1), torch.rand(5, 4))
+    gp.backward()
+    w = critic.weight.detach()[0]
+    # GP = (||w|| - 1)^2 for a linear critic, so dGP/dw = 2 (||w|| - 1) w / ||w||
+    torch.testing.assert_close(critic.weight.grad[0], 2 * (w.norm() - 1) * w / w.norm())
+
+
+def test_losses_on_known_scores():
+    d_real, d_fake = torch.tensor([2.0, 0.0]), torch.tensor([-1.0, 1.0])
+    assert obj.wgan_d_loss(d_real, d_fake).item() == pytest.approx(0.0 - 1.0)
+    assert obj.wgan_g_loss(d_fake).item() == pytest.approx(0.0)
+    sp = lambda v: np.log1p(np.exp(v))  # noqa: E731
+    assert obj.gan_d_loss(d_real, d_fake).item() == pytest.approx((sp(-2) + sp(0)) / 2 + (sp(-1) + sp(1)) / 2, rel=1e-6)
+    assert obj.gan_g_loss(d_fake).item() == pytest.approx((sp(1) + sp(-1)) / 2, rel=1e-6)
+
+
+def _step(name: str, n_critic: int = 3):
+    cfg = get_variant(name)
+    torch.manual_seed(0)
+    G, D = Generator(cfg), build_discriminator(cfg)
+    opt_g, opt_d = obj.make_optimizers(cfg, G, D)
+    rng = torch.Generator().manual_seed(0)
+    real = (torch.rand(64, 784) < 0.2).float()
+    losses = train_step(cfg, G, D, opt_g, opt_d, real, torch.randn(64, 128), 1.0, n_critic, rng)
+    return cfg, G, D, opt_g, opt_d, losses
+
+
+@pytest.mark.parametrize("name", ["mlp-dbn-wgan", "mlp-sbn-wgan-bnd"])
+def test_weight_clipping_holds_after_a_wgan_step(name):
+    cfg, _, D, _, opt_d, _ = _step(name)
+    assert isinstance(opt_d, torch.optim.RMSprop) and opt_d.defaults["alpha"] == 0.9
+    assert max(p.abs().max().item() for p in D.parameters()) <= cfg.clip_value
+
+
+def test_wgan_gp_uses_adam_with_the_papers_hyperparameters_and_no_clipping():
+    _, _, D, opt_g, opt_d, (d_loss, g_loss) = _step("mlp-dbn-wgan-gp")
+    for opt in (opt_g, opt_d):
+        assert isinstance(opt, torch.optim.Adam)
+        assert opt.defaults["lr"] == 1e-4 and opt.defaults["betas"] == (0.5, 0.9)
+    assert max(p.abs().max().item() for p in D.parameters()) > 0.01
+    assert torch.isfinite(d_loss) and torch.isfinite(g_loss)
+
+
+def test_a_step_updates_both_networks():
+    cfg = get_variant("mlp-sbn-gan")
+    torch.manual_seed(0)
+    G, D = Generator(cfg), build_discriminator(cfg)
+    g0 = [p.clone() for p in G.parameters()]
+    d0 = [p.clone() for p in D.parameters()]
+    opt_g, opt_d = obj.make_optimizers(cfg, G, D)
+    train_step(cfg, G, D, opt_g, opt_d, torch.rand(64, 784).round(), torch.randn(64, 128), 1.0, 2,
+               torch.Generator().manual_seed(0))
+    assert all(not torch.equal(a, b) for a, b in zip(g0, G.parameters()))
+    assert all(not torch.equal(a, b) for a, b in zip(d0, D.parameters()))
+
+
+def test_critic_schedule_follows_the_reference_code():
+    cfg = get_variant("mlp-dbn-wgan-gp")
+    assert [cfg.critic_steps(s) for s in (0, 24, 25, 26, 499, 500, 501, 1000)] == [100, 100, 5, 5, 5, 100, 5, 100]

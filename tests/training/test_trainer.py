@@ -1,0 +1,119 @@
+import json
+import os
+import stat
+
+import numpy as np
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from explorer import load_generator
+from training import objectives
+from training.config import get_variant
+from training.trainer import STATE_NAME, TrainingError, TrainOptions, train
+
+# The paper's schedule spends 100 critic steps on each of the first 25 generator steps; tests shorten it.
+FAST = dict(warmup_steps=1, n_critic=1, n_critic_warmup=2, long_critic_every=10**6)
+
+
+def _opts(out, data, **kw) -> TrainOptions:
+    return TrainOptions(out=out, data_dir=str(data), verify_data=False, progress=False, limit=128, **kw)
+
+
+def _state(out):
+    return load_file(out / STATE_NAME)
+
+
+def assert_same_state(a, b):
+    sa, sb = _state(a), _state(b)
+    assert sa.keys() == sb.keys()
+    for k in sa:
+        assert torch.equal(sa[k], sb[k]), k
+
+
+@pytest.mark.parametrize("name", ["mlp-sbn-wgan-gp", "mlp-dbn-wgan", "cnn-real-wgan-gp", "mlp-gumbel-wgan-gp"])
+def test_run_writes_a_loadable_checkpoint_with_provenance(tmp_path, tiny_mnist, name):
+    cfg = get_variant(name).replace(epochs=2, **FAST)
+    out = train(cfg, _opts(tmp_path / "run", tiny_mnist, seed=3))
+    side = json.loads((out / "config.json").read_text())
+    prov = side["provenance"]
+    assert side["config"] == cfg.to_dict()
+    assert prov["seed"] == 3 and prov["epoch"] == 2 and prov["train_images"] == 128
+    assert prov["final_slope"] == pytest.approx(cfg.slope_at(2))
+    for key in ("code_commit", "data_sha256", "wall_time_s", "device", "versions", "command"):
+        assert prov[key] not in (None, "")
+    history = json.loads((out / "history.json").read_text())
+    assert [h["epoch"] for h in history] == [1, 2]
+    steps = (out / "steps.csv").read_text().splitlines()
+    assert steps[0] == "step,epoch,d_loss,g_loss" and len(steps) == 1 + 2 * 2
+    assert sorted(p.name for p in (out / "snapshots").iterdir()) == ["epoch-001", "epoch-002"]
+    g = load_generator(out)
+    s = g.sample(16, seed=5)
+    assert s.binary.shape == (16, 28, 28) and set(np.unique(s.binary)) <= {0, 1}
+    assert np.array_equal(s.binary, load_generator(out).sample(16, seed=5).binary)
+
+
+def test_same_seed_same_run(tmp_path, tiny_mnist):
+    cfg = get_variant("mlp-sbn-wgan-gp").replace(epochs=1, **FAST)
+    a = train(cfg, _opts(tmp_path / "a", tiny_mnist, seed=1))
+    b = train(cfg, _opts(tmp_path / "b", tiny_mnist, seed=1))
+    c = train(cfg, _opts(tmp_path / "c", tiny_mnist, seed=2))
+    assert_same_state(a, b)
+    assert not torch.equal(_state(a)["G.body.net.0.weight"], _state(c)["G.body.net.0.weight"])
+
+
+def test_interrupted_then_resumed_equals_uninterrupted(tmp_path, tiny_mnist):
+    cfg = get_variant("mlp-dbn-wgan-gp").replace(epochs=3, **FAST)
+    whole = train(cfg, _opts(tmp_path / "whole", tiny_mnist))
+    part = train(cfg.replace(epochs=1), _opts(tmp_path / "part", tiny_mnist))
+    train(cfg, _opts(part, tiny_mnist, resume=True))
+    assert_same_state(whole, part)
+    assert (whole / "steps.csv").read_text() == (part / "steps.csv").read_text()
+    strip = lambda h: [{k: v for k, v in e.items() if k != "wall_time_s"} for e in h]  # noqa: E731
+    assert strip(json.loads((whole / "history.json").read_text())) == strip(json.loads((part / "history.json").read_text()))
+
+
+def test_resume_refuses_another_seed_and_a_fresh_run_refuses_to_overwrite(tmp_path, tiny_mnist):
+    cfg = get_variant("mlp-dbn-wgan-gp").replace(epochs=1, **FAST)
+    out = train(cfg, _opts(tmp_path / "run", tiny_mnist))
+    with pytest.raises(TrainingError, match="--resume"):
+        train(cfg, _opts(out, tiny_mnist))
+    with pytest.raises(TrainingError, match="another seed"):
+        train(cfg.replace(epochs=2), _opts(out, tiny_mnist, seed=9, resume=True))
+    with pytest.raises(TrainingError, match="already finished"):
+        train(cfg, _opts(out, tiny_mnist, resume=True))
+    with pytest.raises(TrainingError, match="no training state"):
+        train(cfg, _opts(tmp_path / "empty", tiny_mnist, resume=True))
+
+
+def test_nan_loss_stops_training_and_keeps_the_last_good_state(tmp_path, tiny_mnist, monkeypatch):
+    cfg = get_variant("mlp-dbn-wgan-gp").replace(epochs=1, **FAST)
+    out = train(cfg, _opts(tmp_path / "run", tiny_mnist))
+    before = {p: (out / p).read_bytes() for p in (STATE_NAME, "generator.safetensors", "history.json")}
+    monkeypatch.setitem(objectives.G_LOSSES, "wgan-gp", lambda d_fake: d_fake.mean() * float("nan"))
+    with pytest.raises(TrainingError, match="NaN or infinite loss|loss became"):
+        train(cfg.replace(epochs=2), _opts(out, tiny_mnist, resume=True))
+    assert {p: (out / p).read_bytes() for p in before} == before
+    assert not (out / "snapshots" / "epoch-002").exists()
+
+
+def test_too_little_data_for_one_batch_is_refused(tmp_path, tiny_mnist):
+    with pytest.raises(TrainingError, match="fewer than one batch"):
+        train(get_variant("mlp-dbn-wgan-gp"), TrainOptions(out=tmp_path / "r", data_dir=str(tiny_mnist),
+                                                            verify_data=False, progress=False, limit=10))
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can write to read-only folders")
+def test_unwritable_output_is_reported_before_training(tmp_path, tiny_mnist):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(stat.S_IRUSR | stat.S_IXUSR)
+    with pytest.raises(TrainingError, match="not writable"):
+        train(get_variant("mlp-dbn-wgan-gp"), _opts(locked / "run", tiny_mnist))
+
+
+def test_output_path_that_is_a_file_is_reported_before_training(tmp_path, tiny_mnist):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(TrainingError, match="not writable"):
+        train(get_variant("mlp-dbn-wgan-gp"), _opts(blocker / "run", tiny_mnist))
