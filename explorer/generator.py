@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,24 +43,43 @@ def snapshot_dir(folder: Path, epoch: int) -> Path:
 
 
 def resolve_checkpoint(name_or_path: str | os.PathLike, epoch: int | None = None) -> tuple[Path, Path]:
-    """(checkpoint folder, root it must stay inside) for a variant name or a folder path."""
+    """(checkpoint folder, root it must stay inside) for a variant name or a folder path.
+
+    A variant name is looked up in the local checkpoints folder; when that holds no checkpoint at all
+    (a pip install, the hosted Space), the variant comes from the Hugging Face Hub (explorer.hub)."""
     text = os.fspath(name_or_path)
     if text in REGISTRY:
+        from explorer import hub  # imported here: hub imports this module
+
         root = checkpoints_root()
         folder = root / text
+        if not hub.has_local_checkpoints(root):
+            folder, root = hub.fetch_variant(text)
     else:
         folder = Path(text)
         if not folder.exists():
             if "/" not in text and os.sep not in text:
                 get_variant(text)  # a bare unknown name: raises UnknownVariantError listing the known ones
             raise CheckpointNotFound(f"{folder}: no such checkpoint folder")
+        if not folder.is_dir():
+            raise CheckpointError(f"{folder}: not a checkpoint folder")
         root = folder
     if epoch is not None:
-        folder = snapshot_dir(folder, epoch)
+        snap = snapshot_dir(folder, epoch)
+        # the last epoch's snapshot is the checkpoint itself, and is shipped only once
+        folder = snap if snap.exists() or _final_epoch(folder) != epoch else folder
     if not (folder / "generator.safetensors").exists() and not (folder / "generator.safetensors").is_symlink():
         what = f"{text} (epoch {epoch})" if epoch is not None else text
         raise CheckpointNotFound(f"{what}: not trained yet (no generator.safetensors in {folder})")
     return folder, root
+
+
+def _final_epoch(folder: Path) -> int | None:
+    try:
+        epoch = json.loads((folder / "config.json").read_text())["provenance"]["epoch"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return epoch if isinstance(epoch, int) else None
 
 
 def validate_count(n: Any, what: str = "sample count", cap: int = MAX_SAMPLES) -> int:

@@ -27,6 +27,15 @@ def write_tiny_mnist(folder: Path, n_train: int = 256, n_test: int = 64, seed: i
     return folder
 
 
+@pytest.fixture(autouse=True)
+def _never_reach_the_real_hub(monkeypatch):
+    """No test may reach the real Hub: offline, a missing checkpoint fails at once instead of retrying."""
+    import huggingface_hub.constants
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
+
+
 @pytest.fixture(scope="session")
 def tiny_mnist(tmp_path_factory) -> Path:
     return write_tiny_mnist(tmp_path_factory.mktemp("mnist"))

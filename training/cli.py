@@ -51,6 +51,58 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--download", action="store_true", help="fetch missing MNIST files from the usual mirrors first")
     p.add_argument("--fp32", action="store_true", help="store generator weights in fp32 (default fp16)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    p = sub.add_parser("classifier", help="train the evaluation classifier (CNN on binarised MNIST)")
+    p.add_argument("--out", type=Path, default=Path("checkpoints/classifier"), help="folder to write")
+    p.add_argument("--data-dir", help="folder with the four MNIST IDX gzip files (default: $BINARYGAN_DATA or data/mnist)")
+    p.add_argument("--epochs", type=_bounded_int(1, 100), default=8)
+    p.add_argument("--seed", type=_bounded_int(0, MAX_SEED), default=0)
+    p.add_argument("--limit", type=_bounded_int(1, 60_000), help="train on the first N images (smoke runs)")
+    p.add_argument("--no-verify", action="store_true", help="skip the MNIST sha256 check (tiny test data sets)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    p = sub.add_parser("evaluate", help="metrics of a checkpoint against the binarised test set")
+    p.add_argument("target", nargs="?", help="variant name (looked up in checkpoints/) or checkpoint/run folder")
+    p.add_argument("--n", type=_bounded_int(10, 100_000), default=10_000, help="generated samples (default 10000)")
+    p.add_argument("--seed", type=_bounded_int(0, 2**62), default=0, help="latent and neuron-noise seed")
+    p.add_argument("--data-dir", help="folder with the four MNIST IDX gzip files (default: $BINARYGAN_DATA or data/mnist)")
+    p.add_argument("--out", type=Path, help="metrics file to write (default: TARGET/metrics.json)")
+    p.add_argument("--classifier", type=Path, help="classifier folder (default: checkpoints/classifier)")
+    p.add_argument("--history", action="store_true",
+                   help="also evaluate every snapshots/epoch-NNN cheaply and merge into TARGET/history.json")
+    p.add_argument("--check", action="store_true",
+                   help="recompute and compare with the existing metrics.json instead of writing it")
+    p.add_argument("--table", action="store_true",
+                   help="rebuild CHECKPOINTS/metrics.json and .csv (all variants + the real-data floor)")
+    p.add_argument("--checkpoints", type=Path, help="checkpoints folder for --table (default: the repo's)")
+    p.add_argument("--no-verify", action="store_true", help="skip the MNIST sha256 check (tiny test data sets)")
+
+    p = sub.add_parser("sweep", help="train, evaluate and ship variants; one independent job per variant")
+    p.add_argument("names", nargs="*", type=_variant, help="variants (default: all)")
+    p.add_argument("--runs", type=Path, default=Path("runs"), help="folder of run folders (default: runs)")
+    p.add_argument("--ship", type=Path, help="checkpoints folder to ship into (default: do not ship)")
+    p.add_argument("--data-dir", help="folder with the four MNIST IDX gzip files (default: $BINARYGAN_DATA or data/mnist)")
+    p.add_argument("--epochs", type=_bounded_int(1, MAX_EPOCHS), help="total epochs (default: the variant's, 20)")
+    p.add_argument("--seed", type=_bounded_int(0, MAX_SEED), default=0, help="training seed")
+    p.add_argument("--limit", type=_bounded_int(1, 60_000), help="train on the first N images (smoke runs)")
+    p.add_argument("--device", help="cpu, cuda, cuda:1, ... (default: cuda when available)")
+    p.add_argument("--n", type=_bounded_int(10, 100_000), default=10_000, help="samples for the final metrics")
+    p.add_argument("--history-n", type=_bounded_int(10, 100_000), default=2_000, help="samples per epoch")
+    p.add_argument("--classifier", type=Path, help="classifier folder (default: checkpoints/classifier)")
+    p.add_argument("--no-verify", action="store_true", help="skip the MNIST sha256 check (tiny test data sets)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    p = sub.add_parser("manifest", help="write (or --check) checkpoints/manifest.json: every file's sha256 and size")
+    p.add_argument("--checkpoints", type=Path, help="checkpoints folder (default: the repo's)")
+    p.add_argument("--check", action="store_true", help="compare the files with the manifest instead of writing it")
+
+    p = sub.add_parser("publish", help="publish the checkpoints as a Hugging Face Hub model repository ($HF_TOKEN)")
+    p.add_argument("--repo-id", required=True, help="ORG/NAME of the model repository, created if missing")
+    p.add_argument("--revision", help="tag for the new commit, the revision the explorer pins "
+                                      "(default: explorer.hub.HUB_REVISION); refused if the repository has it already")
+    p.add_argument("--checkpoints", type=Path, help="checkpoints folder to publish (default: the repo's)")
+    p.add_argument("--out", type=Path, help="new or empty folder to prepare the repository in (default: temporary)")
+    p.add_argument("--dry-run", action="store_true", help="only prepare --out, exactly as it would be uploaded")
     return parser
 
 
@@ -89,7 +141,43 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"list": cmd_list, "train": cmd_train}
+def cmd_classifier(args: argparse.Namespace) -> int:
+    from training.classifier import ClassifierOptions, train_classifier
+
+    clf = train_classifier(ClassifierOptions(out=args.out, data_dir=args.data_dir, seed=args.seed, epochs=args.epochs,
+                                             limit=args.limit, verify_data=not args.no_verify,
+                                             progress=not args.no_progress))
+    print(f"classifier written to {args.out}: test accuracy {clf.info['test_accuracy']:.4%}, "
+          f"{clf.info['wall_time_s']} s")
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from training.evaluate import main_evaluate
+
+    return main_evaluate(args)
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from training.sweep import main_sweep
+
+    return main_sweep(args)
+
+
+def cmd_manifest(args: argparse.Namespace) -> int:
+    from training.manifest import main_manifest
+
+    return main_manifest(args)
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    from training.publish import main_publish
+
+    return main_publish(args)
+
+
+COMMANDS = {"list": cmd_list, "train": cmd_train, "classifier": cmd_classifier, "evaluate": cmd_evaluate,
+            "sweep": cmd_sweep, "manifest": cmd_manifest, "publish": cmd_publish}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -100,6 +188,9 @@ def main(argv: list[str] | None = None) -> int:
         return COMMANDS[args.command](args)
     except (ValueError, TrainingError) as e:  # DataError and CheckpointError are ValueErrors
         print(f"error: {e}", file=sys.stderr)
+        return 1
+    except OSError as e:  # a full disk or a vanished folder mid-run: the last finished epoch is still on disk
+        print(f"error: {e.filename or ''} {e.strerror or e}".replace("error:  ", "error: "), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted; the last finished epoch is saved, continue with --resume", file=sys.stderr)

@@ -1,0 +1,241 @@
+"""Checkpoints from the Hugging Face Hub: download through the standard cache, verify, report progress.
+
+Where checkpoints come from (see `explorer.generator.resolve_checkpoint`):
+1. the local checkpoints folder (`checkpoints/`, or `$BINARYGAN_CHECKPOINTS`) when it holds any checkpoint;
+2. otherwise the Hub model repository `$BINARYGAN_HUB_REPO` at the pinned revision `$BINARYGAN_HUB_REVISION`,
+   downloaded with `huggingface_hub.hf_hub_download` into the standard cache (`HF_HOME` / `HF_HUB_CACHE`),
+   which also honours `HF_HUB_OFFLINE` and `HF_TOKEN`.
+
+The repository's `manifest.json` lists every file with its sha256 and size; each downloaded file is checked
+against it before anything loads it, and a mismatch raises CheckpointError naming the file.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from explorer.generator import CheckpointNotFound, checkpoints_root
+from training.checkpoint import WEIGHTS_NAME, CheckpointError
+from training.config import REGISTRY
+from training.manifest import MANIFEST_NAME
+
+HUB_REPO_ENV = "BINARYGAN_HUB_REPO"
+HUB_REVISION_ENV = "BINARYGAN_HUB_REVISION"
+DEFAULT_HUB_REPO = "binarygan-explorer/binarygan-mnist"
+# The tag `python -m training publish` puts on the campaign this code was released with. A tag, not a
+# branch: a new campaign gets a new tag, so an installed copy keeps loading the models it was tested with.
+HUB_REVISION = "v1"
+MANIFEST_MAX_BYTES = 4 * 2**20
+_REPO_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*")
+_REVISION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]*")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+class HubConfigError(ValueError):
+    """BINARYGAN_HUB_REPO or BINARYGAN_HUB_REVISION is not usable."""
+
+
+@dataclass(frozen=True)
+class DownloadProgress:
+    """Where a Hub fetch stands; sizes come from the manifest, so `total_bytes` is known from the start."""
+    done_files: int
+    total_files: int
+    done_bytes: int
+    total_bytes: int
+    current: str  # the file just made available locally ("" before the first one)
+
+    @property
+    def fraction(self) -> float:
+        return self.done_bytes / self.total_bytes if self.total_bytes else 1.0
+
+    @property
+    def text(self) -> str:
+        return (f"Checkpoints from the Hugging Face Hub: {self.done_files}/{self.total_files} files, "
+                f"{self.done_bytes / 2**20:.1f} of {self.total_bytes / 2**20:.1f} MB")
+
+
+ProgressCallback = Callable[[DownloadProgress], None]
+# load_generator(name) has no progress parameter, so callers (the dashboard) register one for a block of code.
+# A ContextVar keeps concurrent Streamlit sessions (one thread each) from seeing each other's callbacks.
+_progress: ContextVar[ProgressCallback | None] = ContextVar("binarygan_hub_progress", default=None)
+
+
+@contextmanager
+def download_progress(callback: ProgressCallback) -> Iterator[None]:
+    """Within the block, Hub fetches in this thread report to `callback` (called in this thread)."""
+    token = _progress.set(callback)
+    try:
+        yield
+    finally:
+        _progress.reset(token)
+
+
+def check_repo_id(repo_id: str, what: str = "repository id") -> str:
+    if not _REPO_ID.fullmatch(repo_id) or ".." in repo_id:
+        raise HubConfigError(f"{what} {repo_id!r} is not a Hub model repository id of the form ORG/NAME")
+    return repo_id
+
+
+def check_revision(revision: str, what: str = "revision") -> str:
+    if not _REVISION.fullmatch(revision) or ".." in revision or revision.endswith("/"):
+        raise HubConfigError(f"{what} {revision!r} is not a branch, tag or commit name")
+    return revision
+
+
+def hub_repo() -> tuple[str, str]:
+    """(repo id, revision) from the environment, with the defaults this release was published under."""
+    repo_id = os.environ.get(HUB_REPO_ENV) or DEFAULT_HUB_REPO
+    revision = os.environ.get(HUB_REVISION_ENV) or HUB_REVISION
+    return check_repo_id(repo_id, HUB_REPO_ENV), check_revision(revision, HUB_REVISION_ENV)
+
+
+def has_local_checkpoints(root: Path) -> bool:
+    """True when `root` holds at least one variant checkpoint; a missing or empty folder defers to the Hub."""
+    return any((root / name / WEIGHTS_NAME).exists() for name in REGISTRY)
+
+
+# ---------------------------------------------------------------------------------------------------
+# The manifest (training.manifest writes it): {"files": {relative path: {"sha256": hex, "size": bytes}}, ...},
+# paths "/"-separated. It comes from the download too, so it is validated as strictly as any other file.
+# ---------------------------------------------------------------------------------------------------
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(2**20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def is_safe_relpath(rel: Any) -> bool:
+    """A relative, "/"-separated path that stays inside its folder."""
+    if not isinstance(rel, str) or not rel or "\\" in rel or "\0" in rel:
+        return False
+    parts = PurePosixPath(rel).parts
+    return not rel.startswith("/") and all(p not in ("", ".", "..") for p in parts) and "/".join(parts) == rel
+
+
+def load_manifest(path: Path) -> dict[str, dict[str, Any]]:
+    """The validated file table of a manifest.json; any malformation is a CheckpointError."""
+    path = Path(path)
+    if not path.is_file() or path.stat().st_size > MANIFEST_MAX_BYTES:
+        raise CheckpointError(f"{path}: missing, not a file, or larger than a manifest can be ({MANIFEST_MAX_BYTES})")
+    try:
+        doc = json.loads(path.read_bytes())
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise CheckpointError(f"{path}: not valid JSON ({e})") from None
+    files = doc.get("files") if isinstance(doc, dict) else None
+    if not isinstance(files, dict):
+        raise CheckpointError(f'{path}: expected {{"files": {{path: {{"sha256": ..., "size": ...}}}}}}')
+    for rel, entry in files.items():
+        if not is_safe_relpath(rel):
+            raise CheckpointError(f"{path}: entry {rel!r} is not a relative path inside the repository")
+        if (not isinstance(entry, dict) or not isinstance(entry.get("sha256"), str)
+                or not _SHA256.fullmatch(entry["sha256"]) or isinstance(entry.get("size"), bool)
+                or not isinstance(entry.get("size"), int) or entry["size"] < 0):
+            raise CheckpointError(f"{path}: entry {rel!r} needs a lowercase hex sha256 and a size in bytes")
+    return files
+
+
+# Hashes of files already checked in this process, keyed by what changes when a file is rewritten;
+# the dashboard resolves the same checkpoints over and over.
+_verified: dict[tuple[str, int, int, str], bool] = {}
+
+
+def verify_files(base: Path, entries: dict[str, dict[str, Any]], where: str, remedy: str) -> None:
+    """Every `entries` path under `base` exists with the listed size and sha256, else CheckpointError
+    naming the file and ending with `remedy` (what to do about it)."""
+    for rel, entry in sorted(entries.items()):
+        path = base / rel
+        if not path.is_file():
+            raise CheckpointError(f"{where}: {rel} is listed in the manifest but missing from {base}")
+        st = path.stat()
+        key = (str(path.resolve()), st.st_size, st.st_mtime_ns, entry["sha256"])
+        if key in _verified:
+            continue
+        got = sha256_file(path) if st.st_size == entry["size"] else None
+        if got != entry["sha256"]:
+            found = f"sha256 {got}" if got else f"{st.st_size} bytes"
+            expected = f"sha256 {entry['sha256']}" if got else f"{entry['size']} bytes"
+            raise CheckpointError(f"{where}: {rel} does not match the manifest ({found}, expected {expected}); "
+                                  f"the file was altered or corrupted, so it is not used. {remedy}")
+        _verified[key] = True
+
+
+# ---------------------------------------------------------------------------------------------------
+# Fetching from the Hub.
+# ---------------------------------------------------------------------------------------------------
+
+def _download(repo_id: str, filename: str, revision: str, where: str) -> Path:
+    """hf_hub_download, with the client's errors turned into messages that say what to do."""
+    from huggingface_hub import constants, hf_hub_download
+    # from .utils, not .errors: the errors module lacks some of them before huggingface_hub 0.25
+    from huggingface_hub.utils import (EntryNotFoundError, HfHubHTTPError, LocalEntryNotFoundError,
+                                       RepositoryNotFoundError, RevisionNotFoundError)
+
+    try:
+        return Path(hf_hub_download(repo_id, filename, revision=revision))
+    except LocalEntryNotFoundError:  # before EntryNotFoundError, its base class
+        why = "HF_HUB_OFFLINE is set" if constants.HF_HUB_OFFLINE else "the Hub could not be reached"
+        raise CheckpointNotFound(f"{where}: {filename} is not in the Hugging Face cache "
+                                 f"({constants.HF_HUB_CACHE}) and {why}") from None
+    except RepositoryNotFoundError:
+        raise CheckpointNotFound(f"{where}: no such repository, or it is private or gated (set HF_TOKEN); "
+                                 f"set {HUB_REPO_ENV} to a published BinaryGAN repository") from None
+    except RevisionNotFoundError:
+        raise CheckpointNotFound(f"{where}: the repository has no such revision; set {HUB_REVISION_ENV}") from None
+    except EntryNotFoundError:
+        raise CheckpointNotFound(f"{where}: the repository has no file {filename}") from None
+    except HfHubHTTPError as e:
+        raise CheckpointError(f"{where}: downloading {filename} failed ({e})") from None
+
+
+def _fetch(select: Callable[[str], bool], what: str, progress: ProgressCallback | None) -> Path:
+    """Download the manifest's files that `select` accepts, verify them, return the cached snapshot folder."""
+    repo_id, revision = hub_repo()
+    where = f"Hugging Face Hub repository {repo_id} at revision {revision}"
+    manifest_path = _download(repo_id, MANIFEST_NAME, revision, where)
+    snapshot = manifest_path.parent  # <cache>/models--ORG--NAME/snapshots/<commit>
+    manifest = load_manifest(manifest_path)
+    wanted = {rel: entry for rel, entry in sorted(manifest.items()) if select(rel)}
+    if not wanted:
+        raise CheckpointNotFound(f"{what}: not trained yet (not in the {where})")
+    report = progress or _progress.get()
+    total, done = sum(e["size"] for e in wanted.values()), 0
+    if report:
+        report(DownloadProgress(0, len(wanted), 0, total, ""))
+    for i, (rel, entry) in enumerate(wanted.items(), 1):
+        # By commit, not by the tag: every file then comes from the manifest's own commit, even if the tag
+        # moves mid-download, and files already cached need no request at all.
+        _download(repo_id, rel, snapshot.name, where)
+        done += entry["size"]
+        if report:
+            report(DownloadProgress(i, len(wanted), done, total, rel))
+    verify_files(snapshot, wanted, where, f"Delete the repository's cache folder {snapshot.parent.parent} "
+                 f"so that the next load downloads it afresh")
+    return snapshot
+
+
+def fetch_variant(name: str, progress: ProgressCallback | None = None) -> tuple[Path, Path]:
+    """(checkpoint folder, root that bounds its files) of a variant from the Hub, verified.
+
+    The root is the repository's cache folder: the snapshot's files are links into its `blobs/`."""
+    snapshot = _fetch(lambda rel: rel.startswith(f"{name}/"), name, progress)
+    return snapshot / name, snapshot.parent.parent
+
+
+def checkpoints_dir(progress: ProgressCallback | None = None) -> Path:
+    """The folder to read checkpoints, metrics.json, the classifier etc. from: the local checkpoints folder
+    when it holds any checkpoint, else the whole Hub repository (downloaded once, then from the cache)."""
+    root = checkpoints_root()
+    if has_local_checkpoints(root):
+        return root
+    return _fetch(lambda rel: True, "the checkpoints", progress)

@@ -1,0 +1,262 @@
+"""Streamlit glue shared by every page: session defaults, caches, and per-variant error containment.
+
+Not a page itself (st.navigation lists the pages explicitly). All computing happens in explorer/.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
+import streamlit as st
+
+from explorer import (CheckpointError, CheckpointNotFound, LoadedGenerator, checkpoints_root, load_generator,
+                      make_latents)
+from explorer import analysis, catalog, hub, render
+from explorer.images import grid_png
+from training.config import REGISTRY
+
+T = TypeVar("T")
+VARIANTS = tuple(REGISTRY)
+MAX_COMPARE = 4  # side-by-side columns that still fit a laptop screen
+SEED_MAX = 2**31 - 1
+PAPER_TRIO = ("mlp-dbn-wgan-gp", "mlp-sbn-wgan-gp", "mlp-real-wgan-gp")  # Fig. 4: DBN, SBN, real-valued
+CACHE_TTL_S = 3600
+# Okabe-Ito: colour-blind safe, and every entry reads on both the light and the dark background.
+COLOURS = ("#E69F00", "#56B4E9", "#009E73", "#CC79A7", "#D55E00", "#0072B2", "#999999", "#F0E442")
+
+
+def colour(i: int) -> str:
+    """The i-th variant's colour; pages index by position in the selection, so charts on a page agree."""
+    return COLOURS[i % len(COLOURS)]
+
+
+# ---------- session: every user gets their own choices; nothing lives in module globals ----------
+
+def init_session() -> None:
+    """Seed the shared choices once per session, from the query string when it names any (?variants=a,b&seed=3)."""
+    ss = st.session_state
+    qp = st.query_params
+    chosen, refused = catalog.parse_selection(qp.get_all("variants"), MAX_COMPARE)
+    if refused:
+        st.warning(f"Ignored in the address: {', '.join(refused)}. Known variants are listed on the Overview page.")
+    if "selection" not in ss:
+        ss.selection = chosen or list(PAPER_TRIO)
+    if "seed" not in ss:
+        raw = qp.get("seed", "0")
+        try:
+            seed = int(raw)
+        except ValueError:
+            seed = 0
+            st.warning(f"Ignored seed {raw[:20]!r} in the address: not an integer.")
+        ss.seed = clamp_seed(seed, warn=True)
+
+
+def clamp_seed(seed: int, warn: bool = False) -> int:
+    clamped = min(max(int(seed), 0), SEED_MAX)
+    if warn and clamped != seed:
+        st.warning(f"Seed {seed} is outside [0, {SEED_MAX}]; using {clamped}.")
+    return clamped
+
+
+def _sync(page_key: str, shared: str) -> None:
+    st.session_state[shared] = st.session_state[page_key]
+    if shared == "selection":
+        st.query_params["variants"] = ",".join(st.session_state.selection)
+
+
+def pick_variants(page: str, label: str = "Variants", limit: int = MAX_COMPARE,
+                  options: tuple[str, ...] = VARIANTS) -> list[str]:
+    """A multiselect bound to the session's shared selection, so a choice made on one page carries to the next."""
+    key = f"{page}_variants"
+    selection = [v for v in st.session_state.selection if v in options][:limit]
+    st.session_state[key] = selection
+    st.multiselect(label, options, key=key, max_selections=limit, on_change=_sync, args=(key, "selection"),
+                   placeholder="Choose variants", help=f"Up to {limit}; the choice is shared by every page.")
+    return selection
+
+
+def seed_input(page: str, label: str = "Seed") -> int:
+    key = f"{page}_seed"
+    st.session_state[key] = clamp_seed(st.session_state.seed)
+    st.number_input(label, min_value=0, max_value=SEED_MAX, step=1, key=key, on_change=_sync, args=(key, "seed"),
+                    help="The same seed gives the same latents to every variant.")
+    return clamp_seed(st.session_state.seed)
+
+
+def resample_button(page: str) -> None:
+    def bump() -> None:
+        st.session_state.seed = (clamp_seed(st.session_state.seed) + 1) % (SEED_MAX + 1)
+
+    st.button("Resample", key=f"{page}_resample", on_click=bump, help="Next seed", icon=":material/casino:")
+
+
+# ---------- caches: models are shared read-only; computed arrays are bounded in count and age ----------
+
+@st.cache_resource(max_entries=1, ttl=600, show_spinner="Fetching the checkpoints from the Hugging Face Hub…")
+def _hub_root() -> tuple[str | None, str]:
+    # (folder, "") or (None, why): a failure is cached too, so an offline app does not retry on every click
+    try:
+        return str(hub.checkpoints_dir()), ""
+    except (CheckpointError, hub.HubConfigError) as e:
+        return None, str(e)
+
+
+def data_root() -> Path:
+    """Where checkpoints, histories and metrics are read: the local folder when it holds any checkpoint,
+    else the Hub repository (explorer.hub), else the empty local folder, so every variant is "not trained yet"."""
+    root = checkpoints_root()
+    if hub.has_local_checkpoints(root):
+        return root
+    folder, why = _hub_root()
+    if folder is None:
+        st.sidebar.warning(f"No local checkpoints in `{root}`, and the Hub could not provide them: {why}")
+        return root
+    return Path(folder)
+
+
+@st.cache_resource(max_entries=24, show_spinner=False)
+def _generator(name: str, epoch: int | None, fingerprint: tuple[str, int, int, int]) -> LoadedGenerator:
+    return load_generator(name, epoch)
+
+
+def generator(name: str, epoch: int | None = None) -> LoadedGenerator:
+    """The loaded generator; the weights file's path, mtime and size key the cache, so a new run is picked up."""
+    return _generator(name, epoch, catalog.fingerprint(name, epoch))
+
+
+@st.cache_data(max_entries=96, ttl=CACHE_TTL_S, show_spinner=False)
+def _sample_views(name: str, epoch: int | None, n: int, seed: int, ncols: int,
+                  fingerprint: tuple[str, int, int, int]) -> dict[str, Any]:
+    g = generator(name, epoch)
+    s = g.sample(n, seed)
+    views: dict[str, Any] = {"neuron": g.neuron, "slope": g.slope, "epoch": g.epoch,
+                             "binary": grid_png(s.binary, ncols), "colormap": render.colormap_png(s.preactivation, ncols)}
+    if g.neuron == "real":
+        views["raw"] = grid_png(s.preactivation, ncols)
+        views["threshold"] = grid_png(analysis.threshold_view(s.preactivation), ncols)
+        views["bernoulli"] = grid_png(analysis.bernoulli_view(s.preactivation, seed), ncols)
+    return views
+
+
+def sample_views(name: str, n: int, seed: int, ncols: int, epoch: int | None = None) -> dict[str, Any]:
+    """PNG grids of n samples (binary, colour-mapped preactivations; raw/threshold/Bernoulli for the real model)."""
+    return _sample_views(name, epoch, n, seed, ncols, catalog.fingerprint(name, epoch))
+
+
+@st.cache_data(max_entries=96, ttl=CACHE_TTL_S, show_spinner=False)
+def _histogram(name: str, epoch: int | None, n: int, seed: int, bins: int, density: bool,
+               fingerprint: tuple[str, int, int, int]) -> dict[str, Any]:
+    pre = generator(name, epoch).sample(n, seed).preactivation  # (n, 28, 28)
+    edges, heights = analysis.histogram(pre, bins, density)
+    return {"edges": edges, "heights": heights, "mass_near_01": analysis.mass_near_01(pre),
+            "notch_depth": analysis.notch_depth(pre)}
+
+
+def histogram(name: str, n: int, seed: int, bins: int, density: bool, epoch: int | None = None) -> dict[str, Any]:
+    """Histogram of the preactivated outputs of n samples, with their mass near 0/1 and notch depth."""
+    return _histogram(name, epoch, n, seed, bins, density, catalog.fingerprint(name, epoch))
+
+
+@st.cache_data(max_entries=48, ttl=CACHE_TTL_S, show_spinner=False)
+def _decode(name: str, latents: np.ndarray, seed: int, fingerprint: tuple[str, int, int, int]) -> np.ndarray:
+    return generator(name).decode(latents, seed=seed).binary  # (T, 28, 28)
+
+
+def decode(name: str, latents: np.ndarray, seed: int) -> np.ndarray:
+    """Binary frames for given latents (the same path for every variant)."""
+    return _decode(name, latents, seed, catalog.fingerprint(name))
+
+
+@st.cache_data(max_entries=16, ttl=CACHE_TTL_S, show_spinner=False)
+def animation(decoded: dict[str, np.ndarray]) -> Any:
+    """The interpolation movie (a plotly figure with one frame per step); encoding its frames is the slow part."""
+    return render.animation(decoded)
+
+
+@st.cache_data(max_entries=32, ttl=CACHE_TTL_S, show_spinner=False)
+def latents(n: int, seed: int) -> np.ndarray:
+    return make_latents(n, seed)  # (n, 128)
+
+
+# Summaries span many files; a short ttl picks up runs and evaluations that ship while the app is open.
+@st.cache_data(max_entries=8, ttl=60, show_spinner=False)
+def catalogue(root: str) -> Any:
+    return catalog.catalogue(root)
+
+
+@st.cache_data(max_entries=8, ttl=60, show_spinner=False)
+def _all_metrics(root: str) -> Any:
+    return catalog.all_metrics(root)
+
+
+def all_metrics() -> Any:
+    """(real-data metrics, {variant: metrics}); raises catalog.DataFileError for a malformed file."""
+    return _all_metrics(str(data_root()))
+
+
+@st.cache_data(max_entries=8, ttl=60, show_spinner=False)
+def _leaderboard(root: str) -> Any:
+    return catalog.leaderboard(root)
+
+
+def leaderboard() -> Any:
+    return _leaderboard(str(data_root()))
+
+
+def _stamp(path: Path) -> int:
+    return path.stat().st_mtime_ns if path.exists() else 0
+
+
+# Per-variant files are keyed by their mtime, so a rewritten history shows at the next rerun.
+@st.cache_data(max_entries=64, ttl=CACHE_TTL_S, show_spinner=False)
+def _history(root: str, name: str, stamp: int) -> Any:
+    return catalog.history(name, root)
+
+
+def history(name: str) -> Any:
+    root = data_root()
+    return _history(str(root), name, _stamp(root / name / "history.json"))
+
+
+@st.cache_data(max_entries=64, ttl=CACHE_TTL_S, show_spinner=False)
+def _steps(root: str, name: str, smooth: int, stamp: int) -> Any:
+    return catalog.steps(name, root, smooth=smooth)
+
+
+def steps(name: str, smooth: int) -> Any:
+    root = data_root()
+    return _steps(str(root), name, smooth, _stamp(root / name / "steps.csv"))
+
+
+# ---------- containment: one bad variant shows its own message, the page goes on ----------
+
+def guarded(where: Any, name: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
+    """fn(*args, **kwargs) or None, after telling `where` (a container) that the variant is untrained or broken."""
+    epoch = kwargs.get("epoch")
+    what = f"**{name}**" + (f" at epoch {epoch}" if epoch is not None else "")
+    try:
+        return fn(*args, **kwargs)
+    except CheckpointNotFound:
+        where.info(f"{what}: not trained yet.", icon=":material/hourglass_empty:")
+    except CheckpointError as e:
+        where.error(f"{what}: this checkpoint cannot be loaded, so it is skipped. {e}", icon=":material/error:")
+    return None
+
+
+def not_evaluated(where: Any, what: str) -> None:
+    where.info(f"{what}: not evaluated yet.", icon=":material/hourglass_empty:")
+
+
+def evaluation(where: Any, what: str, fn: Callable[..., T | None], *args: Any, **kwargs: Any) -> T | None:
+    """fn(*args) for a history, steps or metrics reader: says "not evaluated yet" when the file is missing and
+    shows a malformed file's error in `where` only."""
+    try:
+        value = fn(*args, **kwargs)
+    except catalog.DataFileError as e:
+        where.error(f"{what}: {e}", icon=":material/error:")
+        return None
+    if value is None:
+        not_evaluated(where, what)
+    return value

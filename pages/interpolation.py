@@ -1,0 +1,77 @@
+"""Latent interpolation: one path through latent space, decoded by several variants side by side, with the
+number of pixels that flip between frames (a smooth binary generator flips few) and a playable animation."""
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+from explorer import analysis, catalog
+from explorer.images import grid_png
+from pages import _common as ui
+
+PICK_GRID = 4  # the sample grid to pick end points from is PICK_GRID x PICK_GRID
+
+st.title("Latent interpolation")
+with st.container(border=True):
+    names = ui.pick_variants("interp")
+    c1, c2, c3 = st.columns(3)
+    with c1:
+        source = st.radio("End points", ("two seeds", "two samples from a grid"), key="interp_source")
+    with c2:
+        steps = st.slider("Steps", min_value=2, max_value=64, value=16, key="interp_steps")
+    with c3:
+        kind = st.radio("Path", analysis.INTERPOLATIONS, horizontal=True, key="interp_kind",
+                        format_func=lambda k: {"linear": "linear (lerp)", "spherical": "spherical (slerp)"}[k])
+
+    if source == "two seeds":
+        a, b = st.columns(2)
+        seed_a = a.number_input("Start seed", 0, ui.SEED_MAX, 0, key="interp_seed_a")
+        seed_b = b.number_input("End seed", 0, ui.SEED_MAX, 1, key="interp_seed_b")
+        z0, z1 = ui.latents(1, int(seed_a))[0], ui.latents(1, int(seed_b))[0]
+        noise_seed = int(seed_a)
+    else:
+        seed = ui.seed_input("interp", "Grid seed")
+        grid_z = ui.latents(PICK_GRID**2, seed)  # (16, 128)
+        shown = next((n for n in names if catalog.variant_status(n).state == catalog.TRAINED), None)
+        frames = ui.guarded(st, shown, ui.decode, shown, grid_z, seed) if shown else None
+        if frames is not None:
+            st.image(grid_png(frames, PICK_GRID, scale=3), width=PICK_GRID * 29 * 3,
+                     caption=f"{shown}, seed {seed}: samples 0–{PICK_GRID**2 - 1}, left to right, top to bottom")
+        a, b = st.columns(2)
+        i0 = a.number_input("Start sample", 0, PICK_GRID**2 - 1, 0, key="interp_i0")
+        i1 = b.number_input("End sample", 0, PICK_GRID**2 - 1, PICK_GRID**2 - 1, key="interp_i1")
+        z0, z1 = grid_z[int(i0)], grid_z[int(i1)]
+        noise_seed = seed
+
+if not names:
+    st.info("Choose at least one variant above.")
+    st.stop()
+
+path = analysis.interpolate(z0, z1, steps, kind)  # (T, 128)
+decoded = {}
+for name in names:
+    frames = ui.guarded(st, name, ui.decode, name, path, noise_seed)
+    if frames is not None:
+        decoded[name] = frames  # (T, 28, 28)
+if not decoded:
+    st.stop()
+
+st.subheader("The same path through every generator")
+st.caption(f"{steps} frames along a {kind} path, left to right.")
+per_row = min(steps, 16)
+for name, frames in decoded.items():
+    st.image(grid_png(frames, per_row), caption=name, width="stretch")
+
+st.subheader("Pixels that flip between consecutive frames")
+st.caption("Few flips per step means a smooth latent space. A stochastic neuron resamples its pixels at every "
+           "frame, so SBN flips even where p barely moves.")
+fig = go.Figure()
+for name, frames in decoded.items():
+    fig.add_scatter(x=np.arange(1, steps), y=analysis.pixel_flips(frames), mode="lines+markers", name=name,
+                    line_color=ui.colour(names.index(name)))
+fig.update_layout(xaxis_title="step (frame t−1 → t)", yaxis_title="pixels flipped", height=320,
+                  legend=dict(orientation="h", y=-0.3), margin=dict(t=20, l=10, r=10, b=10))
+st.plotly_chart(fig, key="interp_flips")
+
+st.subheader("Animation")
+st.caption("Press play, or drag the slider; the variants run left to right.")
+st.plotly_chart(ui.animation(decoded), key="interp_animation")

@@ -1,0 +1,52 @@
+"""Overview: what BinaryGAN is, and a catalogue of every variant; the variants chosen here carry to other pages."""
+import streamlit as st
+
+from explorer import catalog
+from pages import _common as ui
+
+# Filled nodes with dark text and mid-grey edges read well on light and dark backgrounds alike.
+DIAGRAM = """
+digraph {
+  rankdir=LR; bgcolor="transparent";
+  node [shape=box, style="rounded,filled", fontname="sans-serif", fontsize=11, color="#888888", fontcolor="#1f2430"];
+  edge [color="#888888", fontcolor="#888888", fontname="sans-serif", fontsize=10];
+  z [label="z ~ N(0, I)\\n128-d", fillcolor="#dbe7f7"];
+  G [label="generator\\nMLP or CNN", fillcolor="#dbe7f7"];
+  p [label="p = σ(s·x)\\npreactivated output", fillcolor="#fbe5c8"];
+  y [label="binary neuron\\nDBN: p > 0.5\\nSBN: u < p", fillcolor="#fbe5c8"];
+  D [label="discriminator\\nGAN / WGAN / WGAN-GP", fillcolor="#dcefd9"];
+  real [label="binarised MNIST", fillcolor="#dcefd9"];
+  z -> G; G -> p [label="x"]; p -> y; y -> D [label="{0,1}^784"]; real -> D;
+  D -> p [style=dashed, constraint=false, label="∂/∂p passes straight through:\\ndy/dx = s·p·(1−p)"];
+}
+"""
+
+st.title("BinaryGAN Explorer")
+st.markdown(
+    "BinaryGAN (Dong & Yang, 2018) trains a GAN whose generator ends in **binary neurons**, so it emits "
+    "{0, 1} pixels directly, with no post-processing. The output layer computes the *preactivated output* "
+    "p = σ(s·x); a deterministic binary neuron (**DBN**) thresholds it at 0.5, a stochastic one (**SBN**) "
+    "samples a Bernoulli(p). Binarisation has no useful gradient, so the backward pass pretends it was the "
+    "identity on p (the *sigmoid-adjusted straight-through estimator*), and the slope s is annealed "
+    "(×1.1 per epoch) to sharpen that estimate as training goes on."
+)
+st.graphviz_chart(DIAGRAM, width="stretch")
+
+st.subheader("Variants")
+root = str(ui.data_root())
+table = ui.catalogue(root)
+if table.attrs.get("metrics_error"):
+    st.error(f"The evaluation summary cannot be read, so headline metrics are missing: {table.attrs['metrics_error']}")
+trained = int((table["status"] == catalog.TRAINED).sum())
+st.caption(f"{trained} of {len(table)} variants trained. Metrics appear once a variant is evaluated.")
+ui.pick_variants("overview", "Compare these variants on the other pages")
+st.dataframe(
+    table, hide_index=True, width="stretch",
+    column_config={
+        "BN in D": st.column_config.CheckboxColumn("BN in D"),
+        "G params": st.column_config.NumberColumn(format="localized"),
+        "D params": st.column_config.NumberColumn(format="localized"),
+        **{catalog.METRICS[k][0]: st.column_config.NumberColumn(format="%.3f") for k in catalog.HEADLINE},
+        "description": st.column_config.TextColumn(width="large"),
+    },
+)

@@ -1,0 +1,45 @@
+"""Samples: binary digits next to their preactivated outputs (paper Fig. 3); raw/threshold/Bernoulli for the
+real-valued model (Fig. 5). Every column decodes the same latents."""
+import streamlit as st
+
+from explorer import render
+from pages import _common as ui
+
+GRID_SIZES = tuple(range(2, 11))  # k x k samples per variant
+
+st.title("Samples")
+with st.container(border=True):
+    names = ui.pick_variants("samples", limit=ui.MAX_COMPARE)
+    c1, c2, c3 = st.columns([2, 2, 1], vertical_alignment="bottom")
+    with c1:
+        seed = ui.seed_input("samples")
+    with c2:
+        k = st.select_slider("Grid size", GRID_SIZES, value=8, key="samples_grid", format_func=lambda k: f"{k}×{k}")
+    with c3:
+        ui.resample_button("samples")
+
+if not names:
+    st.info("Choose at least one variant above.")
+    st.stop()
+
+st.caption(f"{k * k} samples per variant from seed {seed}; the same latents in every column. "
+           "Colour map: the preactivated output p of each pixel, from 0 (dark) to 1 (yellow).")
+for name, col in zip(names, st.columns(len(names))):
+    with col:
+        st.markdown(f"**{name}**")
+        views = ui.guarded(st, name, ui.sample_views, name, k * k, seed, k)
+        if views is None:
+            continue
+        st.caption(f"epoch {views['epoch']}, slope s = {views['slope']:.3g}")
+        if views["neuron"] == "real":
+            st.image(views["raw"], caption="raw p", width="stretch")
+            st.image(views["threshold"], caption="thresholded at 0.5", width="stretch")
+            st.image(views["bernoulli"], caption="Bernoulli(p) sample", width="stretch")
+        else:
+            st.image(views["binary"], caption="binary output", width="stretch")
+            st.image(views["colormap"], caption="preactivated output p", width="stretch")
+        st.download_button("Download grid (PNG)", views["binary"], file_name=f"{name}-seed{seed}-{k}x{k}.png",
+                           mime="image/png", key=f"samples_download_{name}", icon=":material/download:",
+                           on_click="ignore")
+
+st.image(render.colorbar_png(), caption="p: 0 → 1", width=256)

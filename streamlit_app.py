@@ -1,0 +1,21 @@
+"""BinaryGAN Explorer: `streamlit run streamlit_app.py`. Pages live in pages/, all logic in explorer/."""
+import streamlit as st
+
+from pages import _common as ui
+
+st.set_page_config(page_title="BinaryGAN Explorer", page_icon=":material/grid_on:", layout="wide")
+
+PAGES = [
+    st.Page("pages/overview.py", title="Overview", icon=":material/home:", default=True),
+    st.Page("pages/samples.py", title="Samples", icon=":material/grid_view:"),
+    st.Page("pages/histograms.py", title="Pre-activation histograms", icon=":material/bar_chart:"),
+    st.Page("pages/interpolation.py", title="Latent interpolation", icon=":material/timeline:"),
+    st.Page("pages/annealing.py", title="Slope annealing", icon=":material/trending_up:"),
+    st.Page("pages/objectives.py", title="Objectives and mode collapse", icon=":material/balance:"),
+    st.Page("pages/training.py", title="Training and metrics", icon=":material/monitoring:"),
+]
+
+page = st.navigation(PAGES)
+ui.init_session()
+st.sidebar.caption(f"Checkpoints: `{ui.data_root()}`")
+page.run()

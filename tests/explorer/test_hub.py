@@ -1,0 +1,220 @@
+"""Checkpoints from the Hugging Face Hub, offline: a local Hub cache built from a `publish --dry-run` folder,
+read by the real huggingface_hub client with HF_HUB_OFFLINE=1."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from huggingface_hub import constants, scan_cache_dir
+
+from explorer import CheckpointError, CheckpointNotFound, load_generator
+from explorer import hub
+from training.checkpoint import atomic_write_json
+from training.classifier import EvalClassifier, save_classifier
+from training.manifest import write_manifest
+from training.publish import prepare
+
+REPO = Path(__file__).resolve().parents[2]
+REPO_ID = "binarygan-test/binarygan-mnist"
+
+
+def build_hub_cache(folder: Path, cache: Path, repo_id: str, revision: str) -> str:
+    """Lay `folder` out as huggingface_hub's cache holds a downloaded repository at `revision`:
+    blobs/<hash> (the content), snapshots/<commit>/<path> (relative links to the blobs) and refs/<revision>
+    (the commit). Returns the commit id. The client names blobs by sha256 (LFS) or git sha1; readers only
+    follow the links, so sha256 throughout is enough."""
+    storage = cache / f"models--{repo_id.replace('/', '--')}"
+    commit = hashlib.sha1((folder / "manifest.json").read_bytes()).hexdigest()  # any 40-hex id is a commit id
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        blob = storage / "blobs" / hashlib.sha256(path.read_bytes()).hexdigest()
+        blob.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, blob)
+        link = storage / "snapshots" / commit / path.relative_to(folder)
+        link.parent.mkdir(parents=True, exist_ok=True)
+        link.symlink_to(os.path.relpath(blob, link.parent))
+    (storage / "refs").mkdir(parents=True)
+    (storage / "refs" / revision).write_text(commit)
+    return commit
+
+
+def snapshot(cache: Path) -> Path:
+    """The one cached snapshot folder of the test repository."""
+    (folder,) = (cache / f"models--{REPO_ID.replace('/', '--')}" / "snapshots").iterdir()
+    return folder
+
+
+@pytest.fixture(scope="module")
+def hub_folder(checkpoints_root, tmp_path_factory) -> Path:
+    """What `publish --dry-run` prepares from the fixture checkpoints (plus a classifier and a metrics table)."""
+    source = Path(shutil.copytree(checkpoints_root, tmp_path_factory.mktemp("campaign") / "checkpoints"))
+    torch.manual_seed(0)
+    save_classifier(source / "classifier", EvalClassifier(), {"test_accuracy": 0.1, "seed": 0, "epochs": 0})
+    atomic_write_json(source / "metrics.json", {"real_data": {"fd": 0.0}, "variants": {}})
+    write_manifest(source)
+    out = tmp_path_factory.mktemp("hub") / "repo"
+    prepare(source, out, REPO_ID, hub.HUB_REVISION)
+    return out
+
+
+@pytest.fixture
+def offline_hub(hub_folder, tmp_path, monkeypatch) -> Path:
+    """This process, offline, with an empty local checkpoints folder and the Hub cache built from hub_folder."""
+    cache = tmp_path / "hf-cache"
+    build_hub_cache(hub_folder, cache, REPO_ID, hub.HUB_REVISION)
+    (tmp_path / "empty").mkdir()
+    monkeypatch.setenv("BINARYGAN_CHECKPOINTS", str(tmp_path / "empty"))
+    monkeypatch.setenv("BINARYGAN_HUB_REPO", REPO_ID)
+    monkeypatch.delenv("BINARYGAN_HUB_REVISION", raising=False)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_HUB_CACHE", str(cache))
+    # huggingface_hub reads both variables once, when it is imported, and this process imported it already
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(cache))
+    return cache
+
+
+OFFLINE_LOAD = """
+import json, sys
+import numpy as np
+from explorer import load_generator
+out = {}
+for name, epoch in json.loads(sys.argv[1]):
+    g = load_generator(name, epoch)
+    s = g.sample(64, seed=3)
+    np.save(f"{sys.argv[2]}/{name}-{epoch}.npy", np.stack([s.binary.astype(np.float32), s.preactivation]))
+    out[f"{name}-{epoch}"] = g.source
+print(json.dumps(out))
+"""
+
+
+@pytest.mark.slow
+def test_offline_hub_load_matches_the_local_checkpoint(hub_folder, checkpoints_root, tmp_path):
+    """A fresh interpreter with the real environment: the client reads HF_HUB_OFFLINE and HF_HUB_CACHE itself
+    (the other tests patch its constants in this process). Slow: a second interpreter imports torch."""
+    cache = tmp_path / "hf-cache"
+    commit = build_hub_cache(hub_folder, cache, REPO_ID, hub.HUB_REVISION)
+    info = scan_cache_dir(cache)  # the client's own cache reader accepts the layout
+    assert not info.warnings and [r.repo_id for r in info.repos] == [REPO_ID]
+    assert [sorted(r.refs) for r in next(iter(info.repos)).revisions] == [[hub.HUB_REVISION]]
+    (tmp_path / "empty").mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "BINARYGAN_"))}
+    env |= {"HF_HUB_OFFLINE": "1", "HF_HOME": str(tmp_path / "hf-home"), "HF_HUB_CACHE": str(cache),
+            "BINARYGAN_CHECKPOINTS": str(tmp_path / "empty"), "BINARYGAN_HUB_REPO": REPO_ID, "OMP_NUM_THREADS": "1"}
+    wanted = [("mlp-dbn-wgan-gp", None), ("mlp-sbn-wgan-gp", 5), ("cnn-dbn-wgan-gp", None)]
+    run = subprocess.run([sys.executable, "-c", OFFLINE_LOAD, json.dumps(wanted), str(tmp_path)], env=env, cwd=REPO,
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    sources = json.loads(run.stdout.splitlines()[-1])
+    for name, epoch in wanted:
+        assert sources[f"{name}-{epoch}"].startswith(str(snapshot(cache) / name)) and snapshot(cache).name == commit
+        local = load_generator(checkpoints_root / name if epoch is None else
+                               checkpoints_root / name / "snapshots" / f"epoch-{epoch:03d}").sample(64, seed=3)
+        binary, pre = np.load(tmp_path / f"{name}-{epoch}.npy")
+        np.testing.assert_array_equal(binary, local.binary)
+        np.testing.assert_array_equal(pre, local.preactivation)
+
+
+def test_progress_is_reported_per_file_in_the_calling_thread(offline_hub):
+    seen = []
+    with hub.download_progress(lambda p: seen.append((p, threading.get_ident()))):
+        load_generator("mlp-real-wgan-gp")
+    load_generator("mlp-real-wgan-gp")  # outside the block: no more reports
+    reports = [p for p, _ in seen]
+    manifest = json.loads((snapshot(offline_hub) / "manifest.json").read_text())["files"]
+    files = sorted(rel for rel in manifest if rel.startswith("mlp-real-wgan-gp/"))
+    assert [p.current for p in reports] == ["", *files]
+    assert [p.done_files for p in reports] == list(range(len(files) + 1))
+    assert reports[-1].done_bytes == reports[-1].total_bytes == sum(manifest[f]["size"] for f in files)
+    assert reports[0].fraction == 0.0 and reports[-1].fraction == 1.0 and "MB" in reports[-1].text
+    assert {t for _, t in seen} == {threading.get_ident()}
+
+
+@pytest.mark.parametrize("rel, change", [
+    ("mlp-dbn-wgan-gp/generator.safetensors", "flip"),  # same size, other content
+    ("mlp-dbn-wgan-gp/generator.safetensors", "truncate"),
+    ("mlp-dbn-wgan-gp/config.json", "flip"),
+    ("mlp-dbn-wgan-gp/snapshots/epoch-005/generator.safetensors", "flip"),
+])
+def test_a_tampered_file_in_the_cache_is_refused(offline_hub, rel, change):
+    link = snapshot(offline_hub) / rel
+    blob = link.resolve()
+    data = bytearray(blob.read_bytes())
+    if change == "flip":
+        data[len(data) // 2] ^= 0x01
+    else:
+        del data[-100:]
+    blob.write_bytes(bytes(data))
+    with pytest.raises(CheckpointError, match=rf"{rel} does not match the manifest .* not used") as err:
+        load_generator("mlp-dbn-wgan-gp")
+    assert not isinstance(err.value, CheckpointNotFound)
+    assert "Delete the repository's cache folder" in str(err.value)
+    load_generator("cnn-dbn-wgan-gp")  # the other variants are untouched and still load
+
+
+def test_the_final_epoch_without_a_snapshot_is_the_checkpoint_itself(offline_hub):
+    g = load_generator("mlp-real-wgan-gp", epoch=20)  # shipped once, as the checkpoint, not as a snapshot
+    assert g.epoch == 20 and Path(g.source) == snapshot(offline_hub) / "mlp-real-wgan-gp"
+    with pytest.raises(CheckpointNotFound, match="epoch 7"):
+        load_generator("mlp-sbn-wgan-gp", epoch=7)
+
+
+def test_offline_without_a_cached_copy_says_so(offline_hub):
+    shutil.rmtree(offline_hub)
+    with pytest.raises(CheckpointNotFound, match=rf"{REPO_ID} at revision {hub.HUB_REVISION}: manifest.json is not "
+                                                 r"in the Hugging Face cache .* HF_HUB_OFFLINE is set"):
+        load_generator("mlp-dbn-wgan-gp")
+
+
+def test_a_variant_the_repository_lacks_is_not_trained_yet(offline_hub):
+    with pytest.raises(CheckpointNotFound, match=rf"mlp-dbn-gan: not trained yet \(not in the .*{REPO_ID}"):
+        load_generator("mlp-dbn-gan")
+
+
+def test_a_pinned_revision_missing_from_the_cache_is_not_found(offline_hub, monkeypatch):
+    monkeypatch.setenv("BINARYGAN_HUB_REVISION", "v999")
+    with pytest.raises(CheckpointNotFound, match="at revision v999"):
+        load_generator("mlp-dbn-wgan-gp")
+
+
+def test_local_checkpoints_come_first_and_never_reach_the_hub(offline_hub, checkpoints_root, monkeypatch):
+    shutil.rmtree(offline_hub)  # the Hub cannot answer: anything asked of it would fail
+    monkeypatch.setenv("BINARYGAN_CHECKPOINTS", str(checkpoints_root))
+    assert load_generator("mlp-dbn-wgan-gp").source == str(checkpoints_root / "mlp-dbn-wgan-gp")
+    with pytest.raises(CheckpointNotFound, match="no generator.safetensors"):
+        load_generator("mlp-dbn-gan")  # not trained locally: the local folder is the whole answer
+    assert hub.checkpoints_dir() == checkpoints_root
+
+
+def test_checkpoints_dir_is_the_verified_hub_snapshot_when_nothing_is_local(offline_hub, hub_folder):
+    folder = hub.checkpoints_dir()
+    assert folder.parent.name == "snapshots"
+    assert json.loads((folder / "metrics.json").read_text()) == json.loads((hub_folder / "metrics.json").read_text())
+    assert (folder / "classifier" / "classifier.safetensors").read_bytes() == (
+        hub_folder / "classifier" / "classifier.safetensors").read_bytes()
+
+
+@pytest.mark.parametrize("var, value", [("BINARYGAN_HUB_REPO", "no-slash"), ("BINARYGAN_HUB_REPO", "a/../b"),
+                                        ("BINARYGAN_HUB_REVISION", "../refs")])
+def test_a_bad_repository_setting_is_a_clear_error(offline_hub, monkeypatch, var, value):
+    monkeypatch.setenv(var, value)
+    with pytest.raises(hub.HubConfigError, match=rf"{var}={value!r}|{var} {value!r}"):
+        load_generator("mlp-dbn-wgan-gp")
+
+
+def test_a_malformed_manifest_is_refused(tmp_path):
+    bad = {"files": {"../outside": {"sha256": "0" * 64, "size": 1}}}
+    (tmp_path / "manifest.json").write_text(json.dumps(bad))
+    with pytest.raises(CheckpointError, match="not a relative path inside the repository"):
+        hub.load_manifest(tmp_path / "manifest.json")
+    (tmp_path / "manifest.json").write_text(json.dumps({"files": {"a": {"sha256": "XYZ", "size": 1}}}))
+    with pytest.raises(CheckpointError, match="lowercase hex sha256"):
+        hub.load_manifest(tmp_path / "manifest.json")

@@ -1,0 +1,99 @@
+"""Fixtures for the dashboard tests: checkpoints folders in three states, and an AppTest factory."""
+from __future__ import annotations
+
+import base64
+import json
+import os
+import shutil
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+from huggingface_hub import constants as hf_constants
+from streamlit.testing.v1 import AppTest
+
+from explorer import demo
+
+REPO = Path(__file__).resolve().parents[2]
+APP = REPO / "streamlit_app.py"
+PAGES = ("overview", "samples", "histograms", "interpolation", "annealing", "objectives", "training")
+
+# The pages import their shared helpers as `pages._common`, from the app's folder (streamlit run does the same).
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+
+@pytest.fixture(scope="session")
+def dashboard_root(checkpoints_root, tmp_path_factory) -> Path:
+    """The shared fixture's four variants plus three more (one with snapshots, a GAN, a WGAN), demo
+    evaluation files, and a corrupt checkpoint (mlp-sbn-gan-nobnd)."""
+    root = tmp_path_factory.mktemp("dashboard") / "checkpoints"
+    shutil.copytree(checkpoints_root, root)
+    return demo.build(root)
+
+
+@pytest.fixture
+def make_app(monkeypatch) -> Callable[..., AppTest]:
+    # An empty checkpoints folder defers to the Hugging Face Hub; tests never touch the network.
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setattr(hf_constants, "HF_HUB_OFFLINE", True)
+
+    def make(root: Path, page: str = "overview", query: str = "") -> AppTest:
+        monkeypatch.setenv("BINARYGAN_CHECKPOINTS", os.fspath(root))
+        at = AppTest.from_file(str(APP), default_timeout=120)
+        if query:
+            at.query_params.update(dict(p.split("=", 1) for p in query.split("&")))
+        at.run()
+        if page != "overview":
+            at.switch_page(f"pages/{page}.py").run()
+        assert not at.exception, [e.value for e in at.exception]
+        return at
+    return make
+
+
+@pytest.fixture
+def app(make_app, dashboard_root) -> Callable[..., AppTest]:
+    return lambda page="overview", query="": make_app(dashboard_root, page, query)
+
+
+def _decode(value):
+    """Plotly ships numpy arrays as {"dtype", "bdata"(, "shape")}; turn them back into arrays."""
+    if isinstance(value, dict) and "bdata" in value:
+        arr = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
+        shape = value.get("shape")
+        if shape:
+            arr = arr.reshape([int(s) for s in str(shape).split(",")] if isinstance(shape, str) else shape)
+        return arr
+    if isinstance(value, list):
+        return np.asarray(value)
+    return value
+
+
+def charts_of(at: AppTest) -> list[dict]:
+    """Every plotly chart on the page, as {"data": [trace, ...], "layout", "frames"} with arrays decoded."""
+    out = []
+    for node in at.get("plotly_chart"):
+        spec = json.loads(node.proto.spec)
+        for trace in spec.get("data", []):
+            for k in ("x", "y", "z"):
+                if k in trace:
+                    trace[k] = _decode(trace[k])
+        out.append(spec)
+    return out
+
+
+@pytest.fixture
+def charts() -> Callable[[AppTest], list[dict]]:
+    return charts_of
+
+
+def texts_of(at: AppTest, kind: str) -> list[str]:
+    return [e.value for e in getattr(at, kind)]
+
+
+@pytest.fixture
+def texts() -> Callable[[AppTest, str], list[str]]:
+    """texts(at, "info" | "error" | "warning" | "caption" | "markdown") -> the strings shown."""
+    return texts_of

@@ -1,0 +1,76 @@
+"""Overview page: the catalogue, the shared variant selection, the query string, session independence."""
+from __future__ import annotations
+
+from explorer import catalog
+
+
+def test_catalogue_lists_all_21_variants_with_status_and_metrics(app, texts):
+    at = app()
+    assert at.title[0].value == "BinaryGAN Explorer"
+    assert len(at.get("graphviz_chart")) == 1
+    table = at.dataframe[0].value
+    assert len(table) == 21
+    assert {"architecture", "neuron", "estimator", "objective", "BN in D", "annealing", "G params", "D params",
+            "epochs trained", "Fréchet distance", "class KL to test labels"} <= set(table.columns)
+    trained = table.loc[table["status"] == catalog.TRAINED, "variant"]
+    assert len(trained) == 8  # 4 fixture + 3 demo variants + the corrupt one (its config.json is fine)
+    assert table["Fréchet distance"].notna().sum() == 7  # the evaluated ones
+    assert any("8 of 21 variants trained" in t for t in texts(at, "caption"))
+    assert at.multiselect[0].value == ["mlp-dbn-wgan-gp", "mlp-sbn-wgan-gp", "mlp-real-wgan-gp"]
+
+
+def test_selection_carries_over_to_the_other_pages(app):
+    at = app()
+    at.multiselect[0].set_value(["cnn-dbn-wgan-gp", "mlp-dbn-wgan-gp"]).run()
+    assert at.session_state.selection == ["cnn-dbn-wgan-gp", "mlp-dbn-wgan-gp"]
+    assert at.query_params["variants"] == "cnn-dbn-wgan-gp,mlp-dbn-wgan-gp"  # a shareable link
+    for page in ("samples", "histograms", "interpolation", "training"):
+        at.switch_page(f"pages/{page}.py").run()
+        assert not at.exception
+        assert at.multiselect[0].value == ["cnn-dbn-wgan-gp", "mlp-dbn-wgan-gp"], page
+
+
+def test_query_string_picks_variants_and_refuses_unknown_ones(app, texts):
+    at = app(query="variants=bogus,mlp-sbn-wgan-gp&seed=-7")
+    assert at.session_state.selection == ["mlp-sbn-wgan-gp"]
+    assert at.session_state.seed == 0
+    warnings = " ".join(texts(at, "warning"))
+    assert "bogus" in warnings and "outside" in warnings
+    assert len(at.dataframe[0].value) == 21  # the page still renders
+
+
+def test_query_string_with_only_junk_falls_back_to_the_paper_trio(app, texts):
+    at = app(query="variants=../../etc,<script>&seed=abc")
+    assert at.session_state.selection == ["mlp-dbn-wgan-gp", "mlp-sbn-wgan-gp", "mlp-real-wgan-gp"]
+    assert any("not an integer" in w for w in texts(at, "warning"))
+
+
+def test_sessions_are_independent(app):
+    first, second = app(), app()
+    first.multiselect[0].set_value(["cnn-dbn-wgan-gp"]).run()
+    second.run()
+    assert first.session_state.selection == ["cnn-dbn-wgan-gp"]
+    assert second.session_state.selection == ["mlp-dbn-wgan-gp", "mlp-sbn-wgan-gp", "mlp-real-wgan-gp"]
+
+
+def test_an_empty_checkpoints_folder_shows_every_variant_as_not_trained(make_app, tmp_path, texts):
+    at = make_app(tmp_path)  # offline, so the Hub fallback fails and says why
+    table = at.dataframe[0].value
+    assert len(table) == 21 and (table["status"] == catalog.NOT_TRAINED).all()
+    assert any("Hub could not provide them" in w for w in texts(at.sidebar, "warning"))
+    for page in ("samples", "histograms", "interpolation", "annealing", "objectives", "training"):
+        at.switch_page(f"pages/{page}.py").run()
+        assert not at.exception and not at.error, page
+        assert any("not trained yet" in i.value or "not evaluated yet" in i.value for i in at.info), page
+
+
+def test_a_malformed_metrics_summary_is_reported_and_the_catalogue_still_shows(make_app, checkpoints_root,
+                                                                                tmp_path, texts):
+    import shutil
+
+    root = tmp_path / "checkpoints"
+    shutil.copytree(checkpoints_root, root)
+    (root / "metrics.json").write_text("{not json")
+    at = make_app(root)
+    assert any("evaluation summary cannot be read" in e for e in texts(at, "error"))
+    assert len(at.dataframe[0].value) == 21

@@ -1,0 +1,228 @@
+"""The hosted Space: README front matter, Dockerfile, .dockerignore and requirements.txt agree with each other
+and with the app; a replay of the Dockerfile in a fresh virtual environment serves a healthy app."""
+from __future__ import annotations
+
+import fnmatch
+import json
+import os
+import re
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import tomllib
+import urllib.request
+from pathlib import Path
+
+import pytest
+from huggingface_hub import SpaceCard
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
+
+from explorer.hub import DEFAULT_HUB_REPO
+
+REPO = Path(__file__).resolve().parent.parent
+PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text())
+HF_COLORS = {"red", "yellow", "green", "blue", "indigo", "purple", "pink", "gray"}
+CPU_INDEX = re.compile(r"\s--index-url[= ]https://download\.pytorch\.org/whl/cpu\b")
+ADMIN_COMMANDS = ("useradd",)  # RUN steps that set up the image's system, not the app
+
+
+def dockerfile() -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) in order; continuation lines joined, comments dropped."""
+    text = re.sub(r"\\\n\s*", " ", "\n".join(line for line in (REPO / "Dockerfile").read_text().splitlines()
+                                              if not line.lstrip().startswith("#")))
+    return [(line.split(None, 1)[0].upper(), line.split(None, 1)[1].strip()) for line in text.splitlines()
+            if line.strip()]
+
+
+def instruction(name: str) -> list[str]:
+    return [arg for kw, arg in dockerfile() if kw == name]
+
+
+def space_card():
+    return SpaceCard.load(REPO / "README.md")
+
+
+def cmd_options(cmd: list[str]) -> dict[str, str]:
+    return dict(a.split("=", 1) for a in cmd if a.startswith("--"))
+
+
+def test_front_matter_is_a_valid_docker_space():
+    card = space_card()
+    data = card.data.to_dict()
+    for key in ("title", "emoji", "colorFrom", "colorTo", "sdk", "app_port", "license", "short_description",
+                "models", "datasets"):
+        assert data.get(key), key
+    assert data["sdk"] == "docker" and data["app_port"] == 8501
+    assert {data["colorFrom"], data["colorTo"]} <= HF_COLORS
+    assert len(data["short_description"]) <= 60  # the Hub's limit
+    assert data["license"] == PYPROJECT["project"]["license"].lower()
+    assert data["models"] == [DEFAULT_HUB_REPO] and data["datasets"] == ["mnist"]
+    # after the front matter the README still opens with its two set-up commands
+    blocks = re.findall(r"```bash\n(.*?)\n```", card.text, re.S)
+    assert card.text.lstrip().startswith("# BinaryGAN Explorer\n")
+    assert blocks[:2] == ["pip install torch==2.13.0 -e . && streamlit run streamlit_app.py", "bash .ci/run"]
+
+
+def test_dockerfile_agrees_with_the_app_and_the_front_matter():
+    port = space_card().data.app_port
+    (base,) = instruction("FROM")
+    image_python = re.fullmatch(r"python:(\d+\.\d+)-slim", base).group(1)
+    assert SpecifierSet(PYPROJECT["project"]["requires-python"]).contains(f"{image_python}.0")
+    assert instruction("EXPOSE") == [str(port)]
+    (cmd,) = instruction("CMD")
+    cmd = json.loads(cmd)  # exec form: signals reach streamlit, no shell in between
+    assert cmd[:3] == ["streamlit", "run", "streamlit_app.py"] and (REPO / cmd[2]).is_file()
+    opts = cmd_options(cmd)
+    assert opts["--server.address"] == "0.0.0.0" and opts["--server.port"] == str(port)
+    assert opts["--server.headless"] == "true"
+    (health,) = instruction("HEALTHCHECK")
+    assert f"http://127.0.0.1:{port}/_stcore/health" in health and " CMD " in f" {health} "
+    users = instruction("USER")
+    assert users and users[-1] not in ("root", "0")
+    steps = dockerfile()
+    last_user = max(i for i, (kw, _) in enumerate(steps) if kw == "USER")
+    assert last_user < min(i for i, (kw, arg) in enumerate(steps) if kw == "RUN" and "pip install" in arg)
+    runs = instruction("RUN")
+    torch_pin = next(r for r in PYPROJECT["project"]["dependencies"] if r.startswith("torch"))
+    assert any(CPU_INDEX.search(r) and f" {torch_pin}" in r for r in runs)
+    assert any("-r requirements.txt" in r for r in runs)
+
+
+def test_requirements_txt_matches_pyproject():
+    lines = [ln.strip() for ln in (REPO / "requirements.txt").read_text().splitlines()]
+    listed = sorted(str(Requirement(ln)) for ln in lines if ln and not ln.startswith("#"))
+    assert listed == sorted(str(Requirement(r)) for r in PYPROJECT["project"]["dependencies"])
+
+
+def dockerignore() -> list[str]:
+    return [ln.strip() for ln in (REPO / ".dockerignore").read_text().splitlines()
+            if ln.strip() and not ln.lstrip().startswith("#")]
+
+
+def ignored(rel: str, patterns: list[str]) -> bool:
+    """Docker's rule for the patterns used here: a pattern matches the path or a folder above it, and `**/`
+    matches any number of folders."""
+    parts = rel.split("/")
+    prefixes = ["/".join(parts[:i]) for i in range(1, len(parts) + 1)]
+    for pat in patterns:
+        pat = pat.lstrip("/")
+        if pat.startswith("**/"):
+            if any(fnmatch.fnmatchcase("/".join(p.split("/")[i:]), pat[3:])
+                   for p in prefixes for i in range(len(p.split("/")))):
+                return True
+        elif any(fnmatch.fnmatchcase(p, pat) for p in prefixes):
+            return True
+    return False
+
+
+def build_context() -> list[str]:
+    """The files `docker build .` sends, as paths relative to the repository."""
+    patterns, files = dockerignore(), []
+    for dirpath, dirnames, filenames in os.walk(REPO):
+        rel_dir = Path(dirpath).relative_to(REPO).as_posix()
+        rel_dir = "" if rel_dir == "." else rel_dir + "/"
+        dirnames[:] = sorted(d for d in dirnames if not ignored(rel_dir + d, patterns))
+        files += [rel_dir + f for f in sorted(filenames) if not ignored(rel_dir + f, patterns)]
+    return files
+
+
+def test_build_context_holds_the_app_and_no_development_files():
+    assert not any(p.startswith("!") for p in dockerignore())  # ignored() does not implement exceptions
+    files = set(build_context())
+    for needed in ("streamlit_app.py", "pyproject.toml", "README.md", "requirements.txt", ".streamlit/config.toml",
+                   "explorer/generator.py", "explorer/hub.py", "training/checkpoint.py"):
+        assert needed in files, needed
+    assert any(f.startswith("pages/") for f in files)
+    assert not [f for f in files if f.split("/")[0] in ("tests", "runs", ".git", ".ci", ".venv")
+                or "__pycache__" in f or f.endswith(("train_state.safetensors", ".tmp"))]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http_status(url: str) -> int | None:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as r:
+            return r.status
+    except OSError:
+        return None
+
+
+def expand(value: str, env: dict[str, str]) -> str:
+    return re.sub(r"\$\{?(\w+)\}?", lambda m: env.get(m.group(1), ""), value)
+
+
+@pytest.mark.slow
+def test_replayed_dockerfile_serves_a_healthy_app(tmp_path):
+    """Every install and start step of the Dockerfile, in order, in a fresh virtual environment: /home/user
+    becomes a temporary folder, the user set-up is skipped (this runs as the current user), and torch comes
+    from pip's configuration here instead of the CPU index (no internet; pip has the CPU wheel locally)."""
+    home, context = tmp_path / "home", build_context()
+    home.mkdir()
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("HF_", "BINARYGAN_", "VIRTUAL_ENV", "PYTHON", "STREAMLIT_"))}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"  # `python` is this interpreter
+    env["XDG_CONFIG_HOME"] = os.environ.get("XDG_CONFIG_HOME", str(Path.home() / ".config"))  # pip's config
+    env |= {"HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1"}  # no Hub here: fail fast instead of retrying
+    workdir, exposed, health, cmd, cpu_index_dropped = home, None, None, None, 0
+    for kw, arg in dockerfile():
+        arg = arg.replace("/home/user", str(home))
+        if kw == "ENV":
+            for pair in shlex.split(arg):
+                key, value = pair.split("=", 1)
+                env[key] = expand(value, env)
+        elif kw == "WORKDIR":
+            workdir = Path(arg)
+            workdir.mkdir(parents=True, exist_ok=True)
+        elif kw == "RUN" and not arg.startswith(ADMIN_COMMANDS):
+            arg, n = CPU_INDEX.subn("", arg)
+            cpu_index_dropped += n
+            run = subprocess.run(["bash", "-c", arg], cwd=workdir, env=env, capture_output=True, text=True,
+                                 timeout=600)
+            assert run.returncode == 0, f"RUN {arg}\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}"
+        elif kw == "COPY":
+            *sources, dest = [a for a in shlex.split(arg) if not a.startswith("--")]
+            for src in sources:
+                for rel in (f for f in context if src == "." or f == src):
+                    target = (workdir / dest / (rel if src == "." else Path(rel).name)).resolve()
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copy2(REPO / rel, target)
+        elif kw == "EXPOSE":
+            exposed = arg
+        elif kw == "HEALTHCHECK":
+            health = arg.split(" CMD ", 1)[1]
+        elif kw == "CMD":
+            cmd = json.loads(arg)
+    assert cpu_index_dropped == 1 and exposed and health and cmd
+    assert Path(env["PATH"].split(os.pathsep)[0]).parent == home / "venv"  # the image's own venv, fresh here
+    assert shutil.which("streamlit", path=env["PATH"]).startswith(str(home / "venv"))
+
+    port = str(free_port())
+    log = open(tmp_path / "streamlit.log", "w")
+    server = subprocess.Popen([a.replace(exposed, port) for a in cmd], cwd=workdir, env=env, stdout=log,
+                              stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while http_status(f"http://127.0.0.1:{port}/_stcore/health") != 200:
+            assert server.poll() is None, (tmp_path / "streamlit.log").read_text()[-3000:]
+            assert time.monotonic() < deadline, "no healthy answer within 120 s"
+            time.sleep(0.5)
+        check = subprocess.run(["bash", "-c", health.replace(exposed, port)], cwd=workdir, env=env, timeout=30)
+        assert check.returncode == 0  # the image's own HEALTHCHECK command agrees
+        assert http_status(f"http://127.0.0.1:{port}/") == 200
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)  # the group this test started: streamlit and its children
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+        log.close()

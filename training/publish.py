@@ -1,0 +1,323 @@
+"""`python -m training publish`: a training campaign as a Hugging Face Hub model repository.
+
+The prepared folder is exactly what gets uploaded (`--dry-run --out DIR` stops there):
+
+    README.md                       model card (metadata, samples, metrics, training, usage)
+    manifest.json                   {"files": {path: {"sha256", "size"}}, ...} for every other file
+    metrics.json, metrics.csv       all variants and the real-data floor
+    classifier/                     the evaluation classifier
+    images/<variant>.png            sample grids of the headline variants
+    <variant>/                      generator.safetensors, config.json, metrics.json, history.json, steps.csv,
+                                    snapshots/epoch-NNN/{generator.safetensors,config.json}
+
+The upload is one commit that mirrors the folder (files of an older campaign are deleted), tagged with
+`--revision`, the tag the explorer pins (explorer.hub.HUB_REVISION).
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from training.checkpoint import CONFIG_NAME, WEIGHTS_NAME, atomic_write, load_checkpoint
+from training.config import REGISTRY
+from training.manifest import MANIFEST_NAME, check_manifest, write_manifest
+
+HEADLINE = ("mlp-dbn-wgan-gp", "mlp-sbn-wgan-gp", "mlp-real-wgan-gp", "cnn-dbn-wgan-gp", "cnn-sbn-wgan-gp")
+VARIANT_FILES = (WEIGHTS_NAME, CONFIG_NAME, "metrics.json", "history.json", "steps.csv")
+SNAPSHOT_FILES = (WEIGHTS_NAME, CONFIG_NAME)
+TABLE_FILES = ("metrics.json", "metrics.csv")
+CLASSIFIER_DIR = "classifier"
+IMAGES_DIR = "images"
+CARD_NAME = "README.md"
+# (key in metrics.json, column heading): the headline numbers; metrics.json holds the rest
+CARD_METRICS = (("fd", "FD ↓"), ("precision", "precision ↑"), ("recall", "recall ↑"),
+                ("class_kl", "class KL ↓"), ("classes_2pct", "classes ≥ 2 %"), ("speckle_rate", "speckle rate ↓"))
+GRID_SAMPLES, GRID_COLS, GRID_SEED = 64, 8, 0
+PAPER = "https://arxiv.org/abs/1810.04714"
+
+
+class PublishError(ValueError):
+    """The checkpoints cannot be published as they are, or the Hub refused them."""
+
+
+# ---------------------------------------------------------------------------------------------------
+# What gets published.
+# ---------------------------------------------------------------------------------------------------
+
+def _regular(path: Path) -> bool:
+    if path.is_symlink():
+        raise PublishError(f"{path}: a symbolic link; publish copies regular files only")
+    return path.is_file()
+
+
+def collect(source: Path) -> dict[str, Path]:
+    """{path in the repository: source file} for every trained variant, the classifier and the metrics
+    table; every checkpoint and the classifier are validated on the way."""
+    from training.classifier import WEIGHTS_NAME as CLASSIFIER_WEIGHTS
+    from training.classifier import load_classifier
+
+    files: dict[str, Path] = {}
+    for name in REGISTRY:
+        folder = source / name
+        if not _regular(folder / WEIGHTS_NAME):
+            continue
+        cfg, _, _ = load_checkpoint(folder)
+        if cfg.name != name:
+            raise PublishError(f"{folder}: holds variant {cfg.name!r}, not {name!r}")
+        files |= {f"{name}/{f}": folder / f for f in VARIANT_FILES if _regular(folder / f)}
+        for snap in sorted((folder / "snapshots").glob("epoch-*")):
+            load_checkpoint(snap, folder)
+            files |= {f"{name}/snapshots/{snap.name}/{f}": snap / f for f in SNAPSHOT_FILES}
+    if not files:
+        raise PublishError(f"{source}: no trained variant to publish (no <variant>/{WEIGHTS_NAME})")
+    classifier = source / CLASSIFIER_DIR
+    load_classifier(classifier)
+    files |= {f"{CLASSIFIER_DIR}/{f}": classifier / f for f in (CLASSIFIER_WEIGHTS, CONFIG_NAME)}
+    if not _regular(source / "metrics.json"):
+        raise PublishError(f"{source}: no metrics.json; build it with `python -m training evaluate --table`")
+    files |= {f: source / f for f in TABLE_FILES if _regular(source / f)}
+    return files
+
+
+def read_table(path: Path) -> dict[str, Any]:
+    """checkpoints/metrics.json: {"real_data": {...}, "variants": {name: {...}}}."""
+    try:
+        table = json.loads(path.read_bytes())
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise PublishError(f"{path}: not valid JSON ({e})") from None
+    if (not isinstance(table, dict) or not isinstance(table.get("real_data"), dict)
+            or not isinstance(table.get("variants"), dict)
+            or not all(isinstance(m, dict) for m in table["variants"].values())):
+        raise PublishError(f'{path}: expected {{"real_data": {{...}}, "variants": {{name: {{...}}}}}}')
+    return table
+
+
+def check_source_manifest(source: Path) -> None:
+    """Publish only a checkpoints folder that its manifest vouches for, file by file."""
+    problems = check_manifest(source)
+    if problems:
+        raise PublishError(f"{source / MANIFEST_NAME} disagrees with the files: {'; '.join(problems[:5])}"
+                           f"{' ...' if len(problems) > 5 else ''}; if the changes are intended, refresh it with "
+                           "`python -m training manifest`")
+
+
+# ---------------------------------------------------------------------------------------------------
+# The model card.
+# ---------------------------------------------------------------------------------------------------
+
+def _cell(v: Any) -> str:
+    if isinstance(v, bool) or v is None:
+        return "—"
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    return str(v)
+
+
+def _metrics_rows(table: dict[str, Any], names: list[str]) -> list[str]:
+    head = "| model | " + " | ".join(h for _, h in CARD_METRICS) + " |"
+    rows = [head, "|" + "---|" * (len(CARD_METRICS) + 1)]
+    rows.append("| **real data (floor)** | " + " | ".join(_cell(table["real_data"].get(k)) for k, _ in CARD_METRICS)
+                + " |")
+    for name in names:
+        m = table["variants"].get(name, {})
+        rows.append(f"| `{name}` | " + " | ".join(_cell(m.get(k)) for k, _ in CARD_METRICS) + " |")
+    return rows
+
+
+def _training_rows(provenance: dict[str, dict[str, Any]]) -> list[str]:
+    rows = ["| model | experiment | epochs | seed | hardware | wall time | code commit |", "|---" * 7 + "|"]
+    for name, p in provenance.items():
+        s = p.get("wall_time_s")
+        wall = f"{s / 60:.1f} min" if isinstance(s, (int, float)) and not isinstance(s, bool) else "—"
+        rows.append(f"| `{name}` | {REGISTRY[name].experiment} | {_cell(p.get('epoch'))} | {_cell(p.get('seed'))} "
+                    f"| {_cell(p.get('device'))} | {wall} | `{str(p.get('code_commit', '—'))[:12]}` |")
+    return rows
+
+
+def model_card(repo_id: str, revision: str, provenance: dict[str, dict[str, Any]], table: dict[str, Any],
+               images: list[str]):
+    """A huggingface_hub.ModelCard: metadata for the Hub's search and widgets, then the text."""
+    from huggingface_hub import ModelCard, ModelCardData
+
+    data = ModelCardData(
+        license="mit", library_name="pytorch", datasets=["mnist"], pipeline_tag="unconditional-image-generation",
+        tags=["gan", "binary-neurons", "straight-through-estimator", "mnist", "pytorch", "safetensors"],
+        metrics=[k for k, _ in CARD_METRICS],
+    )
+    names = list(provenance)
+    example = Path(images[0]).stem if images else names[0]
+    commands = sorted({p["command"] for p in provenance.values() if isinstance(p.get("command"), str)})
+    data_sha = sorted({str(p.get("data_sha256")) for p in provenance.values()})
+    real_n = table["real_data"].get("n_samples")
+    samples = [f"| `{Path(img).stem}` | ![{Path(img).stem}]({img}) |" for img in images]
+    lines = [
+        "# BinaryGAN: GANs with binary neurons on binarised MNIST",
+        "",
+        f"{len(names)} generators that reproduce *Training Generative Adversarial Networks with Binary Neurons by "
+        f"End-to-end Backpropagation* (Hao-Wen Dong and Yi-Hsuan Yang, 2018, [arXiv:1810.04714]({PAPER})), "
+        "trained with the BinaryGAN Explorer code in PyTorch. Each generator ends in binary neurons, "
+        "deterministic (DBN) or stochastic (SBN), so it emits {0, 1} pixels directly; gradients cross them by "
+        "the sigmoid-adjusted straight-through estimator with slope annealing. The real-valued models and the "
+        "ablations of the paper's figures are here too.",
+        "",
+        "## Samples",
+        "",
+        f"{GRID_SAMPLES} samples of each headline model (latent seed {GRID_SEED}).",
+        "",
+        "| model | samples |",
+        "|---|---|",
+        *samples,
+        "",
+        "## Metrics",
+        "",
+        "Computed on the generators' binary outputs in the feature space of this repository's evaluation "
+        f"classifier (`{CLASSIFIER_DIR}/`). The first row is the floor: the same metrics for "
+        f"{_cell(real_n)} real training images. Every number, and more, is in `metrics.json` and `metrics.csv`.",
+        "",
+        *_metrics_rows(table, names),
+        "",
+        "## Training",
+        "",
+        "The MNIST training set, binarised: a pixel is 1 where its intensity is nonzero (uncompressed sha256 "
+        f"{', '.join(f'`{s}`' for s in data_sha)}). Weights are stored in fp16; "
+        "each `config.json` holds the full variant config and the provenance (seed, epochs, final slope, "
+        "code commit, data hash, device, wall time, command).",
+        "",
+        *_training_rows(provenance),
+        "",
+    ]
+    if commands:
+        lines += ["Commands:", "", "```bash", *commands, "```", ""]
+    lines += [
+        "## Usage",
+        "",
+        "With the BinaryGAN Explorer package installed, a variant name resolves to this repository through the "
+        "Hugging Face cache, and every file is checked against `manifest.json` before it loads:",
+        "",
+        "```python",
+        "import os",
+        f'os.environ["BINARYGAN_HUB_REPO"] = "{repo_id}"',
+        f'os.environ["BINARYGAN_HUB_REVISION"] = "{revision}"',
+        "",
+        "from explorer import load_generator",
+        "from explorer.images import grid_png",
+        "",
+        f'g = load_generator("{example}")',
+        "s = g.sample(64, seed=0)          # s.binary: (64, 28, 28) uint8 in {0, 1}",
+        'open("samples.png", "wb").write(grid_png(s.binary, ncols=8))',
+        "```",
+        "",
+        "## Files",
+        "",
+        "- `<variant>/generator.safetensors` + `config.json`: the generator and its config and provenance; "
+        "`metrics.json`, `history.json` (per epoch) and `steps.csv` (per step) beside them; "
+        "`snapshots/epoch-NNN/` holds earlier epochs where the paper plots them.",
+        f"- `{CLASSIFIER_DIR}/`: the evaluation classifier behind the metrics.",
+        "- `manifest.json`: the sha256 and size of every other file.",
+        "",
+        "## Citation",
+        "",
+        "```bibtex",
+        "@article{dong2018binarygan,",
+        "  title   = {Training Generative Adversarial Networks with Binary Neurons by End-to-end Backpropagation},",
+        "  author  = {Dong, Hao-Wen and Yang, Yi-Hsuan},",
+        "  journal = {arXiv preprint arXiv:1810.04714},",
+        "  year    = {2018}",
+        "}",
+        "```",
+    ]
+    return ModelCard(f"---\n{data.to_yaml()}\n---\n\n" + "\n".join(lines) + "\n")
+
+
+# ---------------------------------------------------------------------------------------------------
+# Prepare and upload.
+# ---------------------------------------------------------------------------------------------------
+
+def prepare(source: Path, out: Path, repo_id: str, revision: str) -> dict[str, Any]:
+    """Write the repository into `out` (new or empty); return its manifest."""
+    from explorer.generator import load_generator
+    from explorer.images import grid_png
+
+    source, out = Path(source), Path(out)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise PublishError(f"{out}: exists and is not an empty folder; the prepared repository must hold nothing else")
+    check_source_manifest(source)
+    files = collect(source)
+    table = read_table(source / "metrics.json")
+    for rel, src in files.items():
+        (out / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(src, out / rel)
+
+    provenance = {name: json.loads((out / name / CONFIG_NAME).read_text())["provenance"]
+                  for name in REGISTRY if f"{name}/{WEIGHTS_NAME}" in files}
+    images = []
+    for name in (n for n in HEADLINE if n in provenance):
+        s = load_generator(out / name).sample(GRID_SAMPLES, seed=GRID_SEED)
+        # the real-valued model's output is p itself; binary models show what they emit
+        pixels = s.preactivation if REGISTRY[name].neuron == "real" else s.binary
+        atomic_write(out / IMAGES_DIR / f"{name}.png", grid_png(pixels, ncols=GRID_COLS))
+        images.append(f"{IMAGES_DIR}/{name}.png")
+    model_card(repo_id, revision, provenance, table, images).save(out / CARD_NAME)
+    return write_manifest(out)
+
+
+def upload(api, out: Path, repo_id: str, revision: str) -> str:
+    """One commit that makes the repository hold exactly `out`, tagged `revision`; returns the commit URL."""
+    from huggingface_hub.utils import HfHubHTTPError
+
+    try:
+        info = api.upload_folder(repo_id=repo_id, repo_type="model", folder_path=out, delete_patterns="*",
+                                 commit_message=f"BinaryGAN checkpoints {revision}")
+        api.create_tag(repo_id, tag=revision, revision=info.oid, repo_type="model",
+                       tag_message=f"BinaryGAN checkpoints {revision}")
+    except HfHubHTTPError as e:
+        raise PublishError(f"{repo_id}: the Hub refused the upload ({e})") from None
+    return info.commit_url
+
+
+def connect(repo_id: str, revision: str):
+    """An authenticated HfApi for an existing (or new) repository that has no tag `revision` yet."""
+    from huggingface_hub import HfApi
+    from huggingface_hub.utils import HfHubHTTPError
+
+    token = os.environ.get("HF_TOKEN")
+    if not token:
+        raise PublishError("set HF_TOKEN to a Hugging Face token with write access to upload (or use --dry-run)")
+    api = HfApi(token=token)
+    try:
+        api.create_repo(repo_id, repo_type="model", exist_ok=True)
+        tags = {t.name for t in api.list_repo_refs(repo_id, repo_type="model").tags}
+    except HfHubHTTPError as e:
+        raise PublishError(f"{repo_id}: cannot create or read the repository ({e})") from None
+    if revision in tags:
+        raise PublishError(f"{repo_id} already has the tag {revision!r}: installed copies pin it, so a new campaign "
+                           "needs a new tag (--revision, and explorer.hub.HUB_REVISION to match)")
+    return api
+
+
+def main_publish(args) -> int:
+    from explorer.generator import checkpoints_root
+    from explorer.hub import HUB_REVISION, check_repo_id, check_revision
+
+    repo_id = check_repo_id(args.repo_id, "--repo-id")
+    revision = check_revision(args.revision or HUB_REVISION, "--revision")
+    source = args.checkpoints or checkpoints_root()
+    if args.dry_run:
+        if args.out is None:
+            raise PublishError("--dry-run needs --out DIR, the folder to write the repository into")
+        manifest = prepare(source, args.out, repo_id, revision)
+        print(f"{args.out}: {len(manifest['files']) + 1} files, what `publish` would upload to {repo_id} "
+              f"as {revision}; nothing was uploaded")
+        return 0
+    api = connect(repo_id, revision)  # before preparing: a missing token or a taken tag fails fast
+    with tempfile.TemporaryDirectory(prefix="binarygan-publish-") as tmp:
+        out = args.out or Path(tmp) / "repo"
+        manifest = prepare(source, out, repo_id, revision)
+        url = upload(api, out, repo_id, revision)
+    print(f"published {len(manifest['files']) + 1} files to {repo_id}, tagged {revision}: {url}")
+    return 0
+
