@@ -9,13 +9,14 @@ import gzip
 import hashlib
 import os
 import struct
-import tempfile
 import urllib.request
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from training.checkpoint import atomic_write
 
 DATA_ENV = "BINARYGAN_DATA"
 DEFAULT_DATA_DIR = Path("data/mnist")
@@ -145,30 +146,15 @@ def download(data_dir: str | os.PathLike | None = None, mirrors: tuple[str, ...]
             except (OSError, EOFError, zlib.error, DataError) as e:
                 errors.append(f"{mirror}: {e}")
                 continue
-            atomic_write_bytes(target, blob)
+            atomic_write(target, blob)
             break
         else:
             raise DataError(f"{target}: no mirror gave a verified copy ({'; '.join(errors)})")
     return root
 
 
-def atomic_write_bytes(path: Path, blob: bytes) -> None:
-    """Write to a temporary file in the same directory, fsync, then rename over `path`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(blob)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_idx(path: Path, array: np.ndarray) -> None:
     """Write a uint8 array as an IDX gzip file (for tests and tiny data sets)."""
     magic = 0x803 if array.ndim == 3 else 0x801
     header = struct.pack(">I", magic) + struct.pack(f">{array.ndim}I", *array.shape)
-    atomic_write_bytes(path, gzip.compress(header + np.ascontiguousarray(array, dtype=np.uint8).tobytes(), mtime=0))
+    atomic_write(path, gzip.compress(header + np.ascontiguousarray(array, dtype=np.uint8).tobytes(), mtime=0))

@@ -6,6 +6,7 @@ BatchNorm follows the paper: batch statistics while training, running statistics
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from training.config import VariantConfig
@@ -79,9 +80,27 @@ class MLPDiscriminator(nn.Module):
             nn.Linear(512, 256), *_maybe_bn(batchnorm, 256), nn.LeakyReLU(0.2),
             nn.Linear(256, 1),
         )
+        # Without BatchNorm each example's score depends on that example alone, so dD/dx has a closed form.
+        self.has_closed_form_input_gradient = not batchnorm
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:  # (B, 784) -> (B,)
         return self.net(x).squeeze(1)
+
+    def input_gradient(self, x: torch.Tensor) -> torch.Tensor:
+        """dD/dx (B, 784) = W1^T (lrelu'(h1) * W2^T (lrelu'(h2) * w3)), built from ordinary differentiable ops.
+
+        The gradient penalty then needs one first-order backward instead of autograd's double backward,
+        and the forward pass on x runs without a graph: only the LeakyReLU slopes (0.2 or 1) are needed.
+        """
+        l1, l2, l3 = self.net[0], self.net[2], self.net[4]
+        with torch.no_grad():
+            h1 = l1(x)  # (B, 512)
+            h2 = l2(F.leaky_relu(h1, 0.2))  # (B, 256)
+            slope1 = torch.where(h1 > 0, 1.0, 0.2)
+            slope2 = torch.where(h2 > 0, 1.0, 0.2)
+        g2 = slope2 * l3.weight  # (B, 256)
+        g1 = (g2 @ l2.weight) * slope1  # (B, 512)
+        return g1 @ l1.weight  # (B, 784)
 
 
 class CNNDiscriminator(nn.Module):
@@ -96,9 +115,12 @@ class CNNDiscriminator(nn.Module):
             nn.Linear(2304, 128), *_maybe_bn(batchnorm, 128), nn.LeakyReLU(0.2),
             nn.Linear(128, 1),
         )
+        # channels-last convolutions and pooling run ~30% faster on CPU here (benchmarks/), same values
+        self.to(memory_format=torch.channels_last)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:  # (B, 784) -> (B,)
-        return self.net(x.view(-1, 1, IMAGE_SIZE, IMAGE_SIZE)).squeeze(1)
+        x = x.view(-1, 1, IMAGE_SIZE, IMAGE_SIZE).contiguous(memory_format=torch.channels_last)  # (B, 1, 28, 28)
+        return self.net(x).squeeze(1)
 
 
 def build_discriminator(cfg: VariantConfig) -> nn.Module:

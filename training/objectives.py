@@ -46,8 +46,12 @@ def interpolate(real: torch.Tensor, fake: torch.Tensor, alpha: torch.Tensor) -> 
 
 def gradient_penalty(critic: nn.Module, x_hat: torch.Tensor) -> torch.Tensor:
     """mean over examples of (||dD/dx_hat||_2 - 1)^2, the norm taken over all pixels of an example."""
-    x_hat = x_hat.detach().requires_grad_(True)
-    (grad,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)  # (B, 784)
+    x_hat = x_hat.detach()
+    if getattr(critic, "has_closed_form_input_gradient", False):
+        grad = critic.input_gradient(x_hat)  # (B, 784), same value, cheaper backward
+    else:
+        x_hat.requires_grad_(True)
+        (grad,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)  # (B, 784)
     return ((grad.norm(2, dim=1) - 1.0) ** 2).mean()
 
 

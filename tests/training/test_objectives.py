@@ -89,3 +89,28 @@ def test_a_step_updates_both_networks():
 def test_critic_schedule_follows_the_reference_code():
     cfg = get_variant("mlp-dbn-wgan-gp")
     assert [cfg.critic_steps(s) for s in (0, 24, 25, 26, 499, 500, 501, 1000)] == [100, 100, 5, 5, 5, 100, 5, 100]
+
+
+def test_closed_form_penalty_equals_autograds_double_backward():
+    torch.manual_seed(0)
+    D = build_discriminator(get_variant("mlp-dbn-wgan-gp"))
+    assert D.has_closed_form_input_gradient
+    x_hat = torch.rand(64, 784)
+
+    def penalty_and_grads(use_closed_form: bool):
+        D.zero_grad()
+        D.has_closed_form_input_gradient = use_closed_form
+        gp = obj.gradient_penalty(D, x_hat)
+        gp.backward()
+        # biases shape the input gradient only through the (constant) LeakyReLU slopes: no gradient or zeros
+        return gp.detach(), [torch.zeros_like(p) if p.grad is None else p.grad.clone() for p in D.parameters()]
+
+    gp_auto, grads_auto = penalty_and_grads(False)
+    gp_closed, grads_closed = penalty_and_grads(True)
+    torch.testing.assert_close(gp_closed, gp_auto, rtol=1e-5, atol=1e-6)
+    for a, b in zip(grads_closed, grads_auto):
+        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-6)
+
+
+def test_batchnorm_critic_uses_autograd_for_the_penalty():
+    assert not build_discriminator(get_variant("mlp-dbn-wgan-gp-bnd")).has_closed_form_input_gradient
