@@ -57,7 +57,12 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_dashboard:
         from benchmarks import dashboard
 
-        results["dashboard"] = dashboard.run(args.quick)
+        from explorer import checkpoints_root
+
+        shipped = checkpoints_root()
+        root = shipped if any(shipped.glob("*/generator.safetensors")) else None  # else demo checkpoints
+        results["dashboard"] = dashboard.run(args.quick, root=root)
+        results["dashboard_checkpoints"] = str(root or "demo")
         print("\ndashboard")
         print(dashboard.format_table(results["dashboard"]))
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import platform
+import shlex
 import shutil
 import subprocess
 import sys
@@ -65,6 +67,13 @@ def code_commit() -> str:
     if rev.returncode != 0:
         return "unknown"
     return rev.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
+
+
+def command_line() -> str:
+    """The command that started this process, as a user would type it."""
+    args = sys.argv[1:] if sys.argv[0].endswith(os.path.join("training", "__main__.py")) else sys.argv
+    prefix = "python -m training " if args is not sys.argv else ""
+    return prefix + shlex.join(args)
 
 
 def describe_device(device: torch.device) -> str:
@@ -232,7 +241,7 @@ def train(cfg: VariantConfig, opts: TrainOptions) -> Path:
 
     provenance = {
         "seed": opts.seed, "code_commit": code_commit(), "data_sha256": split.sha256, "train_images": n,
-        "device": describe_device(device), "command": " ".join(sys.argv),
+        "device": describe_device(device), "command": command_line(),
         "versions": {"torch": torch.__version__, "python": platform.python_version()},
     }
     bar = tqdm(total=cfg.epochs * steps_per_epoch, initial=(start_epoch - 1) * steps_per_epoch,
