@@ -27,9 +27,10 @@ DEMO_VARIANTS = {  # variant -> snapshot epochs
 STEPS_PER_EPOCH = 937
 
 
-def write_untrained(folder: Path, variant: str, seed: int = 0, snapshots: Iterable[int] = ()) -> Path:
-    """A well-formed checkpoint of random weights (BatchNorm statistics perturbed so samples are not uniform)."""
-    cfg = get_variant(variant)
+def write_untrained(folder: Path, variant: str, seed: int = 0, snapshots: Iterable[int] = (), **overrides) -> Path:
+    """A well-formed checkpoint of random weights (BatchNorm statistics perturbed so samples are not uniform);
+    `overrides` change config fields, e.g. epochs."""
+    cfg = get_variant(variant).replace(**overrides)
     torch.manual_seed(seed)
     G = Generator(cfg)
     with torch.no_grad():

@@ -6,12 +6,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 
-from training.checkpoint import save_generator
-from training.config import get_variant
+from explorer.demo import write_untrained as make_checkpoint  # noqa: F401  (tests import it from here)
 from training.data import FILES, write_idx
-from training.networks import Generator
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_MNIST = REPO.parent / "shared" / "datasets" / "mnist"
@@ -39,25 +36,6 @@ def _never_reach_the_real_hub(monkeypatch):
 @pytest.fixture(scope="session")
 def tiny_mnist(tmp_path_factory) -> Path:
     return write_tiny_mnist(tmp_path_factory.mktemp("mnist"))
-
-
-def make_checkpoint(folder: Path, variant: str, seed: int = 0, epoch: int = 20, snapshots=(), **overrides) -> Path:
-    """An untrained but well-formed checkpoint: random weights and perturbed BatchNorm statistics."""
-    cfg = get_variant(variant).replace(**overrides)
-    torch.manual_seed(seed)
-    G = Generator(cfg)
-    with torch.no_grad():
-        for m in G.modules():
-            if isinstance(m, (torch.nn.BatchNorm1d, torch.nn.BatchNorm2d)):
-                m.running_mean.normal_(0, 0.1)
-                m.running_var.uniform_(0.5, 1.5)
-    def prov(e: int) -> dict:
-        return {"seed": seed, "epoch": e, "epochs": cfg.epochs, "final_slope": cfg.slope_at(e),
-                "code_commit": "test", "data_sha256": "test", "wall_time_s": 0.0, "device": "cpu (test)"}
-    for e in snapshots:
-        save_generator(folder / "snapshots" / f"epoch-{e:03d}", G, cfg, prov(e))
-    save_generator(folder, G, cfg, prov(epoch))
-    return folder
 
 
 TINY_VARIANTS = ("mlp-dbn-wgan-gp", "mlp-sbn-wgan-gp", "mlp-real-wgan-gp", "cnn-dbn-wgan-gp")

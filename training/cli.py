@@ -119,18 +119,13 @@ def cmd_train(args: argparse.Namespace) -> int:
     import torch
 
     from training.data import download
-    from training.trainer import TrainOptions, train
+    from training.trainer import TrainOptions, parse_device, train
 
     cfg = get_variant(args.name)
     if args.epochs is not None:
         cfg = cfg.replace(epochs=args.epochs)
     if args.device is not None:
-        try:
-            device = torch.device(args.device)
-        except RuntimeError:
-            raise ValueError(f"--device {args.device!r} is not a device name such as cpu or cuda") from None
-        if device.type == "cuda" and not torch.cuda.is_available():
-            raise ValueError("--device cuda was asked for, but no CUDA device is available")
+        parse_device(args.device)
     if args.download:
         download(args.data_dir)
     opts = TrainOptions(out=args.out, data_dir=args.data_dir, seed=args.seed, limit=args.limit, device=args.device,

@@ -18,13 +18,12 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import torch
 
 from training.checkpoint import CONFIG_NAME, WEIGHTS_NAME, atomic_write_json
 from training.config import REGISTRY, VariantConfig, get_variant
 from training.evaluate import (HISTORY_N, HISTORY_NAME, METRICS_NAME, Reference, evaluate_checkpoint,
                                evaluate_history, is_evaluated, rebuild_table)
-from training.trainer import SNAPSHOT_DIR, STATE_NAME, STEPS_NAME, TrainOptions, is_finished, train
+from training.trainer import SNAPSHOT_DIR, STATE_NAME, STEPS_NAME, TrainOptions, is_finished, parse_device, train
 
 
 
@@ -142,12 +141,7 @@ def sweep(names: list[str], opts: SweepOptions, log=print) -> list[Path]:
 
 def main_sweep(args) -> int:
     if args.device is not None:
-        try:
-            device = torch.device(args.device)
-        except RuntimeError:
-            raise SweepError(f"--device {args.device!r} is not a device name such as cpu or cuda") from None
-        if device.type == "cuda" and not torch.cuda.is_available():
-            raise SweepError("--device cuda was asked for, but no CUDA device is available")
+        parse_device(args.device)
     opts = SweepOptions(runs=args.runs, ship=args.ship, data_dir=args.data_dir, seed=args.seed, epochs=args.epochs,
                         limit=args.limit, device=args.device, n=args.n, history_n=args.history_n,
                         classifier=args.classifier, verify_data=not args.no_verify, progress=not args.no_progress)

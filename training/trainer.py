@@ -52,6 +52,17 @@ class TrainOptions:
     weights_dtype: torch.dtype = torch.float16  # shipped generator precision
 
 
+def parse_device(text: str) -> torch.device:
+    """A device name the user typed, refused with a clear message when it is malformed or absent."""
+    try:
+        device = torch.device(text)
+    except RuntimeError:
+        raise ValueError(f"--device {text!r} is not a device name such as cpu or cuda") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError("--device cuda was asked for, but no CUDA device is available")
+    return device
+
+
 def default_device() -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 

@@ -112,7 +112,7 @@ def test_evaluate_checkpoint_is_complete_and_deterministic(tmp_path, tiny_refere
 
 
 def test_evaluate_history_merges_cheap_metrics_into_each_epoch(tmp_path, tiny_reference):
-    run = make_checkpoint(tmp_path / "run", "mlp-dbn-wgan-gp", epoch=3, snapshots=(1, 2), epochs=3)
+    run = make_checkpoint(tmp_path / "run", "mlp-dbn-wgan-gp", snapshots=(1, 2), epochs=3)
     (run / "history.json").write_text(json.dumps([{"epoch": e, "d_loss": 0.0} for e in (1, 2, 3)]))
     history = evaluate_history(run, tiny_reference, n=50)
     assert history == json.loads((run / "history.json").read_text())

@@ -75,7 +75,7 @@ def test_dry_run_model_card_parses_with_the_required_metadata(dry_run, campaign)
     assert "**real data (floor)** | 0.01 |" in text  # the metrics table opens with the floor
     for name in json.loads((campaign / "metrics.json").read_text())["variants"]:
         assert f"| `{name}` |" in text
-    assert "cpu (test)" in text  # hardware, from each checkpoint's provenance
+    assert "cpu (demo)" in text  # hardware, from each checkpoint's provenance
     assert f'"{REPO_ID}"' in text and "load_generator(" in text and ".sample(" in text
 
 
