@@ -69,6 +69,7 @@ def _sync(page_key: str, shared: str) -> None:
 def pick_variants(page: str, label: str = "Variants", limit: int = MAX_COMPARE,
                   options: tuple[str, ...] = VARIANTS) -> list[str]:
     """A multiselect bound to the session's shared selection, so a choice made on one page carries to the next."""
+    init_session()  # a deep link on a fresh server runs the page without streamlit_app.py first
     key = f"{page}_variants"
     selection = [v for v in st.session_state.selection if v in options][:limit]
     st.session_state[key] = selection
@@ -78,6 +79,7 @@ def pick_variants(page: str, label: str = "Variants", limit: int = MAX_COMPARE,
 
 
 def seed_input(page: str, label: str = "Seed") -> int:
+    init_session()
     key = f"{page}_seed"
     st.session_state[key] = clamp_seed(st.session_state.seed)
     st.number_input(label, min_value=0, max_value=SEED_MAX, step=1, key=key, on_change=_sync, args=(key, "seed"),

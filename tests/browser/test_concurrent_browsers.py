@@ -1,4 +1,5 @@
-"""Sixteen browser sessions on one `streamlit run` server at once: no errors, and each sees what it sees alone."""
+"""Sixteen browser sessions on one `streamlit run` server at once: no errors, and each sees what it sees alone.
+Every session deep-links straight to a page, which must work even before anyone has opened the app's root."""
 from __future__ import annotations
 
 import pytest
@@ -20,7 +21,7 @@ def test_sixteen_sessions_at_once_match_the_same_seed_alone(browser, dashboard_u
     def open_session(seed: int):
         context = browser.new_context(viewport={"width": 1200, "height": 900})
         page = context.new_page()
-        page.goto(f"{dashboard_url}/samples?seed={seed}", wait_until="commit")
+        page.goto(f"{dashboard_url}/samples?seed={seed}", wait_until="domcontentloaded")
         return context, page
 
     solo = {}
