@@ -157,7 +157,7 @@ def model_card(repo_id: str, revision: str, provenance: dict[str, dict[str, Any]
     lines = [
         "# BinaryGAN: GANs with binary neurons on binarised MNIST",
         "",
-        f"{len(names)} generators that reproduce *Training Generative Adversarial Networks with Binary Neurons by "
+        f"{len(names)} generator{'' if len(names) == 1 else 's'} that reproduce *Training Generative Adversarial Networks with Binary Neurons by "
         f"End-to-end Backpropagation* (Hao-Wen Dong and Yi-Hsuan Yang, 2018, [arXiv:1810.04714]({PAPER})), "
         "trained with the BinaryGAN Explorer code in PyTorch. Each generator ends in binary neurons, "
         "deterministic (DBN) or stochastic (SBN), so it emits {0, 1} pixels directly; gradients cross them by "
