@@ -19,7 +19,7 @@ from training.neurons import sample_binary
 CHECKPOINTS_ENV = "BINARYGAN_CHECKPOINTS"
 REPO_CHECKPOINTS = Path(__file__).resolve().parent.parent / "checkpoints"
 MAX_SAMPLES = 100_000  # per call; keeps one request from exhausting memory
-CHUNK = 4096  # rows per forward pass; BatchNorm runs on running statistics, so chunking changes nothing
+CHUNK = 1024  # rows per forward pass (the CNN is 1.7x slower at 4096); BatchNorm uses running statistics, so chunking changes nothing
 NOISE_STREAM = 2**32  # neuron noise uses seed + this, so it never shares a stream with the latents
 
 
