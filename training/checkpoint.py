@@ -68,7 +68,8 @@ def save_generator(folder: Path, G: torch.nn.Module, cfg: VariantConfig, provena
     atomic_write_json(folder / CONFIG_NAME, {"format": FORMAT, "config": cfg.to_dict(), "provenance": provenance})
 
 
-def _read_regular_file(path: Path, root: Path) -> bytes:
+def read_regular_file(path: Path, root: Path, what: str = "generator", max_bytes: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of a regular file inside `root`, refused when it escapes root, is missing or is oversized."""
     if not path.resolve().is_relative_to(root.resolve()):
         raise CheckpointError(f"{path}: resolves outside the checkpoint folder {root}")
     if not path.exists():
@@ -76,8 +77,8 @@ def _read_regular_file(path: Path, root: Path) -> bytes:
     if not path.is_file():
         raise CheckpointError(f"{path}: not a regular file")
     size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise CheckpointError(f"{path}: {size} bytes, larger than any generator ({MAX_FILE_BYTES})")
+    if size > max_bytes:
+        raise CheckpointError(f"{path}: {size} bytes, larger than any {what} ({max_bytes})")
     return path.read_bytes()
 
 
@@ -154,7 +155,7 @@ def load_checkpoint(folder: str | os.PathLike, root: str | os.PathLike | None = 
         raise CheckpointError(f"{folder}: not a checkpoint folder")
     root = Path(root) if root is not None else folder
     weights_path, config_path = folder / WEIGHTS_NAME, folder / CONFIG_NAME
-    tensors, metadata = parse_safetensors(_read_regular_file(weights_path, root), str(weights_path))
+    tensors, metadata = parse_safetensors(read_regular_file(weights_path, root), str(weights_path))
     if metadata.get("format") != FORMAT:
         raise CheckpointError(f"{weights_path}: format {metadata.get('format')!r}, expected {FORMAT!r}")
     cfg = parse_config(_json_field(metadata, "config", str(weights_path)), str(weights_path))
@@ -163,7 +164,7 @@ def load_checkpoint(folder: str | os.PathLike, root: str | os.PathLike | None = 
         raise CheckpointError(f"{weights_path}: provenance must be a JSON object")
 
     try:
-        side = json.loads(_read_regular_file(config_path, root))
+        side = json.loads(read_regular_file(config_path, root))
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         raise CheckpointError(f"{config_path}: not valid JSON ({e})") from None
     if not isinstance(side, dict) or set(side) != {"format", "config", "provenance"}:

@@ -22,7 +22,8 @@ from safetensors.torch import save as st_save
 from torch import nn
 from torch.nn import functional as F
 
-from training.checkpoint import CheckpointError, atomic_write, atomic_write_json, check_state, parse_safetensors
+from training.checkpoint import (CheckpointError, atomic_write, atomic_write_json, check_state, parse_safetensors,
+                                 read_regular_file)
 from training.data import load_split
 from training.networks import IMAGE_SIZE
 
@@ -184,25 +185,16 @@ def _build(tensors: dict[str, torch.Tensor], name: str) -> EvalClassifier:
     return net
 
 
-def _read_file(path: Path) -> bytes:
-    if not path.is_file():
-        raise CheckpointError(f"{path}: file not found (train one with `python -m training classifier`)")
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise CheckpointError(f"{path}: {size} bytes, larger than the classifier can be ({MAX_FILE_BYTES})")
-    return path.read_bytes()
-
-
 def load_classifier(folder: str | os.PathLike | None = None) -> Classifier:
     """Validate and load a classifier folder (default: the shipped checkpoints/classifier)."""
     folder = Path(folder) if folder is not None else DEFAULT_DIR
     weights, config = folder / WEIGHTS_NAME, folder / CONFIG_NAME
-    blob = _read_file(weights)
+    blob = read_regular_file(weights, folder, "classifier", MAX_FILE_BYTES)
     tensors, metadata = parse_safetensors(blob, str(weights))
     if metadata.get("format") != FORMAT:
         raise CheckpointError(f"{weights}: format {metadata.get('format')!r}, expected {FORMAT!r}")
     try:
-        info = json.loads(_read_file(config))
+        info = json.loads(read_regular_file(config, folder, "classifier config", MAX_FILE_BYTES))
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         raise CheckpointError(f"{config}: not valid JSON ({e})") from None
     if not isinstance(info, dict) or info.get("format") != FORMAT:

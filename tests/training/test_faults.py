@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from tests.training.test_trainer import FAST, _opts, assert_same_state
+from tests.training.test_trainer import _opts, assert_same_state
 from training import checkpoint
 from training.checkpoint import atomic_write
 from training.cli import main
@@ -85,11 +85,3 @@ def test_a_disk_that_fills_during_training_is_an_error_message(tmp_path, tiny_mn
                  "--epochs", "1", "--limit", "64", "--no-verify", "--no-progress"])
     assert code == 1
     assert "No space left on device" in capsys.readouterr().err
-
-
-def test_resume_after_a_clean_interruption_matches(tmp_path, tiny_mnist):
-    cfg = get_variant("mlp-sbn-gan").replace(epochs=2, **FAST)
-    whole = train(cfg, _opts(tmp_path / "whole", tiny_mnist))
-    part = train(cfg.replace(epochs=1), _opts(tmp_path / "part", tiny_mnist))
-    train(cfg, _opts(part, tiny_mnist, resume=True))
-    assert_same_state(whole, part)

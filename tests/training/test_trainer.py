@@ -60,8 +60,9 @@ def test_same_seed_same_run(tmp_path, tiny_mnist):
     assert not torch.equal(_state(a)["G.body.net.0.weight"], _state(c)["G.body.net.0.weight"])
 
 
-def test_interrupted_then_resumed_equals_uninterrupted(tmp_path, tiny_mnist):
-    cfg = get_variant("mlp-dbn-wgan-gp").replace(epochs=3, **FAST)
+@pytest.mark.parametrize("name", ["mlp-dbn-wgan-gp", "mlp-sbn-gan"])  # the GAN has BatchNorm in D too
+def test_interrupted_then_resumed_equals_uninterrupted(tmp_path, tiny_mnist, name):
+    cfg = get_variant(name).replace(epochs=3, **FAST)
     whole = train(cfg, _opts(tmp_path / "whole", tiny_mnist))
     part = train(cfg.replace(epochs=1), _opts(tmp_path / "part", tiny_mnist))
     train(cfg, _opts(part, tiny_mnist, resume=True))
