@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import pytest
 import torch
 
@@ -62,3 +64,24 @@ def test_cnn_discriminator_flattens_to_2304():
             break
     else:
         pytest.fail("no Flatten layer")
+
+
+@pytest.mark.parametrize("batchnorm", [False, True])
+def test_cnn_discriminator_pooling_before_leaky_relu_matches_the_papers_order(batchnorm):
+    torch.manual_seed(0)
+    D = build_discriminator(replace(get_variant("cnn-dbn-wgan-gp"), d_batchnorm=batchnorm))
+    conv1, conv2 = (m for m in D.net if isinstance(m, torch.nn.Conv2d))
+    dense, score = (m for m in D.net if isinstance(m, torch.nn.Linear))
+    bns = [m for m in D.net if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)] or [torch.nn.Identity()] * 3
+    lrelu = torch.nn.LeakyReLU(0.2)
+
+    def papers_order(x):  # conv -> (BN) -> LeakyReLU -> pool, as the table lists it
+        h = torch.nn.functional.max_pool2d(lrelu(bns[0](conv1(x.view(-1, 1, 28, 28)))), 2)
+        h = torch.nn.functional.max_pool2d(lrelu(bns[1](conv2(h))), 2, ceil_mode=True)
+        return score(lrelu(bns[2](dense(h.flatten(1))))).squeeze(1)
+
+    x = (torch.rand(16, 784) > 0.7).float()  # binary images tie inside pooling windows; LeakyReLU keeps ties
+    ours, = torch.autograd.grad(D(x.requires_grad_()).sum(), x)
+    theirs, = torch.autograd.grad(papers_order(x).sum(), x)
+    torch.testing.assert_close(D(x), papers_order(x), rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(ours, theirs, rtol=1e-5, atol=1e-7)

@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import torch
@@ -91,9 +93,10 @@ def test_critic_schedule_follows_the_reference_code():
     assert [cfg.critic_steps(s) for s in (0, 24, 25, 26, 499, 500, 501, 1000)] == [100, 100, 5, 5, 5, 100, 5, 100]
 
 
-def test_closed_form_penalty_equals_autograds_double_backward():
+@pytest.mark.parametrize("variant", ["mlp-dbn-wgan-gp", "cnn-dbn-wgan-gp"])
+def test_closed_form_penalty_equals_autograds_double_backward(variant):
     torch.manual_seed(0)
-    D = build_discriminator(get_variant("mlp-dbn-wgan-gp"))
+    D = build_discriminator(get_variant(variant))
     assert D.has_closed_form_input_gradient
     x_hat = torch.rand(64, 784)
 
@@ -114,3 +117,4 @@ def test_closed_form_penalty_equals_autograds_double_backward():
 
 def test_batchnorm_critic_uses_autograd_for_the_penalty():
     assert not build_discriminator(get_variant("mlp-dbn-wgan-gp-bnd")).has_closed_form_input_gradient
+    assert not build_discriminator(replace(get_variant("cnn-dbn-wgan-gp"), d_batchnorm=True)).has_closed_form_input_gradient
