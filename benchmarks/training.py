@@ -45,6 +45,7 @@ def naive_iteration(cfg: VariantConfig, device: torch.device, n_images: int = 40
     """The usual straightforward loop: a DataLoader, G re-run per critic step, separate D calls,
     default (unfused) optimisers, and a .item() per step for logging."""
     G, D, data = _setup(cfg, device, n_images)
+    D.has_closed_form_input_gradient = False  # the penalty through autograd's double backward, as usually written
     if cfg.objective == "wgan":
         opt_g, opt_d = (torch.optim.RMSprop(m.parameters(), lr=cfg.lr, alpha=0.9) for m in (G, D))
     else:
