@@ -184,6 +184,9 @@ _VARIANTS = [
        objective="wgan-gp", d_batchnorm=False, estimator="st"),
     _v("mlp-gumbel-wgan-gp", "extra", "binary-Concrete (Gumbel-sigmoid) straight-through estimator, tau 0.5",
        neuron="sbn", estimator="gumbel-st", objective="wgan-gp", d_batchnorm=False),
+    # Exp II's model lacks the U-shape the paper reports; is that because it alone does not anneal its slope?
+    _v("mlp-real-wgan-gp-anneal", "extra", "Exp II's real-valued model with the binary models' slope annealing",
+       objective="wgan-gp", d_batchnorm=False, slope_annealing_rate=1.1),
 ]
 
 REGISTRY: dict[str, VariantConfig] = {v.name: v for v in _VARIANTS}

@@ -4,18 +4,18 @@ from __future__ import annotations
 from explorer import catalog
 
 
-def test_catalogue_lists_all_21_variants_with_status_and_metrics(app, texts):
+def test_catalogue_lists_all_22_variants_with_status_and_metrics(app, texts):
     at = app()
     assert at.title[0].value == "BinaryGAN Explorer"
     assert len(at.get("graphviz_chart")) == 1
     table = at.dataframe[0].value
-    assert len(table) == 21
+    assert len(table) == 22
     assert {"architecture", "neuron", "estimator", "objective", "BN in D", "annealing", "G params", "D params",
             "epochs trained", "Fréchet distance", "class KL to test labels"} <= set(table.columns)
     trained = table.loc[table["status"] == catalog.TRAINED, "variant"]
     assert len(trained) == 8  # 4 fixture + 3 demo variants + the corrupt one (its config.json is fine)
     assert table["Fréchet distance"].notna().sum() == 7  # the evaluated ones
-    assert any("8 of 21 variants trained" in t for t in texts(at, "caption"))
+    assert any("8 of 22 variants trained" in t for t in texts(at, "caption"))
     assert at.multiselect[0].value == ["mlp-dbn-wgan-gp", "mlp-sbn-wgan-gp", "mlp-real-wgan-gp"]
 
 
@@ -36,7 +36,7 @@ def test_query_string_picks_variants_and_refuses_unknown_ones(app, texts):
     assert at.session_state.seed == 0
     warnings = " ".join(texts(at, "warning"))
     assert "bogus" in warnings and "outside" in warnings
-    assert len(at.dataframe[0].value) == 21  # the page still renders
+    assert len(at.dataframe[0].value) == 22  # the page still renders
 
 
 def test_query_string_with_only_junk_falls_back_to_the_paper_trio(app, texts):
@@ -56,7 +56,7 @@ def test_sessions_are_independent(app):
 def test_an_empty_checkpoints_folder_shows_every_variant_as_not_trained(make_app, tmp_path, texts):
     at = make_app(tmp_path)  # offline, so the Hub fallback fails and says why
     table = at.dataframe[0].value
-    assert len(table) == 21 and (table["status"] == catalog.NOT_TRAINED).all()
+    assert len(table) == 22 and (table["status"] == catalog.NOT_TRAINED).all()
     assert any("Hub could not provide them" in w for w in texts(at.sidebar, "warning"))
     for page in ("samples", "histograms", "interpolation", "annealing", "objectives", "training"):
         at.switch_page(f"pages/{page}.py").run()
@@ -73,4 +73,4 @@ def test_a_malformed_metrics_summary_is_reported_and_the_catalogue_still_shows(m
     (root / "metrics.json").write_text("{not json")
     at = make_app(root)
     assert any("evaluation summary cannot be read" in e for e in texts(at, "error"))
-    assert len(at.dataframe[0].value) == 21
+    assert len(at.dataframe[0].value) == 22

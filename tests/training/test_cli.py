@@ -14,7 +14,7 @@ PAPER_VARIANTS = {
     "mlp-sbn-gan", "mlp-dbn-wgan-gp-bnd", "mlp-sbn-wgan-gp-bnd", "mlp-dbn-wgan-bnd", "mlp-sbn-wgan-bnd",
     "mlp-dbn-gan-nobnd", "mlp-sbn-gan-nobnd", "cnn-dbn-wgan-gp", "cnn-sbn-wgan-gp", "cnn-real-wgan-gp",
     "mlp-dbn-wgan-gp-noanneal", "mlp-sbn-wgan-gp-noanneal", "mlp-dbn-wgan-gp-st", "mlp-sbn-wgan-gp-st",
-    "mlp-gumbel-wgan-gp",
+    "mlp-gumbel-wgan-gp", "mlp-real-wgan-gp-anneal",
 }
 
 
@@ -33,6 +33,8 @@ def test_list_json_prints_every_variant(capsys):
     assert by["mlp-dbn-wgan-gp"]["slope_annealing_rate"] == 1.1 and by["mlp-dbn-wgan-gp"]["epochs"] == 20
     assert by["mlp-dbn-wgan-gp-st"]["estimator"] == "st" and by["mlp-gumbel-wgan-gp"]["estimator"] == "gumbel-st"
     assert by["mlp-real-wgan-gp"]["neuron"] == "real" and by["cnn-sbn-wgan-gp"]["arch"] == "cnn"
+    assert by["mlp-real-wgan-gp"]["slope_annealing_rate"] == 1.0
+    assert by["mlp-real-wgan-gp-anneal"]["neuron"] == "real" and by["mlp-real-wgan-gp-anneal"]["slope_annealing_rate"] == 1.1
     assert by["mlp-dbn-gan-nobnd"]["experiment"] == "Fig. 8" and by["mlp-gumbel-wgan-gp"]["experiment"] == "extra"
 
 
