@@ -7,7 +7,6 @@ import math
 import numpy as np
 import pytest
 
-from _eval_helpers import tiny_classifier, tiny_reference  # noqa: F401  (fixtures)
 from tests.conftest import make_checkpoint
 from training.cli import main
 from training.data import load_split

@@ -6,7 +6,6 @@ import json
 import pytest
 
 import training.trainer as trainer
-from _eval_helpers import tiny_classifier, tiny_reference  # noqa: F401  (fixtures)
 from tests.conftest import make_checkpoint
 from training.cli import main
 from training.config import get_variant

@@ -1,4 +1,4 @@
-"""Fixtures shared by the evaluation, sweep and classifier tests (imported by name into each module)."""
+"""Fixtures shared by the evaluation, sweep and classifier tests."""
 from __future__ import annotations
 
 from pathlib import Path
