@@ -1,7 +1,7 @@
 """Overview: what BinaryGAN is, and a catalogue of every variant; the variants chosen here carry to other pages."""
 import streamlit as st
 
-from explorer import catalog
+from explorer import catalog, claims
 from pages import _common as ui
 
 # Filled nodes with dark text and mid-grey edges read well on light and dark backgrounds alike.
@@ -50,3 +50,20 @@ st.dataframe(
         "description": st.column_config.TextColumn(width="large"),
     },
 )
+
+st.subheader("The paper's claims, measured")
+st.caption("The paper reports these qualitatively. Here each is judged by the stated rule on the evaluation "
+           "metrics (10,000 samples per model, see *Training and metrics*), and updates when a variant is retrained.")
+BADGE = {claims.SUPPORTED: ("green", ":material/check:"), claims.CONTRADICTED: ("red", ":material/close:"),
+         claims.MIXED: ("orange", ":material/contrast:"), claims.PENDING: ("gray", ":material/hourglass_empty:")}
+try:
+    _, evaluated = ui.all_metrics()
+except catalog.DataFileError:
+    evaluated = {}  # already reported above the catalogue; every claim shows as not measured
+for claim in claims.judge(evaluated):
+    with st.container(border=True):
+        colour, icon = BADGE[claim.verdict]
+        st.markdown(f"**{claim.paper}** *{claim.source}*")
+        st.badge(claim.verdict, color=colour, icon=icon)
+        st.markdown(claim.summary)
+        st.caption(f"Rule: {claim.rule}")

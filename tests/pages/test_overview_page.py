@@ -72,5 +72,21 @@ def test_a_malformed_metrics_summary_is_reported_and_the_catalogue_still_shows(m
     shutil.copytree(checkpoints_root, root)
     (root / "metrics.json").write_text("{not json")
     at = make_app(root)
-    assert any("evaluation summary cannot be read" in e for e in texts(at, "error"))
+    errors = texts(at, "error")
+    assert len(errors) == 1 and "evaluation summary cannot be read" in errors[0]
     assert len(at.dataframe[0].value) == 22
+    assert " ".join(texts(at, "markdown")).count("not measured yet") == 5  # no claim judged on unreadable metrics
+
+
+def test_the_papers_claims_show_each_verdict_with_its_numbers(app, dashboard_root, texts):
+    from explorer import claims
+
+    at = app()
+    expected = claims.judge(catalog.all_metrics(dashboard_root)[1])
+    shown = " ".join(texts(at, "markdown"))
+    for claim in expected:
+        assert claim.paper in shown and claim.summary in shown and claim.verdict in shown
+    verdicts = {c.key: c.verdict for c in expected}
+    assert verdicts["wgan-quality"] == claims.PENDING  # the fixture has no mlp-sbn-wgan
+    assert verdicts["dbn-vs-sbn"] != claims.PENDING and verdicts["cnn-artefacts"] != claims.PENDING
+    assert sum(t.startswith("Rule: ") for t in texts(at, "caption")) == len(expected)

@@ -1,0 +1,78 @@
+import math
+
+import pytest
+
+from explorer import claims
+
+
+def exp_i(dbn_mass=0.83, sbn_mass=0.89, dbn_notch=0.055, sbn_notch=0.026):
+    return {"mlp-dbn-wgan-gp": {"mass_near_01": dbn_mass, "notch_depth": dbn_notch, "fd": 50.0, "classes_2pct": 10,
+                                "class_kl": 0.01, "speckle_rate": 1.3},
+            "mlp-sbn-wgan-gp": {"mass_near_01": sbn_mass, "notch_depth": sbn_notch, "fd": 70.0, "classes_2pct": 10,
+                                "class_kl": 0.03, "speckle_rate": 2.6}}
+
+
+def by_key(metrics):
+    return {c.key: c for c in claims.judge(metrics)}
+
+
+def test_nothing_evaluated_leaves_every_claim_pending():
+    judged = claims.judge({})
+    assert [c.key for c in judged] == ["dbn-vs-sbn", "real-u-shape", "wgan-quality", "gan-mode-collapse",
+                                       "cnn-artefacts"]
+    assert all(c.verdict == claims.PENDING and not c.evidence for c in judged)
+
+
+@pytest.mark.parametrize("kw,verdict", [
+    ({}, claims.SUPPORTED),
+    ({"dbn_mass": 0.95, "sbn_mass": 0.80, "dbn_notch": 0.01, "sbn_notch": 0.2}, claims.CONTRADICTED),
+    ({"dbn_mass": 0.95, "sbn_mass": 0.80}, claims.MIXED),  # the notch still agrees with the paper
+])
+def test_dbn_vs_sbn_compares_mass_near_0_and_1_and_the_notch(kw, verdict):
+    claim = by_key(exp_i(**kw))["dbn-vs-sbn"]
+    assert claim.verdict == verdict
+    assert claim.evidence["mlp-dbn-wgan-gp"]["mass_near_01"] == exp_i(**kw)["mlp-dbn-wgan-gp"]["mass_near_01"]
+
+
+def test_a_missing_or_nan_metric_keeps_a_claim_pending():
+    m = exp_i()
+    m["mlp-sbn-wgan-gp"]["notch_depth"] = math.nan  # what catalog gives for a metric a file lacks
+    assert by_key(m)["dbn-vs-sbn"].verdict == claims.PENDING
+
+
+def test_real_u_shape_names_the_annealed_real_model_when_it_is_evaluated():
+    m = exp_i() | {"mlp-real-wgan-gp": {"mass_near_01": 0.17}}
+    claim = by_key(m)["real-u-shape"]
+    assert claim.verdict == claims.CONTRADICTED and "17.0%" in claim.summary and "annealing" not in claim.summary
+    m["mlp-real-wgan-gp-anneal"] = {"mass_near_01": 0.93}
+    claim = by_key(m)["real-u-shape"]
+    assert claim.verdict == claims.CONTRADICTED  # the paper's real model does not anneal: the verdict is about it
+    assert "93.0%" in claim.summary and "mlp-real-wgan-gp-anneal" in claim.evidence
+    m["mlp-real-wgan-gp"]["mass_near_01"] = 0.95
+    assert by_key(m)["real-u-shape"].verdict == claims.SUPPORTED
+
+
+@pytest.mark.parametrize("dbn_fd,sbn_fd,verdict", [(60.0, 80.0, claims.SUPPORTED), (160.0, 210.0, claims.CONTRADICTED),
+                                                   (60.0, 210.0, claims.MIXED), (34.0, 47.0, claims.SUPPORTED)])
+def test_wgan_quality_is_similar_within_the_stated_fd_ratio(dbn_fd, sbn_fd, verdict):
+    m = exp_i() | {"mlp-dbn-wgan": {"fd": dbn_fd}, "mlp-sbn-wgan": {"fd": sbn_fd}}
+    claim = by_key(m)["wgan-quality"]
+    assert claim.verdict == verdict
+    assert f"FD {dbn_fd:.1f} against 50.0" in claim.summary
+
+
+def test_gan_mode_collapse_counts_classes_against_wgan_gp():
+    gan = {"mlp-dbn-gan": {"classes_2pct": 5, "class_kl": 0.55}, "mlp-sbn-gan": {"classes_2pct": 5, "class_kl": 0.61}}
+    assert by_key(exp_i() | gan)["gan-mode-collapse"].verdict == claims.SUPPORTED
+    gan["mlp-sbn-gan"]["classes_2pct"] = 10
+    assert by_key(exp_i() | gan)["gan-mode-collapse"].verdict == claims.MIXED
+
+
+def test_cnn_artefacts_are_judged_on_the_cnns_already_evaluated():
+    m = exp_i()
+    assert by_key(m)["cnn-artefacts"].verdict == claims.PENDING
+    m["cnn-dbn-wgan-gp"] = {"speckle_rate": 0.4}
+    claim = by_key(m)["cnn-artefacts"]
+    assert claim.verdict == claims.SUPPORTED and set(claim.evidence) == {"cnn-dbn-wgan-gp", "mlp-dbn-wgan-gp"}
+    m["cnn-sbn-wgan-gp"] = {"speckle_rate": 3.0}  # worse than the SBN MLP's 2.6
+    assert by_key(m)["cnn-artefacts"].verdict == claims.MIXED
