@@ -424,6 +424,36 @@ def table_csv(table: dict[str, Any]) -> str:
     return buf.getvalue()
 
 
+def _fixed(digits: int) -> Any:
+    """Format with `digits` decimals, or one significant digit for smaller nonzero values (the real-data floor)."""
+    return lambda v: f"{v:.{digits}f}" if v == 0 or abs(v) >= 10 ** -digits else f"{v:.1g}"
+
+
+# README column: (header, metrics key, format). Pixel statistics of real-valued models are on thresholded samples.
+MARKDOWN_COLUMNS = (("FD ↓", "fd", lambda v: f"{v:.1f}" if v >= 10 else f"{v:.2f}"),
+                    ("precision", "precision", _fixed(3)), ("recall", "recall", _fixed(3)),
+                    ("class KL ↓", "class_kl", _fixed(3)), ("classes ≥ 2%", "classes_2pct", str),
+                    ("on-pixels", "on_fraction_mean", _fixed(3)),
+                    ("speckle / image ↓", "speckle_rate", lambda v: f"{v:.3g}"),
+                    ("memorised", "memorisation_rate", _fixed(3)), ("mass near 0/1", "mass_near_01", _fixed(3)),
+                    ("notch depth", "notch_depth", _fixed(3)))
+
+
+def table_markdown(table: dict[str, Any]) -> str:
+    """The README's results table: the real-data floor, then the variants in registry order."""
+    lines = ["| model | " + " | ".join(h for h, _, _ in MARKDOWN_COLUMNS) + " |",
+             "|---" * (len(MARKDOWN_COLUMNS) + 1) + "|"]
+    rows = [("real data (floor)", table["real_data"])]
+    for name in REGISTRY:
+        if name in table["variants"]:
+            label = f"`{name}`" + (" (thresholded)" if REGISTRY[name].neuron == "real" else "")
+            rows.append((label, table["variants"][name]))
+    for label, m in rows:
+        cells = ["–" if m.get(key) is None else fmt(m[key]) for _, key, fmt in MARKDOWN_COLUMNS]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def _cell(v: Any) -> str:
     if v is None:
         return ""
@@ -466,6 +496,8 @@ def main_evaluate(args) -> int:
         root = args.checkpoints or checkpoints_root()
         table = rebuild_table(root, ref, args.n)
         print(f"{root / METRICS_NAME}: real-data floor and {len(table['variants'])} variant(s)")
+        if args.markdown:
+            print(table_markdown(table), end="")
     return 0
 
 

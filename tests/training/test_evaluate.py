@@ -13,7 +13,7 @@ from training.data import load_split
 from training.evaluate import (HISTORY_KEYS, SCALAR_KEYS, class_histogram, class_kl, classes_2pct, compare_metrics,
                                evaluate_checkpoint, evaluate_history, frechet_distance, gaussian_stats,
                                image_metrics, knn_radii, nearest_hamming, on_fraction, precision_recall,
-                               real_data_floor, rebuild_table, speckle_rate)
+                               real_data_floor, rebuild_table, speckle_rate, table_markdown)
 
 
 def test_speckle_counts_pixels_without_4_neighbours():
@@ -136,6 +136,22 @@ def test_evaluate_cli_writes_checks_and_tabulates(tmp_path, tiny_mnist, tiny_cla
     assert set(table) == {"real_data", "variants"} and list(table["variants"]) == ["mlp-dbn-wgan-gp"]
     rows = (root / "metrics.csv").read_text().splitlines()
     assert rows[0].startswith("variant,epoch,n_samples,fd,") and len(rows) == 3
+    capsys.readouterr()
+    assert main(["evaluate", "--table", "--markdown", "--checkpoints", str(root), *common]) == 0
+    assert capsys.readouterr().out.splitlines()[-1].startswith("| `mlp-dbn-wgan-gp` | ")
+
+
+def test_markdown_table_lists_the_floor_then_variants_in_registry_order():
+    metrics = {"fd": 51.53, "precision": 0.7825, "recall": 0.5862, "class_kl": 0.0133, "classes_2pct": 10,
+               "on_fraction_mean": 0.1927, "speckle_rate": 1.3203, "memorisation_rate": 0.0044,
+               "mass_near_01": 0.8287, "notch_depth": 0.0553}
+    floor = metrics | {"fd": 1.487, "class_kl": 0.00071, "mass_near_01": None, "notch_depth": None}
+    table = {"real_data": floor, "variants": {"mlp-real-wgan-gp": metrics, "mlp-dbn-wgan-gp": metrics}}
+    lines = table_markdown(table).splitlines()
+    assert lines[0].startswith("| model | FD ↓ | precision |") and lines[1] == "|---" * 11 + "|"
+    assert lines[2] == "| real data (floor) | 1.49 | 0.782 | 0.586 | 0.0007 | 10 | 0.193 | 1.32 | 0.004 | – | – |"
+    assert lines[3] == "| `mlp-dbn-wgan-gp` | 51.5 | 0.782 | 0.586 | 0.013 | 10 | 0.193 | 1.32 | 0.004 | 0.829 | 0.055 |"
+    assert lines[4].startswith("| `mlp-real-wgan-gp` (thresholded) | 51.5 |") and len(lines) == 5
 
 
 def test_table_reuses_a_matching_real_data_floor(tmp_path, tiny_reference):
