@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import os
 import platform
 import shlex
@@ -270,7 +271,7 @@ def train(cfg: VariantConfig, opts: TrainOptions) -> Path:
             losses[i, 0], losses[i, 1] = d_loss, g_loss
             if (i + 1) % 50 == 0 or i + 1 == steps_per_epoch:
                 last = losses[i].tolist()  # the only host sync, every 50 steps
-                if not all(map(_finite, last)):
+                if not all(map(math.isfinite, last)):
                     raise TrainingError(f"{cfg.name}: loss became {last} at epoch {epoch}, step {g_step}; "
                                         f"training stopped, the last good state (epoch {epoch - 1}) is kept in {out}")
                 bar.set_postfix(epoch=epoch, d=f"{last[0]:.3f}", g=f"{last[1]:.3f}", slope=f"{slope:.2f}",
@@ -300,10 +301,6 @@ def train(cfg: VariantConfig, opts: TrainOptions) -> Path:
                     "config": cfg.to_dict()})
     bar.close()
     return out
-
-
-def _finite(v: float) -> bool:
-    return v == v and v not in (float("inf"), float("-inf"))
 
 
 def is_finished(out: Path, cfg: VariantConfig) -> bool:
