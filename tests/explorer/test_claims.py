@@ -19,7 +19,7 @@ def by_key(metrics):
 def test_nothing_evaluated_leaves_every_claim_pending():
     judged = claims.judge({})
     assert [c.key for c in judged] == ["dbn-vs-sbn", "real-u-shape", "wgan-quality", "gan-mode-collapse",
-                                       "cnn-artefacts"]
+                                       "cnn-artefacts", "no-bn-in-critic"]
     assert all(c.verdict == claims.PENDING and not c.evidence for c in judged)
 
 
@@ -76,3 +76,15 @@ def test_cnn_artefacts_are_judged_on_the_cnns_already_evaluated():
     assert claim.verdict == claims.SUPPORTED and set(claim.evidence) == {"cnn-dbn-wgan-gp", "mlp-dbn-wgan-gp"}
     m["cnn-sbn-wgan-gp"] = {"speckle_rate": 3.0}  # worse than the SBN MLP's 2.6
     assert by_key(m)["cnn-artefacts"].verdict == claims.MIXED
+
+
+def test_batchnorm_in_the_critic_is_judged_on_all_four_wgan_pairs():
+    m = exp_i() | {"mlp-dbn-wgan": {"fd": 166.0}, "mlp-sbn-wgan": {"fd": 208.0},
+                   "mlp-dbn-wgan-gp-bnd": {"fd": 292.0}, "mlp-sbn-wgan-gp-bnd": {"fd": 350.0},
+                   "mlp-dbn-wgan-bnd": {"fd": 217.0}}
+    assert by_key(m)["no-bn-in-critic"].verdict == claims.PENDING
+    m["mlp-sbn-wgan-bnd"] = {"fd": 233.0}
+    claim = by_key(m)["no-bn-in-critic"]
+    assert claim.verdict == claims.SUPPORTED and "mlp-sbn-wgan: FD 208.0, with BatchNorm in D 233.0" in claim.summary
+    m["mlp-sbn-wgan-bnd"] = {"fd": 150.0}
+    assert by_key(m)["no-bn-in-critic"].verdict == claims.MIXED
