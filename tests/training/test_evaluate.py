@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -164,3 +165,12 @@ def test_table_reuses_a_matching_real_data_floor(tmp_path, tiny_reference):
 def test_evaluate_needs_a_target_or_table(capsys):
     assert main(["evaluate"]) == 1
     assert "name a checkpoint" in capsys.readouterr().err
+
+
+def test_readme_results_table_is_the_shipped_metrics():
+    root = Path(__file__).resolve().parents[2]
+    readme = (root / "README.md").read_text()
+    start = readme.index("| model | FD")
+    table = json.loads((root / "checkpoints" / "metrics.json").read_text())
+    assert readme[start:readme.index("\n\n", start) + 1] == table_markdown(table), \
+        "README results table is stale: paste `python -m training evaluate --table --markdown`"
