@@ -36,6 +36,7 @@ import json
 import math
 import os
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -424,7 +425,7 @@ def table_csv(table: dict[str, Any]) -> str:
     return buf.getvalue()
 
 
-def _fixed(digits: int) -> Any:
+def _fixed(digits: int) -> Callable[[float], str]:
     """Format with `digits` decimals, or one significant digit for smaller nonzero values (the real-data floor)."""
     return lambda v: f"{v:.{digits}f}" if v == 0 or abs(v) >= 10 ** -digits else f"{v:.1g}"
 

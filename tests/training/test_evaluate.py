@@ -3,12 +3,11 @@ from __future__ import annotations
 
 import json
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from tests.conftest import make_checkpoint
+from tests.conftest import REPO, make_checkpoint
 from training.cli import main
 from training.data import load_split
 from training.evaluate import (HISTORY_KEYS, SCALAR_KEYS, class_histogram, class_kl, classes_2pct, compare_metrics,
@@ -168,9 +167,8 @@ def test_evaluate_needs_a_target_or_table(capsys):
 
 
 def test_readme_results_table_is_the_shipped_metrics():
-    root = Path(__file__).resolve().parents[2]
-    readme = (root / "README.md").read_text()
+    readme = (REPO / "README.md").read_text()
     start = readme.index("| model | FD")
-    table = json.loads((root / "checkpoints" / "metrics.json").read_text())
+    table = json.loads((REPO / "checkpoints" / "metrics.json").read_text())
     assert readme[start:readme.index("\n\n", start) + 1] == table_markdown(table), \
         "README results table is stale: paste `python -m training evaluate --table --markdown`"
