@@ -69,15 +69,19 @@ def default_device() -> str:
 
 
 def code_commit() -> str:
+    """The git commit of this code, "-dirty" when training/ has uncommitted changes. A tree copied without its
+    .git folder (to a rented GPU machine, say) cannot tell; there BINARYGAN_CODE_COMMIT names the commit it was
+    copied from, and "unknown" is recorded when that is not set either."""
     here = Path(__file__).resolve().parent
+    outside_git = os.environ.get("BINARYGAN_CODE_COMMIT", "unknown")
     try:
         rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=10)
         dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", "training"],
                                cwd=here.parent, capture_output=True, text=True, timeout=10)
     except (OSError, subprocess.SubprocessError):
-        return "unknown"
+        return outside_git
     if rev.returncode != 0:
-        return "unknown"
+        return outside_git
     return rev.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
 
 

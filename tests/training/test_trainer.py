@@ -8,7 +8,7 @@ from safetensors.torch import load_file
 from explorer import load_generator
 from training import objectives
 from training.config import get_variant
-from training.trainer import STATE_NAME, TrainingError, TrainOptions, train
+from training.trainer import STATE_NAME, TrainingError, TrainOptions, code_commit, train
 
 # The paper's schedule spends 100 critic steps on each of the first 25 generator steps; tests shorten it.
 FAST = dict(warmup_steps=1, n_critic=1, n_critic_warmup=2, long_critic_every=10**6)
@@ -107,3 +107,13 @@ def test_output_path_that_is_a_file_is_reported_before_training(tmp_path, tiny_m
     blocker.write_text("not a folder")
     with pytest.raises(TrainingError, match="not writable"):
         train(get_variant("mlp-dbn-wgan-gp"), _opts(blocker / "run", tiny_mnist))
+
+
+def test_code_commit_is_read_from_git_or_else_from_the_environment(tmp_path, monkeypatch):
+    in_git = code_commit()
+    assert len(in_git.removesuffix("-dirty")) == 40
+    monkeypatch.setenv("PATH", str(tmp_path))  # no git on the PATH, as on a machine the tree was copied to
+    monkeypatch.delenv("BINARYGAN_CODE_COMMIT", raising=False)
+    assert code_commit() == "unknown"
+    monkeypatch.setenv("BINARYGAN_CODE_COMMIT", "0123abcd")
+    assert code_commit() == "0123abcd"
