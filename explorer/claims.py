@@ -63,6 +63,11 @@ def _real_u_shape(m: Metrics) -> tuple[str, str, dict] | None:
         ev |= annealed
         summary += f" With slope annealing (not in the paper) the real-valued model reaches " \
                    f"{annealed['mlp-real-wgan-gp-anneal']['mass_near_01']:.1%}."
+    cnn = _gather(m, ("cnn-real-wgan-gp", "cnn-sbn-wgan-gp"), ("mass_near_01",))
+    if cnn is not None:  # Exp IV's CNNs, reported beside Exp II's MLPs, which the verdict is about
+        ev |= cnn
+        summary += f" The CNNs: real-valued {cnn['cnn-real-wgan-gp']['mass_near_01']:.1%}, " \
+                   f"SBN {cnn['cnn-sbn-wgan-gp']['mass_near_01']:.1%}."
     return (SUPPORTED if real > sbn else CONTRADICTED), summary, ev
 
 

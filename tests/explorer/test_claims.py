@@ -52,6 +52,15 @@ def test_real_u_shape_names_the_annealed_real_model_when_it_is_evaluated():
     assert by_key(m)["real-u-shape"].verdict == claims.SUPPORTED
 
 
+def test_real_u_shape_reports_the_cnn_pair_without_changing_the_mlp_verdict():
+    m = exp_i() | {"mlp-real-wgan-gp": {"mass_near_01": 0.17}, "cnn-real-wgan-gp": {"mass_near_01": 0.934}}
+    assert "CNN" not in by_key(m)["real-u-shape"].summary  # half a pair is not reported
+    m["cnn-sbn-wgan-gp"] = {"mass_near_01": 0.949}
+    claim = by_key(m)["real-u-shape"]
+    assert claim.verdict == claims.CONTRADICTED
+    assert "CNNs: real-valued 93.4%, SBN 94.9%" in claim.summary and "cnn-real-wgan-gp" in claim.evidence
+
+
 @pytest.mark.parametrize("dbn_fd,sbn_fd,verdict", [(60.0, 80.0, claims.SUPPORTED), (160.0, 210.0, claims.CONTRADICTED),
                                                    (60.0, 210.0, claims.MIXED), (34.0, 47.0, claims.SUPPORTED)])
 def test_wgan_quality_is_similar_within_the_stated_fd_ratio(dbn_fd, sbn_fd, verdict):
