@@ -139,6 +139,8 @@ def check_state(tensors: dict[str, torch.Tensor], expected: dict[str, torch.Tens
             raise CheckpointError(f"{name}: tensor {key!r} has shape {tuple(t.shape)}, expected {tuple(ref.shape)}")
         if not torch.isfinite(t).all():
             raise CheckpointError(f"{name}: tensor {key!r} holds NaN or infinite values")
+        if key.endswith("running_var") and (t < 0).any():  # its square root would turn every sample into NaN
+            raise CheckpointError(f"{name}: tensor {key!r} holds a negative variance")
 
 
 def load_checkpoint(folder: str | os.PathLike, root: str | os.PathLike | None = None

@@ -10,11 +10,19 @@ Arch = Literal["mlp", "cnn"]
 Neuron = Literal["dbn", "sbn", "real"]
 Estimator = Literal["sigmoid-st", "st", "gumbel-st", "none"]
 Objective = Literal["gan", "wgan", "wgan-gp"]
+BatchNorm = Literal["batch", "affine"]
+Init = Literal["torch", "reference"]
 
 ARCHS = ("mlp", "cnn")
 NEURONS = ("dbn", "sbn", "real")
 ESTIMATORS = ("sigmoid-st", "st", "gumbel-st", "none")
 OBJECTIVES = ("gan", "wgan", "wgan-gp")
+BATCHNORMS = ("batch", "affine")
+INITS = ("torch", "reference")
+
+# The reference code's recipe (see BINARYGAN.md, "The paper's text and its reference code differ"): its twin of a
+# variant is named NAME + CODE_SUFFIX.
+CODE_SUFFIX = "-code"
 
 SNAPSHOT_EPOCHS = (1, 2, 5, 10, 15, 20)
 
@@ -31,6 +39,10 @@ class VariantConfig:
     slope_annealing_rate: float = 1.1  # slope multiplier after each epoch (1.0 = no annealing)
     initial_slope: float = 1.0  # slope s in p = sigmoid(s * x) at epoch 1
     gumbel_temperature: float = 0.5  # temperature of the binary-Concrete relaxation (gumbel-st only)
+    # Every BatchNorm of G and D: "batch" normalises with batch statistics (running ones when sampling), as the
+    # paper's text says; "affine" is what the reference code ran: gamma * x / sqrt(1 + 1e-3) + beta per unit.
+    batchnorm: BatchNorm = "batch"
+    init: Init = "torch"  # weights of G and D: PyTorch's defaults, or the reference's N(0, 0.02) cut at 2 sd, zero biases
     epochs: int = 20  # total training epochs
     batch_size: int = 64  # real and fake examples per step
     latent_dim: int = 128  # z ~ N(0, I)
@@ -50,6 +62,16 @@ class VariantConfig:
     @property
     def annealed(self) -> bool:
         return self.slope_annealing_rate != 1.0
+
+    @property
+    def recipe(self) -> str:
+        """"code" for the reference code's BatchNorm and initialisation, "paper" for the text's."""
+        return "code" if (self.batchnorm, self.init) == ("affine", "reference") else "paper"
+
+    @property
+    def d_couples_examples(self) -> bool:
+        """Whether one example's critic score depends on the rest of its batch (batch-statistics BatchNorm in D)."""
+        return self.d_batchnorm and self.batchnorm == "batch"
 
     def slope_at(self, epoch: int) -> float:
         """Slope used during 1-based `epoch` (1.0, 1.1, ..., 1.1**19 for the default schedule)."""
@@ -80,7 +102,7 @@ class VariantConfig:
 _FIELD_TYPES: dict[str, tuple[type, ...]] = {
     "name": (str,), "arch": (str,), "neuron": (str,), "estimator": (str,), "objective": (str,),
     "d_batchnorm": (bool,), "experiment": (str,), "slope_annealing_rate": (float, int),
-    "initial_slope": (float, int), "gumbel_temperature": (float, int), "epochs": (int,),
+    "initial_slope": (float, int), "gumbel_temperature": (float, int), "batchnorm": (str,), "init": (str,), "epochs": (int,),
     "batch_size": (int,), "latent_dim": (int,), "lr": (float, int), "gp_lambda": (float, int),
     "clip_value": (float, int), "n_critic": (int,), "n_critic_warmup": (int,), "warmup_steps": (int,),
     "long_critic_every": (int,), "snapshot_epochs": (list, tuple), "description": (str,),
@@ -114,8 +136,9 @@ def validate_fields(d: Any) -> None:
             lo, hi = _RANGES[key]
             if not (lo <= value <= hi):  # also refuses NaN
                 raise ValueError(f"config field {key!r} = {value!r} is outside [{lo}, {hi}]")
-    for key, allowed in (("arch", ARCHS), ("neuron", NEURONS), ("estimator", ESTIMATORS), ("objective", OBJECTIVES)):
-        if d[key] not in allowed:
+    for key, allowed in (("arch", ARCHS), ("neuron", NEURONS), ("estimator", ESTIMATORS), ("objective", OBJECTIVES),
+                         ("batchnorm", BATCHNORMS), ("init", INITS)):
+        if key in d and d[key] not in allowed:
             raise ValueError(f"config field {key!r} = {d[key]!r} is not one of {', '.join(allowed)}")
     if (d["neuron"] == "real") != (d["estimator"] == "none"):
         raise ValueError("the real-valued neuron needs estimator 'none', and binary neurons need an estimator")
@@ -188,6 +211,21 @@ _VARIANTS = [
     _v("mlp-real-wgan-gp-anneal", "extra", "Exp II's real-valued model with the binary models' slope annealing",
        objective="wgan-gp", d_batchnorm=False, slope_annealing_rate=1.1),
 ]
+
+def _code_twin(paper: VariantConfig) -> VariantConfig:
+    """The variant as the reference code ran it: slope fixed at 1, affine BatchNorm, its initialisation.
+
+    It keeps the 60,000 training images (the reference trained on all 70,000), because evaluation uses the test digits.
+    """
+    return paper.replace(
+        name=paper.name + CODE_SUFFIX, experiment=f"{paper.experiment}, code recipe", slope_annealing_rate=1.0,
+        batchnorm="affine", init="reference", description=f"{paper.description}; as the reference code ran it")
+
+
+_CODE_TWINS = ("mlp-dbn-wgan-gp", "mlp-sbn-wgan-gp", "mlp-real-wgan-gp", "mlp-dbn-wgan", "mlp-sbn-wgan", "mlp-dbn-gan",
+               "mlp-sbn-gan", "mlp-dbn-wgan-gp-bnd", "mlp-sbn-wgan-gp-bnd", "mlp-dbn-wgan-bnd", "mlp-sbn-wgan-bnd",
+               "mlp-dbn-gan-nobnd", "mlp-sbn-gan-nobnd", "cnn-dbn-wgan-gp", "cnn-sbn-wgan-gp", "cnn-real-wgan-gp")
+_VARIANTS += [_code_twin(v) for name in _CODE_TWINS for v in _VARIANTS if v.name == name]
 
 REGISTRY: dict[str, VariantConfig] = {v.name: v for v in _VARIANTS}
 

@@ -158,11 +158,11 @@ def load_state(path: Path, G: torch.nn.Module, D: torch.nn.Module, opt_g: torch.
 # One generator iteration: n_critic D updates, then one G update, all on the same real and latent batch.
 # ---------------------------------------------------------------------------------------------------
 
-def critic_scores(D: torch.nn.Module, real: torch.Tensor, fake: torch.Tensor, batchnorm: bool
+def critic_scores(D: torch.nn.Module, real: torch.Tensor, fake: torch.Tensor, couples_examples: bool
                   ) -> tuple[torch.Tensor, torch.Tensor]:
-    """D(real), D(fake). Without BatchNorm one batched call gives the same values with fewer, larger matmuls;
-    with BatchNorm the batches must stay apart, because their statistics differ."""
-    if batchnorm:
+    """D(real), D(fake). Without batch statistics one batched call gives the same values with fewer, larger matmuls;
+    with them the batches must stay apart, because their statistics differ."""
+    if couples_examples:
         return D(real), D(fake)
     scores = D(torch.cat([real, fake]))  # (2B,)
     return scores[: real.shape[0]], scores[real.shape[0]:]
@@ -179,7 +179,7 @@ def train_step(cfg: VariantConfig, G: Generator, D: torch.nn.Module, opt_g: torc
     for _ in range(n_critic):
         with torch.no_grad():
             fake = G.neuron(logits, slope, rng)  # fresh Bernoulli/logistic noise each D update, as in the reference
-        d_real, d_fake = critic_scores(D, real, fake, cfg.d_batchnorm)
+        d_real, d_fake = critic_scores(D, real, fake, cfg.d_couples_examples)
         d_loss = d_loss_fn(d_real, d_fake)
         if cfg.objective == "wgan-gp":
             alpha = torch.rand(real.shape[0], device=real.device, generator=rng)  # (B,)
@@ -245,7 +245,8 @@ def train(cfg: VariantConfig, opts: TrainOptions) -> Path:
     if opts.resume:
         progress = load_state(state_path, G, D, opt_g, opt_d, rng)
         start_epoch, wall_time, history = progress["epoch"] + 1, progress["wall_time_s"], progress["history"]
-        same_recipe = {**progress["config"], "epochs": cfg.epochs} == cfg.to_dict()  # only the total may grow
+        # only the total may grow; a state written before a config field existed holds that field's default
+        same_recipe = VariantConfig.from_dict({**progress["config"], "epochs": cfg.epochs}) == cfg
         if progress["seed"] != opts.seed or not same_recipe:
             raise TrainingError(f"--resume: {out} was started with another seed or config; resume it with the same ones")
         if start_epoch > cfg.epochs:
@@ -257,6 +258,7 @@ def train(cfg: VariantConfig, opts: TrainOptions) -> Path:
 
     provenance = {
         "seed": opts.seed, "code_commit": code_commit(), "data_sha256": split.sha256, "train_images": n,
+        "recipe": cfg.recipe, "batchnorm": cfg.batchnorm, "init": cfg.init,
         "device": describe_device(device), "command": command_line(),
         "versions": {"torch": torch.__version__, "python": platform.python_version()},
     }
@@ -310,6 +312,6 @@ def train(cfg: VariantConfig, opts: TrainOptions) -> Path:
 def is_finished(out: Path, cfg: VariantConfig) -> bool:
     try:
         side = json.loads((Path(out) / "config.json").read_text())
-        return side["provenance"]["epoch"] >= cfg.epochs and side["config"] == cfg.to_dict()
+        return side["provenance"]["epoch"] >= cfg.epochs and VariantConfig.from_dict(side["config"]) == cfg
     except (OSError, ValueError, KeyError, TypeError):
         return False

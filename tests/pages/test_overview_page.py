@@ -2,20 +2,21 @@
 from __future__ import annotations
 
 from explorer import catalog
+from training.config import REGISTRY
 
 
-def test_catalogue_lists_all_22_variants_with_status_and_metrics(app, texts):
+def test_catalogue_lists_every_variant_with_status_and_metrics(app, texts):
     at = app()
     assert at.title[0].value == "BinaryGAN Explorer"
     assert len(at.get("graphviz_chart")) == 1
     table = at.dataframe[0].value
-    assert len(table) == 22
+    assert len(table) == len(REGISTRY) == 38
     assert {"architecture", "neuron", "estimator", "objective", "BN in D", "annealing", "G params", "D params",
             "epochs trained", "Fréchet distance", "class KL to test labels"} <= set(table.columns)
     trained = table.loc[table["status"] == catalog.TRAINED, "variant"]
     assert len(trained) == 8  # 4 fixture + 3 demo variants + the corrupt one (its config.json is fine)
     assert table["Fréchet distance"].notna().sum() == 7  # the evaluated ones
-    assert any("8 of 22 variants trained" in t for t in texts(at, "caption"))
+    assert any("8 of 38 variants trained" in t for t in texts(at, "caption"))
     assert at.multiselect[0].value == ["mlp-dbn-wgan-gp", "mlp-sbn-wgan-gp", "mlp-real-wgan-gp"]
 
 
@@ -36,7 +37,7 @@ def test_query_string_picks_variants_and_refuses_unknown_ones(app, texts):
     assert at.session_state.seed == 0
     warnings = " ".join(texts(at, "warning"))
     assert "bogus" in warnings and "outside" in warnings
-    assert len(at.dataframe[0].value) == 22  # the page still renders
+    assert len(at.dataframe[0].value) == len(REGISTRY)  # the page still renders
 
 
 def test_query_string_with_only_junk_falls_back_to_the_paper_trio(app, texts):
@@ -56,7 +57,7 @@ def test_sessions_are_independent(app):
 def test_an_empty_checkpoints_folder_shows_every_variant_as_not_trained(make_app, tmp_path, texts):
     at = make_app(tmp_path)  # offline, so the Hub fallback fails and says why
     table = at.dataframe[0].value
-    assert len(table) == 22 and (table["status"] == catalog.NOT_TRAINED).all()
+    assert len(table) == len(REGISTRY) and (table["status"] == catalog.NOT_TRAINED).all()
     assert any("Hub could not provide them" in w for w in texts(at.sidebar, "warning"))
     for page in ("samples", "histograms", "interpolation", "annealing", "objectives", "training"):
         at.switch_page(f"pages/{page}.py").run()
@@ -74,7 +75,7 @@ def test_a_malformed_metrics_summary_is_reported_and_the_catalogue_still_shows(m
     at = make_app(root)
     errors = texts(at, "error")
     assert len(errors) == 1 and "evaluation summary cannot be read" in errors[0]
-    assert len(at.dataframe[0].value) == 22
+    assert len(at.dataframe[0].value) == len(REGISTRY)
     assert " ".join(texts(at, "markdown")).count("not measured yet") == 6  # no claim judged on unreadable metrics
 
 

@@ -88,6 +88,15 @@ def test_non_finite_weights_are_refused(ckpt, bad):
         load_generator(ckpt)
 
 
+def test_negative_batchnorm_variance_is_refused(ckpt):
+    # found by the fuzz test below: one flipped sign bit made every sample NaN
+    def poison(t):
+        t["body.net.1.running_var"][7] = -1e-3
+    _rewrite(ckpt, poison)
+    with pytest.raises(CheckpointError, match="body.net.1.running_var.*negative variance"):
+        load_generator(ckpt)
+
+
 def test_integer_tensor_dtype_is_refused(ckpt):
     _rewrite(ckpt, lambda t: t.__setitem__("body.net.0.bias", torch.zeros(1024, dtype=torch.int64)))
     with pytest.raises(CheckpointError, match="dtype 'I64'"):

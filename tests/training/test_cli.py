@@ -21,12 +21,22 @@ PAPER_VARIANTS = {
 def test_list_json_prints_every_variant(capsys):
     assert main(["list", "--json"]) == 0
     variants = json.loads(capsys.readouterr().out)
-    assert {v["name"] for v in variants} == PAPER_VARIANTS == set(REGISTRY)
+    code = {v["name"] for v in variants if v["name"].endswith("-code")}
+    assert {v["name"] for v in variants} - code == PAPER_VARIANTS
+    assert {v["name"] for v in variants} == set(REGISTRY)
+    # the reference code's twin of every Exp I-IV and Fig. 8 variant; the extras have none
+    assert code == {n + "-code" for n in PAPER_VARIANTS if not n.endswith(("-noanneal", "-st", "-anneal"))
+                    and "gumbel" not in n}
     for v in variants:
         for key in ("name", "arch", "neuron", "estimator", "objective", "d_batchnorm", "slope_annealing_rate",
-                    "epochs", "experiment"):
+                    "epochs", "experiment", "batchnorm", "init"):
             assert key in v
     by = {v["name"]: v for v in variants}
+    assert by["mlp-sbn-wgan-gp"]["batchnorm"] == "batch" and by["mlp-sbn-wgan-gp"]["init"] == "torch"
+    for name in code:
+        twin = {**by[name.removesuffix("-code")], "slope_annealing_rate": 1.0, "batchnorm": "affine", "init": "reference"}
+        assert {k: v for k, v in by[name].items() if k not in ("name", "experiment", "description")} == \
+            {k: v for k, v in twin.items() if k not in ("name", "experiment", "description")}
     assert by["mlp-dbn-gan"]["d_batchnorm"] and not by["mlp-dbn-wgan"]["d_batchnorm"]
     assert by["mlp-dbn-gan-nobnd"]["d_batchnorm"] is False and by["mlp-dbn-wgan-bnd"]["d_batchnorm"] is True
     assert by["mlp-dbn-wgan-gp-noanneal"]["slope_annealing_rate"] == 1.0

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from training.config import REGISTRY, get_variant
-from training.networks import Generator, build_discriminator, count_parameters
+from training.networks import AffineBatchNorm, Generator, build_discriminator, count_parameters
 
 # Computed from the paper's tables (Dense = in*out + out; BatchNorm = 2 * features).
 MLP_G = (128 * 1024 + 1024) + 2 * 1024 + (1024 * 784 + 784) + 2 * 784
@@ -85,3 +85,79 @@ def test_cnn_discriminator_pooling_before_leaky_relu_matches_the_papers_order(ba
     theirs, = torch.autograd.grad(papers_order(x).sum(), x)
     torch.testing.assert_close(D(x), papers_order(x), rtol=1e-5, atol=1e-6)
     torch.testing.assert_close(ours, theirs, rtol=1e-5, atol=1e-7)
+
+
+# ---- the reference code's recipe: affine BatchNorm and its initialisation ----
+
+def _code(name: str):
+    return replace(get_variant(name), batchnorm="affine", init="reference")
+
+
+@pytest.mark.parametrize("conv", [False, True])
+def test_affine_batchnorm_is_the_reference_codes_formula(conv):
+    torch.manual_seed(0)
+    bn = AffineBatchNorm(6)
+    with torch.no_grad():
+        bn.weight.copy_(torch.randn(6))
+        bn.bias.copy_(torch.randn(6))
+    x = torch.randn(4, 6, 3, 3) if conv else torch.randn(4, 6)
+    shape = (1, 6, 1, 1) if conv else (1, 6)
+    expected = bn.weight.view(shape) * x / (1 + 1e-3) ** 0.5 + bn.bias.view(shape)
+    torch.testing.assert_close(bn(x), expected)
+
+
+@pytest.mark.parametrize("name", ["mlp-sbn-wgan-gp", "cnn-dbn-wgan-gp"])
+@pytest.mark.parametrize("training", [True, False])
+def test_affine_batchnorm_makes_one_examples_output_independent_of_its_batch(name, training):
+    cfg = _code(name).replace(d_batchnorm=True)
+    torch.manual_seed(0)
+    G, D = Generator(cfg).train(training), build_discriminator(cfg).train(training)
+    z = torch.randn(8, 128)
+    alone, in_batch = G.logits(z[:1]), G.logits(torch.cat([z[:1], 5 * torch.randn(7, 128)]))[:1]
+    torch.testing.assert_close(alone, in_batch, rtol=1e-5, atol=1e-5)
+    x = torch.rand(8, 784)
+    torch.testing.assert_close(D(x[:1]), D(torch.cat([x[:1], torch.ones(7, 784)]))[:1], rtol=1e-5, atol=1e-6)
+    # the paper text's BatchNorm, by contrast, couples them while training
+    if training:
+        batch = Generator(cfg.replace(batchnorm="batch")).train()
+        assert not torch.allclose(batch.logits(z[:2])[:1], batch.logits(torch.cat([z[:1], 5 * z[1:2]]))[:1])
+
+
+def test_affine_batchnorm_replaces_every_batchnorm_in_g_and_d():
+    for name in ("mlp-dbn-gan", "cnn-sbn-wgan-gp"):
+        cfg = _code(name).replace(d_batchnorm=True)
+        for net in (Generator(cfg), build_discriminator(cfg)):
+            assert not any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm) for m in net.modules())
+            assert any(isinstance(m, AffineBatchNorm) for m in net.modules())
+        # same parameters as batch statistics' BatchNorm: gamma and beta per unit
+        assert count_parameters(Generator(cfg)) == count_parameters(Generator(get_variant(name)))
+
+
+@pytest.mark.parametrize("name", ["mlp-dbn-gan", "cnn-sbn-wgan-gp"])
+def test_reference_initialisation_has_the_truncated_normals_statistics(name):
+    cfg = _code(name).replace(d_batchnorm=True)
+    torch.manual_seed(0)
+    weights = []
+    for net in (Generator(cfg), build_discriminator(cfg)):
+        for m in net.modules():
+            if isinstance(m, (torch.nn.Linear, torch.nn.Conv2d, torch.nn.ConvTranspose2d)):
+                assert torch.count_nonzero(m.bias) == 0
+                weights.append(m.weight.detach().flatten())
+            if isinstance(m, AffineBatchNorm):
+                assert torch.all(m.weight == 1) and torch.all(m.bias == 0)
+    w = torch.cat(weights)
+    assert w.abs().max() <= 0.04  # cut at two standard deviations
+    # N(0, 0.02) truncated at +-2 sd has sd 0.02 * sqrt(1 - 4 phi(2) / (2 Phi(2) - 1)) = 0.01759
+    assert abs(w.mean().item()) < 3 * 0.0176 / w.numel() ** 0.5 + 1e-6
+    assert w.std().item() == pytest.approx(0.01759, rel=0.01)
+    # and beyond 1 sd a truncated normal keeps (Phi(2) - Phi(1)) / (Phi(2) - 0.5) of each half: 28.6%
+    assert (w.abs() > 0.02).float().mean().item() == pytest.approx(0.2857, abs=0.01)
+
+
+def test_torch_initialisation_is_untouched_by_the_new_fields():
+    torch.manual_seed(0)
+    before = Generator(get_variant("mlp-dbn-wgan-gp")).state_dict()
+    torch.manual_seed(0)
+    after = Generator(get_variant("mlp-dbn-wgan-gp").replace(init="torch", batchnorm="batch")).state_dict()
+    assert all(torch.equal(before[k], after[k]) for k in before)
+    assert before["body.net.0.weight"].abs().max() > 0.04  # PyTorch's uniform(+-1/sqrt(128)), not the reference's

@@ -6,7 +6,7 @@ import torch
 
 from training import objectives as obj
 from training.config import get_variant
-from training.networks import Generator, build_discriminator
+from training.networks import AffineBatchNorm, Generator, build_discriminator
 from training.trainer import train_step
 
 
@@ -93,10 +93,18 @@ def test_critic_schedule_follows_the_reference_code():
     assert [cfg.critic_steps(s) for s in (0, 24, 25, 26, 499, 500, 501, 1000)] == [100, 100, 5, 5, 5, 100, 5, 100]
 
 
-@pytest.mark.parametrize("variant", ["mlp-dbn-wgan-gp", "cnn-dbn-wgan-gp"])
-def test_closed_form_penalty_equals_autograds_double_backward(variant):
+@pytest.mark.parametrize("variant,d_batchnorm", [
+    ("mlp-dbn-wgan-gp", False), ("cnn-dbn-wgan-gp", False),
+    ("mlp-dbn-wgan-gp-bnd-code", True), ("cnn-dbn-wgan-gp-code", True),  # the reference code's affine BatchNorm in D
+])
+def test_closed_form_penalty_equals_autograds_double_backward(variant, d_batchnorm):
     torch.manual_seed(0)
-    D = build_discriminator(get_variant(variant))
+    D = build_discriminator(get_variant(variant).replace(d_batchnorm=d_batchnorm))
+    with torch.no_grad():  # an affine BatchNorm's gamma and beta away from 1 and 0, signs mixed, so each one counts
+        for m in D.modules():
+            if isinstance(m, AffineBatchNorm):
+                m.weight.copy_(torch.randn_like(m.weight))
+                m.bias.copy_(0.1 * torch.randn_like(m.bias))
     assert D.has_closed_form_input_gradient
     x_hat = torch.rand(64, 784)
 
@@ -118,3 +126,4 @@ def test_closed_form_penalty_equals_autograds_double_backward(variant):
 def test_batchnorm_critic_uses_autograd_for_the_penalty():
     assert not build_discriminator(get_variant("mlp-dbn-wgan-gp-bnd")).has_closed_form_input_gradient
     assert not build_discriminator(replace(get_variant("cnn-dbn-wgan-gp"), d_batchnorm=True)).has_closed_form_input_gradient
+    assert build_discriminator(get_variant("mlp-dbn-wgan-gp-bnd-code")).has_closed_form_input_gradient

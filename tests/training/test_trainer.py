@@ -8,7 +8,7 @@ from safetensors.torch import load_file
 from explorer import load_generator
 from training import objectives
 from training.config import get_variant
-from training.trainer import STATE_NAME, TrainingError, TrainOptions, code_commit, train
+from training.trainer import STATE_NAME, TrainingError, TrainOptions, code_commit, is_finished, train
 
 # The paper's schedule spends 100 critic steps on each of the first 25 generator steps; tests shorten it.
 FAST = dict(warmup_steps=1, n_critic=1, n_critic_warmup=2, long_critic_every=10**6)
@@ -29,7 +29,8 @@ def assert_same_state(a, b):
         assert torch.equal(sa[k], sb[k]), k
 
 
-@pytest.mark.parametrize("name", ["mlp-sbn-wgan-gp", "mlp-dbn-wgan", "cnn-real-wgan-gp", "mlp-gumbel-wgan-gp"])
+@pytest.mark.parametrize("name", ["mlp-sbn-wgan-gp", "mlp-dbn-wgan", "cnn-real-wgan-gp", "mlp-gumbel-wgan-gp",
+                                  "mlp-sbn-gan-code", "cnn-dbn-wgan-gp-code"])
 def test_run_writes_a_loadable_checkpoint_with_provenance(tmp_path, tiny_mnist, name):
     cfg = get_variant(name).replace(epochs=2, **FAST)
     out = train(cfg, _opts(tmp_path / "run", tiny_mnist, seed=3))
@@ -40,6 +41,7 @@ def test_run_writes_a_loadable_checkpoint_with_provenance(tmp_path, tiny_mnist, 
     assert prov["final_slope"] == pytest.approx(cfg.slope_at(2))
     for key in ("code_commit", "data_sha256", "wall_time_s", "device", "versions", "command"):
         assert prov[key] not in (None, "")
+    assert (prov["recipe"], prov["batchnorm"], prov["init"]) == (cfg.recipe, cfg.batchnorm, cfg.init)
     history = json.loads((out / "history.json").read_text())
     assert [h["epoch"] for h in history] == [1, 2]
     steps = (out / "steps.csv").read_text().splitlines()
@@ -117,3 +119,17 @@ def test_code_commit_is_read_from_git_or_else_from_the_environment(tmp_path, mon
     assert code_commit() == "unknown"
     monkeypatch.setenv("BINARYGAN_CODE_COMMIT", "0123abcd")
     assert code_commit() == "0123abcd"
+
+
+def test_a_run_from_before_the_recipe_fields_is_finished_and_resumes(tmp_path, tiny_mnist):
+    # runs trained before `batchnorm` and `init` existed recorded configs without them: they mean the defaults
+    cfg = get_variant("mlp-dbn-wgan").replace(epochs=1, **FAST)
+    out = train(cfg, _opts(tmp_path / "run", tiny_mnist, seed=0))
+    side = json.loads((out / "config.json").read_text())
+    for key in ("batchnorm", "init"):
+        del side["config"][key]
+    (out / "config.json").write_text(json.dumps(side))
+    assert is_finished(out, cfg)
+    assert not is_finished(out, cfg.replace(batchnorm="affine"))
+    train(cfg.replace(epochs=2), _opts(out, tiny_mnist, seed=0, resume=True))
+    assert is_finished(out, cfg.replace(epochs=2))
