@@ -184,6 +184,28 @@ def all_metrics(root: str | os.PathLike | None = None) -> tuple[dict[str, Any] |
     return real, variants
 
 
+def seed_metrics(root: str | os.PathLike | None = None) -> dict[int, dict[str, dict[str, Any]]]:
+    """{training seed: {variant: metrics}}: seed 0 is the shipped checkpoints' (all_metrics), the other seeds come
+    from the "seeds" section of checkpoints/metrics.json. A seed lists only the variants trained with it."""
+    root = _root(root)
+    path = root / "metrics.json"
+    by_seed: dict[int, dict[str, dict[str, Any]]] = {0: all_metrics(root)[1]}
+    summary = read_json(path) or {}
+    raw = summary.get("seeds") or {} if isinstance(summary, dict) else {}
+    if not isinstance(raw, dict):
+        raise DataFileError(f"{path}: 'seeds' must be an object")
+    for name, seeds in raw.items():
+        if name not in REGISTRY:
+            continue
+        if not isinstance(seeds, dict):
+            raise DataFileError(f"{path}: seeds of {name} must be an object")
+        for seed, metrics in seeds.items():
+            if not (isinstance(seed, str) and seed.isdigit() and len(seed) <= 18) or int(seed) == 0:
+                raise DataFileError(f"{path}: {name} has a seed {seed!r} that is not an extra training seed")
+            by_seed.setdefault(int(seed), {})[name] = _clean_metrics(metrics, f"{path} {name} seed {seed}")
+    return dict(sorted(by_seed.items()))
+
+
 @functools.lru_cache(maxsize=8)
 def parameter_counts(arch: str, d_batchnorm: bool) -> tuple[int, int]:
     """(G, D) parameter counts; they depend only on the architecture and on BatchNorm in D."""

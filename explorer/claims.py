@@ -2,10 +2,14 @@
 
 The paper gives no numbers, only statements. Each rule below names the metrics it compares, so a verdict can be
 checked by hand against `checkpoints/metrics.json`, and it changes by itself when a variant is retrained.
+
+Every claim is judged twice, under the paper's text recipe and under the recipe its reference code ran (the "-code"
+twins), and once per training seed, so a verdict says how many seeds support it, not what one run happened to do.
 """
 from __future__ import annotations
 
 import math
+import statistics
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,11 +17,18 @@ from typing import Any
 SUPPORTED, CONTRADICTED, MIXED, PENDING = "supported", "contradicted", "mixed", "not measured yet"
 SIMILAR_FD_RATIO = 1.5  # "similar quality": FDs within this factor of each other
 
+# Recipe -> the suffix its variants carry (training.config.CODE_SUFFIX; this module stays free of torch).
+RECIPES = {"paper": "", "code": "-code"}
+RECIPE_LABELS = {"paper": "as the paper's text describes it", "code": "as the paper's reference code ran it"}
+
 Metrics = dict[str, dict[str, Any]]  # {variant: {metric: value}}, as explorer.catalog.all_metrics gives them
+SeedMetrics = dict[int, Metrics]  # {training seed: Metrics}, as explorer.catalog.seed_metrics gives them
+Namer = Callable[[str], str]  # a paper-recipe variant name -> that variant in the recipe being judged
 
 
 @dataclass(frozen=True)
 class Claim:
+    """One claim judged on one seed's models in one recipe."""
     key: str
     source: str  # where the paper makes it
     paper: str  # the claim, in the paper's terms
@@ -25,6 +36,38 @@ class Claim:
     verdict: str  # SUPPORTED, CONTRADICTED, MIXED or PENDING
     summary: str  # the deciding numbers, in one sentence
     evidence: dict[str, dict[str, float]] = field(default_factory=dict)  # {variant: {metric: value}}
+    recipe: str = "paper"  # a key of RECIPES
+    seed: int = 0  # the training seed of every model judged
+
+
+@dataclass(frozen=True)
+class RecipeVerdict:
+    """One claim in one recipe, over every seed whose models are all evaluated."""
+    recipe: str
+    verdict: str  # SUPPORTED or CONTRADICTED when every judged seed agrees, MIXED otherwise, PENDING with none
+    seeds: tuple[Claim, ...]  # the judged seeds, in seed order
+    spread: dict[str, dict[str, tuple[float, float, int]]]  # {variant: {metric: (mean, sd, seeds)}} of the evidence
+
+    @property
+    def tally(self) -> str:
+        """'supported in 3 of 3 seeds', 'supported in 2, contradicted in 1 of 3 seeds', 'supported (one seed)'."""
+        if not self.seeds:
+            return PENDING
+        n = len(self.seeds)
+        if n == 1:
+            return f"{self.seeds[0].verdict} (one seed: {self.seeds[0].seed})"
+        counts = {v: sum(c.verdict == v for c in self.seeds) for v in (SUPPORTED, CONTRADICTED, MIXED)}
+        return ", ".join(f"{v} in {k}" for v, k in counts.items() if k) + f" of {n} seeds"
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """One claim under every recipe."""
+    key: str
+    source: str
+    paper: str
+    rule: str
+    recipes: dict[str, RecipeVerdict]
 
 
 def _value(metrics: Metrics, name: str, key: str) -> float | None:
@@ -42,37 +85,41 @@ def _combine(verdicts: list[bool]) -> str:
     return SUPPORTED if all(verdicts) else CONTRADICTED if not any(verdicts) else MIXED
 
 
-def _dbn_vs_sbn(m: Metrics) -> tuple[str, str, dict] | None:
-    ev = _gather(m, ("mlp-dbn-wgan-gp", "mlp-sbn-wgan-gp"), ("mass_near_01", "notch_depth"))
+def _dbn_vs_sbn(m: Metrics, v: Namer) -> tuple[str, str, dict] | None:
+    dbn_name, sbn_name = v("mlp-dbn-wgan-gp"), v("mlp-sbn-wgan-gp")
+    ev = _gather(m, (dbn_name, sbn_name), ("mass_near_01", "notch_depth"))
     if ev is None:
         return None
-    dbn, sbn = ev["mlp-dbn-wgan-gp"], ev["mlp-sbn-wgan-gp"]
+    dbn, sbn = ev[dbn_name], ev[sbn_name]
     verdict = _combine([sbn["mass_near_01"] > dbn["mass_near_01"], dbn["notch_depth"] > sbn["notch_depth"]])
     return verdict, (f"p near 0 or 1: SBN {sbn['mass_near_01']:.1%}, DBN {dbn['mass_near_01']:.1%}; notch depth: "
                      f"DBN {dbn['notch_depth']:.3f}, SBN {sbn['notch_depth']:.3f}."), ev
 
 
-def _real_u_shape(m: Metrics) -> tuple[str, str, dict] | None:
-    ev = _gather(m, ("mlp-real-wgan-gp", "mlp-sbn-wgan-gp"), ("mass_near_01",))
+def _real_u_shape(m: Metrics, v: Namer) -> tuple[str, str, dict] | None:
+    real_name, sbn_name = v("mlp-real-wgan-gp"), v("mlp-sbn-wgan-gp")
+    ev = _gather(m, (real_name, sbn_name), ("mass_near_01",))
     if ev is None:
         return None
-    real, sbn = ev["mlp-real-wgan-gp"]["mass_near_01"], ev["mlp-sbn-wgan-gp"]["mass_near_01"]
+    real, sbn = ev[real_name]["mass_near_01"], ev[sbn_name]["mass_near_01"]
     summary = f"p near 0 or 1: real-valued {real:.1%}, SBN {sbn:.1%}."
-    annealed = _gather(m, ("mlp-real-wgan-gp-anneal",), ("mass_near_01",))
+    annealed_name = v("mlp-real-wgan-gp-anneal")
+    annealed = _gather(m, (annealed_name,), ("mass_near_01",))
     if annealed is not None:
         ev |= annealed
         summary += f" With slope annealing (not in the paper) the real-valued model reaches " \
-                   f"{annealed['mlp-real-wgan-gp-anneal']['mass_near_01']:.1%}."
-    cnn = _gather(m, ("cnn-real-wgan-gp", "cnn-sbn-wgan-gp"), ("mass_near_01",))
+                   f"{annealed[annealed_name]['mass_near_01']:.1%}."
+    cnn_real, cnn_sbn = v("cnn-real-wgan-gp"), v("cnn-sbn-wgan-gp")
+    cnn = _gather(m, (cnn_real, cnn_sbn), ("mass_near_01",))
     if cnn is not None:  # Exp IV's CNNs, reported beside Exp II's MLPs, which the verdict is about
         ev |= cnn
-        summary += f" The CNNs: real-valued {cnn['cnn-real-wgan-gp']['mass_near_01']:.1%}, " \
-                   f"SBN {cnn['cnn-sbn-wgan-gp']['mass_near_01']:.1%}."
+        summary += f" The CNNs: real-valued {cnn[cnn_real]['mass_near_01']:.1%}, " \
+                   f"SBN {cnn[cnn_sbn]['mass_near_01']:.1%}."
     return (SUPPORTED if real > sbn else CONTRADICTED), summary, ev
 
 
-def _wgan_like_wgan_gp(m: Metrics) -> tuple[str, str, dict] | None:
-    pairs = [(f"mlp-{n}-wgan", f"mlp-{n}-wgan-gp") for n in ("dbn", "sbn")]
+def _wgan_like_wgan_gp(m: Metrics, v: Namer) -> tuple[str, str, dict] | None:
+    pairs = [(v(f"mlp-{n}-wgan"), v(f"mlp-{n}-wgan-gp")) for n in ("dbn", "sbn")]
     ev = _gather(m, tuple(x for p in pairs for x in p), ("fd",))
     if ev is None:
         return None
@@ -83,8 +130,8 @@ def _wgan_like_wgan_gp(m: Metrics) -> tuple[str, str, dict] | None:
     return verdict, summary, ev
 
 
-def _gan_mode_collapse(m: Metrics) -> tuple[str, str, dict] | None:
-    pairs = [(f"mlp-{n}-gan", f"mlp-{n}-wgan-gp") for n in ("dbn", "sbn")]
+def _gan_mode_collapse(m: Metrics, v: Namer) -> tuple[str, str, dict] | None:
+    pairs = [(v(f"mlp-{n}-gan"), v(f"mlp-{n}-wgan-gp")) for n in ("dbn", "sbn")]
     ev = _gather(m, tuple(x for p in pairs for x in p), ("classes_2pct", "class_kl"))
     if ev is None:
         return None
@@ -95,12 +142,12 @@ def _gan_mode_collapse(m: Metrics) -> tuple[str, str, dict] | None:
     return verdict, summary, ev
 
 
-def _cnn_fewer_artefacts(m: Metrics) -> tuple[str, str, dict] | None:
+def _cnn_fewer_artefacts(m: Metrics, v: Namer) -> tuple[str, str, dict] | None:
     """Judged on the neurons whose CNN is evaluated, so it shows as soon as one CNN is."""
     ev: dict[str, dict[str, float]] = {}
     pairs = []
     for neuron in ("dbn", "sbn", "real"):
-        pair = (f"cnn-{neuron}-wgan-gp", f"mlp-{neuron}-wgan-gp")
+        pair = (v(f"cnn-{neuron}-wgan-gp"), v(f"mlp-{neuron}-wgan-gp"))
         got = _gather(m, pair, ("speckle_rate",))
         if got is not None:
             ev |= got
@@ -113,8 +160,8 @@ def _cnn_fewer_artefacts(m: Metrics) -> tuple[str, str, dict] | None:
     return verdict, summary, ev
 
 
-def _no_batchnorm_in_critic(m: Metrics) -> tuple[str, str, dict] | None:
-    pairs = [(f"mlp-{n}-{o}", f"mlp-{n}-{o}-bnd") for o in ("wgan-gp", "wgan") for n in ("dbn", "sbn")]
+def _no_batchnorm_in_critic(m: Metrics, v: Namer) -> tuple[str, str, dict] | None:
+    pairs = [(v(f"mlp-{n}-{o}"), v(f"mlp-{n}-{o}-bnd")) for o in ("wgan-gp", "wgan") for n in ("dbn", "sbn")]
     ev = _gather(m, tuple(x for p in pairs for x in p), ("fd",))
     if ev is None:
         return None
@@ -124,7 +171,7 @@ def _no_batchnorm_in_critic(m: Metrics) -> tuple[str, str, dict] | None:
     return verdict, summary, ev
 
 
-_CLAIMS: list[tuple[str, str, str, str, Callable[[Metrics], tuple[str, str, dict] | None]]] = [
+_CLAIMS: list[tuple[str, str, str, str, Callable[[Metrics, Namer], tuple[str, str, dict] | None]]] = [
     ("dbn-vs-sbn", "Exp I (Fig. 4)",
      "DBN's preactivated outputs have more values in the middle and a notch at 0.5; SBN's sit nearer 0 and 1.",
      "SBN has more p near 0 or 1 than DBN, and DBN the deeper notch at 0.5.", _dbn_vs_sbn),
@@ -147,14 +194,50 @@ _CLAIMS: list[tuple[str, str, str, str, Callable[[Metrics], tuple[str, str, dict
 ]
 
 
-def judge(metrics: Metrics) -> list[Claim]:
-    """Every claim, judged from {variant: metrics}; a claim whose variants are not evaluated yet is PENDING."""
+def judge_seed(metrics: Metrics, recipe: str = "paper", seed: int = 0) -> list[Claim]:
+    """Every claim on one seed's models in one recipe; a claim whose variants are not all evaluated is PENDING."""
+    suffix = RECIPES[recipe]
+
+    def namer(name: str) -> str:
+        return name + suffix
+
     claims = []
     for key, source, paper, rule, decide in _CLAIMS:
-        outcome = decide(metrics)
+        outcome = decide(metrics, namer)
         if outcome is None:
-            claims.append(Claim(key, source, paper, rule, PENDING, "Its variants are not all trained and evaluated."))
+            claims.append(Claim(key, source, paper, rule, PENDING, "Its variants are not all trained and evaluated.",
+                                recipe=recipe, seed=seed))
         else:
             verdict, summary, evidence = outcome
-            claims.append(Claim(key, source, paper, rule, verdict, summary, evidence))
+            claims.append(Claim(key, source, paper, rule, verdict, summary, evidence, recipe, seed))
     return claims
+
+
+def _spread(seeds: list[Claim]) -> dict[str, dict[str, tuple[float, float, int]]]:
+    """Mean, sample standard deviation (0 for one seed) and seed count of each evidence number."""
+    values: dict[str, dict[str, list[float]]] = {}
+    for claim in seeds:
+        for variant, row in claim.evidence.items():
+            for metric, value in row.items():
+                values.setdefault(variant, {}).setdefault(metric, []).append(value)
+    return {variant: {metric: (statistics.fmean(xs), statistics.stdev(xs) if len(xs) > 1 else 0.0, len(xs))
+                      for metric, xs in row.items()} for variant, row in values.items()}
+
+
+def _overall(seeds: list[Claim]) -> str:
+    verdicts = {c.verdict for c in seeds}
+    return PENDING if not verdicts else verdicts.pop() if len(verdicts) == 1 else MIXED
+
+
+def judge(by_seed: SeedMetrics) -> list[Judgement]:
+    """Every claim under every recipe, judged on each seed whose models are all evaluated."""
+    per_seed = {(recipe, seed): judge_seed(metrics, recipe, seed)
+                for recipe in RECIPES for seed, metrics in sorted(by_seed.items())}
+    judgements = []
+    for i, (key, source, paper, rule, _) in enumerate(_CLAIMS):
+        recipes = {}
+        for recipe in RECIPES:
+            seeds = [per_seed[recipe, seed][i] for seed in sorted(by_seed) if per_seed[recipe, seed][i].verdict != PENDING]
+            recipes[recipe] = RecipeVerdict(recipe, _overall(seeds), tuple(seeds), _spread(seeds))
+        judgements.append(Judgement(key, source, paper, rule, recipes))
+    return judgements

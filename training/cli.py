@@ -30,6 +30,16 @@ def _variant(text: str) -> str:
         raise argparse.ArgumentTypeError(str(e)) from None
 
 
+def _seeds(text: str) -> str:
+    from training.seeds import SeedError, parse_seeds
+
+    try:
+        parse_seeds(text, MAX_SEED)
+    except SeedError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+    return text
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m training", description="Train and inspect BinaryGAN variants.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -84,7 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ship", type=Path, help="checkpoints folder to ship into (default: do not ship)")
     p.add_argument("--data-dir", help="folder with the four MNIST IDX gzip files (default: $BINARYGAN_DATA or data/mnist)")
     p.add_argument("--epochs", type=_bounded_int(1, MAX_EPOCHS), help="total epochs (default: the variant's, 20)")
-    p.add_argument("--seed", type=_bounded_int(0, MAX_SEED), default=0, help="training seed")
+    p.add_argument("--seeds", type=_seeds, default="0",
+                   help="training seeds, e.g. 0,1,2 or 0-2 (default 0); each seed is its own job and run folder, "
+                        "and seeds other than 0 ship their metrics and history only")
     p.add_argument("--limit", type=_bounded_int(1, 60_000), help="train on the first N images (smoke runs)")
     p.add_argument("--device", help="cpu, cuda, cuda:1, ... (default: cuda when available)")
     p.add_argument("--n", type=_bounded_int(10, 100_000), default=10_000, help="samples for the final metrics")

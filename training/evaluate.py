@@ -48,6 +48,7 @@ from training.checkpoint import atomic_write, atomic_write_json
 from training.classifier import Classifier, load_classifier
 from training.config import REGISTRY
 from training.data import load_split
+from training.seeds import shipped_seeds
 
 METRICS_NAME = "metrics.json"
 TABLE_CSV = "metrics.csv"
@@ -380,9 +381,11 @@ class _DirLock:
 
 
 def rebuild_table(root: str | os.PathLike, ref: Reference, n: int = DEFAULT_N) -> dict[str, Any]:
-    """checkpoints/metrics.json = {"real_data": ..., "variants": {name: metrics}} and metrics.csv.
+    """checkpoints/metrics.json = {"real_data": ..., "variants": {name: metrics}, "seeds": {name: {seed: metrics}}}
+    and metrics.csv.
 
-    Variants come from each <root>/<name>/metrics.json; the real-data floor is reused from the existing
+    Variants come from each <root>/<name>/metrics.json, their extra training seeds from
+    <root>/<name>/seeds/seed-N/metrics.json (training.seeds); the real-data floor is reused from the existing
     table while its fingerprint matches, else recomputed (about a minute on one CPU core)."""
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
@@ -406,7 +409,8 @@ def rebuild_table(root: str | os.PathLike, ref: Reference, n: int = DEFAULT_N) -
                     variants[name] = json.loads(path.read_text())
                 except (UnicodeDecodeError, json.JSONDecodeError) as e:
                     raise EvaluationError(f"{path}: not valid JSON ({e})") from None
-        table = {"real_data": real, "variants": variants}
+        seeds = {name: {str(seed): m for seed, m in shipped_seeds(root, name).items()} for name in variants}
+        table = {"real_data": real, "variants": variants, "seeds": {name: s for name, s in seeds.items() if s}}
         atomic_write_json(table_path, table)
         atomic_write(root / TABLE_CSV, table_csv(table).encode())
     return table

@@ -1,13 +1,15 @@
 """The training campaign: train, evaluate and ship variants, one independent job per variant.
 
-`python -m training sweep NAME...` handles each name in turn:
-1. train into RUNS/NAME, skipping a finished run and resuming an interrupted one;
-2. evaluate it (10,000 samples) into RUNS/NAME/metrics.json and merge the cheap per-epoch metrics
-   into RUNS/NAME/history.json (skipped when the metrics already match this generator and classifier);
-3. with --ship, copy what the dashboard needs into SHIP/NAME and rebuild SHIP/metrics.json.
+`python -m training sweep NAME... [--seeds 0,1,2]` handles each (name, seed) job in turn:
+1. train into its run folder (RUNS/NAME for seed 0, RUNS/seed-N/NAME for the others: training.seeds), skipping
+   a finished run and resuming an interrupted one;
+2. evaluate it (10,000 samples) into RUN/metrics.json and merge the cheap per-epoch metrics into
+   RUN/history.json (skipped when the metrics already match this generator and classifier);
+3. with --ship, copy what the dashboard needs into SHIP/NAME (seed 0: the checkpoint; other seeds: their
+   metrics and history only) and rebuild SHIP/metrics.json.
 
-Nothing is shared between names but the read-only data and classifier, so any job runner can spread
-names over machines or GPUs (see the README's "Training campaign").
+Nothing is shared between jobs but the read-only data and classifier, so any job runner can spread
+them over machines or GPUs (see the README's "Training campaign").
 """
 from __future__ import annotations
 
@@ -23,8 +25,8 @@ from training.checkpoint import CONFIG_NAME, WEIGHTS_NAME, atomic_write_json
 from training.config import REGISTRY, VariantConfig, get_variant
 from training.evaluate import (HISTORY_N, HISTORY_NAME, METRICS_NAME, Reference, evaluate_checkpoint,
                                evaluate_history, is_evaluated, rebuild_table)
+from training.seeds import SHIPPED_SEED, parse_seeds, run_folder, ship_seed
 from training.trainer import SNAPSHOT_DIR, STATE_NAME, STEPS_NAME, TrainOptions, is_finished, parse_device, train
-
 
 
 class SweepError(ValueError):
@@ -33,10 +35,10 @@ class SweepError(ValueError):
 
 @dataclass
 class SweepOptions:
-    runs: Path = Path("runs")  # one run folder per variant: RUNS/NAME
+    runs: Path = Path("runs")  # one run folder per job: RUNS/NAME, RUNS/seed-N/NAME
     ship: Path | None = None  # checkpoints folder to ship into; None: train and evaluate only
     data_dir: str | None = None
-    seed: int = 0
+    seeds: tuple[int, ...] = (SHIPPED_SEED,)  # training seeds; each is its own job
     epochs: int | None = None  # override the variants' 20 (smoke runs)
     limit: int | None = None
     device: str | None = None
@@ -47,26 +49,31 @@ class SweepOptions:
     progress: bool = True
 
 
-def run_variant(cfg: VariantConfig, opts: SweepOptions, ref: Reference, log=print) -> Path:
-    """Train (or skip, or resume), evaluate and optionally ship one variant; returns its run folder."""
-    run = Path(opts.runs) / cfg.name
-    if is_finished(run, cfg):
-        log(f"{cfg.name}: finished run in {run}, not training")
+def run_variant(cfg: VariantConfig, opts: SweepOptions, ref: Reference, log=print, seed: int = SHIPPED_SEED) -> Path:
+    """Train (or skip, or resume), evaluate and optionally ship one (variant, seed) job; returns its run folder."""
+    run = run_folder(Path(opts.runs), cfg.name, seed)
+    job = cfg.name if seed == SHIPPED_SEED else f"{cfg.name} (seed {seed})"
+    if is_finished(run, cfg, seed):
+        log(f"{job}: finished run in {run}, not training")
     else:
         resume = (run / STATE_NAME).exists()
-        log(f"{cfg.name}: {'resuming' if resume else 'training'} in {run}")
-        train(cfg, TrainOptions(out=run, data_dir=opts.data_dir, seed=opts.seed, limit=opts.limit, device=opts.device,
+        log(f"{job}: {'resuming' if resume else 'training'} in {run}")
+        train(cfg, TrainOptions(out=run, data_dir=opts.data_dir, seed=seed, limit=opts.limit, device=opts.device,
                                 resume=resume, verify_data=opts.verify_data, progress=opts.progress))
+    # samples are always drawn with seed 0: seeds differ in training only
     if is_evaluated(run, ref, opts.n, 0) and _history_evaluated(run):
-        log(f"{cfg.name}: metrics are up to date")
+        log(f"{job}: metrics are up to date")
     else:
         atomic_write_json(run / METRICS_NAME, evaluate_checkpoint(run, ref, opts.n, seed=0))
         evaluate_history(run, ref, opts.history_n, seed=0, progress=opts.progress)
-        log(f"{cfg.name}: evaluated")
+        log(f"{job}: evaluated")
     if opts.ship is not None:
-        dest = ship_run(run, Path(opts.ship), cfg)
+        if seed == SHIPPED_SEED:
+            dest = ship_run(run, Path(opts.ship), cfg)
+        else:
+            dest = ship_seed(run, Path(opts.ship), cfg.name, seed)
         rebuild_table(opts.ship, ref, opts.n)
-        log(f"{cfg.name}: shipped to {dest}")
+        log(f"{job}: shipped to {dest}")
     return run
 
 
@@ -135,14 +142,16 @@ def sweep(names: list[str], opts: SweepOptions, log=print) -> list[Path]:
         cfg = get_variant(name)
         if opts.epochs is not None:
             cfg = cfg.replace(epochs=opts.epochs)
-        runs.append(run_variant(cfg, opts, ref, log))
+        for seed in opts.seeds:
+            runs.append(run_variant(cfg, opts, ref, log, seed))
     return runs
 
 
 def main_sweep(args) -> int:
     if args.device is not None:
         parse_device(args.device)
-    opts = SweepOptions(runs=args.runs, ship=args.ship, data_dir=args.data_dir, seed=args.seed, epochs=args.epochs,
+    opts = SweepOptions(runs=args.runs, ship=args.ship, data_dir=args.data_dir, seeds=tuple(parse_seeds(args.seeds)),
+                        epochs=args.epochs,
                         limit=args.limit, device=args.device, n=args.n, history_n=args.history_n,
                         classifier=args.classifier, verify_data=not args.no_verify, progress=not args.no_progress)
     sweep(args.names, opts, log=lambda line: print(line, flush=True))

@@ -309,9 +309,11 @@ def train(cfg: VariantConfig, opts: TrainOptions) -> Path:
     return out
 
 
-def is_finished(out: Path, cfg: VariantConfig) -> bool:
+def is_finished(out: Path, cfg: VariantConfig, seed: int | None = None) -> bool:
+    """Whether `out` holds `cfg` trained to its last epoch (with `seed`, when given)."""
     try:
         side = json.loads((Path(out) / "config.json").read_text())
-        return side["provenance"]["epoch"] >= cfg.epochs and VariantConfig.from_dict(side["config"]) == cfg
+        same_seed = seed is None or side["provenance"]["seed"] == seed
+        return side["provenance"]["epoch"] >= cfg.epochs and VariantConfig.from_dict(side["config"]) == cfg and same_seed
     except (OSError, ValueError, KeyError, TypeError):
         return False

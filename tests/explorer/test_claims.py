@@ -12,12 +12,17 @@ def exp_i(dbn_mass=0.83, sbn_mass=0.89, dbn_notch=0.055, sbn_notch=0.026):
                                 "class_kl": 0.03, "speckle_rate": 2.6}}
 
 
-def by_key(metrics):
-    return {c.key: c for c in claims.judge(metrics)}
+def by_key(metrics, recipe="paper"):
+    return {c.key: c for c in claims.judge_seed(metrics, recipe)}
+
+
+def code(metrics):
+    """The same numbers for the code recipe's twins."""
+    return {f"{name}-code": row for name, row in metrics.items()}
 
 
 def test_nothing_evaluated_leaves_every_claim_pending():
-    judged = claims.judge({})
+    judged = claims.judge_seed({})
     assert [c.key for c in judged] == ["dbn-vs-sbn", "real-u-shape", "wgan-quality", "gan-mode-collapse",
                                        "cnn-artefacts", "no-bn-in-critic"]
     assert all(c.verdict == claims.PENDING and not c.evidence for c in judged)
@@ -97,3 +102,34 @@ def test_batchnorm_in_the_critic_is_judged_on_all_four_wgan_pairs():
     assert claim.verdict == claims.SUPPORTED and "mlp-sbn-wgan: FD 208.0, with BatchNorm in D 233.0" in claim.summary
     m["mlp-sbn-wgan-bnd"] = {"fd": 150.0}
     assert by_key(m)["no-bn-in-critic"].verdict == claims.MIXED
+
+
+def test_the_code_recipe_is_judged_on_the_code_twins_only():
+    assert by_key(exp_i(), "code")["dbn-vs-sbn"].verdict == claims.PENDING
+    claim = by_key(code(exp_i(dbn_mass=0.95, sbn_mass=0.80, dbn_notch=0.01, sbn_notch=0.2)), "code")["dbn-vs-sbn"]
+    assert claim.verdict == claims.CONTRADICTED and claim.recipe == "code"
+    assert set(claim.evidence) == {"mlp-dbn-wgan-gp-code", "mlp-sbn-wgan-gp-code"}
+    assert by_key(code(exp_i()), "paper")["dbn-vs-sbn"].verdict == claims.PENDING
+
+
+def test_verdicts_count_seeds_and_report_mean_and_sd():
+    by_seed = {0: exp_i(sbn_mass=0.89) | code(exp_i()), 1: exp_i(sbn_mass=0.91), 2: exp_i(sbn_mass=0.93)}
+    judged = {j.key: j for j in claims.judge(by_seed)}
+    paper = judged["dbn-vs-sbn"].recipes["paper"]
+    assert paper.verdict == claims.SUPPORTED and paper.tally == "supported in 3 of 3 seeds"
+    assert [c.seed for c in paper.seeds] == [0, 1, 2]
+    mean, sd, n = paper.spread["mlp-sbn-wgan-gp"]["mass_near_01"]
+    assert (mean, n) == (pytest.approx(0.91), 3) and sd == pytest.approx(0.02)
+    assert paper.spread["mlp-dbn-wgan-gp"]["mass_near_01"] == (pytest.approx(0.83), 0.0, 3)
+    # the code twins were trained with seed 0 only: one seed, said so
+    code_verdict = judged["dbn-vs-sbn"].recipes["code"]
+    assert code_verdict.verdict == claims.SUPPORTED and code_verdict.tally == "supported (one seed: 0)"
+    assert judged["wgan-quality"].recipes["paper"].verdict == claims.PENDING
+    assert judged["wgan-quality"].recipes["paper"].tally == claims.PENDING
+
+
+def test_seeds_that_disagree_make_a_mixed_verdict():
+    by_seed = {0: exp_i(), 1: exp_i(dbn_mass=0.95, sbn_mass=0.80, dbn_notch=0.01, sbn_notch=0.2), 2: exp_i()}
+    paper = {j.key: j for j in claims.judge(by_seed)}["dbn-vs-sbn"].recipes["paper"]
+    assert paper.verdict == claims.MIXED
+    assert paper.tally == "supported in 2, contradicted in 1 of 3 seeds"

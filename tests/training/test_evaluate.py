@@ -133,7 +133,8 @@ def test_evaluate_cli_writes_checks_and_tabulates(tmp_path, tiny_mnist, tiny_cla
 
     assert main(["evaluate", "--table", "--checkpoints", str(root), *common]) == 0
     table = json.loads((root / "metrics.json").read_text())
-    assert set(table) == {"real_data", "variants"} and list(table["variants"]) == ["mlp-dbn-wgan-gp"]
+    assert set(table) == {"real_data", "variants", "seeds"} and list(table["variants"]) == ["mlp-dbn-wgan-gp"]
+    assert table["seeds"] == {}  # no extra training seeds shipped
     rows = (root / "metrics.csv").read_text().splitlines()
     assert rows[0].startswith("variant,epoch,n_samples,fd,") and len(rows) == 3
     capsys.readouterr()

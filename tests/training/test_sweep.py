@@ -2,15 +2,21 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
+import torch
+from safetensors.torch import load_file
 
 import training.trainer as trainer
+from explorer import catalog
 from tests.conftest import make_checkpoint
 from training.cli import main
 from training.config import get_variant
 from training.manifest import check_manifest, write_manifest
-from training.sweep import SweepError, SweepOptions, run_variant, ship_run, shipped_snapshots
+from training.seeds import SeedError, ship_seed
+from training.sweep import SweepError, SweepOptions, run_variant, ship_run, shipped_snapshots, sweep
+from training.trainer import TrainingError
 
 # The paper's schedule spends 100 critic steps on each of the first 25 generator steps; tests shorten it.
 FAST = dict(warmup_steps=1, n_critic=1, n_critic_warmup=2, long_critic_every=10**6)
@@ -97,3 +103,39 @@ def test_sweep_cli_rejects_unknown_variants_and_devices(capsys):
         main(["sweep", "no-such-variant"])
     assert main(["sweep", "mlp-dbn-wgan-gp", "--device", "nonsense"]) == 1
     assert "not a device name" in capsys.readouterr().err
+
+
+def test_extra_seeds_train_apart_and_ship_their_numbers_only(tmp_path, tiny_mnist, tiny_classifier, tiny_reference):
+    ship = tmp_path / "checkpoints"
+    opts = _opts(tmp_path, tiny_mnist, tiny_classifier, ship=ship, seeds=(0, 1))
+    runs = sweep(["mlp-dbn-wgan-gp"], replace(opts, epochs=1))
+    assert runs == [tmp_path / "runs" / "mlp-dbn-wgan-gp", tmp_path / "runs" / "seed-1" / "mlp-dbn-wgan-gp"]
+    assert [json.loads((r / "config.json").read_text())["provenance"]["seed"] for r in runs] == [0, 1]
+    assert not torch.equal(load_file(runs[0] / "generator.safetensors")["body.net.0.weight"],
+                           load_file(runs[1] / "generator.safetensors")["body.net.0.weight"])
+
+    extra = ship / "mlp-dbn-wgan-gp" / "seeds" / "seed-1"
+    assert sorted(p.name for p in extra.iterdir()) == ["history.json", "metrics.json"]  # no weights
+    assert (extra / "metrics.json").read_bytes() == (runs[1] / "metrics.json").read_bytes()
+    table = json.loads((ship / "metrics.json").read_text())
+    assert table["seeds"] == {"mlp-dbn-wgan-gp": {"1": json.loads((runs[1] / "metrics.json").read_text())}}
+    assert table["variants"]["mlp-dbn-wgan-gp"] == json.loads((runs[0] / "metrics.json").read_text())
+    by_seed = catalog.seed_metrics(ship)
+    assert sorted(by_seed) == [0, 1] and by_seed[1]["mlp-dbn-wgan-gp"]["fd"] == table["seeds"]["mlp-dbn-wgan-gp"]["1"]["fd"]
+
+
+def test_a_run_folder_holding_another_seed_is_not_shipped_as_this_one(tmp_path, tiny_mnist, tiny_classifier, tiny_reference):
+    opts = _opts(tmp_path, tiny_mnist, tiny_classifier)
+    run = run_variant(_cfg(1), opts, tiny_reference)  # seed 0
+    with pytest.raises(SeedError, match="trained with seed 0, not 1"):
+        ship_seed(run, tmp_path / "ship", "mlp-dbn-wgan-gp", 1)
+    (tmp_path / "runs" / "seed-1").mkdir()
+    (tmp_path / "runs" / "mlp-dbn-wgan-gp").rename(tmp_path / "runs" / "seed-1" / "mlp-dbn-wgan-gp")
+    with pytest.raises(TrainingError, match="another seed"):  # not silently taken as seed 1's run
+        run_variant(_cfg(1), opts, tiny_reference, seed=1)
+
+
+def test_sweep_cli_parses_seed_lists_and_refuses_bad_ones(capsys):
+    with pytest.raises(SystemExit):
+        main(["sweep", "mlp-dbn-wgan-gp", "--seeds", "0,x"])
+    assert "'x' is not a seed" in capsys.readouterr().err
