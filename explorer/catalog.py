@@ -256,6 +256,13 @@ def leaderboard(root: str | os.PathLike | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["variant", *(label for label, _ in METRICS.values())])
 
 
+def spread_table(spread: dict[str, dict[str, tuple[float, float, int]]]) -> pd.DataFrame:
+    """A claim's evidence over seeds, {variant: {metric: (mean, sd, seeds)}}, as one row per variant and metric."""
+    rows = [{"variant": variant, "metric": METRICS.get(metric, (metric,))[0], "mean": mean, "sd": sd, "seeds": n}
+            for variant, row in spread.items() for metric, (mean, sd, n) in row.items()]
+    return pd.DataFrame(rows, columns=["variant", "metric", "mean", "sd", "seeds"])
+
+
 def parse_selection(values: Iterable[Any], limit: int) -> tuple[list[str], list[str]]:
     """(known variant names in order, without repeats, at most `limit`; everything refused, as text).
 

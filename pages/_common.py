@@ -199,6 +199,16 @@ def all_metrics() -> Any:
 
 
 @st.cache_data(max_entries=8, ttl=60, show_spinner=False)
+def _seed_metrics(root: str) -> Any:
+    return catalog.seed_metrics(root)
+
+
+def seed_metrics() -> Any:
+    """{training seed: {variant: metrics}}; raises catalog.DataFileError for a malformed file."""
+    return _seed_metrics(str(data_root()))
+
+
+@st.cache_data(max_entries=8, ttl=60, show_spinner=False)
 def _leaderboard(root: str) -> Any:
     return catalog.leaderboard(root)
 

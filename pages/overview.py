@@ -53,17 +53,26 @@ st.dataframe(
 
 st.subheader("The paper's claims, measured")
 st.caption("The paper reports these qualitatively. Here each is judged by the stated rule on the evaluation "
-           "metrics (10,000 samples per model, see *Training and metrics*), and updates when a variant is retrained.")
+           "metrics (10,000 samples per model, see *Training and metrics*), once per training seed, under two "
+           "recipes: the paper's text (annealed slope, BatchNorm with batch statistics) and what its reference "
+           "code ran (slope fixed at 1, BatchNorm as a learned affine, its initialisation). Verdicts update when "
+           "a variant or seed is retrained.")
 BADGE = {claims.SUPPORTED: ("green", ":material/check:"), claims.CONTRADICTED: ("red", ":material/close:"),
          claims.MIXED: ("orange", ":material/contrast:"), claims.PENDING: ("gray", ":material/hourglass_empty:")}
 try:
-    _, evaluated = ui.all_metrics()
+    by_seed = ui.seed_metrics()
 except catalog.DataFileError:
-    evaluated = {}  # already reported above the catalogue; every claim shows as not measured
-for claim in claims.judge(evaluated):
+    by_seed = {}  # already reported above the catalogue; every claim shows as not measured
+for judgement in claims.judge(by_seed):
     with st.container(border=True):
-        colour, icon = BADGE[claim.verdict]
-        st.markdown(f"**{claim.paper}** *{claim.source}*")
-        st.badge(claim.verdict, color=colour, icon=icon)
-        st.markdown(claim.summary)
-        st.caption(f"Rule: {claim.rule}")
+        st.markdown(f"**{judgement.paper}** *{judgement.source}*")
+        for column, verdict in zip(st.columns(len(judgement.recipes)), judgement.recipes.values()):
+            with column:
+                colour, icon = BADGE[verdict.verdict]
+                st.markdown(f"*{claims.RECIPE_LABELS[verdict.recipe].capitalize()}*")
+                st.badge(verdict.tally, color=colour, icon=icon)
+                for claim in verdict.seeds:
+                    st.markdown(f"Seed {claim.seed}: {claim.summary}")
+                if len(verdict.seeds) > 1:
+                    st.dataframe(catalog.spread_table(verdict.spread), hide_index=True, width="stretch")
+        st.caption(f"Rule: {judgement.rule}")

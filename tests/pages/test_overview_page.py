@@ -76,18 +76,25 @@ def test_a_malformed_metrics_summary_is_reported_and_the_catalogue_still_shows(m
     errors = texts(at, "error")
     assert len(errors) == 1 and "evaluation summary cannot be read" in errors[0]
     assert len(at.dataframe[0].value) == len(REGISTRY)
-    assert " ".join(texts(at, "markdown")).count("not measured yet") == 6  # no claim judged on unreadable metrics
+    assert " ".join(texts(at, "markdown")).count("not measured yet") == 12  # no claim judged, in either recipe
 
 
 def test_the_papers_claims_show_each_verdict_with_its_numbers(app, dashboard_root, texts):
     from explorer import claims
 
     at = app()
-    expected = claims.judge(catalog.all_metrics(dashboard_root)[1])
+    expected = claims.judge(catalog.seed_metrics(dashboard_root))
     shown = " ".join(texts(at, "markdown"))
-    for claim in expected:
-        assert claim.paper in shown and claim.summary in shown and claim.verdict in shown
-    verdicts = {c.key: c.verdict for c in expected}
+    for judgement in expected:
+        assert judgement.paper in shown
+        for verdict in judgement.recipes.values():
+            assert claims.RECIPE_LABELS[verdict.recipe].capitalize() in shown
+            assert all(f"Seed {c.seed}: {c.summary}" in shown for c in verdict.seeds)
+    badges = [t for t in texts(at, "markdown") if "-badge[" in t]  # st.badge renders as a markdown badge
+    assert len(badges) == 2 * len(expected)  # paper and code side by side
+    assert all(v.tally in b for b, v in zip(badges, (v for j in expected for v in j.recipes.values())))
+    verdicts = {j.key: j.recipes["paper"].verdict for j in expected}
     assert verdicts["wgan-quality"] == claims.PENDING  # the fixture has no mlp-sbn-wgan
     assert verdicts["dbn-vs-sbn"] != claims.PENDING and verdicts["cnn-artefacts"] != claims.PENDING
+    assert all(j.recipes["code"].verdict == claims.PENDING for j in expected)  # the fixture has no code twins
     assert sum(t.startswith("Rule: ") for t in texts(at, "caption")) == len(expected)
