@@ -101,6 +101,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", help="cpu, cuda, cuda:1, ... (default: cuda when available)")
     p.add_argument("--n", type=_bounded_int(10, 100_000), default=10_000, help="samples for the final metrics")
     p.add_argument("--history-n", type=_bounded_int(10, 100_000), default=2_000, help="samples per epoch")
+    p.add_argument("--engine", choices=("local", "ray"), default="local",
+                   help="local: one job after another in this process; ray: each (variant, seed) job is a Ray task "
+                        "(1 CPU, or 1 GPU with --device cuda); needs pip install -e .[ray]")
+    p.add_argument("--address", help="with --engine ray: the cluster's HOST:PORT (default: start a local instance)")
     p.add_argument("--classifier", type=Path, help="classifier folder (default: checkpoints/classifier)")
     p.add_argument("--no-verify", action="store_true", help="skip the MNIST sha256 check (tiny test data sets)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")

@@ -25,7 +25,7 @@ from training.checkpoint import CONFIG_NAME, WEIGHTS_NAME, atomic_write_json
 from training.config import REGISTRY, VariantConfig, get_variant
 from training.evaluate import (HISTORY_N, HISTORY_NAME, METRICS_NAME, Reference, evaluate_checkpoint,
                                evaluate_history, is_evaluated, rebuild_table)
-from training.seeds import SHIPPED_SEED, parse_seeds, run_folder, ship_seed
+from training.seeds import SEED_FILES, SEEDS_DIR, SHIPPED_SEED, parse_seeds, run_folder, ship_seed
 from training.trainer import SNAPSHOT_DIR, STATE_NAME, STEPS_NAME, TrainOptions, is_finished, parse_device, train
 
 
@@ -94,17 +94,25 @@ def shipped_snapshots(cfg: VariantConfig, final_epoch: int) -> list[int]:
     return [e for e in cfg.snapshot_epochs if e < final_epoch]
 
 
+def shipped_files(run: Path, cfg: VariantConfig, seed: int = SHIPPED_SEED) -> list[str]:
+    """Run-relative paths of what a finished job ships: the checkpoint with its logs and snapshots for seed 0, the
+    numbers only for another seed (its config.json comes along to prove the seed)."""
+    if seed != SHIPPED_SEED:
+        return [CONFIG_NAME, *SEED_FILES]
+    final = json.loads((Path(run) / CONFIG_NAME).read_text())["provenance"]["epoch"]
+    return [WEIGHTS_NAME, CONFIG_NAME, METRICS_NAME, HISTORY_NAME, STEPS_NAME] + [
+        f"{SNAPSHOT_DIR}/epoch-{e:03d}/{n}" for e in shipped_snapshots(cfg, final) for n in (WEIGHTS_NAME, CONFIG_NAME)]
+
+
 def ship_run(run: Path, ship: Path, cfg: VariantConfig) -> Path:
     """Replace SHIP/NAME with the generator, its config, metrics, history, per-step losses and snapshots.
 
-    Built in a temporary sibling folder and renamed into place, so SHIP/NAME is never half-written.
+    Built in a temporary sibling folder and renamed into place, so SHIP/NAME is never half-written. Extra seeds
+    already shipped into SHIP/NAME/seeds are carried over.
     """
     run = Path(run)
-    final = json.loads((run / CONFIG_NAME).read_text())["provenance"]["epoch"]
-    sources = [run / n for n in (WEIGHTS_NAME, CONFIG_NAME, METRICS_NAME, HISTORY_NAME, STEPS_NAME)]
-    sources += [run / SNAPSHOT_DIR / f"epoch-{e:03d}" / n for e in shipped_snapshots(cfg, final)
-                for n in (WEIGHTS_NAME, CONFIG_NAME)]
-    missing = [str(p) for p in sources if not p.is_file()]
+    files = shipped_files(run, cfg)
+    missing = [str(run / f) for f in files if not (run / f).is_file()]
     if missing:
         raise SweepError(f"{run}: cannot ship, missing {', '.join(missing[:4])}")
     ship.mkdir(parents=True, exist_ok=True)
@@ -113,14 +121,11 @@ def ship_run(run: Path, ship: Path, cfg: VariantConfig) -> Path:
     try:
         # steps.csv ships as it is (~0.55 MB a run, 12 MB for all 22): the budget holds it, and the dashboard
         # and the Hub upload read it directly
-        for name in (WEIGHTS_NAME, CONFIG_NAME, METRICS_NAME, HISTORY_NAME, STEPS_NAME):
-            shutil.copyfile(run / name, tmp / name)
-        for epoch in shipped_snapshots(cfg, final):
-            src = run / SNAPSHOT_DIR / f"epoch-{epoch:03d}"
-            dst = tmp / SNAPSHOT_DIR / f"epoch-{epoch:03d}"
-            dst.mkdir(parents=True)
-            for name in (WEIGHTS_NAME, CONFIG_NAME):
-                shutil.copyfile(src / name, dst / name)
+        for file in files:
+            (tmp / file).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(run / file, tmp / file)
+        if (dest / SEEDS_DIR).is_dir():
+            shutil.copytree(dest / SEEDS_DIR, tmp / SEEDS_DIR)
         os.chmod(tmp, 0o755)  # mkdtemp makes it private
         old = None
         if dest.exists():
@@ -154,5 +159,11 @@ def main_sweep(args) -> int:
                         epochs=args.epochs,
                         limit=args.limit, device=args.device, n=args.n, history_n=args.history_n,
                         classifier=args.classifier, verify_data=not args.no_verify, progress=not args.no_progress)
-    sweep(args.names, opts, log=lambda line: print(line, flush=True))
+    log = lambda line: print(line, flush=True)  # noqa: E731
+    if args.engine == "ray":
+        from training.ray_sweep import sweep_ray
+
+        sweep_ray(args.names, opts, address=args.address, log=log)
+    else:
+        sweep(args.names, opts, log=log)
     return 0
