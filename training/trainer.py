@@ -68,16 +68,15 @@ def default_device() -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
-def code_commit() -> str:
-    """The git commit of this code, "-dirty" when training/ has uncommitted changes. A tree copied without its
-    .git folder (to a rented GPU machine, say) cannot tell; there BINARYGAN_CODE_COMMIT names the commit it was
-    copied from, and "unknown" is recorded when that is not set either."""
-    here = Path(__file__).resolve().parent
+def code_commit(package: Path = Path(__file__).resolve().parent) -> str:
+    """The git commit of this code, "-dirty" when the `package` folder (training/) has uncommitted changes. A tree
+    copied without its .git folder (to a rented GPU machine, say) cannot tell; there BINARYGAN_CODE_COMMIT names
+    the commit it was copied from, and "unknown" is recorded when that is not set either."""
     outside_git = os.environ.get("BINARYGAN_CODE_COMMIT", "unknown")
     try:
-        rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=10)
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", "training"],
-                               cwd=here.parent, capture_output=True, text=True, timeout=10)
+        rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=package, capture_output=True, text=True, timeout=10)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", package.name],
+                               cwd=package.parent, capture_output=True, text=True, timeout=10)
     except (OSError, subprocess.SubprocessError):
         return outside_git
     if rev.returncode != 0:

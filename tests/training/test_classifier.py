@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
 import pickle
 from pathlib import Path
 
@@ -92,10 +91,7 @@ def test_the_shipped_classifier_records_at_least_99_percent():
 
 
 @pytest.mark.slow
-def test_the_shipped_classifier_reaches_its_recorded_accuracy():
-    data = os.environ.get("BINARYGAN_DATA")
-    if not data or not Path(data).is_dir():
-        pytest.skip("needs the full MNIST: set $BINARYGAN_DATA (.ci/run points it at ../shared/datasets/mnist)")
+def test_the_shipped_classifier_reaches_its_recorded_accuracy(full_mnist):
     clf = load_classifier()
-    test = load_split("test", data)
+    test = load_split("test", full_mnist)
     assert clf.accuracy(test.images, test.labels) == pytest.approx(clf.info["test_accuracy"], abs=2e-4)
