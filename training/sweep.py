@@ -18,13 +18,20 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-
-from training.checkpoint import CONFIG_NAME, WEIGHTS_NAME, atomic_write_json
+from training.checkpoint import (
+    CONFIG_FILE,
+    GENERATOR_FILE,
+    HISTORY_FILE,
+    METRICS_FILE,
+    STATE_FILE,
+    STEPS_FILE,
+    atomic_write_json,
+    snapshot_dir,
+)
 from training.config import REGISTRY, VariantConfig, get_variant
-from training.evaluate import (HISTORY_N, HISTORY_NAME, METRICS_NAME, Reference, evaluate_checkpoint,
-                               evaluate_history, is_evaluated, rebuild_table)
-from training.trainer import SNAPSHOT_DIR, STATE_NAME, STEPS_NAME, TrainOptions, is_finished, parse_device, train
-
+from training.evaluate import HISTORY_N, Reference, evaluate_checkpoint, evaluate_history, is_evaluated
+from training.table import rebuild_table
+from training.trainer import TrainOptions, is_finished, parse_device, train
 
 
 class SweepError(ValueError):
@@ -53,14 +60,14 @@ def run_variant(cfg: VariantConfig, opts: SweepOptions, ref: Reference, log=prin
     if is_finished(run, cfg):
         log(f"{cfg.name}: finished run in {run}, not training")
     else:
-        resume = (run / STATE_NAME).exists()
+        resume = (run / STATE_FILE).exists()
         log(f"{cfg.name}: {'resuming' if resume else 'training'} in {run}")
         train(cfg, TrainOptions(out=run, data_dir=opts.data_dir, seed=opts.seed, limit=opts.limit, device=opts.device,
                                 resume=resume, verify_data=opts.verify_data, progress=opts.progress))
     if is_evaluated(run, ref, opts.n, 0) and _history_evaluated(run):
         log(f"{cfg.name}: metrics are up to date")
     else:
-        atomic_write_json(run / METRICS_NAME, evaluate_checkpoint(run, ref, opts.n, seed=0))
+        atomic_write_json(run / METRICS_FILE, evaluate_checkpoint(run, ref, opts.n, seed=0))
         evaluate_history(run, ref, opts.history_n, seed=0, progress=opts.progress)
         log(f"{cfg.name}: evaluated")
     if opts.ship is not None:
@@ -72,14 +79,14 @@ def run_variant(cfg: VariantConfig, opts: SweepOptions, ref: Reference, log=prin
 
 def _history_evaluated(run: Path) -> bool:
     try:
-        history = json.loads((run / HISTORY_NAME).read_text())
+        history = json.loads((run / HISTORY_FILE).read_text())
         return bool(history) and all("fd" in r for r in history if _has_generator(run, r["epoch"]))
     except (OSError, ValueError, KeyError, TypeError):
         return False
 
 
 def _has_generator(run: Path, epoch: int) -> bool:
-    return (run / SNAPSHOT_DIR / f"epoch-{epoch:03d}" / WEIGHTS_NAME).is_file()
+    return (snapshot_dir(run, epoch) / GENERATOR_FILE).is_file()
 
 
 def shipped_snapshots(cfg: VariantConfig, final_epoch: int) -> list[int]:
@@ -93,10 +100,10 @@ def ship_run(run: Path, ship: Path, cfg: VariantConfig) -> Path:
     Built in a temporary sibling folder and renamed into place, so SHIP/NAME is never half-written.
     """
     run = Path(run)
-    final = json.loads((run / CONFIG_NAME).read_text())["provenance"]["epoch"]
-    sources = [run / n for n in (WEIGHTS_NAME, CONFIG_NAME, METRICS_NAME, HISTORY_NAME, STEPS_NAME)]
-    sources += [run / SNAPSHOT_DIR / f"epoch-{e:03d}" / n for e in shipped_snapshots(cfg, final)
-                for n in (WEIGHTS_NAME, CONFIG_NAME)]
+    final = json.loads((run / CONFIG_FILE).read_text())["provenance"]["epoch"]
+    sources = [run / n for n in (GENERATOR_FILE, CONFIG_FILE, METRICS_FILE, HISTORY_FILE, STEPS_FILE)]
+    sources += [snapshot_dir(run, e) / n for e in shipped_snapshots(cfg, final)
+                for n in (GENERATOR_FILE, CONFIG_FILE)]
     missing = [str(p) for p in sources if not p.is_file()]
     if missing:
         raise SweepError(f"{run}: cannot ship, missing {', '.join(missing[:4])}")
@@ -106,13 +113,12 @@ def ship_run(run: Path, ship: Path, cfg: VariantConfig) -> Path:
     try:
         # steps.csv ships as it is (~0.55 MB a run, 12 MB for all 22): the budget holds it, and the dashboard
         # and the Hub upload read it directly
-        for name in (WEIGHTS_NAME, CONFIG_NAME, METRICS_NAME, HISTORY_NAME, STEPS_NAME):
+        for name in (GENERATOR_FILE, CONFIG_FILE, METRICS_FILE, HISTORY_FILE, STEPS_FILE):
             shutil.copyfile(run / name, tmp / name)
         for epoch in shipped_snapshots(cfg, final):
-            src = run / SNAPSHOT_DIR / f"epoch-{epoch:03d}"
-            dst = tmp / SNAPSHOT_DIR / f"epoch-{epoch:03d}"
+            src, dst = snapshot_dir(run, epoch), snapshot_dir(tmp, epoch)
             dst.mkdir(parents=True)
-            for name in (WEIGHTS_NAME, CONFIG_NAME):
+            for name in (GENERATOR_FILE, CONFIG_FILE):
                 shutil.copyfile(src / name, dst / name)
         os.chmod(tmp, 0o755)  # mkdtemp makes it private
         old = None

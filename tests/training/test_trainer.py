@@ -6,10 +6,11 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from explorer import load_generator
 from training import objectives
+from training.checkpoint import STATE_FILE
 from training.config import get_variant
-from training.trainer import STATE_NAME, TrainingError, TrainOptions, code_commit, train
+from training.sampling import load_folder
+from training.trainer import TrainingError, TrainOptions, code_commit, train
 
 # The paper's schedule spends 100 critic steps on each of the first 25 generator steps; tests shorten it.
 FAST = dict(warmup_steps=1, n_critic=1, n_critic_warmup=2, long_critic_every=10**6)
@@ -20,7 +21,7 @@ def _opts(out, data, **kw) -> TrainOptions:
 
 
 def _state(out):
-    return load_file(out / STATE_NAME)
+    return load_file(out / STATE_FILE)
 
 
 def assert_same_state(a, b):
@@ -46,10 +47,10 @@ def test_run_writes_a_loadable_checkpoint_with_provenance(tmp_path, tiny_mnist, 
     steps = (out / "steps.csv").read_text().splitlines()
     assert steps[0] == "step,epoch,d_loss,g_loss" and len(steps) == 1 + 2 * 2
     assert sorted(p.name for p in (out / "snapshots").iterdir()) == ["epoch-001", "epoch-002"]
-    g = load_generator(out)
+    g = load_folder(out)
     s = g.sample(16, seed=5)
     assert s.binary.shape == (16, 28, 28) and set(np.unique(s.binary)) <= {0, 1}
-    assert np.array_equal(s.binary, load_generator(out).sample(16, seed=5).binary)
+    assert np.array_equal(s.binary, load_folder(out).sample(16, seed=5).binary)
 
 
 def test_same_seed_same_run(tmp_path, tiny_mnist):
@@ -89,7 +90,7 @@ def test_resume_refuses_another_seed_and_a_fresh_run_refuses_to_overwrite(tmp_pa
 def test_nan_loss_stops_training_and_keeps_the_last_good_state(tmp_path, tiny_mnist, monkeypatch):
     cfg = get_variant("mlp-dbn-wgan-gp").replace(epochs=1, **FAST)
     out = train(cfg, _opts(tmp_path / "run", tiny_mnist))
-    before = {p: (out / p).read_bytes() for p in (STATE_NAME, "generator.safetensors", "history.json")}
+    before = {p: (out / p).read_bytes() for p in (STATE_FILE, "generator.safetensors", "history.json")}
     monkeypatch.setitem(objectives.G_LOSSES, "wgan-gp", lambda d_fake: d_fake.mean() * float("nan"))
     with pytest.raises(TrainingError, match="NaN or infinite loss|loss became"):
         train(cfg.replace(epochs=2), _opts(out, tiny_mnist, resume=True))

@@ -5,7 +5,7 @@ from explorer import demo
 
 
 def test_loss_curves_metric_curves_and_leaderboard(app, charts):
-    at = app("training")
+    at = app("training_metrics")
     d_loss, g_loss, metric = charts(at)
     names = ["mlp-dbn-wgan-gp", "mlp-sbn-wgan-gp", "mlp-real-wgan-gp"]
     for chart in (d_loss, g_loss):
@@ -22,7 +22,7 @@ def test_loss_curves_metric_curves_and_leaderboard(app, charts):
 
 
 def test_metric_choice_and_smoothing(app, charts):
-    at = app("training")
+    at = app("training_metrics")
     raw = charts(at)[0]["data"][0]["y"]
     at.slider(key="training_smooth").set_value(500).run()
     smooth = charts(at)[0]["data"][0]["y"]
