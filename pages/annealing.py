@@ -6,7 +6,7 @@ from pages import _charts as charts
 from pages import _data as data
 from pages import _session as session
 from training.config import SNAPSHOT_EPOCHS, get_variant
-from training.metrics import PER_EPOCH
+from training.metrics import BY_KEY, PER_EPOCH
 
 GRID = 6  # 6 x 6 samples per run
 HIST_SAMPLES = 500
@@ -55,7 +55,8 @@ with left:
     st.plotly_chart(charts.lines(schedules, runs, "slope schedule", "epoch", "slope s", marker_epoch=epoch),
                     key="anneal_schedule")
 with right:
-    metric = st.selectbox("Metric", PER_EPOCH, key="anneal_metric", format_func=lambda m: m.label)
+    metric = BY_KEY[st.selectbox("Metric", [m.key for m in PER_EPOCH], key="anneal_metric",
+                                 format_func=lambda k: BY_KEY[k].label)]
     curves = {}
     for name in runs:
         h = data.evaluation(st, f"**{name}** per-epoch history", data.history, name)

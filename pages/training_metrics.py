@@ -5,7 +5,7 @@ import streamlit as st
 from pages import _charts as charts
 from pages import _data as data
 from pages import _session as session
-from training.metrics import METRICS, PER_EPOCH
+from training.metrics import BY_KEY, METRICS, PER_EPOCH
 
 MAX_CURVES = 8
 
@@ -17,7 +17,9 @@ with st.container(border=True):
         smooth = st.slider("Smoothing (steps)", min_value=1, max_value=500, value=50, key="training_smooth",
                            help="A centred rolling mean over this many generator steps.")
     with c2:
-        metric = st.selectbox("Per-epoch metric", PER_EPOCH, key="training_metric", format_func=lambda m: m.label)
+        key = st.selectbox("Per-epoch metric", [m.key for m in PER_EPOCH], key="training_metric",
+                           format_func=lambda k: BY_KEY[k].label)
+        metric = BY_KEY[key]
 
 
 if names:

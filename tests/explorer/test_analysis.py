@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 from PIL import Image
 
 from explorer import analysis, render
+from tests.conftest import REPO
 
 
 def uniform(n: int = 200_000, seed: int = 0) -> np.ndarray:
@@ -115,3 +118,10 @@ def test_side_by_side_puts_variants_left_to_right_dark_on_white():
     movie = render.side_by_side([a, b], pad=2)
     assert movie.shape == (3, 32, 2 * 30 + 2)
     assert movie[0, 2, 2] == 1.0 and movie[0, 2, 32] == 0.0
+
+
+def test_the_numpy_only_modules_import_without_torch():
+    """A notebook that only judges claims or computes histograms need not pay for importing torch."""
+    code = "import sys, explorer.analysis, explorer.claims; print('torch' in sys.modules)"
+    run = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0 and run.stdout.strip() == "False", run.stderr

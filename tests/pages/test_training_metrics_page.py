@@ -32,7 +32,7 @@ def test_metric_choice_and_smoothing(app, charts):
 
 
 def test_without_evaluation_files_everything_is_not_evaluated_yet(make_app, checkpoints_root):
-    at = make_app(checkpoints_root, "training")
+    at = make_app(checkpoints_root, "training_metrics")
     assert not at.get("plotly_chart") and not at.dataframe
     infos = [i.value for i in at.info]
     assert sum("not evaluated yet" in i for i in infos) == 3 * 2 + 1  # steps + history per variant, leaderboard
