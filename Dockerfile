@@ -13,8 +13,8 @@ WORKDIR /home/user/app
 
 # CPU torch first, pinned, from the CPU index: the default index would pull a multi-GB CUDA build.
 RUN pip install --no-cache-dir --index-url https://download.pytorch.org/whl/cpu torch==2.13.0
-COPY --chown=user requirements.txt .
-RUN pip install --no-cache-dir -r requirements.txt
+COPY --chown=user requirements.txt constraints.txt ./
+RUN pip install --no-cache-dir -r requirements.txt -c constraints.txt
 # The app; checkpoints/ comes along when the Space repository has it, else the app pulls it from the Hub.
 COPY --chown=user . .
 RUN pip install --no-cache-dir --no-deps -e .

@@ -1,7 +1,8 @@
 """BinaryGAN Explorer: `streamlit run streamlit_app.py`. Pages live in pages/, all logic in explorer/."""
 import streamlit as st
 
-from pages import _common as ui
+from pages import _data as data
+from pages import _session as session
 
 st.set_page_config(page_title="BinaryGAN Explorer", page_icon=":material/grid_on:", layout="wide")
 
@@ -12,10 +13,10 @@ PAGES = [
     st.Page("pages/interpolation.py", title="Latent interpolation", icon=":material/timeline:"),
     st.Page("pages/annealing.py", title="Slope annealing", icon=":material/trending_up:"),
     st.Page("pages/objectives.py", title="Objectives and mode collapse", icon=":material/balance:"),
-    st.Page("pages/training.py", title="Training and metrics", icon=":material/monitoring:"),
+    st.Page("pages/training_metrics.py", title="Training and metrics", icon=":material/monitoring:"),
 ]
 
 page = st.navigation(PAGES)
-ui.init_session()
-st.sidebar.caption(f"Checkpoints: `{ui.data_root()}`")
+session.init_session()
+st.sidebar.caption(f"Checkpoints: `{data.data_root()}`")
 page.run()

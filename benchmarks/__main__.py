@@ -56,7 +56,6 @@ def main(argv: list[str] | None = None) -> int:
 
     if not args.no_dashboard:
         from benchmarks import dashboard
-
         from explorer import checkpoints_root
 
         shipped = checkpoints_root()

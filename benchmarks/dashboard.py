@@ -20,14 +20,14 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-PAGES = ("overview", "samples", "histograms", "interpolation", "annealing", "objectives", "training")
+PAGES = ("overview", "samples", "histograms", "interpolation", "annealing", "objectives", "training_metrics")
 
 
 def measure(root: Path, repeats: int = 10, pages: tuple[str, ...] = PAGES) -> list[dict]:
     """[{page, cold_ms, warm_median_ms, warm_max_ms}] for the app served from checkpoints folder `root`."""
     from streamlit.testing.v1 import AppTest
 
-    if str(REPO) not in sys.path:  # the pages import pages._common, as under `streamlit run`
+    if str(REPO) not in sys.path:  # the pages import pages._data etc., as under `streamlit run`
         sys.path.insert(0, str(REPO))
     os.environ["BINARYGAN_CHECKPOINTS"] = str(root)
     rows = []

@@ -1,61 +1,17 @@
 """Numbers and arrays behind the dashboard's views: histograms, notch depth, interpolation, pixel flips.
 
-Everything here takes arrays (and a seed where randomness is involved) and returns arrays or floats;
-nothing calls Streamlit, so the evaluation code and the notebooks share exactly the same definitions.
+Everything here takes arrays (and a seed where randomness is involved) and returns arrays or floats; nothing
+calls Streamlit, and nothing needs torch. The two shape metrics are the evaluation's own (training.metrics),
+so the dashboard and the shipped numbers share exactly the same definitions.
 """
 from __future__ import annotations
 
 import numpy as np
 
-# Preactivated outputs p = sigmoid(s * x) live in [0, 1]; these intervals define the two shape metrics.
-NEAR_EDGE = 0.05  # "near 0" is p < 0.05, "near 1" is p > 0.95
-NOTCH_CENTRE = (0.48, 0.52)  # the two 0.02-wide bins either side of the DBN threshold 0.5
-NOTCH_FLANKS = ((0.35, 0.45), (0.55, 0.65))  # the shoulders the centre is compared with
+from training.metrics import finite_flat, mass_near_01, notch_depth
 
-
-def _finite_flat(pre: np.ndarray) -> np.ndarray:
-    flat = np.asarray(pre, dtype=np.float64).ravel()
-    if flat.size == 0:
-        raise ValueError("need at least one preactivated output")
-    if not np.isfinite(flat).all():
-        raise ValueError("preactivated outputs must be finite")
-    return flat
-
-
-def mass_near_01(pre: np.ndarray) -> float:
-    """Fraction of preactivated outputs that are nearly binary already: p < 0.05 or p > 0.95.
-
-    `pre` is any array of preactivated outputs p = sigmoid(s * x) (every element counts once).
-    The paper's Exp I/II: SBN puts more mass near 0 and 1 than DBN, the real-valued model more still.
-    Raises ValueError on an empty array or non-finite values.
-    """
-    flat = _finite_flat(pre)
-    return float(np.mean((flat < NEAR_EDGE) | (flat > 1.0 - NEAR_EDGE)))
-
-
-def notch_depth(pre: np.ndarray) -> float:
-    """How deep the dip of the preactivation histogram at the threshold 0.5 is, relative to its shoulders.
-
-    With densities measured per unit of p (fraction of values in an interval / its width):
-        centre = density on [0.48, 0.52)             (the two 0.02-wide bins of a 50-bin histogram at 0.5)
-        flanks = density on [0.35, 0.45) ∪ [0.55, 0.65)
-        notch_depth = 1 - centre / flanks
-    Positive means a notch (1.0: the centre is empty), 0 a flat histogram around 0.5, negative a bump.
-    The paper's Exp I: DBN shows a notch around 0.5, the real-valued model does not.
-    When the flanks are empty there is no shoulder to dip below, and the result is 0.0.
-    Raises ValueError on an empty array or non-finite values.
-    """
-    flat = _finite_flat(pre)
-    (c_lo, c_hi) = NOTCH_CENTRE
-    centre = np.mean((flat >= c_lo) & (flat < c_hi)) / (c_hi - c_lo)
-    in_flanks = np.zeros(flat.shape, dtype=bool)
-    for lo, hi in NOTCH_FLANKS:
-        in_flanks |= (flat >= lo) & (flat < hi)
-    flanks = np.mean(in_flanks) / sum(hi - lo for lo, hi in NOTCH_FLANKS)
-    if flanks == 0.0:
-        return 0.0
-    return float(1.0 - centre / flanks)
-
+__all__ = ["INTERPOLATIONS", "MAX_STEPS", "bernoulli_view", "histogram", "interpolate", "mass_near_01",
+           "notch_depth", "pixel_flips", "slope_schedule", "threshold_view"]
 
 def histogram(pre: np.ndarray, bins: int = 50, density: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """(edges (bins+1,), heights (bins,)) of preactivated outputs on [0, 1].
@@ -66,7 +22,7 @@ def histogram(pre: np.ndarray, bins: int = 50, density: bool = True) -> tuple[np
     bins = int(bins)
     if not 2 <= bins <= 1000:
         raise ValueError(f"bins must be in [2, 1000], got {bins}")
-    flat = _finite_flat(pre)
+    flat = finite_flat(pre)
     counts, edges = np.histogram(flat, bins=bins, range=(0.0, 1.0))
     heights = counts / flat.size
     if density:
@@ -90,6 +46,7 @@ def bernoulli_view(pre: np.ndarray, seed: int) -> np.ndarray:
 
 INTERPOLATIONS = ("linear", "spherical")
 MAX_STEPS = 128
+ALIGNED = 1e-6  # angle (radians) within which two end points count as parallel or antiparallel
 
 
 def interpolate(z0: np.ndarray, z1: np.ndarray, steps: int, kind: str = "linear") -> np.ndarray:
@@ -115,11 +72,21 @@ def interpolate(z0: np.ndarray, z1: np.ndarray, steps: int, kind: str = "linear"
         return ((1 - t) * z0 + t * z1).astype(np.float32)  # no direction to rotate from
     u0, u1 = z0 / n0, z1 / n1
     omega = np.arccos(np.clip(u0 @ u1, -1.0, 1.0))
-    if omega < 1e-6:  # (anti)parallel within rounding: the great circle is undefined or a point
+    if omega < ALIGNED:  # parallel within rounding: the great circle shrinks to a point
         direction = (1 - t) * u0 + t * u1
+    elif np.pi - omega < ALIGNED:  # antiparallel: every great circle joins the ends; take a fixed one
+        direction = np.cos(t * np.pi) * u0 + np.sin(t * np.pi) * _orthogonal(u0)  # (T, D), unit norm
     else:
         direction = (np.sin((1 - t) * omega) * u0 + np.sin(t * omega) * u1) / np.sin(omega)  # (T, D), unit norm
     return (direction * ((1 - t) * n0 + t * n1)).astype(np.float32)
+
+
+def _orthogonal(u: np.ndarray) -> np.ndarray:
+    """A unit vector orthogonal to unit `u`: the coordinate axis least aligned with it, minus its part along u."""
+    axis = np.zeros_like(u)
+    axis[np.argmin(np.abs(u))] = 1.0
+    w = axis - (axis @ u) * u
+    return w / np.linalg.norm(w)
 
 
 def pixel_flips(frames: np.ndarray) -> np.ndarray:

@@ -2,7 +2,7 @@
 
 Every reader returns None for a file that is not there yet (the campaign ships variants one by one) and raises
 DataFileError, a ValueError, for a file that is there but malformed, so a caller can contain it to one variant.
-Nothing here loads generator weights: the catalogue must stay fast with all 22 variants.
+Nothing here loads generator weights: the variant table must stay fast with all 22 variants.
 """
 from __future__ import annotations
 
@@ -17,32 +17,15 @@ from typing import Any
 
 import pandas as pd
 
-from explorer.generator import checkpoints_root, resolve_checkpoint
-from training.checkpoint import CONFIG_NAME, WEIGHTS_NAME
+from explorer.generator import resolve_checkpoint
+from training.checkpoint import CONFIG_FILE, GENERATOR_FILE, HISTORY_FILE, METRICS_FILE, STEPS_FILE, checkpoints_root
 from training.config import REGISTRY, VariantConfig, get_variant
+from training.metrics import BY_KEY, METRICS, PER_EPOCH
 from training.networks import Generator, build_discriminator, count_parameters
 
 MAX_JSON_BYTES = 16 * 2**20  # a 10,000-epoch history is ~5 MB; anything larger is not ours
 MAX_CSV_BYTES = 256 * 2**20
 N_CLASSES = 10
-
-# Metric key -> (label, True when higher is better, None when neither: a shape statistic to compare with real data).
-METRICS: dict[str, tuple[str, bool | None]] = {
-    "fd": ("Fréchet distance", False),
-    "precision": ("precision", True),
-    "recall": ("recall", True),
-    "class_kl": ("class KL to test labels", False),
-    "classes_2pct": ("classes ≥ 2%", True),
-    "on_fraction_mean": ("on-pixel fraction", None),
-    "on_fraction_std": ("on-pixel fraction std", None),
-    "speckle_rate": ("speckle rate", False),
-    "memorisation_rate": ("memorisation rate", False),
-    "mass_near_01": ("mass near 0/1", None),
-    "notch_depth": ("notch depth", None),
-}
-HEADLINE = ("fd", "precision", "recall", "class_kl")
-HISTORY_METRICS = ("fd", "class_kl", "classes_2pct", "on_fraction_mean", "speckle_rate", "mass_near_01",
-                   "notch_depth")
 
 TRAINED, NOT_TRAINED, BROKEN = "trained", "not trained yet", "error"
 
@@ -94,15 +77,15 @@ def _number(value: Any) -> float:
 def variant_status(name: str, root: str | os.PathLike | None = None) -> VariantStatus:
     """Trained / not trained yet / error, from config.json alone (the weights are validated when loaded)."""
     folder = _root(root) / name
-    if not (folder / WEIGHTS_NAME).exists():
+    if not (folder / GENERATOR_FILE).exists():
         return VariantStatus(name, NOT_TRAINED, None, "")
     try:
-        side = read_json(folder / CONFIG_NAME)
+        side = read_json(folder / CONFIG_FILE)
         epoch = side["provenance"]["epoch"]
         if isinstance(epoch, bool) or not isinstance(epoch, int):
             raise TypeError(f"provenance epoch {epoch!r} is not an integer")
     except (DataFileError, KeyError, TypeError) as e:
-        return VariantStatus(name, BROKEN, None, f"{folder / CONFIG_NAME}: {e}")
+        return VariantStatus(name, BROKEN, None, f"{folder / CONFIG_FILE}: {e}")
     return VariantStatus(name, TRAINED, epoch, "")
 
 
@@ -112,19 +95,19 @@ def fingerprint(name: str, epoch: int | None = None) -> tuple[str, int, int, int
     Raises CheckpointNotFound when there is nothing to load.
     """
     folder, _ = resolve_checkpoint(name, epoch)
-    st = (folder / WEIGHTS_NAME).stat()
+    st = (folder / GENERATOR_FILE).stat()
     return str(folder), st.st_ino, st.st_mtime_ns, st.st_size  # a shipped run is renamed into place
 
 
 def history(name: str, root: str | os.PathLike | None = None) -> pd.DataFrame | None:
     """Per-epoch rows of history.json (columns epoch, slope, wall_time_s, d_loss, g_loss, optional metrics)."""
-    path = _root(root) / name / "history.json"
+    path = _root(root) / name / HISTORY_FILE
     rows = read_json(path)
     if rows is None:
         return None
     if not isinstance(rows, list) or not all(isinstance(r, dict) and "epoch" in r for r in rows):
         raise DataFileError(f"{path}: expected a list of objects with an 'epoch' field")
-    columns = ["epoch", "slope", "wall_time_s", "d_loss", "g_loss", *HISTORY_METRICS]
+    columns = ["epoch", "slope", "wall_time_s", "d_loss", "g_loss", *(m.key for m in PER_EPOCH)]
     df = pd.DataFrame({c: [_number(r.get(c)) for r in rows] for c in columns})
     return df.dropna(subset=["epoch"]).sort_values("epoch").reset_index(drop=True)
 
@@ -133,7 +116,7 @@ def steps(name: str, root: str | os.PathLike | None = None, max_points: int = 20
           smooth: int = 1) -> pd.DataFrame | None:
     """Per-step losses of steps.csv, smoothed by a centred rolling mean of `smooth` steps, then thinned to at
     most `max_points` rows so a chart of several 18,740-step runs stays light."""
-    path = _root(root) / name / "steps.csv"
+    path = _root(root) / name / STEPS_FILE
     if _read_bytes(path, MAX_CSV_BYTES) is None:
         return None
     try:
@@ -154,7 +137,7 @@ def steps(name: str, root: str | os.PathLike | None = None, max_points: int = 20
 def _clean_metrics(raw: Any, where: str) -> dict[str, Any]:
     if not isinstance(raw, dict):
         raise DataFileError(f"{where}: expected a JSON object of metrics")
-    out: dict[str, Any] = {k: _number(raw.get(k)) for k in METRICS}
+    out: dict[str, Any] = {m.key: _number(raw.get(m.key)) for m in METRICS}
     hist = raw.get("class_hist")
     if isinstance(hist, list) and len(hist) == N_CLASSES:
         out["class_hist"] = [_number(v) for v in hist]
@@ -167,7 +150,7 @@ def all_metrics(root: str | os.PathLike | None = None) -> tuple[dict[str, Any] |
     """(real-data metrics or None, {variant: metrics}) from checkpoints/metrics.json and each variant's own
     metrics.json; a variant's own file wins, being written by the same evaluation run as its checkpoint."""
     root = _root(root)
-    path = root / "metrics.json"
+    path = root / METRICS_FILE
     summary = read_json(path) or {}
     if not isinstance(summary, dict):
         raise DataFileError(f"{path}: expected a JSON object")
@@ -178,9 +161,9 @@ def all_metrics(root: str | os.PathLike | None = None) -> tuple[dict[str, Any] |
         raise DataFileError(f"{path}: 'variants' must be an object")
     variants = {k: _clean_metrics(v, f"{path} {k}") for k, v in raw_variants.items() if k in REGISTRY}
     for name in REGISTRY:
-        own = read_json(root / name / "metrics.json")
+        own = read_json(root / name / METRICS_FILE)
         if own is not None:
-            variants[name] = _clean_metrics(own, str(root / name / "metrics.json"))
+            variants[name] = _clean_metrics(own, str(root / name / METRICS_FILE))
     return real, variants
 
 
@@ -219,7 +202,7 @@ def annealing_label(cfg: VariantConfig) -> str:
     return f"×{cfg.slope_annealing_rate:g}/epoch"
 
 
-def catalogue(root: str | os.PathLike | None = None) -> pd.DataFrame:
+def variant_table(root: str | os.PathLike | None = None) -> pd.DataFrame:
     """One row per registered variant: its design, its training status and its headline metrics."""
     root = _root(root)
     try:
@@ -239,7 +222,7 @@ def catalogue(root: str | os.PathLike | None = None) -> pd.DataFrame:
             "G params": g_params, "D params": d_params,
             "status": status.state if status.state != BROKEN else f"error: {status.message}",
             "epochs trained": status.epoch,
-            **{METRICS[k][0]: m.get(k, math.nan) for k in HEADLINE},
+            **{x.label: m.get(x.key, math.nan) for x in METRICS if x.headline},
             "description": cfg.description,
         })
     df = pd.DataFrame(rows)
@@ -251,14 +234,15 @@ def catalogue(root: str | os.PathLike | None = None) -> pd.DataFrame:
 def leaderboard(root: str | os.PathLike | None = None) -> pd.DataFrame:
     """Evaluated variants plus a "real data" row, the floor each metric can reach; empty when nothing is evaluated."""
     real, variants = all_metrics(root)
-    rows = [{"variant": "real data (floor)", **{METRICS[k][0]: real[k] for k in METRICS}}] if real else []
-    rows += [{"variant": name, **{METRICS[k][0]: m[k] for k in METRICS}} for name, m in sorted(variants.items())]
-    return pd.DataFrame(rows, columns=["variant", *(label for label, _ in METRICS.values())])
+    rows = [{"variant": "real data (floor)", **{x.label: real[x.key] for x in METRICS}}] if real else []
+    rows += [{"variant": name, **{x.label: m[x.key] for x in METRICS}} for name, m in sorted(variants.items())]
+    return pd.DataFrame(rows, columns=["variant", *(x.label for x in METRICS)])
 
 
 def spread_table(spread: dict[str, dict[str, tuple[float, float, int]]]) -> pd.DataFrame:
     """A claim's evidence over seeds, {variant: {metric: (mean, sd, seeds)}}, as one row per variant and metric."""
-    rows = [{"variant": variant, "metric": METRICS.get(metric, (metric,))[0], "mean": mean, "sd": sd, "seeds": n}
+    rows = [{"variant": variant, "metric": BY_KEY[metric].label if metric in BY_KEY else metric, "mean": mean, "sd": sd,
+             "seeds": n}
             for variant, row in spread.items() for metric, (mean, sd, n) in row.items()]
     return pd.DataFrame(rows, columns=["variant", "metric", "mean", "sd", "seeds"])
 
@@ -286,7 +270,7 @@ def parse_selection(values: Iterable[Any], limit: int) -> tuple[list[str], list[
 
 def fig8_grid(neuron: str) -> dict[tuple[str, bool], str]:
     """{(objective, BN in D): variant} for the paper's Fig. 8: every objective with and without BatchNorm in D."""
-    grid = {(c.objective, c.d_batchnorm): c.name for c in REGISTRY.values()
+    grid: dict[tuple[str, bool], str] = {(c.objective, c.d_batchnorm): c.name for c in REGISTRY.values()
             if c.arch == "mlp" and c.neuron == neuron and c.estimator == "sigmoid-st" and c.annealed}
     if len(grid) != 6:
         raise RuntimeError(f"the registry should hold 6 Fig. 8 variants for {neuron}, found {len(grid)}")

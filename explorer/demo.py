@@ -16,8 +16,17 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from training.checkpoint import atomic_write, atomic_write_json, save_generator
-from training.config import SNAPSHOT_EPOCHS, get_variant
+from training.checkpoint import (
+    GENERATOR_FILE,
+    HISTORY_FILE,
+    METRICS_FILE,
+    STEPS_FILE,
+    atomic_write,
+    atomic_write_json,
+    save_generator,
+    snapshot_dir,
+)
+from training.config import SNAPSHOT_EPOCHS, VariantConfig, get_variant
 from training.networks import Generator
 
 DEMO_VARIANTS = {  # variant -> snapshot epochs
@@ -27,17 +36,25 @@ DEMO_VARIANTS = {  # variant -> snapshot epochs
 STEPS_PER_EPOCH = 937
 
 
-def write_untrained(folder: Path, variant: str, seed: int = 0, snapshots: Iterable[int] = (), **overrides) -> Path:
-    """A well-formed checkpoint of random weights (BatchNorm statistics perturbed so samples are not uniform);
-    `overrides` change config fields, e.g. epochs."""
-    cfg = get_variant(variant).replace(**overrides)
+def untrained_generator(cfg: VariantConfig, seed: int = 0) -> Generator:
+    """Random fp32 weights, BatchNorm statistics perturbed like a trained generator's running estimates (so samples
+    are not uniform)."""
     torch.manual_seed(seed)
     G = Generator(cfg)
     with torch.no_grad():
         for m in G.modules():
             if isinstance(m, (torch.nn.BatchNorm1d, torch.nn.BatchNorm2d)):
+                assert m.running_mean is not None and m.running_var is not None  # the generator tracks statistics
                 m.running_mean.normal_(0, 0.1)
                 m.running_var.uniform_(0.5, 1.5)
+    return G
+
+
+def write_untrained(folder: Path, variant: str, seed: int = 0, snapshots: Iterable[int] = (), **overrides) -> Path:
+    """A well-formed checkpoint of an untrained generator (fp16 weights); `overrides` change config fields, e.g.
+    epochs."""
+    cfg = get_variant(variant).replace(**overrides)
+    G = untrained_generator(cfg, seed)
 
     def provenance(epoch: int) -> dict:
         return {"seed": seed, "epoch": epoch, "epochs": cfg.epochs, "final_slope": cfg.slope_at(epoch),
@@ -45,7 +62,7 @@ def write_untrained(folder: Path, variant: str, seed: int = 0, snapshots: Iterab
 
     for e in snapshots:
         if e != cfg.epochs:  # the last epoch's snapshot is the checkpoint itself
-            save_generator(folder / "snapshots" / f"epoch-{e:03d}", G, cfg, provenance(e))
+            save_generator(snapshot_dir(folder, e), G, cfg, provenance(e))
     save_generator(folder, G, cfg, provenance(cfg.epochs))
     return folder
 
@@ -81,7 +98,7 @@ def write_evaluation(root: Path, variants: Iterable[str], seed: int = 0) -> None
                             "classes_2pct": 10, "on_fraction_mean": 0.13, "speckle_rate": float(0.05 * decay),
                             "mass_near_01": float(1 - 0.7 * decay), "notch_depth": float(0.5 * (1 - decay))})
             history.append(row)
-        atomic_write_json(folder / "history.json", history)
+        atomic_write_json(folder / HISTORY_FILE, history)
         buf = io.StringIO()
         writer = csv.writer(buf)
         writer.writerow(["step", "epoch", "d_loss", "g_loss"])
@@ -89,17 +106,17 @@ def write_evaluation(root: Path, variants: Iterable[str], seed: int = 0) -> None
             decay = np.exp(-step / (6 * STEPS_PER_EPOCH))
             writer.writerow([step, step // STEPS_PER_EPOCH + 1, f"{-2 * decay + rng.normal(0, 0.3):.4f}",
                              f"{decay + rng.normal(0, 0.3):.4f}"])
-        atomic_write(folder / "steps.csv", buf.getvalue().encode())
+        atomic_write(folder / STEPS_FILE, buf.getvalue().encode())
         metrics = fake_metrics(rng, collapsed=cfg.objective == "gan")
-        atomic_write_json(folder / "metrics.json", metrics)
+        atomic_write_json(folder / METRICS_FILE, metrics)
         summary["variants"][name] = metrics
-    atomic_write_json(root / "metrics.json", summary)
+    atomic_write_json(root / METRICS_FILE, summary)
 
 
 def write_corrupt(folder: Path, variant: str) -> Path:
     """A checkpoint whose config.json is fine but whose weights file is garbage: loading raises CheckpointError."""
     write_untrained(folder, variant)
-    atomic_write(folder / "generator.safetensors", b"\x10\x00\x00\x00\x00\x00\x00\x00{not json at all}")
+    atomic_write(folder / GENERATOR_FILE, b"\x10\x00\x00\x00\x00\x00\x00\x00{not json at all}")
     return folder
 
 
@@ -109,7 +126,7 @@ CORRUPT_VARIANT = "mlp-sbn-gan-nobnd"
 def build(root: Path) -> Path:
     """Fill `root` with every demo variant, their evaluation files, and one corrupt checkpoint."""
     for i, (name, snaps) in enumerate(DEMO_VARIANTS.items()):
-        if not (root / name / "generator.safetensors").exists():  # keep what a caller already put there
+        if not (root / name / GENERATOR_FILE).exists():  # keep what a caller already put there
             write_untrained(root / name, name, seed=i, snapshots=snaps)
     write_evaluation(root, DEMO_VARIANTS)
     write_corrupt(root / CORRUPT_VARIANT, CORRUPT_VARIANT)

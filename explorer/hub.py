@@ -11,36 +11,17 @@ against it before anything loads it, and a mismatch raises CheckpointError namin
 """
 from __future__ import annotations
 
-import hashlib
-import json
-import os
-import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
-from explorer.generator import CheckpointNotFound, checkpoints_root
-from training.checkpoint import WEIGHTS_NAME, CheckpointError
+from training.checkpoint import GENERATOR_FILE, CheckpointError, CheckpointNotFound, checkpoints_root
 from training.config import REGISTRY
-from training.manifest import MANIFEST_NAME
-
-HUB_REPO_ENV = "BINARYGAN_HUB_REPO"
-HUB_REVISION_ENV = "BINARYGAN_HUB_REVISION"
-DEFAULT_HUB_REPO = "binarygan-explorer/binarygan-mnist"
-# The tag `python -m training publish` puts on the campaign this code was released with. A tag, not a
-# branch: a new campaign gets a new tag, so an installed copy keeps loading the models it was tested with.
-HUB_REVISION = "v1"
-MANIFEST_MAX_BYTES = 4 * 2**20
-_REPO_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*")
-_REVISION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]*")
-_SHA256 = re.compile(r"[0-9a-f]{64}")
-
-
-class HubConfigError(ValueError):
-    """BINARYGAN_HUB_REPO or BINARYGAN_HUB_REVISION is not usable."""
+from training.hubrepo import HUB_REPO_ENV, HUB_REVISION_ENV, hub_repo
+from training.manifest import MANIFEST_FILE, read_manifest, sha256_file
 
 
 @dataclass(frozen=True)
@@ -78,72 +59,14 @@ def download_progress(callback: ProgressCallback) -> Iterator[None]:
         _progress.reset(token)
 
 
-def check_repo_id(repo_id: str, what: str = "repository id") -> str:
-    if not _REPO_ID.fullmatch(repo_id) or ".." in repo_id:
-        raise HubConfigError(f"{what} {repo_id!r} is not a Hub model repository id of the form ORG/NAME")
-    return repo_id
-
-
-def check_revision(revision: str, what: str = "revision") -> str:
-    if not _REVISION.fullmatch(revision) or ".." in revision or revision.endswith("/"):
-        raise HubConfigError(f"{what} {revision!r} is not a branch, tag or commit name")
-    return revision
-
-
-def hub_repo() -> tuple[str, str]:
-    """(repo id, revision) from the environment, with the defaults this release was published under."""
-    repo_id = os.environ.get(HUB_REPO_ENV) or DEFAULT_HUB_REPO
-    revision = os.environ.get(HUB_REVISION_ENV) or HUB_REVISION
-    return check_repo_id(repo_id, HUB_REPO_ENV), check_revision(revision, HUB_REVISION_ENV)
-
-
 def has_local_checkpoints(root: Path) -> bool:
     """True when `root` holds at least one variant checkpoint; a missing or empty folder defers to the Hub."""
-    return any((root / name / WEIGHTS_NAME).exists() for name in REGISTRY)
+    return any((root / name / GENERATOR_FILE).exists() for name in REGISTRY)
 
 
 # ---------------------------------------------------------------------------------------------------
-# The manifest (training.manifest writes it): {"files": {relative path: {"sha256": hex, "size": bytes}}, ...},
-# paths "/"-separated. It comes from the download too, so it is validated as strictly as any other file.
+# Verifying what the cache holds against the manifest (training.manifest), which came with the download.
 # ---------------------------------------------------------------------------------------------------
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(2**20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def is_safe_relpath(rel: Any) -> bool:
-    """A relative, "/"-separated path that stays inside its folder."""
-    if not isinstance(rel, str) or not rel or "\\" in rel or "\0" in rel:
-        return False
-    parts = PurePosixPath(rel).parts
-    return not rel.startswith("/") and all(p not in ("", ".", "..") for p in parts) and "/".join(parts) == rel
-
-
-def load_manifest(path: Path) -> dict[str, dict[str, Any]]:
-    """The validated file table of a manifest.json; any malformation is a CheckpointError."""
-    path = Path(path)
-    if not path.is_file() or path.stat().st_size > MANIFEST_MAX_BYTES:
-        raise CheckpointError(f"{path}: missing, not a file, or larger than a manifest can be ({MANIFEST_MAX_BYTES})")
-    try:
-        doc = json.loads(path.read_bytes())
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise CheckpointError(f"{path}: not valid JSON ({e})") from None
-    files = doc.get("files") if isinstance(doc, dict) else None
-    if not isinstance(files, dict):
-        raise CheckpointError(f'{path}: expected {{"files": {{path: {{"sha256": ..., "size": ...}}}}}}')
-    for rel, entry in files.items():
-        if not is_safe_relpath(rel):
-            raise CheckpointError(f"{path}: entry {rel!r} is not a relative path inside the repository")
-        if (not isinstance(entry, dict) or not isinstance(entry.get("sha256"), str)
-                or not _SHA256.fullmatch(entry["sha256"]) or isinstance(entry.get("size"), bool)
-                or not isinstance(entry.get("size"), int) or entry["size"] < 0):
-            raise CheckpointError(f"{path}: entry {rel!r} needs a lowercase hex sha256 and a size in bytes")
-    return files
-
 
 # Hashes of files already checked in this process, keyed by what changes when a file is rewritten;
 # the dashboard resolves the same checkpoints over and over.
@@ -177,9 +100,15 @@ def verify_files(base: Path, entries: dict[str, dict[str, Any]], where: str, rem
 def _download(repo_id: str, filename: str, revision: str, where: str) -> Path:
     """hf_hub_download, with the client's errors turned into messages that say what to do."""
     from huggingface_hub import constants, hf_hub_download
+
     # from .utils, not .errors: the errors module lacks some of them before huggingface_hub 0.25
-    from huggingface_hub.utils import (EntryNotFoundError, HfHubHTTPError, LocalEntryNotFoundError,
-                                       RepositoryNotFoundError, RevisionNotFoundError)
+    from huggingface_hub.utils import (
+        EntryNotFoundError,
+        HfHubHTTPError,
+        LocalEntryNotFoundError,
+        RepositoryNotFoundError,
+        RevisionNotFoundError,
+    )
 
     try:
         return Path(hf_hub_download(repo_id, filename, revision=revision))
@@ -202,9 +131,9 @@ def _fetch(select: Callable[[str], bool], what: str, progress: ProgressCallback 
     """Download the manifest's files that `select` accepts, verify them, return the cached snapshot folder."""
     repo_id, revision = hub_repo()
     where = f"Hugging Face Hub repository {repo_id} at revision {revision}"
-    manifest_path = _download(repo_id, MANIFEST_NAME, revision, where)
+    manifest_path = _download(repo_id, MANIFEST_FILE, revision, where)
     snapshot = manifest_path.parent  # <cache>/models--ORG--NAME/snapshots/<commit>
-    manifest = load_manifest(manifest_path)
+    manifest = read_manifest(snapshot)
     wanted = {rel: entry for rel, entry in sorted(manifest.items()) if select(rel)}
     if not wanted:
         raise CheckpointNotFound(f"{what}: not trained yet (not in the {where})")

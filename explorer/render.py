@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 from PIL import Image
 from plotly.colors import hex_to_rgb, sequential
 
-from explorer.images import tile
+from training.images import tile
 
 # Viridis, as plotly ships it, stretched to 256 entries: perceptually uniform and readable on light and dark pages.
 _STOPS = np.array([hex_to_rgb(c) for c in sequential.Viridis], dtype=np.float64)  # (10, 3)
@@ -20,7 +20,7 @@ PAD_RGB = np.array([128, 128, 128], dtype=np.uint8)  # the grid lines, neutral i
 
 def _png(img: Image.Image, scale: int) -> bytes:
     if scale > 1:
-        img = img.resize((img.width * scale, img.height * scale), Image.NEAREST)
+        img = img.resize((img.width * scale, img.height * scale), Image.Resampling.NEAREST)
     buf = io.BytesIO()
     img.save(buf, format="PNG")
     return buf.getvalue()

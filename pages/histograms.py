@@ -1,18 +1,19 @@
 """Pre-activation histograms (paper Fig. 4): DBN shows a notch at the 0.5 threshold, SBN more mass near 0 and 1,
 the real-valued model a deeper U without a notch."""
-import plotly.graph_objects as go
 import streamlit as st
 
-from pages import _common as ui
+from pages import _charts as charts
+from pages import _data as data
+from pages import _session as session
 
 SAMPLE_COUNTS = (250, 500, 1000, 2000)
 
 st.title("Pre-activation histograms")
 with st.container(border=True):
-    names = ui.pick_variants("histograms")
+    names = session.pick_variants("histograms")
     c1, c2, c3 = st.columns(3)
     with c1:
-        seed = ui.seed_input("histograms")
+        seed = session.seed_input("histograms")
         n = st.select_slider("Samples per variant", SAMPLE_COUNTS, value=1000, key="histograms_n")
     with c2:
         bins = st.slider("Bins", min_value=10, max_value=200, value=50, step=5, key="histograms_bins")
@@ -29,34 +30,20 @@ if not names:
 results = {}
 messages = st.container()
 for name in names:
-    h = ui.guarded(messages, name, ui.histogram, name, n, seed, bins, density)
+    h = data.guarded(messages, name, data.histogram, name, n, seed, bins, density)
     if h is not None:
         results[name] = h
 
 y_title = "density" if density else "fraction of pixels"
-
-
-def figure(items: dict) -> go.Figure:
-    fig = go.Figure()
-    for name, h in items.items():
-        edges = h["edges"]
-        fig.add_bar(x=(edges[:-1] + edges[1:]) / 2, y=h["heights"], width=edges[1] - edges[0], name=name,
-                    marker_color=ui.colour(names.index(name)), opacity=0.5 if len(items) > 1 else 0.9)
-    fig.update_layout(barmode="overlay", bargap=0, xaxis_title="preactivated output p", yaxis_title=y_title,
-                      yaxis_type="log" if log_y else "linear", legend=dict(orientation="h", y=-0.25),
-                      margin=dict(t=30, l=10, r=10, b=10), height=380)
-    fig.add_vline(x=0.5, line_dash="dot", line_color="gray")
-    return fig
-
-
 if results:
     st.caption(f"{n} samples × 784 pixels per variant, seed {seed}; the dotted line is the DBN threshold 0.5.")
     if layout == "overlaid":
-        st.plotly_chart(figure(results), key="histograms_overlaid")
+        st.plotly_chart(charts.histograms(results, names, y_title, log_y, height=380), key="histograms_overlaid")
     else:
         for (name, h), col in zip(results.items(), st.columns(len(results))):
             with col:
-                st.plotly_chart(figure({name: h}), key=f"histograms_{name}")
+                st.plotly_chart(charts.histograms({name: h}, names, y_title, log_y, height=380),
+                                key=f"histograms_{name}")
 
     st.subheader("Shape of each histogram")
     st.caption("Mass near 0/1: the fraction of p below 0.05 or above 0.95. Notch depth: 1 − density on "

@@ -1,18 +1,19 @@
 """Latent interpolation: one path through latent space, decoded by several variants side by side, with the
 number of pixels that flip between frames (a smooth binary generator flips few) and a playable animation."""
 import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
 
 from explorer import analysis, catalog
-from explorer.images import grid_png
-from pages import _common as ui
+from pages import _charts as charts
+from pages import _data as data
+from pages import _session as session
+from training.images import grid_png
 
 PICK_GRID = 4  # the sample grid to pick end points from is PICK_GRID x PICK_GRID
 
 st.title("Latent interpolation")
 with st.container(border=True):
-    names = ui.pick_variants("interp")
+    names = session.pick_variants("interp")
     c1, c2, c3 = st.columns(3)
     with c1:
         source = st.radio("End points", ("two seeds", "two samples from a grid"), key="interp_source")
@@ -24,15 +25,15 @@ with st.container(border=True):
 
     if source == "two seeds":
         a, b = st.columns(2)
-        seed_a = a.number_input("Start seed", 0, ui.SEED_MAX, 0, key="interp_seed_a")
-        seed_b = b.number_input("End seed", 0, ui.SEED_MAX, 1, key="interp_seed_b")
-        z0, z1 = ui.latents(1, int(seed_a))[0], ui.latents(1, int(seed_b))[0]
+        seed_a = a.number_input("Start seed", 0, session.SEED_MAX, 0, key="interp_seed_a")
+        seed_b = b.number_input("End seed", 0, session.SEED_MAX, 1, key="interp_seed_b")
+        z0, z1 = data.latents(1, int(seed_a))[0], data.latents(1, int(seed_b))[0]
         noise_seed = int(seed_a)
     else:
-        seed = ui.seed_input("interp", "Grid seed")
-        grid_z = ui.latents(PICK_GRID**2, seed)  # (16, 128)
+        seed = session.seed_input("interp", "Grid seed")
+        grid_z = data.latents(PICK_GRID**2, seed)  # (16, 128)
         shown = next((n for n in names if catalog.variant_status(n).state == catalog.TRAINED), None)
-        frames = ui.guarded(st, shown, ui.decode, shown, grid_z, seed) if shown else None
+        frames = data.guarded(st, shown, data.decode, shown, grid_z, seed) if shown else None
         if frames is not None:
             st.image(grid_png(frames, PICK_GRID, scale=3), width=PICK_GRID * 29 * 3,
                      caption=f"{shown}, seed {seed}: samples 0–{PICK_GRID**2 - 1}, left to right, top to bottom")
@@ -49,7 +50,7 @@ if not names:
 path = analysis.interpolate(z0, z1, steps, kind)  # (T, 128)
 decoded = {}
 for name in names:
-    frames = ui.guarded(st, name, ui.decode, name, path, noise_seed)
+    frames = data.guarded(st, name, data.decode, name, path, noise_seed)
     if frames is not None:
         decoded[name] = frames  # (T, 28, 28)
 if not decoded:
@@ -64,14 +65,10 @@ for name, frames in decoded.items():
 st.subheader("Pixels that flip between consecutive frames")
 st.caption("Few flips per step means a smooth latent space. A stochastic neuron resamples its pixels at every "
            "frame, so SBN flips even where p barely moves.")
-fig = go.Figure()
-for name, frames in decoded.items():
-    fig.add_scatter(x=np.arange(1, steps), y=analysis.pixel_flips(frames), mode="lines+markers", name=name,
-                    line_color=ui.colour(names.index(name)))
-fig.update_layout(xaxis_title="step (frame t−1 → t)", yaxis_title="pixels flipped", height=320,
-                  legend=dict(orientation="h", y=-0.3), margin=dict(t=20, l=10, r=10, b=10))
+flips = {name: (np.arange(1, steps), analysis.pixel_flips(frames)) for name, frames in decoded.items()}
+fig = charts.lines(flips, names, x_title="step (frame t−1 → t)", y_title="pixels flipped")
 st.plotly_chart(fig, key="interp_flips")
 
 st.subheader("Animation")
 st.caption("Press play, or drag the slider; the variants run left to right.")
-st.plotly_chart(ui.animation(decoded), key="interp_animation")
+st.plotly_chart(data.animation(decoded), key="interp_animation")

@@ -1,11 +1,12 @@
 """Objectives and mode collapse (paper Fig. 8): GAN / WGAN / WGAN-GP, with and without BatchNorm in D, for DBN
 and SBN; each variant's class histogram from the evaluation classifier makes mode collapse visible."""
 import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
 
 from explorer import catalog
-from pages import _common as ui
+from pages import _charts as charts
+from pages import _data as data
+from pages import _session as session
 
 OBJECTIVES = (("gan", "GAN"), ("wgan", "WGAN"), ("wgan-gp", "WGAN-GP"))
 BN_IN_D = ((True, "BatchNorm in D"), (False, "no BatchNorm in D"))
@@ -17,19 +18,19 @@ with st.container(border=True):
     with c1:
         neuron = st.radio("Neuron", ("dbn", "sbn"), horizontal=True, key="objectives_neuron", format_func=str.upper)
     with c2:
-        seed = ui.seed_input("objectives")
+        seed = session.seed_input("objectives")
 grid = catalog.fig8_grid(neuron)
 
 try:
-    real, metrics = ui.all_metrics()
+    real, metrics = data.all_metrics()
 except catalog.DataFileError as e:
     st.error(f"Evaluation metrics cannot be read: {e}")
     real, metrics = None, {}
 
 st.caption(f"{GRID * GRID} samples per variant, seed {seed}; the paper found that GAN suffers mode collapse.")
 header = st.columns([1, 3, 3])
-for (_, label), col in zip(BN_IN_D, header[1:]):
-    col.markdown(f"**{label}**")
+for (_bn, bn_label), col in zip(BN_IN_D, header[1:]):
+    col.markdown(f"**{bn_label}**")
 for objective, label in OBJECTIVES:
     row = st.columns([1, 3, 3])
     row[0].markdown(f"**{label}**")
@@ -37,7 +38,7 @@ for objective, label in OBJECTIVES:
         name = grid[(objective, bn)]
         with col:
             st.caption(f"{label}, {'BN' if bn else 'no BN'} in D: {name}")
-            views = ui.guarded(st, name, ui.sample_views, name, GRID * GRID, seed, GRID)
+            views = data.guarded(st, name, data.sample_views, name, GRID * GRID, seed, GRID)
             if views is not None:
                 st.image(views["binary"], width="stretch")
             m = metrics.get(name)
@@ -55,11 +56,6 @@ for objective, label in OBJECTIVES:
             rows[name] = metrics[name]["class_hist"]
 missing = [grid[k] for k in grid if grid[k] not in rows]
 if len(rows) > (1 if "real data" in rows else 0):
-    z = np.array(list(rows.values()))  # (variants, 10)
-    fig = go.Figure(go.Heatmap(z=z, x=[str(d) for d in range(10)], y=list(rows), colorscale="Viridis", zmin=0,
-                               text=np.round(z, 2), texttemplate="%{text}", colorbar=dict(title="share")))
-    fig.update_layout(xaxis_title="digit", yaxis_autorange="reversed", height=90 + 40 * len(rows),
-                      margin=dict(t=20, l=10, r=10, b=10))
-    st.plotly_chart(fig, key="objectives_classes")
+    st.plotly_chart(charts.class_shares(rows), key="objectives_classes")
 if missing:
-    ui.not_evaluated(st, "Class histogram of " + ", ".join(missing))
+    data.not_evaluated(st, "Class histogram of " + ", ".join(missing))

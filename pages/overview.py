@@ -1,8 +1,12 @@
 """Overview: what BinaryGAN is, and a catalogue of every variant; the variants chosen here carry to other pages."""
+from typing import Literal
+
 import streamlit as st
 
 from explorer import catalog, claims
-from pages import _common as ui
+from pages import _data as data
+from pages import _session as session
+from training.metrics import METRICS
 
 # Filled nodes with dark text and mid-grey edges read well on light and dark backgrounds alike.
 DIAGRAM = """
@@ -33,20 +37,20 @@ st.markdown(
 st.graphviz_chart(DIAGRAM, width="stretch")
 
 st.subheader("Variants")
-root = str(ui.data_root())
-table = ui.catalogue(root)
+root = str(data.data_root())
+table = data.variant_table(root)
 if table.attrs.get("metrics_error"):
     st.error(f"The evaluation summary cannot be read, so headline metrics are missing: {table.attrs['metrics_error']}")
 trained = int((table["status"] == catalog.TRAINED).sum())
 st.caption(f"{trained} of {len(table)} variants trained. Metrics appear once a variant is evaluated.")
-ui.pick_variants("overview", "Compare these variants on the other pages")
+session.pick_variants("overview", "Compare these variants on the other pages")
 st.dataframe(
     table, hide_index=True, width="stretch",
     column_config={
         "BN in D": st.column_config.CheckboxColumn("BN in D"),
         "G params": st.column_config.NumberColumn(format="localized"),
         "D params": st.column_config.NumberColumn(format="localized"),
-        **{catalog.METRICS[k][0]: st.column_config.NumberColumn(format="%.3f") for k in catalog.HEADLINE},
+        **{m.label: st.column_config.NumberColumn(format=f"%.{m.decimals}f") for m in METRICS if m.headline},
         "description": st.column_config.TextColumn(width="large"),
     },
 )
@@ -57,10 +61,10 @@ st.caption("The paper reports these qualitatively. Here each is judged by the st
            "recipes: the paper's text (annealed slope, BatchNorm with batch statistics) and what its reference "
            "code ran (slope fixed at 1, BatchNorm as a learned affine, its initialisation). Verdicts update when "
            "a variant or seed is retrained.")
-BADGE = {claims.SUPPORTED: ("green", ":material/check:"), claims.CONTRADICTED: ("red", ":material/close:"),
+BADGE: dict[str, tuple[Literal["green", "red", "orange", "gray"], str]] = {claims.SUPPORTED: ("green", ":material/check:"), claims.CONTRADICTED: ("red", ":material/close:"),
          claims.MIXED: ("orange", ":material/contrast:"), claims.PENDING: ("gray", ":material/hourglass_empty:")}
 try:
-    by_seed = ui.seed_metrics()
+    by_seed = data.seed_metrics()
 except catalog.DataFileError:
     by_seed = {}  # already reported above the catalogue; every claim shows as not measured
 for judgement in claims.judge(by_seed):

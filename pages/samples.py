@@ -3,20 +3,21 @@ real-valued model (Fig. 5). Every column decodes the same latents."""
 import streamlit as st
 
 from explorer import render
-from pages import _common as ui
+from pages import _data as data
+from pages import _session as session
 
 GRID_SIZES = tuple(range(2, 11))  # k x k samples per variant
 
 st.title("Samples")
 with st.container(border=True):
-    names = ui.pick_variants("samples", limit=ui.MAX_COMPARE)
+    names = session.pick_variants("samples", limit=session.MAX_COMPARE)
     c1, c2, c3 = st.columns([2, 2, 1], vertical_alignment="bottom")
     with c1:
-        seed = ui.seed_input("samples")
+        seed = session.seed_input("samples")
     with c2:
         k = st.select_slider("Grid size", GRID_SIZES, value=8, key="samples_grid", format_func=lambda k: f"{k}×{k}")
     with c3:
-        ui.resample_button("samples")
+        session.resample_button("samples")
 
 if not names:
     st.info("Choose at least one variant above.")
@@ -27,7 +28,7 @@ st.caption(f"{k * k} samples per variant from seed {seed}; the same latents in e
 for name, col in zip(names, st.columns(len(names))):
     with col:
         st.markdown(f"**{name}**")
-        views = ui.guarded(st, name, ui.sample_views, name, k * k, seed, k)
+        views = data.guarded(st, name, data.sample_views, name, k * k, seed, k)
         if views is None:
             continue
         st.caption(f"epoch {views['epoch']}, slope s = {views['slope']:.3g}")

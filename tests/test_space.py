@@ -22,7 +22,7 @@ from huggingface_hub import SpaceCard
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 
-from explorer.hub import DEFAULT_HUB_REPO
+from training.hubrepo import DEFAULT_HUB_REPO
 
 REPO = Path(__file__).resolve().parent.parent
 PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text())
@@ -93,6 +93,18 @@ def test_dockerfile_agrees_with_the_app_and_the_front_matter():
     assert any("-r requirements.txt" in r for r in runs)
 
 
+def test_constraints_pin_every_package_the_image_installs():
+    """Exact versions for requirements.txt and all it pulls in, and the Dockerfile installs with them."""
+    pins = [Requirement(ln) for ln in (REPO / "constraints.txt").read_text().splitlines() if ln and not ln.startswith("#")]
+    assert all(len(p.specifier) == 1 and next(iter(p.specifier)).operator == "==" for p in pins)
+    pinned = {p.name.lower().replace("_", "-"): next(iter(p.specifier)).version for p in pins}
+    for line in (REPO / "requirements.txt").read_text().splitlines():
+        if line and not line.startswith("#"):
+            req = Requirement(line)
+            assert req.specifier.contains(pinned[req.name.lower()], prereleases=True), req
+    assert any("-r requirements.txt -c constraints.txt" in r for r in instruction("RUN"))
+
+
 def test_requirements_txt_matches_pyproject():
     lines = [ln.strip() for ln in (REPO / "requirements.txt").read_text().splitlines()]
     listed = sorted(str(Requirement(ln)) for ln in lines if ln and not ln.startswith("#"))
@@ -134,7 +146,7 @@ def build_context() -> list[str]:
 def test_build_context_holds_the_app_and_no_development_files():
     assert not any(p.startswith("!") for p in dockerignore())  # ignored() does not implement exceptions
     files = set(build_context())
-    for needed in ("streamlit_app.py", "pyproject.toml", "README.md", "requirements.txt", ".streamlit/config.toml",
+    for needed in ("streamlit_app.py", "pyproject.toml", "README.md", "requirements.txt", "constraints.txt", ".streamlit/config.toml",
                    "explorer/generator.py", "explorer/hub.py", "training/checkpoint.py"):
         assert needed in files, needed
     assert any(f.startswith("pages/") for f in files)

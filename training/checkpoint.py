@@ -1,6 +1,7 @@
 """Checkpoint folders: `generator.safetensors` (weights + provenance metadata) beside `config.json`.
 
-Every file is treated as hostile: nothing is unpickled, and everything is validated before a model is
+The layout of a run folder and of the checkpoints folder is spelled here once; every other module uses these
+names. Every file is treated as hostile: nothing is unpickled, and everything is validated before a model is
 built. Any problem raises CheckpointError, whose message names the file and what is wrong.
 """
 from __future__ import annotations
@@ -18,10 +19,23 @@ from safetensors import SafetensorError
 from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
-from training.config import VariantConfig
+from training.config import REGISTRY, VariantConfig, get_variant
 
-WEIGHTS_NAME = "generator.safetensors"
-CONFIG_NAME = "config.json"
+# A run folder (RUNS/NAME while training, CHECKPOINTS/NAME once shipped, a Hub repository's NAME/):
+GENERATOR_FILE = "generator.safetensors"  # the loadable checkpoint: weights and provenance
+CONFIG_FILE = "config.json"  # the same config and provenance, readable without safetensors
+METRICS_FILE = "metrics.json"  # the full evaluation (training.evaluate)
+HISTORY_FILE = "history.json"  # one record per epoch
+STEPS_FILE = "steps.csv"  # the losses of every generator step
+STATE_FILE = "train_state.safetensors"  # everything --resume needs; never shipped
+SNAPSHOTS_DIR = "snapshots"  # snapshots/epoch-NNN/ holds GENERATOR_FILE and CONFIG_FILE after epoch NNN
+SEEDS_DIR = "seeds"  # once shipped, seeds/seed-N/ holds METRICS_FILE and HISTORY_FILE of training seed N (no weights)
+# The checkpoints folder: one run folder per variant, plus
+TABLE_CSV_FILE = "metrics.csv"  # METRICS_FILE at the root is the table over all variants; this is its CSV
+CLASSIFIER_DIR = "classifier"  # the evaluation classifier (training.classifier)
+CHECKPOINTS_ENV = "BINARYGAN_CHECKPOINTS"
+REPO_CHECKPOINTS = Path(__file__).resolve().parent.parent / "checkpoints"
+
 FORMAT = "binarygan-generator/1"
 MAX_FILE_BYTES = 64 * 2**20  # the largest generator is 3.8 MB in fp32
 MAX_HEADER_BYTES = 2**20
@@ -31,6 +45,57 @@ STATE_DTYPES = WEIGHT_DTYPES + ("F64", "I64", "I32", "U8", "BOOL")  # training s
 
 class CheckpointError(ValueError):
     """A checkpoint file or folder that is missing, malformed, tampered with or inconsistent."""
+
+
+class CheckpointNotFound(CheckpointError):
+    """The variant exists but has no trained checkpoint here ("not trained yet")."""
+
+
+def checkpoints_root() -> Path:
+    """The local checkpoints folder: $BINARYGAN_CHECKPOINTS, else the repository's checkpoints/."""
+    return Path(os.environ.get(CHECKPOINTS_ENV) or REPO_CHECKPOINTS)
+
+
+def snapshot_dir(run: Path, epoch: int) -> Path:
+    return run / SNAPSHOTS_DIR / f"epoch-{epoch:03d}"
+
+
+def local_run(name_or_path: str | os.PathLike) -> Path:
+    """The run folder a variant name names in the local checkpoints folder, or the folder a path names."""
+    text = os.fspath(name_or_path)
+    if text in REGISTRY:
+        return checkpoints_root() / text
+    folder = Path(text)
+    if not folder.exists():
+        if "/" not in text and os.sep not in text:
+            get_variant(text)  # a bare unknown name: raises UnknownVariantError listing the known ones
+        raise CheckpointNotFound(f"{folder}: no such checkpoint folder")
+    if not folder.is_dir():
+        raise CheckpointError(f"{folder}: not a checkpoint folder")
+    return folder
+
+
+def generator_folder(run: Path, epoch: int | None = None, what: str = "") -> Path:
+    """The folder holding the run's generator after `epoch` (None: its last one); CheckpointNotFound when there is
+    none. `what` names the run in the message (default: the folder)."""
+    folder = run
+    if epoch is not None:
+        snap = snapshot_dir(run, epoch)
+        # the last epoch's snapshot is the checkpoint itself, and is shipped only once
+        folder = snap if snap.exists() or final_epoch(run) != epoch else run
+    if not (folder / GENERATOR_FILE).exists() and not (folder / GENERATOR_FILE).is_symlink():
+        what = (what or str(run)) + (f" (epoch {epoch})" if epoch is not None else "")
+        raise CheckpointNotFound(f"{what}: not trained yet (no {GENERATOR_FILE} in {folder})")
+    return folder
+
+
+def final_epoch(run: Path) -> int | None:
+    """The epoch the run folder's own checkpoint holds, from its config.json; None when unreadable."""
+    try:
+        epoch = json.loads((run / CONFIG_FILE).read_text())["provenance"]["epoch"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return epoch if isinstance(epoch, int) and not isinstance(epoch, bool) else None
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -64,8 +129,8 @@ def save_generator(folder: Path, G: torch.nn.Module, cfg: VariantConfig, provena
     tensors = {k: v.detach().to("cpu", dtype).contiguous() for k, v in inference_state(G).items()}
     metadata = {"format": FORMAT, "config": json.dumps(cfg.to_dict()), "provenance": json.dumps(provenance)}
     folder = Path(folder)
-    atomic_write(folder / WEIGHTS_NAME, st_save(tensors, metadata=metadata))
-    atomic_write_json(folder / CONFIG_NAME, {"format": FORMAT, "config": cfg.to_dict(), "provenance": provenance})
+    atomic_write(folder / GENERATOR_FILE, st_save(tensors, metadata=metadata))
+    atomic_write_json(folder / CONFIG_FILE, {"format": FORMAT, "config": cfg.to_dict(), "provenance": provenance})
 
 
 def read_regular_file(path: Path, root: Path, what: str = "generator", max_bytes: int = MAX_FILE_BYTES) -> bytes:
@@ -156,7 +221,7 @@ def load_checkpoint(folder: str | os.PathLike, root: str | os.PathLike | None = 
     if not folder.is_dir():
         raise CheckpointError(f"{folder}: not a checkpoint folder")
     root = Path(root) if root is not None else folder
-    weights_path, config_path = folder / WEIGHTS_NAME, folder / CONFIG_NAME
+    weights_path, config_path = folder / GENERATOR_FILE, folder / CONFIG_FILE
     tensors, metadata = parse_safetensors(read_regular_file(weights_path, root), str(weights_path))
     if metadata.get("format") != FORMAT:
         raise CheckpointError(f"{weights_path}: format {metadata.get('format')!r}, expected {FORMAT!r}")
@@ -172,7 +237,7 @@ def load_checkpoint(folder: str | os.PathLike, root: str | os.PathLike | None = 
     if not isinstance(side, dict) or set(side) != {"format", "config", "provenance"}:
         raise CheckpointError(f"{config_path}: expected exactly the keys format, config, provenance")
     if parse_config(side["config"], str(config_path)) != cfg:
-        raise CheckpointError(f"{config_path}: config disagrees with the one inside {WEIGHTS_NAME}")
+        raise CheckpointError(f"{config_path}: config disagrees with the one inside {GENERATOR_FILE}")
 
     expected = inference_state(Generator(cfg))
     check_state(tensors, expected, str(weights_path))

@@ -22,19 +22,27 @@ from safetensors.torch import save as st_save
 from torch import nn
 from torch.nn import functional as F
 
-from training.checkpoint import (CheckpointError, atomic_write, atomic_write_json, check_state, parse_safetensors,
-                                 read_regular_file)
+from training.checkpoint import (
+    CLASSIFIER_DIR,
+    CONFIG_FILE,
+    REPO_CHECKPOINTS,
+    CheckpointError,
+    atomic_write,
+    atomic_write_json,
+    check_state,
+    parse_safetensors,
+    read_regular_file,
+)
 from training.data import load_split
 from training.networks import IMAGE_SIZE
 
-WEIGHTS_NAME = "classifier.safetensors"
-CONFIG_NAME = "config.json"
+CLASSIFIER_FILE = "classifier.safetensors"  # beside CONFIG_FILE
 FORMAT = "binarygan-classifier/1"
 FEATURE_DIM = 128
 MAX_FILE_BYTES = 8 * 2**20  # the shipped classifier is ~0.45 MB in fp16
 EVAL_CHUNK = 2048  # rows per inference pass; bounds memory for 60,000 images
 MAX_SHIFT = 2  # training augmentation: random translations of up to this many pixels (closes the train/test gap)
-DEFAULT_DIR = Path(__file__).resolve().parent.parent / "checkpoints" / "classifier"
+DEFAULT_DIR = REPO_CHECKPOINTS / CLASSIFIER_DIR
 
 
 class EvalClassifier(nn.Module):
@@ -159,7 +167,7 @@ def train_classifier(opts: ClassifierOptions) -> Classifier:
     }
     blob = st_save(_to_fp16(net), metadata={"format": FORMAT})
     # accuracy of the weights as shipped (fp16, reloaded), not of the fp32 ones still in memory
-    shipped = Classifier(_build(parse_safetensors(blob, WEIGHTS_NAME)[0], WEIGHTS_NAME), info)
+    shipped = Classifier(_build(parse_safetensors(blob, CLASSIFIER_FILE)[0], CLASSIFIER_FILE), info)
     info["test_accuracy"] = round(shipped.accuracy(test.images, test.labels), 6)
     info["test_images"] = len(test.images)
     info["wall_time_s"] = round(time.perf_counter() - t0, 1)
@@ -170,8 +178,8 @@ def train_classifier(opts: ClassifierOptions) -> Classifier:
 def save_classifier(folder: str | os.PathLike, weights: bytes | nn.Module, info: dict[str, Any]) -> None:
     """Write classifier.safetensors (fp16; a module is converted) and config.json into `folder`."""
     blob = weights if isinstance(weights, bytes) else st_save(_to_fp16(weights), metadata={"format": FORMAT})
-    atomic_write(Path(folder) / WEIGHTS_NAME, blob)
-    atomic_write_json(Path(folder) / CONFIG_NAME, {"format": FORMAT, **info})
+    atomic_write(Path(folder) / CLASSIFIER_FILE, blob)
+    atomic_write_json(Path(folder) / CONFIG_FILE, {"format": FORMAT, **info})
 
 
 def _to_fp16(net: nn.Module) -> dict[str, torch.Tensor]:
@@ -188,7 +196,7 @@ def _build(tensors: dict[str, torch.Tensor], name: str) -> EvalClassifier:
 def load_classifier(folder: str | os.PathLike | None = None) -> Classifier:
     """Validate and load a classifier folder (default: the shipped checkpoints/classifier)."""
     folder = Path(folder) if folder is not None else DEFAULT_DIR
-    weights, config = folder / WEIGHTS_NAME, folder / CONFIG_NAME
+    weights, config = folder / CLASSIFIER_FILE, folder / CONFIG_FILE
     blob = read_regular_file(weights, folder, "classifier", MAX_FILE_BYTES)
     tensors, metadata = parse_safetensors(blob, str(weights))
     if metadata.get("format") != FORMAT:

@@ -1,4 +1,4 @@
-"""Command line: `python -m training {list,train,...}`."""
+"""Command line: `binarygan {list,train,evaluate,sweep,manifest,publish,app,...}`, also `python -m training ...`."""
 from __future__ import annotations
 
 import argparse
@@ -40,8 +40,8 @@ def _seeds(text: str) -> str:
     return text
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m training", description="Train and inspect BinaryGAN variants.")
+def build_parser(prog: str = "python -m training") -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=prog, description="Train and inspect BinaryGAN variants.")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("list", help="list the registered variants")
@@ -56,7 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=_bounded_int(1, 60_000), help="train on the first N images (smoke runs)")
     p.add_argument("--device", help="cpu, cuda, cuda:1, ... (default: cuda when available)")
     p.add_argument("--resume", action="store_true", help="continue the interrupted run in --out")
-    p.add_argument("--no-eval", action="store_true", help="skip per-epoch evaluation and snapshots (for timing)")
+    p.add_argument("--no-snapshots", action="store_true",
+                   help="keep no generator snapshot per epoch, only the last (timing runs); evaluate --history then "
+                        "has only the final epoch to measure")
     p.add_argument("--no-verify", action="store_true", help="skip the MNIST sha256 check (tiny test data sets)")
     p.add_argument("--download", action="store_true", help="fetch missing MNIST files from the usual mirrors first")
     p.add_argument("--fp32", action="store_true", help="store generator weights in fp32 (default fp16)")
@@ -116,10 +118,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("publish", help="publish the checkpoints as a Hugging Face Hub model repository ($HF_TOKEN)")
     p.add_argument("--repo-id", required=True, help="ORG/NAME of the model repository, created if missing")
     p.add_argument("--revision", help="tag for the new commit, the revision the explorer pins "
-                                      "(default: explorer.hub.HUB_REVISION); refused if the repository has it already")
+                                      "(default: training.hubrepo.HUB_REVISION); refused if the repository has it already")
     p.add_argument("--checkpoints", type=Path, help="checkpoints folder to publish (default: the repo's)")
     p.add_argument("--out", type=Path, help="new or empty folder to prepare the repository in (default: temporary)")
     p.add_argument("--dry-run", action="store_true", help="only prepare --out, exactly as it would be uploaded")
+
+    p = sub.add_parser("app", help="start the dashboard (streamlit run streamlit_app.py) from this source checkout")
+    p.add_argument("streamlit_args", nargs=argparse.REMAINDER, help="passed on to streamlit run, e.g. --server.port 8600")
     return parser
 
 
@@ -146,7 +151,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.download:
         download(args.data_dir)
     opts = TrainOptions(out=args.out, data_dir=args.data_dir, seed=args.seed, limit=args.limit, device=args.device,
-                        resume=args.resume, verify_data=not args.no_verify, snapshots=not args.no_eval,
+                        resume=args.resume, verify_data=not args.no_verify, snapshots=not args.no_snapshots,
                         progress=not args.no_progress, weights_dtype=torch.float32 if args.fp32 else torch.float16)
     out = train(cfg, opts)
     print(f"checkpoint written to {out}")
@@ -165,9 +170,62 @@ def cmd_classifier(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from training.evaluate import main_evaluate
+    import json
 
-    return main_evaluate(args)
+    from training.checkpoint import (
+        HISTORY_FILE,
+        METRICS_FILE,
+        atomic_write_json,
+        checkpoints_root,
+        generator_folder,
+        local_run,
+    )
+    from training.evaluate import (
+        HISTORY_N,
+        Reference,
+        check_writable,
+        compare_metrics,
+        evaluate_checkpoint,
+        evaluate_history,
+    )
+    from training.metrics import METRICS, EvaluationError
+    from training.table import rebuild_table, table_markdown
+
+    if args.target is None and not args.table:
+        raise EvaluationError("name a checkpoint to evaluate, or pass --table")
+    ref = Reference(args.data_dir, args.classifier, verify=not args.no_verify)
+    if args.target is not None:
+        # local folders only: the dashboard's Hub copy sits in the Hugging Face cache, which is never written to
+        folder = generator_folder(local_run(args.target), what=args.target)
+        out = Path(args.out or folder / METRICS_FILE)
+        for path in ([] if args.check else [out]) + ([folder / HISTORY_FILE] if args.history else []):
+            check_writable(path)  # before the evaluation's minutes, not after
+        metrics = evaluate_checkpoint(folder, ref, args.n, args.seed)
+        if args.check:
+            try:
+                shipped = json.loads(out.read_text())
+            except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+                raise EvaluationError(f"{out}: no shipped metrics to check against ({e})") from None
+            problems = compare_metrics(shipped, metrics)
+            for line in problems:
+                print(f"{folder.name}: {line}")
+            if problems:
+                return 1
+            print(f"{folder.name}: reproduces {out}")
+        else:
+            atomic_write_json(out, metrics)
+            print(json.dumps({m.key: metrics[m.key] for m in METRICS}, indent=1))
+            print(f"metrics written to {out}")
+        if args.history:
+            evaluate_history(folder, ref, min(args.n, HISTORY_N), args.seed, progress=True)
+            print(f"per-epoch metrics merged into {folder / HISTORY_FILE}")
+    if args.table:
+        root = args.checkpoints or checkpoints_root()
+        table = rebuild_table(root, ref, args.n)
+        print(f"{root / METRICS_FILE}: real-data floor and {len(table['variants'])} variant(s)")
+        if args.markdown:
+            print(table_markdown(table), end="")
+    return 0
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
@@ -188,12 +246,23 @@ def cmd_publish(args: argparse.Namespace) -> int:
     return main_publish(args)
 
 
+def cmd_app(args: argparse.Namespace) -> int:
+    import subprocess
+
+    # The dashboard (pages/, streamlit_app.py) lives beside the packages in the source tree, not in a wheel.
+    app = Path(__file__).resolve().parent.parent / "streamlit_app.py"
+    if not app.is_file():
+        raise ValueError(f"{app}: no dashboard here; `binarygan app` runs from a source checkout installed with "
+                         "`pip install -e .`")
+    return subprocess.call([sys.executable, "-m", "streamlit", "run", str(app), *args.streamlit_args], cwd=app.parent)
+
+
 COMMANDS = {"list": cmd_list, "train": cmd_train, "classifier": cmd_classifier, "evaluate": cmd_evaluate,
-            "sweep": cmd_sweep, "manifest": cmd_manifest, "publish": cmd_publish}
+            "sweep": cmd_sweep, "manifest": cmd_manifest, "publish": cmd_publish, "app": cmd_app}
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+def main(argv: list[str] | None = None, prog: str = "python -m training") -> int:
+    args = build_parser(prog).parse_args(argv)
     from training.trainer import TrainingError
 
     try:
@@ -207,3 +276,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; the last finished epoch is saved, continue with --resume", file=sys.stderr)
         return 130
+
+
+def console() -> int:
+    """The `binarygan` console script."""
+    return main(prog="binarygan")

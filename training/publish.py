@@ -11,7 +11,7 @@ The prepared folder is exactly what gets uploaded (`--dry-run --out DIR` stops t
                                     snapshots/epoch-NNN/{generator.safetensors,config.json}
 
 The upload is one commit that mirrors the folder (files of an older campaign are deleted), tagged with
-`--revision`, the tag the explorer pins (explorer.hub.HUB_REVISION).
+`--revision`, the tag the explorer pins (training.hubrepo.HUB_REVISION).
 """
 from __future__ import annotations
 
@@ -22,20 +22,31 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from training.checkpoint import CONFIG_NAME, WEIGHTS_NAME, atomic_write, load_checkpoint
+from training.checkpoint import (
+    CLASSIFIER_DIR,
+    CONFIG_FILE,
+    GENERATOR_FILE,
+    HISTORY_FILE,
+    METRICS_FILE,
+    SNAPSHOTS_DIR,
+    STEPS_FILE,
+    TABLE_CSV_FILE,
+    atomic_write,
+    checkpoints_root,
+    load_checkpoint,
+)
 from training.config import REGISTRY
-from training.manifest import MANIFEST_NAME, check_manifest, write_manifest
+from training.hubrepo import HUB_REVISION, check_repo_id, check_revision
+from training.manifest import MANIFEST_FILE, check_manifest, write_manifest
+from training.metrics import METRICS
+from training.table import table_markdown
 
-HEADLINE = ("mlp-dbn-wgan-gp", "mlp-sbn-wgan-gp", "mlp-real-wgan-gp", "cnn-dbn-wgan-gp", "cnn-sbn-wgan-gp")
-VARIANT_FILES = (WEIGHTS_NAME, CONFIG_NAME, "metrics.json", "history.json", "steps.csv")
-SNAPSHOT_FILES = (WEIGHTS_NAME, CONFIG_NAME)
-TABLE_FILES = ("metrics.json", "metrics.csv")
-CLASSIFIER_DIR = "classifier"
+GRID_VARIANTS = ("mlp-dbn-wgan-gp", "mlp-sbn-wgan-gp", "mlp-real-wgan-gp", "cnn-dbn-wgan-gp", "cnn-sbn-wgan-gp")
+VARIANT_FILES = (GENERATOR_FILE, CONFIG_FILE, METRICS_FILE, HISTORY_FILE, STEPS_FILE)
+SNAPSHOT_FILES = (GENERATOR_FILE, CONFIG_FILE)
+TABLE_FILES = (METRICS_FILE, TABLE_CSV_FILE)
 IMAGES_DIR = "images"
-CARD_NAME = "README.md"
-# (key in metrics.json, column heading): the headline numbers; metrics.json holds the rest
-CARD_METRICS = (("fd", "FD ↓"), ("precision", "precision ↑"), ("recall", "recall ↑"),
-                ("class_kl", "class KL ↓"), ("classes_2pct", "classes ≥ 2 %"), ("speckle_rate", "speckle rate ↓"))
+CARD_FILE = "README.md"
 GRID_SAMPLES, GRID_COLS, GRID_SEED = 64, 8, 0
 PAPER = "https://arxiv.org/abs/1810.04714"
 
@@ -57,28 +68,27 @@ def _regular(path: Path) -> bool:
 def collect(source: Path) -> dict[str, Path]:
     """{path in the repository: source file} for every trained variant, the classifier and the metrics
     table; every checkpoint and the classifier are validated on the way."""
-    from training.classifier import WEIGHTS_NAME as CLASSIFIER_WEIGHTS
-    from training.classifier import load_classifier
+    from training.classifier import CLASSIFIER_FILE, load_classifier
 
     files: dict[str, Path] = {}
     for name in REGISTRY:
         folder = source / name
-        if not _regular(folder / WEIGHTS_NAME):
+        if not _regular(folder / GENERATOR_FILE):
             continue
         cfg, _, _ = load_checkpoint(folder)
         if cfg.name != name:
             raise PublishError(f"{folder}: holds variant {cfg.name!r}, not {name!r}")
         files |= {f"{name}/{f}": folder / f for f in VARIANT_FILES if _regular(folder / f)}
-        for snap in sorted((folder / "snapshots").glob("epoch-*")):
+        for snap in sorted((folder / SNAPSHOTS_DIR).glob("epoch-*")):
             load_checkpoint(snap, folder)
-            files |= {f"{name}/snapshots/{snap.name}/{f}": snap / f for f in SNAPSHOT_FILES}
+            files |= {f"{name}/{SNAPSHOTS_DIR}/{snap.name}/{f}": snap / f for f in SNAPSHOT_FILES}
     if not files:
-        raise PublishError(f"{source}: no trained variant to publish (no <variant>/{WEIGHTS_NAME})")
+        raise PublishError(f"{source}: no trained variant to publish (no <variant>/{GENERATOR_FILE})")
     classifier = source / CLASSIFIER_DIR
     load_classifier(classifier)
-    files |= {f"{CLASSIFIER_DIR}/{f}": classifier / f for f in (CLASSIFIER_WEIGHTS, CONFIG_NAME)}
-    if not _regular(source / "metrics.json"):
-        raise PublishError(f"{source}: no metrics.json; build it with `python -m training evaluate --table`")
+    files |= {f"{CLASSIFIER_DIR}/{f}": classifier / f for f in (CLASSIFIER_FILE, CONFIG_FILE)}
+    if not _regular(source / METRICS_FILE):
+        raise PublishError(f"{source}: no {METRICS_FILE}; build it with `python -m training evaluate --table`")
     files |= {f: source / f for f in TABLE_FILES if _regular(source / f)}
     return files
 
@@ -100,7 +110,7 @@ def check_source_manifest(source: Path) -> None:
     """Publish only a checkpoints folder that its manifest vouches for, file by file."""
     problems = check_manifest(source)
     if problems:
-        raise PublishError(f"{source / MANIFEST_NAME} disagrees with the files: {'; '.join(problems[:5])}"
+        raise PublishError(f"{source / MANIFEST_FILE} disagrees with the files: {'; '.join(problems[:5])}"
                            f"{' ...' if len(problems) > 5 else ''}; if the changes are intended, refresh it with "
                            "`python -m training manifest`")
 
@@ -109,23 +119,8 @@ def check_source_manifest(source: Path) -> None:
 # The model card.
 # ---------------------------------------------------------------------------------------------------
 
-def _cell(v: Any) -> str:
-    if isinstance(v, bool) or v is None:
-        return "—"
-    if isinstance(v, float):
-        return f"{v:.4g}"
-    return str(v)
-
-
-def _metrics_rows(table: dict[str, Any], names: list[str]) -> list[str]:
-    head = "| model | " + " | ".join(h for _, h in CARD_METRICS) + " |"
-    rows = [head, "|" + "---|" * (len(CARD_METRICS) + 1)]
-    rows.append("| **real data (floor)** | " + " | ".join(_cell(table["real_data"].get(k)) for k, _ in CARD_METRICS)
-                + " |")
-    for name in names:
-        m = table["variants"].get(name, {})
-        rows.append(f"| `{name}` | " + " | ".join(_cell(m.get(k)) for k, _ in CARD_METRICS) + " |")
-    return rows
+def _text(v: Any) -> str:
+    return "—" if v is None or isinstance(v, bool) else str(v)
 
 
 def _training_rows(provenance: dict[str, dict[str, Any]]) -> list[str]:
@@ -133,8 +128,8 @@ def _training_rows(provenance: dict[str, dict[str, Any]]) -> list[str]:
     for name, p in provenance.items():
         s = p.get("wall_time_s")
         wall = f"{s / 60:.1f} min" if isinstance(s, (int, float)) and not isinstance(s, bool) else "—"
-        rows.append(f"| `{name}` | {REGISTRY[name].experiment} | {_cell(p.get('epoch'))} | {_cell(p.get('seed'))} "
-                    f"| {_cell(p.get('device'))} | {wall} | `{str(p.get('code_commit', '—'))[:12]}` |")
+        rows.append(f"| `{name}` | {REGISTRY[name].experiment} | {_text(p.get('epoch'))} | {_text(p.get('seed'))} "
+                    f"| {_text(p.get('device'))} | {wall} | `{str(p.get('code_commit', '—'))[:12]}` |")
     return rows
 
 
@@ -146,7 +141,7 @@ def model_card(repo_id: str, revision: str, provenance: dict[str, dict[str, Any]
     data = ModelCardData(
         license="mit", library_name="pytorch", datasets=["mnist"], pipeline_tag="unconditional-image-generation",
         tags=["gan", "binary-neurons", "straight-through-estimator", "mnist", "pytorch", "safetensors"],
-        metrics=[k for k, _ in CARD_METRICS],
+        metrics=[m.key for m in METRICS if m.in_table],
     )
     names = list(provenance)
     example = Path(images[0]).stem if images else names[0]
@@ -176,9 +171,9 @@ def model_card(repo_id: str, revision: str, provenance: dict[str, dict[str, Any]
         "",
         "Computed on the generators' binary outputs in the feature space of this repository's evaluation "
         f"classifier (`{CLASSIFIER_DIR}/`). The first row is the floor: the same metrics for "
-        f"{_cell(real_n)} real training images. Every number, and more, is in `metrics.json` and `metrics.csv`.",
+        f"{_text(real_n)} real training images. Every number, and more, is in `metrics.json` and `metrics.csv`.",
         "",
-        *_metrics_rows(table, names),
+        table_markdown(table, names).rstrip("\n"),
         "",
         "## Training",
         "",
@@ -204,7 +199,7 @@ def model_card(repo_id: str, revision: str, provenance: dict[str, dict[str, Any]
         f'os.environ["BINARYGAN_HUB_REVISION"] = "{revision}"',
         "",
         "from explorer import load_generator",
-        "from explorer.images import grid_png",
+        "from training.images import grid_png",
         "",
         f'g = load_generator("{example}")',
         "s = g.sample(64, seed=0)          # s.binary: (64, 28, 28) uint8 in {0, 1}",
@@ -239,29 +234,29 @@ def model_card(repo_id: str, revision: str, provenance: dict[str, dict[str, Any]
 
 def prepare(source: Path, out: Path, repo_id: str, revision: str) -> dict[str, Any]:
     """Write the repository into `out` (new or empty); return its manifest."""
-    from explorer.generator import load_generator
-    from explorer.images import grid_png
+    from training.images import grid_png
+    from training.sampling import load_folder
 
     source, out = Path(source), Path(out)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise PublishError(f"{out}: exists and is not an empty folder; the prepared repository must hold nothing else")
     check_source_manifest(source)
     files = collect(source)
-    table = read_table(source / "metrics.json")
+    table = read_table(source / METRICS_FILE)
     for rel, src in files.items():
         (out / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(src, out / rel)
 
-    provenance = {name: json.loads((out / name / CONFIG_NAME).read_text())["provenance"]
-                  for name in REGISTRY if f"{name}/{WEIGHTS_NAME}" in files}
+    provenance = {name: json.loads((out / name / CONFIG_FILE).read_text())["provenance"]
+                  for name in REGISTRY if f"{name}/{GENERATOR_FILE}" in files}
     images = []
-    for name in (n for n in HEADLINE if n in provenance):
-        s = load_generator(out / name).sample(GRID_SAMPLES, seed=GRID_SEED)
+    for name in (n for n in GRID_VARIANTS if n in provenance):
+        s = load_folder(out / name).sample(GRID_SAMPLES, seed=GRID_SEED)
         # the real-valued model's output is p itself; binary models show what they emit
         pixels = s.preactivation if REGISTRY[name].neuron == "real" else s.binary
         atomic_write(out / IMAGES_DIR / f"{name}.png", grid_png(pixels, ncols=GRID_COLS))
         images.append(f"{IMAGES_DIR}/{name}.png")
-    model_card(repo_id, revision, provenance, table, images).save(out / CARD_NAME)
+    model_card(repo_id, revision, provenance, table, images).save(out / CARD_FILE)
     return write_manifest(out)
 
 
@@ -295,14 +290,11 @@ def connect(repo_id: str, revision: str):
         raise PublishError(f"{repo_id}: cannot create or read the repository ({e})") from None
     if revision in tags:
         raise PublishError(f"{repo_id} already has the tag {revision!r}: installed copies pin it, so a new campaign "
-                           "needs a new tag (--revision, and explorer.hub.HUB_REVISION to match)")
+                           "needs a new tag (--revision, and training.hubrepo.HUB_REVISION to match)")
     return api
 
 
 def main_publish(args) -> int:
-    from explorer.generator import checkpoints_root
-    from explorer.hub import HUB_REVISION, check_repo_id, check_revision
-
     repo_id = check_repo_id(args.repo_id, "--repo-id")
     revision = check_revision(args.revision or HUB_REVISION, "--revision")
     source = args.checkpoints or checkpoints_root()

@@ -13,11 +13,10 @@ import statistics
 from pathlib import Path
 from typing import Any
 
-from training.checkpoint import CONFIG_NAME, atomic_write
+from training.checkpoint import CONFIG_FILE, HISTORY_FILE, METRICS_FILE, SEEDS_DIR, atomic_write
 
 SHIPPED_SEED = 0
-SEEDS_DIR = "seeds"
-SEED_FILES = ("metrics.json", "history.json")  # what a seed ships: evaluate's METRICS_NAME and HISTORY_NAME
+SEED_FILES = (METRICS_FILE, HISTORY_FILE)  # what an extra seed ships
 MAX_SEED_FILE_BYTES = 16 * 2**20
 _SEED_FOLDER = re.compile(r"seed-(\d{1,18})")
 
@@ -60,9 +59,9 @@ def ship_seed(run: Path, ship: Path, name: str, seed: int) -> Path:
     if seed == SHIPPED_SEED:
         raise SeedError(f"seed {SHIPPED_SEED} ships as the checkpoint itself, not as an extra seed")
     try:
-        trained = json.loads((Path(run) / CONFIG_NAME).read_text())["provenance"]["seed"]
+        trained = json.loads((Path(run) / CONFIG_FILE).read_text())["provenance"]["seed"]
     except (OSError, ValueError, KeyError, TypeError) as e:
-        raise SeedError(f"{run}: cannot read the training seed from {CONFIG_NAME} ({e})") from None
+        raise SeedError(f"{run}: cannot read the training seed from {CONFIG_FILE} ({e})") from None
     if trained != seed:
         raise SeedError(f"{run}: trained with seed {trained}, not {seed}")
     dest = shipped_seed_folder(ship, name, seed)
@@ -79,7 +78,7 @@ def shipped_seeds(root: Path, name: str) -> dict[int, dict[str, Any]]:
         return found
     for sub in sorted(folder.iterdir()):
         match = _SEED_FOLDER.fullmatch(sub.name)
-        path = sub / SEED_FILES[0]
+        path = sub / METRICS_FILE
         if not match or not path.is_file():
             continue
         if path.stat().st_size > MAX_SEED_FILE_BYTES:

@@ -20,13 +20,22 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-
-from training.checkpoint import CONFIG_NAME, WEIGHTS_NAME, atomic_write_json
+from training.checkpoint import (
+    CONFIG_FILE,
+    GENERATOR_FILE,
+    HISTORY_FILE,
+    METRICS_FILE,
+    SEEDS_DIR,
+    STATE_FILE,
+    STEPS_FILE,
+    atomic_write_json,
+    snapshot_dir,
+)
 from training.config import REGISTRY, VariantConfig, get_variant
-from training.evaluate import (HISTORY_N, HISTORY_NAME, METRICS_NAME, Reference, evaluate_checkpoint,
-                               evaluate_history, is_evaluated, rebuild_table)
-from training.seeds import SEED_FILES, SEEDS_DIR, SHIPPED_SEED, parse_seeds, run_folder, ship_seed
-from training.trainer import SNAPSHOT_DIR, STATE_NAME, STEPS_NAME, TrainOptions, is_finished, parse_device, train
+from training.evaluate import HISTORY_N, Reference, evaluate_checkpoint, evaluate_history, is_evaluated
+from training.seeds import SEED_FILES, SHIPPED_SEED, parse_seeds, run_folder, ship_seed
+from training.table import rebuild_table
+from training.trainer import TrainOptions, is_finished, parse_device, train
 
 
 class SweepError(ValueError):
@@ -56,7 +65,7 @@ def run_variant(cfg: VariantConfig, opts: SweepOptions, ref: Reference, log=prin
     if is_finished(run, cfg, seed):
         log(f"{job}: finished run in {run}, not training")
     else:
-        resume = (run / STATE_NAME).exists()
+        resume = (run / STATE_FILE).exists()
         log(f"{job}: {'resuming' if resume else 'training'} in {run}")
         train(cfg, TrainOptions(out=run, data_dir=opts.data_dir, seed=seed, limit=opts.limit, device=opts.device,
                                 resume=resume, verify_data=opts.verify_data, progress=opts.progress))
@@ -64,7 +73,7 @@ def run_variant(cfg: VariantConfig, opts: SweepOptions, ref: Reference, log=prin
     if is_evaluated(run, ref, opts.n, 0) and _history_evaluated(run):
         log(f"{job}: metrics are up to date")
     else:
-        atomic_write_json(run / METRICS_NAME, evaluate_checkpoint(run, ref, opts.n, seed=0))
+        atomic_write_json(run / METRICS_FILE, evaluate_checkpoint(run, ref, opts.n, seed=0))
         evaluate_history(run, ref, opts.history_n, seed=0, progress=opts.progress)
         log(f"{job}: evaluated")
     if opts.ship is not None:
@@ -79,14 +88,14 @@ def run_variant(cfg: VariantConfig, opts: SweepOptions, ref: Reference, log=prin
 
 def _history_evaluated(run: Path) -> bool:
     try:
-        history = json.loads((run / HISTORY_NAME).read_text())
+        history = json.loads((run / HISTORY_FILE).read_text())
         return bool(history) and all("fd" in r for r in history if _has_generator(run, r["epoch"]))
     except (OSError, ValueError, KeyError, TypeError):
         return False
 
 
 def _has_generator(run: Path, epoch: int) -> bool:
-    return (run / SNAPSHOT_DIR / f"epoch-{epoch:03d}" / WEIGHTS_NAME).is_file()
+    return (snapshot_dir(run, epoch) / GENERATOR_FILE).is_file()
 
 
 def shipped_snapshots(cfg: VariantConfig, final_epoch: int) -> list[int]:
@@ -98,10 +107,10 @@ def shipped_files(run: Path, cfg: VariantConfig, seed: int = SHIPPED_SEED) -> li
     """Run-relative paths of what a finished job ships: the checkpoint with its logs and snapshots for seed 0, the
     numbers only for another seed (its config.json comes along to prove the seed)."""
     if seed != SHIPPED_SEED:
-        return [CONFIG_NAME, *SEED_FILES]
-    final = json.loads((Path(run) / CONFIG_NAME).read_text())["provenance"]["epoch"]
-    return [WEIGHTS_NAME, CONFIG_NAME, METRICS_NAME, HISTORY_NAME, STEPS_NAME] + [
-        f"{SNAPSHOT_DIR}/epoch-{e:03d}/{n}" for e in shipped_snapshots(cfg, final) for n in (WEIGHTS_NAME, CONFIG_NAME)]
+        return [CONFIG_FILE, *SEED_FILES]
+    final = json.loads((Path(run) / CONFIG_FILE).read_text())["provenance"]["epoch"]
+    return [GENERATOR_FILE, CONFIG_FILE, METRICS_FILE, HISTORY_FILE, STEPS_FILE] + [
+        (snapshot_dir(Path(), e) / n).as_posix() for e in shipped_snapshots(cfg, final) for n in (GENERATOR_FILE, CONFIG_FILE)]
 
 
 def ship_run(run: Path, ship: Path, cfg: VariantConfig) -> Path:

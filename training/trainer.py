@@ -22,16 +22,22 @@ from safetensors.torch import save as st_save
 from tqdm.auto import tqdm
 
 from training import objectives as obj
-from training.checkpoint import (STATE_DTYPES, CheckpointError, atomic_write, atomic_write_json,
-                                 parse_safetensors, save_generator)
+from training.checkpoint import (
+    HISTORY_FILE,
+    STATE_DTYPES,
+    STATE_FILE,
+    STEPS_FILE,
+    CheckpointError,
+    atomic_write,
+    atomic_write_json,
+    parse_safetensors,
+    save_generator,
+    snapshot_dir,
+)
 from training.config import VariantConfig
 from training.data import load_split
 from training.networks import Generator, build_discriminator
 
-STATE_NAME = "train_state.safetensors"
-HISTORY_NAME = "history.json"
-STEPS_NAME = "steps.csv"
-SNAPSHOT_DIR = "snapshots"
 MIN_FREE_BYTES = 64 * 2**20  # a run writes ~15 MB of state and snapshots; refuse a nearly full disk up front
 
 
@@ -68,16 +74,15 @@ def default_device() -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
-def code_commit() -> str:
-    """The git commit of this code, "-dirty" when training/ has uncommitted changes. A tree copied without its
-    .git folder (to a rented GPU machine, say) cannot tell; there BINARYGAN_CODE_COMMIT names the commit it was
-    copied from, and "unknown" is recorded when that is not set either."""
-    here = Path(__file__).resolve().parent
+def code_commit(package: Path = Path(__file__).resolve().parent) -> str:
+    """The git commit of this code, "-dirty" when the `package` folder (training/) has uncommitted changes. A tree
+    copied without its .git folder (to a rented GPU machine, say) cannot tell; there BINARYGAN_CODE_COMMIT names
+    the commit it was copied from, and "unknown" is recorded when that is not set either."""
     outside_git = os.environ.get("BINARYGAN_CODE_COMMIT", "unknown")
     try:
-        rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=10)
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", "training"],
-                               cwd=here.parent, capture_output=True, text=True, timeout=10)
+        rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=package, capture_output=True, text=True, timeout=10)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", package.name],
+                               cwd=package.parent, capture_output=True, text=True, timeout=10)
     except (OSError, subprocess.SubprocessError):
         return outside_git
     if rev.returncode != 0:
@@ -218,11 +223,11 @@ def _write_steps(path: Path, rows: list[tuple[int, int, float, float]], keep_bel
 def train(cfg: VariantConfig, opts: TrainOptions) -> Path:
     """Train `cfg` into the folder `opts.out`; returns it. Re-entrant with opts.resume=True."""
     out = Path(opts.out)
-    state_path = out / STATE_NAME
+    state_path = out / STATE_FILE
     if state_path.exists() and not opts.resume:
         raise TrainingError(f"{out} already holds a training run; pass --resume to continue it, or choose another --out")
     if opts.resume and not state_path.exists():
-        raise TrainingError(f"--resume: {out} holds no training state ({STATE_NAME}) to continue")
+        raise TrainingError(f"--resume: {out} holds no training state ({STATE_FILE}) to continue")
     check_output_dir(out)
     for stale in out.rglob(".*.tmp"):  # half-written files of a killed run; the files they were replacing are intact
         stale.unlink()
@@ -252,9 +257,9 @@ def train(cfg: VariantConfig, opts: TrainOptions) -> Path:
         if start_epoch > cfg.epochs:
             raise TrainingError(f"--resume: {out} already finished {start_epoch - 1} epochs; ask for more with --epochs")
     if start_epoch == 1:
-        _write_steps(out / STEPS_NAME, [], keep_below=0)
+        _write_steps(out / STEPS_FILE, [], keep_below=0)
     else:
-        _write_steps(out / STEPS_NAME, [], keep_below=(start_epoch - 1) * steps_per_epoch)
+        _write_steps(out / STEPS_FILE, [], keep_below=(start_epoch - 1) * steps_per_epoch)
 
     provenance = {
         "seed": opts.seed, "code_commit": code_commit(), "data_sha256": split.sha256, "train_images": n,
@@ -291,16 +296,16 @@ def train(cfg: VariantConfig, opts: TrainOptions) -> Path:
         # ---- end of epoch: logs, snapshot, generator, state (state last, so it never runs ahead) ----
         loss_rows = losses.cpu().tolist()
         base = (epoch - 1) * steps_per_epoch
-        _write_steps(out / STEPS_NAME, [(base + i, epoch, d, g) for i, (d, g) in enumerate(loss_rows)])
+        _write_steps(out / STEPS_FILE, [(base + i, epoch, d, g) for i, (d, g) in enumerate(loss_rows)])
         record = {"epoch": epoch, "slope": slope, "wall_time_s": round(wall_time, 3),
                   "d_loss": sum(r[0] for r in loss_rows) / len(loss_rows),
                   "g_loss": sum(r[1] for r in loss_rows) / len(loss_rows)}
         history.append(record)
-        atomic_write_json(out / HISTORY_NAME, history)
+        atomic_write_json(out / HISTORY_FILE, history)
         prov = provenance | {"epoch": epoch, "epochs": cfg.epochs, "final_slope": slope,
                              "wall_time_s": round(wall_time, 3)}
         if opts.snapshots:
-            save_generator(out / SNAPSHOT_DIR / f"epoch-{epoch:03d}", G, cfg, prov, opts.weights_dtype)
+            save_generator(snapshot_dir(out, epoch), G, cfg, prov, opts.weights_dtype)
         save_generator(out, G, cfg, prov, opts.weights_dtype)
         save_state(state_path, G, D, opt_g, opt_d, rng,
                    {"epoch": epoch, "wall_time_s": wall_time, "history": history, "seed": opts.seed,

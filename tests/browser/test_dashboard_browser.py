@@ -15,7 +15,7 @@ PAGES = {
     "interpolation": (3, 2, []),
     "annealing": (5, 3, []),
     "objectives": (3, 1, []),
-    "training": (0, 3, ['[data-testid="stDataFrame"]']),
+    "training_metrics": (0, 3, ['[data-testid="stDataFrame"]']),
 }
 VIEWS = {"light": ("light", 1400, 1000), "dark": ("dark", 1400, 1000), "narrow": ("light", 400, 900)}
 RENDER_TIMEOUT_MS = 90_000

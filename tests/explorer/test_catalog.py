@@ -9,6 +9,7 @@ import pytest
 
 from explorer import catalog, demo
 from training.config import REGISTRY
+from training.metrics import METRICS
 
 
 @pytest.fixture(scope="module")
@@ -19,8 +20,8 @@ def evaluated_root(checkpoints_root, tmp_path_factory):
     return demo.build(root)
 
 
-def test_catalogue_lists_every_variant_with_its_status(use_checkpoints):
-    table = catalog.catalogue()
+def test_variant_table_lists_every_variant_with_its_status(use_checkpoints):
+    table = catalog.variant_table()
     assert len(table) == len(REGISTRY) == 38  # 22 as the paper's text says, 16 as its code ran
     assert table["variant"].tolist() == list(REGISTRY)
     trained = table.loc[table["status"] == catalog.TRAINED, "variant"].tolist()
@@ -33,10 +34,10 @@ def test_catalogue_lists_every_variant_with_its_status(use_checkpoints):
     assert table.set_index("variant").loc["mlp-real-wgan-gp", "annealing"] == "fixed 1"
 
 
-def test_catalogue_shows_metrics_and_contains_a_broken_config(evaluated_root):
+def test_variant_table_shows_metrics_and_contains_a_broken_config(evaluated_root):
     (evaluated_root / "mlp-dbn-gan" / "config.json").write_text("{broken")
     try:
-        table = catalog.catalogue(evaluated_root).set_index("variant")
+        table = catalog.variant_table(evaluated_root).set_index("variant")
     finally:
         demo.write_untrained(evaluated_root / "mlp-dbn-gan", "mlp-dbn-gan")
     assert table.loc["mlp-dbn-gan", "status"].startswith("error: ")
@@ -64,7 +65,7 @@ def test_missing_files_read_as_none_and_malformed_ones_raise(evaluated_root, tmp
         catalog.steps("mlp-dbn-wgan-gp", tmp_path)
     with pytest.raises(catalog.DataFileError, match="JSON object"):
         catalog.all_metrics(tmp_path)
-    table = catalog.catalogue(tmp_path)  # a broken summary hides the metrics, not the catalogue
+    table = catalog.variant_table(tmp_path)  # a broken summary hides the metrics, not the catalogue
     assert len(table) == len(REGISTRY) and "JSON object" in table.attrs["metrics_error"]
 
 
@@ -85,7 +86,7 @@ def test_leaderboard_starts_with_the_real_data_floor(evaluated_root):
     assert board["variant"].iloc[0] == "real data (floor)"
     assert sorted(board["variant"].iloc[1:]) == sorted(demo.DEMO_VARIANTS)
     assert board.loc[0, "Fréchet distance"] == 0.0
-    assert list(board.columns) == ["variant", *(label for label, _ in catalog.METRICS.values())]
+    assert list(board.columns) == ["variant", *(m.label for m in METRICS)]
 
 
 @pytest.mark.parametrize("values, limit, chosen, refused", [

@@ -3,10 +3,9 @@ import pytest
 import torch
 
 from explorer import CheckpointNotFound, load_generator, make_latents
-from tests.conftest import make_checkpoint
-from training.checkpoint import save_generator
 from training.config import UnknownVariantError, get_variant
 from training.networks import Generator
+from training.sampling import CHUNK
 
 
 def test_variant_names_resolve_in_the_checkpoints_folder(use_checkpoints):
@@ -55,11 +54,16 @@ def test_sbn_samples_are_bernoulli_draws_of_the_preactivation(use_checkpoints):
         assert abs(y[sel].mean() - p[sel].mean()) < 4 * np.sqrt(0.25 / sel.sum()) + 0.01
 
 
-def test_decode_is_independent_of_batch_size(use_checkpoints):
-    g = load_generator("mlp-dbn-wgan-gp")
-    z = make_latents(10, seed=2)
+@pytest.mark.parametrize("name", ["mlp-sbn-wgan-gp", "cnn-dbn-wgan-gp"])  # BatchNorm in the CNN's every layer
+def test_decode_is_independent_of_batch_size(use_checkpoints, name):
+    """Across the CHUNK boundary too: one call of 2.5 chunks, or one small call per latent."""
+    g = load_generator(name)
+    n = CHUNK * 2 + CHUNK // 2
+    z = make_latents(n, seed=2)
     whole = g.decode(z).preactivation
-    parts = np.concatenate([g.decode(z[:3]).preactivation, g.decode(z[3:]).preactivation])
+    single = np.concatenate([g.decode(z[i:i + 1]).preactivation for i in (0, CHUNK - 1, CHUNK, n - 1)])
+    np.testing.assert_allclose(whole[[0, CHUNK - 1, CHUNK, n - 1]], single, rtol=1e-5, atol=1e-6)
+    parts = np.concatenate([g.decode(z[:CHUNK + 3]).preactivation, g.decode(z[CHUNK + 3:]).preactivation])
     np.testing.assert_allclose(whole, parts, rtol=1e-5, atol=1e-6)
 
 
@@ -96,19 +100,3 @@ def test_loaded_model_is_read_only(use_checkpoints):
     cfg = g.config
     cfg["neuron"] = "sbn"
     assert g.config["neuron"] == "dbn"
-
-
-def test_fp16_and_fp32_weights_give_the_same_samples(tmp_path):
-    cfg = get_variant("mlp-sbn-wgan-gp")
-    src = make_checkpoint(tmp_path / "ref", cfg.name)
-    g = load_generator(src)
-    net = Generator(cfg)
-    net.load_state_dict(g._net.state_dict())
-    prov = g.provenance
-    save_generator(tmp_path / "fp16", net, cfg, prov, torch.float16)
-    save_generator(tmp_path / "fp32", net, cfg, prov, torch.float32)
-    assert (tmp_path / "fp32" / "generator.safetensors").stat().st_size > 1.9 * (
-        tmp_path / "fp16" / "generator.safetensors").stat().st_size
-    a = load_generator(tmp_path / "fp16").sample(1000, seed=0).binary
-    b = load_generator(tmp_path / "fp32").sample(1000, seed=0).binary
-    assert (a == b).mean() >= 0.999

@@ -16,10 +16,11 @@ import pytest
 import torch
 from huggingface_hub import constants, scan_cache_dir
 
-from explorer import CheckpointError, CheckpointNotFound, load_generator
-from explorer import hub
+from explorer import CheckpointError, CheckpointNotFound, hub, load_generator
 from training.checkpoint import atomic_write_json
 from training.classifier import EvalClassifier, save_classifier
+from training.cli import main
+from training.hubrepo import HUB_REVISION, HubConfigError
 from training.manifest import write_manifest
 from training.publish import prepare
 
@@ -61,7 +62,7 @@ def hub_folder(checkpoints_root, tmp_path_factory) -> Path:
     atomic_write_json(source / "metrics.json", {"real_data": {"fd": 0.0}, "variants": {}})
     write_manifest(source)
     out = tmp_path_factory.mktemp("hub") / "repo"
-    prepare(source, out, REPO_ID, hub.HUB_REVISION)
+    prepare(source, out, REPO_ID, HUB_REVISION)
     return out
 
 
@@ -69,7 +70,7 @@ def hub_folder(checkpoints_root, tmp_path_factory) -> Path:
 def offline_hub(hub_folder, tmp_path, monkeypatch) -> Path:
     """This process, offline, with an empty local checkpoints folder and the Hub cache built from hub_folder."""
     cache = tmp_path / "hf-cache"
-    build_hub_cache(hub_folder, cache, REPO_ID, hub.HUB_REVISION)
+    build_hub_cache(hub_folder, cache, REPO_ID, HUB_REVISION)
     (tmp_path / "empty").mkdir()
     monkeypatch.setenv("BINARYGAN_CHECKPOINTS", str(tmp_path / "empty"))
     monkeypatch.setenv("BINARYGAN_HUB_REPO", REPO_ID)
@@ -101,10 +102,10 @@ def test_offline_hub_load_matches_the_local_checkpoint(hub_folder, checkpoints_r
     """A fresh interpreter with the real environment: the client reads HF_HUB_OFFLINE and HF_HUB_CACHE itself
     (the other tests patch its constants in this process). Slow: a second interpreter imports torch."""
     cache = tmp_path / "hf-cache"
-    commit = build_hub_cache(hub_folder, cache, REPO_ID, hub.HUB_REVISION)
+    commit = build_hub_cache(hub_folder, cache, REPO_ID, HUB_REVISION)
     info = scan_cache_dir(cache)  # the client's own cache reader accepts the layout
     assert not info.warnings and [r.repo_id for r in info.repos] == [REPO_ID]
-    assert [sorted(r.refs) for r in next(iter(info.repos)).revisions] == [[hub.HUB_REVISION]]
+    assert [sorted(r.refs) for r in next(iter(info.repos)).revisions] == [[HUB_REVISION]]
     (tmp_path / "empty").mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "BINARYGAN_"))}
     env |= {"HF_HUB_OFFLINE": "1", "HF_HOME": str(tmp_path / "hf-home"), "HF_HUB_CACHE": str(cache),
@@ -169,7 +170,7 @@ def test_the_final_epoch_without_a_snapshot_is_the_checkpoint_itself(offline_hub
 
 def test_offline_without_a_cached_copy_says_so(offline_hub):
     shutil.rmtree(offline_hub)
-    with pytest.raises(CheckpointNotFound, match=rf"{REPO_ID} at revision {hub.HUB_REVISION}: manifest.json is not "
+    with pytest.raises(CheckpointNotFound, match=rf"{REPO_ID} at revision {HUB_REVISION}: manifest.json is not "
                                                  r"in the Hugging Face cache .* HF_HUB_OFFLINE is set"):
         load_generator("mlp-dbn-wgan-gp")
 
@@ -206,15 +207,38 @@ def test_checkpoints_dir_is_the_verified_hub_snapshot_when_nothing_is_local(offl
                                         ("BINARYGAN_HUB_REVISION", "../refs")])
 def test_a_bad_repository_setting_is_a_clear_error(offline_hub, monkeypatch, var, value):
     monkeypatch.setenv(var, value)
-    with pytest.raises(hub.HubConfigError, match=rf"{var}={value!r}|{var} {value!r}"):
+    with pytest.raises(HubConfigError, match=rf"{var}={value!r}|{var} {value!r}"):
         load_generator("mlp-dbn-wgan-gp")
 
 
-def test_a_malformed_manifest_is_refused(tmp_path):
-    bad = {"files": {"../outside": {"sha256": "0" * 64, "size": 1}}}
-    (tmp_path / "manifest.json").write_text(json.dumps(bad))
-    with pytest.raises(CheckpointError, match="not a relative path inside the repository"):
-        hub.load_manifest(tmp_path / "manifest.json")
-    (tmp_path / "manifest.json").write_text(json.dumps({"files": {"a": {"sha256": "XYZ", "size": 1}}}))
-    with pytest.raises(CheckpointError, match="lowercase hex sha256"):
-        hub.load_manifest(tmp_path / "manifest.json")
+@pytest.fixture
+def hub_with_metrics(hub_folder, tmp_path, monkeypatch) -> Path:
+    """offline_hub's setting, for a repository whose variant has its metrics.json and history.json, as published."""
+    repo = Path(shutil.copytree(hub_folder, tmp_path / "repo"))
+    atomic_write_json(repo / "mlp-dbn-wgan-gp" / "metrics.json", {"fd": 1.0})
+    atomic_write_json(repo / "mlp-dbn-wgan-gp" / "history.json", [{"epoch": 20}])
+    write_manifest(repo)
+    cache = tmp_path / "hf-cache"
+    build_hub_cache(repo, cache, REPO_ID, HUB_REVISION)
+    (tmp_path / "empty").mkdir()
+    monkeypatch.setenv("BINARYGAN_CHECKPOINTS", str(tmp_path / "empty"))
+    monkeypatch.setenv("BINARYGAN_HUB_REPO", REPO_ID)
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(cache))
+    return cache
+
+
+def test_evaluate_never_writes_into_the_hub_cache(hub_with_metrics, hub_folder, tiny_mnist, capsys):
+    """With no local checkpoints a variant name used to resolve in the cache, and evaluate replaced the cache's
+    metrics.json link with a file (history.json with --history): the next load refused the variant as altered."""
+    load_generator("mlp-dbn-wgan-gp")  # the dashboard fetched it
+    before = {p: (p.is_symlink(), p.read_bytes()) for p in hub_with_metrics.rglob("*") if p.is_file()}
+    common = ["--n", "80", "--data-dir", str(tiny_mnist), "--no-verify", "--classifier", str(hub_folder / "classifier")]
+    in_cache = snapshot(hub_with_metrics) / "mlp-dbn-wgan-gp"
+    assert main(["evaluate", "mlp-dbn-wgan-gp", "--history", *common]) == 1
+    assert "mlp-dbn-wgan-gp: not trained yet" in capsys.readouterr().err  # a name means a local checkpoint
+    assert main(["evaluate", str(in_cache), *common]) == 1
+    assert "never written to" in capsys.readouterr().err
+    assert main(["evaluate", str(in_cache), "--out", str(hub_with_metrics.parent / "m.json"), "--history", *common]) == 1
+    assert "never written to" in capsys.readouterr().err
+    assert {p: (p.is_symlink(), p.read_bytes()) for p in hub_with_metrics.rglob("*") if p.is_file()} == before
+    load_generator("mlp-dbn-wgan-gp")  # still verified against the manifest

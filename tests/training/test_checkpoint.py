@@ -7,9 +7,9 @@ import torch
 from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
-from explorer import load_generator
 from tests.conftest import make_checkpoint
 from training.checkpoint import CheckpointError, load_checkpoint
+from training.sampling import load_folder
 
 
 @pytest.fixture
@@ -42,14 +42,14 @@ def test_truncation_is_refused(ckpt, cut):
     path = ckpt / "generator.safetensors"
     path.write_bytes(path.read_bytes()[:cut])
     with pytest.raises(CheckpointError, match="generator.safetensors"):
-        load_generator(ckpt)
+        load_folder(ckpt)
 
 
 def test_oversized_header_length_is_refused(ckpt):
     path = ckpt / "generator.safetensors"
     path.write_bytes(struct.pack("<Q", 2**62) + path.read_bytes()[8:])
     with pytest.raises(CheckpointError, match="header length"):
-        load_generator(ckpt)
+        load_folder(ckpt)
 
 
 def test_flipped_header_bytes_are_refused(ckpt):
@@ -58,25 +58,25 @@ def test_flipped_header_bytes_are_refused(ckpt):
     blob[9] ^= 0xFF  # inside the JSON header
     path.write_bytes(bytes(blob))
     with pytest.raises(CheckpointError, match="generator.safetensors"):
-        load_generator(ckpt)
+        load_folder(ckpt)
 
 
 def test_missing_tensor_is_refused(ckpt):
     _rewrite(ckpt, lambda t: t.pop("body.net.4.bias"))
     with pytest.raises(CheckpointError, match="missing tensor.*body.net.4.bias"):
-        load_generator(ckpt)
+        load_folder(ckpt)
 
 
 def test_extra_tensor_is_refused(ckpt):
     _rewrite(ckpt, lambda t: t.__setitem__("backdoor", torch.zeros(3)))
     with pytest.raises(CheckpointError, match="unexpected tensor.*backdoor"):
-        load_generator(ckpt)
+        load_folder(ckpt)
 
 
 def test_wrong_shape_is_refused(ckpt):
     _rewrite(ckpt, lambda t: t.__setitem__("body.net.0.weight", torch.zeros(1024, 64, dtype=torch.float16)))
     with pytest.raises(CheckpointError, match=r"body.net.0.weight.*shape \(1024, 64\).*\(1024, 128\)"):
-        load_generator(ckpt)
+        load_folder(ckpt)
 
 
 @pytest.mark.parametrize("bad", [float("nan"), float("inf")])
@@ -85,7 +85,7 @@ def test_non_finite_weights_are_refused(ckpt, bad):
         t["body.net.3.weight"][5, 5] = bad
     _rewrite(ckpt, poison)
     with pytest.raises(CheckpointError, match="NaN or infinite"):
-        load_generator(ckpt)
+        load_folder(ckpt)
 
 
 def test_negative_batchnorm_variance_is_refused(ckpt):
@@ -94,13 +94,13 @@ def test_negative_batchnorm_variance_is_refused(ckpt):
         t["body.net.1.running_var"][7] = -1e-3
     _rewrite(ckpt, poison)
     with pytest.raises(CheckpointError, match="body.net.1.running_var.*negative variance"):
-        load_generator(ckpt)
+        load_folder(ckpt)
 
 
 def test_integer_tensor_dtype_is_refused(ckpt):
     _rewrite(ckpt, lambda t: t.__setitem__("body.net.0.bias", torch.zeros(1024, dtype=torch.int64)))
     with pytest.raises(CheckpointError, match="dtype 'I64'"):
-        load_generator(ckpt)
+        load_folder(ckpt)
 
 
 @pytest.mark.parametrize("change,message", [
@@ -117,7 +117,7 @@ def test_config_json_with_wrong_types_or_unknown_fields_is_refused(ckpt, change,
     change(side["config"])
     (ckpt / "config.json").write_text(json.dumps(side))
     with pytest.raises(CheckpointError, match=message):
-        load_generator(ckpt)
+        load_folder(ckpt)
 
 
 def test_embedded_config_is_validated_too(ckpt):
@@ -127,7 +127,7 @@ def test_embedded_config_is_validated_too(ckpt):
         m["config"] = json.dumps(c)
     _rewrite(ckpt, mutate_meta=meta)
     with pytest.raises(CheckpointError, match="latent_dim"):
-        load_generator(ckpt)
+        load_folder(ckpt)
 
 
 def test_config_json_that_disagrees_with_the_weights_is_refused(ckpt):
@@ -135,20 +135,20 @@ def test_config_json_that_disagrees_with_the_weights_is_refused(ckpt):
     side["config"]["neuron"] = "sbn"
     (ckpt / "config.json").write_text(json.dumps(side))
     with pytest.raises(CheckpointError, match="disagrees"):
-        load_generator(ckpt)
+        load_folder(ckpt)
 
 
 def test_config_json_that_is_not_json_is_refused(ckpt):
     (ckpt / "config.json").write_bytes(b"\xff\xfe{")
     with pytest.raises(CheckpointError, match="config.json: not valid JSON"):
-        load_generator(ckpt)
+        load_folder(ckpt)
 
 
 def test_a_directory_in_place_of_the_weights_is_refused(ckpt):
     (ckpt / "generator.safetensors").unlink()
     (ckpt / "generator.safetensors").mkdir()
     with pytest.raises(CheckpointError, match="not a regular file"):
-        load_generator(ckpt)
+        load_folder(ckpt)
 
 
 def test_a_symlink_leading_outside_the_checkpoint_is_refused(ckpt, tmp_path):
@@ -156,12 +156,12 @@ def test_a_symlink_leading_outside_the_checkpoint_is_refused(ckpt, tmp_path):
     (ckpt / "generator.safetensors").unlink()
     (ckpt / "generator.safetensors").symlink_to(outside / "generator.safetensors")
     with pytest.raises(CheckpointError, match="outside the checkpoint folder"):
-        load_generator(ckpt)
+        load_folder(ckpt)
 
 
 def test_a_file_path_instead_of_a_folder_is_refused(ckpt):
     with pytest.raises(CheckpointError, match="not a checkpoint folder"):
-        load_generator(ckpt / "config.json")
+        load_folder(ckpt / "config.json")
 
 
 def test_provenance_slope_is_validated(ckpt):
@@ -169,7 +169,7 @@ def test_provenance_slope_is_validated(ckpt):
         m["provenance"] = json.dumps({"final_slope": float("nan")})
     _rewrite(ckpt, mutate_meta=meta)
     with pytest.raises(CheckpointError, match="final_slope"):
-        load_generator(ckpt)
+        load_folder(ckpt)
 
 
 def _mutate(blob: bytes, rng: np.random.Generator, safetensors: bool = True) -> bytes:
@@ -212,7 +212,7 @@ def test_fuzz_1000_mutated_checkpoints_load_or_raise_the_documented_error(tmp_pa
             (case / "generator.safetensors").write_bytes(_mutate(blob, rng))
             (case / "config.json").write_bytes(side)
         try:
-            g = load_generator(case)
+            g = load_folder(case)
         except CheckpointError:
             outcomes["refused"] += 1
             continue

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
 import pickle
 from pathlib import Path
 
@@ -13,10 +12,19 @@ from safetensors.torch import save as st_save
 
 from tests.training.conftest import make_classifier
 from training.checkpoint import CheckpointError
-from training.classifier import (CONFIG_NAME, DEFAULT_DIR, FEATURE_DIM, FORMAT, WEIGHTS_NAME, ClassifierOptions,
-                                 EvalClassifier, load_classifier, random_shift, train_classifier)
+from training.classifier import (
+    CLASSIFIER_FILE,
+    CONFIG_FILE,
+    DEFAULT_DIR,
+    FEATURE_DIM,
+    FORMAT,
+    ClassifierOptions,
+    EvalClassifier,
+    load_classifier,
+    random_shift,
+    train_classifier,
+)
 from training.data import load_split
-
 
 
 def test_features_are_128_d_and_the_net_is_small():
@@ -40,7 +48,7 @@ def test_train_save_load_roundtrip(tmp_path, tiny_mnist):
     out = tmp_path / "clf"
     clf = train_classifier(ClassifierOptions(out=out, data_dir=tiny_mnist, epochs=1, limit=128, verify_data=False,
                                              progress=False))
-    info = json.loads((out / CONFIG_NAME).read_text())
+    info = json.loads((out / CONFIG_FILE).read_text())
     assert info["format"] == FORMAT and info["epochs"] == 1 and info["seed"] == 0 and info["train_images"] == 128
     assert 0.0 <= info["test_accuracy"] <= 1.0 and info["test_images"] == 64
     for key in ("train_data_sha256", "test_data_sha256", "code_commit", "device", "wall_time_s"):
@@ -53,7 +61,7 @@ def test_train_save_load_roundtrip(tmp_path, tiny_mnist):
 
 
 def _corrupt(folder: Path, how: str) -> None:
-    weights = folder / WEIGHTS_NAME
+    weights = folder / CLASSIFIER_FILE
     if how == "truncated":
         weights.write_bytes(weights.read_bytes()[:100])
     elif how == "pickle":
@@ -70,9 +78,9 @@ def _corrupt(folder: Path, how: str) -> None:
         weights.write_bytes(st_save({k: v.half() for k, v in EvalClassifier().state_dict().items()},
                                     metadata={"format": "binarygan-generator/1"}))
     elif how == "config-not-json":
-        (folder / CONFIG_NAME).write_text("{not json")
+        (folder / CONFIG_FILE).write_text("{not json")
     elif how == "config-missing":
-        (folder / CONFIG_NAME).unlink()
+        (folder / CONFIG_FILE).unlink()
 
 
 @pytest.mark.parametrize("how", ["truncated", "pickle", "wrong-shape", "nan", "wrong-format", "config-not-json",
@@ -88,14 +96,11 @@ def test_load_refuses_broken_folders_with_a_clear_error(tmp_path, how):
 def test_the_shipped_classifier_records_at_least_99_percent():
     clf = load_classifier()
     assert clf.info["test_accuracy"] >= 0.99 and clf.info["test_images"] == 10_000
-    assert (DEFAULT_DIR / WEIGHTS_NAME).stat().st_size < 2**20
+    assert (DEFAULT_DIR / CLASSIFIER_FILE).stat().st_size < 2**20
 
 
 @pytest.mark.slow
-def test_the_shipped_classifier_reaches_its_recorded_accuracy():
-    data = os.environ.get("BINARYGAN_DATA")
-    if not data or not Path(data).is_dir():
-        pytest.skip("needs the full MNIST: set $BINARYGAN_DATA (.ci/run points it at ../shared/datasets/mnist)")
+def test_the_shipped_classifier_reaches_its_recorded_accuracy(full_mnist):
     clf = load_classifier()
-    test = load_split("test", data)
+    test = load_split("test", full_mnist)
     assert clf.accuracy(test.images, test.labels) == pytest.approx(clf.info["test_accuracy"], abs=2e-4)

@@ -1,13 +1,21 @@
+import importlib
 import json
+import os
+import signal
+import socket
 import subprocess
 import sys
+import time
+import tomllib
+import urllib.request
 
 import numpy as np
 import pytest
 
-from explorer import load_generator
+from tests.conftest import REPO
 from training.cli import main
 from training.config import REGISTRY
+from training.sampling import load_folder
 
 PAPER_VARIANTS = {
     "mlp-dbn-wgan-gp", "mlp-sbn-wgan-gp", "mlp-real-wgan-gp", "mlp-dbn-wgan", "mlp-sbn-wgan", "mlp-dbn-gan",
@@ -82,7 +90,55 @@ def test_end_to_end_smoke_run_through_the_cli(tmp_path, tiny_mnist):
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     assert "checkpoint written" in done.stdout and "mlp-sbn-wgan-gp" in done.stderr  # progress bar
-    g = load_generator(out)
+    g = load_folder(out)
     assert g.provenance["epoch"] == 2 and g.provenance["seed"] == 4
     first = g.sample(64, seed=11)
-    assert np.array_equal(first.binary, load_generator(out).sample(64, seed=11).binary)
+    assert np.array_equal(first.binary, load_folder(out).sample(64, seed=11).binary)
+
+
+def test_the_binarygan_console_script_is_the_same_cli(monkeypatch, capsys):
+    """pyproject's [project.scripts] entry resolves to a callable that runs this CLI under the name binarygan."""
+    target = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["scripts"]["binarygan"]
+    module, attr = target.split(":")
+    console = getattr(importlib.import_module(module), attr)
+    monkeypatch.setattr(sys, "argv", ["binarygan", "list"])
+    assert console() == 0
+    assert capsys.readouterr().out.splitlines()[0].startswith("mlp-dbn-wgan-gp ")
+    monkeypatch.setattr(sys, "argv", ["binarygan", "--help"])
+    with pytest.raises(SystemExit):
+        console()
+    usage = capsys.readouterr().out
+    assert usage.startswith("usage: binarygan ") and "app" in usage and "evaluate" in usage
+
+
+def test_train_no_snapshots_keeps_only_the_final_generator(tmp_path, tiny_mnist):
+    out = tmp_path / "run"
+    assert main(["train", "mlp-dbn-wgan-gp", "--out", str(out), "--data-dir", str(tiny_mnist), "--no-verify",
+                 "--epochs", "1", "--limit", "64", "--no-progress", "--no-snapshots"]) == 0
+    assert not (out / "snapshots").exists() and load_folder(out).epoch == 1
+    with pytest.raises(SystemExit):
+        main(["train", "mlp-dbn-wgan-gp", "--out", str(out), "--no-eval"])  # the old name said more than it did
+
+
+@pytest.mark.slow
+def test_binarygan_app_serves_the_dashboard(tmp_path):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = os.environ | {"HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
+    server = subprocess.Popen([sys.executable, "-m", "training", "app", "--server.headless=true",
+                               f"--server.port={port}", "--browser.gatherUsageStats=false"], cwd=tmp_path, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert server.poll() is None and time.monotonic() < deadline, "the dashboard did not come up"
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.5)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)  # the group this test started: streamlit and its children
+        server.wait(timeout=30)

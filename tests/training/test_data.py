@@ -1,11 +1,14 @@
 import gzip
+import hashlib
 import struct
+from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from tests.conftest import SHARED_MNIST, write_tiny_mnist
-from training.data import FILES, DataError, download, load_split, write_idx
+from tests.conftest import write_tiny_mnist
+from training.data import FILES, DataError, IdxFile, download, load_split, write_idx
 
 
 def test_tiny_files_load_and_binarise_nonzero_to_one(tmp_path):
@@ -77,12 +80,38 @@ def test_label_count_must_match_image_count(tmp_path):
         load_split("train", tmp_path, verify=False)
 
 
-@pytest.mark.slow
-def test_download_verifies_and_writes_atomically(tmp_path):
+def _tiny_mirror(folder: Path) -> dict[str, IdxFile]:
+    """A file:// mirror of tiny IDX files, and the FILES table that vouches for their checksums."""
+    write_tiny_mnist(folder, n_train=12, n_test=5)
+    return {key: replace(spec, sha256=hashlib.sha256(gzip.decompress((folder / spec.filename).read_bytes())).hexdigest(),
+                         count=12 if key.startswith("train") else 5)
+            for key, spec in FILES.items()}
+
+
+def test_download_verifies_and_writes_atomically(tmp_path, monkeypatch):
+    mirror = tmp_path / "mirror"
+    monkeypatch.setattr("training.data.FILES", _tiny_mirror(mirror))
     target = tmp_path / "mnist"
-    download(target, mirrors=("file:///nonexistent/", SHARED_MNIST.as_uri() + "/"))
-    assert sorted(p.name for p in target.iterdir()) == sorted(f.filename for f in FILES.values())
-    assert len(load_split("test", target).images) == 10_000  # checksums verified
+    download(target, mirrors=("file:///nonexistent/", mirror.as_uri() + "/"))
+    assert sorted(p.name for p in target.iterdir()) == sorted(f.filename for f in FILES.values())  # no temporaries
+    assert len(load_split("test", target).images) == 5  # the checksums verified
+    for spec in FILES.values():
+        assert (target / spec.filename).read_bytes() == (mirror / spec.filename).read_bytes()
+        assert (target / spec.filename).stat().st_mode & 0o777 == 0o644
+
+
+def test_download_keeps_verified_files_and_replaces_broken_ones(tmp_path, monkeypatch):
+    mirror = tmp_path / "mirror"
+    monkeypatch.setattr("training.data.FILES", _tiny_mirror(mirror))
+    target = tmp_path / "mnist"
+    download(target, mirrors=(mirror.as_uri() + "/",))
+    broken = target / FILES["test-labels"].filename
+    broken.write_bytes(b"not gzip")
+    kept = target / FILES["train-images"].filename
+    before = kept.stat().st_mtime_ns
+    download(target, mirrors=(mirror.as_uri() + "/",))
+    assert broken.read_bytes() == (mirror / broken.name).read_bytes()
+    assert kept.stat().st_mtime_ns == before
 
 
 def test_download_refuses_a_mirror_serving_the_wrong_bytes(tmp_path):
@@ -94,8 +123,8 @@ def test_download_refuses_a_mirror_serving_the_wrong_bytes(tmp_path):
 
 
 @pytest.mark.slow
-def test_full_mnist_matches_the_published_counts():
-    train, test = load_split("train", SHARED_MNIST), load_split("test", SHARED_MNIST)
+def test_full_mnist_matches_the_published_counts(full_mnist):
+    train, test = load_split("train", full_mnist), load_split("test", full_mnist)
     assert train.images.shape == (60_000, 28, 28) and test.images.shape == (10_000, 28, 28)
     assert np.bincount(test.labels).tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
     assert set(np.unique(train.images).tolist()) == {0, 1}

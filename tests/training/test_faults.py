@@ -11,10 +11,10 @@ import pytest
 
 from tests.training.test_trainer import _opts, assert_same_state
 from training import checkpoint
-from training.checkpoint import atomic_write
+from training.checkpoint import STATE_FILE, atomic_write
 from training.cli import main
 from training.config import get_variant
-from training.trainer import STATE_NAME, TrainingError, train
+from training.trainer import TrainingError, train
 
 
 def _cmd(data, out, resume=False):
@@ -34,7 +34,7 @@ def test_sigkill_at_random_points_then_resume_is_bit_identical(tmp_path, tiny_mn
     rng = random.Random(1234)
     out, kills = tmp_path / "killed", []
     for _ in range(3):  # three kills, each at a random moment of a (possibly resumed) run
-        resume = (out / STATE_NAME).exists()
+        resume = (out / STATE_FILE).exists()
         proc = subprocess.Popen(_cmd(tiny_mnist, out, resume), env=env, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
         delay = rng.uniform(0.3, duration)
@@ -44,7 +44,7 @@ def test_sigkill_at_random_points_then_resume_is_bit_identical(tmp_path, tiny_mn
             proc.send_signal(signal.SIGKILL)
             proc.wait()
             kills.append(round(delay, 2))
-    final = subprocess.run(_cmd(tiny_mnist, out, (out / STATE_NAME).exists()), env=env, capture_output=True,
+    final = subprocess.run(_cmd(tiny_mnist, out, (out / STATE_FILE).exists()), env=env, capture_output=True,
                            text=True, timeout=900)
     assert final.returncode == 0 or "already finished" in final.stderr, final.stderr
     print(f"killed at {kills} s of a {duration:.1f} s run")
@@ -73,7 +73,7 @@ def test_a_nearly_full_disk_is_reported_before_training(tmp_path, tiny_mnist, mo
     monkeypatch.setattr("training.trainer.shutil.disk_usage", lambda path: usage)
     with pytest.raises(TrainingError, match="only 5 MiB free"):
         train(get_variant("mlp-dbn-wgan-gp"), _opts(tmp_path / "run", tiny_mnist))
-    assert not (tmp_path / "run" / STATE_NAME).exists()
+    assert not (tmp_path / "run" / STATE_FILE).exists()
 
 
 def test_a_disk_that_fills_during_training_is_an_error_message(tmp_path, tiny_mnist, monkeypatch, capsys):

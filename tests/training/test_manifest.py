@@ -1,18 +1,28 @@
 """The manifest of checkpoints/: the real folder against its manifest, the size budget, and the checker."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
+from training.checkpoint import CheckpointError
 from training.cli import main
-from training.manifest import BUDGET_BYTES, MANIFEST_NAME, ManifestError, check_manifest, total_bytes, write_manifest
+from training.manifest import (
+    BUDGET_BYTES,
+    MANIFEST_FILE,
+    ManifestError,
+    check_manifest,
+    read_manifest,
+    total_bytes,
+    write_manifest,
+)
 
 CHECKPOINTS = Path(__file__).resolve().parents[2] / "checkpoints"
 
 
 def test_checkpoints_match_their_manifest():
-    assert (CHECKPOINTS / MANIFEST_NAME).is_file(), "write it with `python -m training manifest`"
+    assert (CHECKPOINTS / MANIFEST_FILE).is_file(), "write it with `python -m training manifest`"
     assert check_manifest(CHECKPOINTS) == []
 
 
@@ -53,3 +63,14 @@ def test_manifest_cli_writes_then_checks(tmp_path, capsys):
     (tmp_path / "g.bin").write_bytes(b"")
     assert main(["manifest", "--checkpoints", str(tmp_path), "--check"]) == 1
     assert "g.bin: not in the manifest" in capsys.readouterr().out
+
+
+def test_a_malformed_manifest_is_refused(tmp_path):
+    bad = {"files": {"../outside": {"sha256": "0" * 64, "size": 1}}}
+    (tmp_path / "manifest.json").write_text(json.dumps(bad))
+    with pytest.raises(ManifestError, match="not a relative path inside the repository"):
+        read_manifest(tmp_path)
+    (tmp_path / "manifest.json").write_text(json.dumps({"files": {"a": {"sha256": "XYZ", "size": 1}}}))
+    with pytest.raises(ManifestError, match="lowercase hex sha256"):
+        read_manifest(tmp_path)
+    assert issubclass(ManifestError, CheckpointError)  # a Hub download's bad manifest is a bad checkpoint

@@ -11,12 +11,12 @@ import pytest
 import torch
 from huggingface_hub import ModelCard
 
-from explorer.hub import sha256_file
 from training.checkpoint import atomic_write_json, load_checkpoint
 from training.classifier import EvalClassifier, save_classifier
 from training.cli import main
-from training.manifest import write_manifest
-from training.publish import HEADLINE
+from training.manifest import sha256_file, write_manifest
+from training.publish import GRID_VARIANTS
+from training.table import table_markdown
 
 REPO_ID = "binarygan-test/binarygan-mnist"
 COMMIT = "c0ffee" * 6 + "c0ff"
@@ -67,14 +67,16 @@ def test_dry_run_model_card_parses_with_the_required_metadata(dry_run, campaign)
     assert {"fd", "precision", "recall"} <= set(data["metrics"])
     text = card.text
     assert "arXiv:1810.04714" in text and "https://arxiv.org/abs/1810.04714" in text
-    headline = [n for n in HEADLINE if (campaign / n).is_dir()]
+    headline = [n for n in GRID_VARIANTS if (campaign / n).is_dir()]
     assert headline  # the fixture has headline variants, so the card must show their samples
     for name in headline:
         assert f"](images/{name}.png)" in text
         assert (dry_run / "images" / f"{name}.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
-    assert "**real data (floor)** | 0.01 |" in text  # the metrics table opens with the floor
-    for name in json.loads((campaign / "metrics.json").read_text())["variants"]:
-        assert f"| `{name}` |" in text
+    table = json.loads((campaign / "metrics.json").read_text())
+    assert "| real data (floor) | 0.01 |" in text  # the metrics table opens with the floor
+    assert table_markdown(table) in text  # the README's results table, for the variants published
+    for name in table["variants"]:
+        assert f"| `{name}`" in text
     assert "cpu (demo)" in text  # hardware, from each checkpoint's provenance
     assert f'"{REPO_ID}"' in text and "load_generator(" in text and ".sample(" in text
 

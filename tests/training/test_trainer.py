@@ -1,14 +1,16 @@
 import json
+import subprocess
 
 import numpy as np
 import pytest
 import torch
 from safetensors.torch import load_file
 
-from explorer import load_generator
 from training import objectives
+from training.checkpoint import STATE_FILE
 from training.config import get_variant
-from training.trainer import STATE_NAME, TrainingError, TrainOptions, code_commit, is_finished, train
+from training.sampling import load_folder
+from training.trainer import TrainingError, TrainOptions, code_commit, is_finished, train
 
 # The paper's schedule spends 100 critic steps on each of the first 25 generator steps; tests shorten it.
 FAST = dict(warmup_steps=1, n_critic=1, n_critic_warmup=2, long_critic_every=10**6)
@@ -19,7 +21,7 @@ def _opts(out, data, **kw) -> TrainOptions:
 
 
 def _state(out):
-    return load_file(out / STATE_NAME)
+    return load_file(out / STATE_FILE)
 
 
 def assert_same_state(a, b):
@@ -47,10 +49,10 @@ def test_run_writes_a_loadable_checkpoint_with_provenance(tmp_path, tiny_mnist, 
     steps = (out / "steps.csv").read_text().splitlines()
     assert steps[0] == "step,epoch,d_loss,g_loss" and len(steps) == 1 + 2 * 2
     assert sorted(p.name for p in (out / "snapshots").iterdir()) == ["epoch-001", "epoch-002"]
-    g = load_generator(out)
+    g = load_folder(out)
     s = g.sample(16, seed=5)
     assert s.binary.shape == (16, 28, 28) and set(np.unique(s.binary)) <= {0, 1}
-    assert np.array_equal(s.binary, load_generator(out).sample(16, seed=5).binary)
+    assert np.array_equal(s.binary, load_folder(out).sample(16, seed=5).binary)
 
 
 def test_same_seed_same_run(tmp_path, tiny_mnist):
@@ -90,7 +92,7 @@ def test_resume_refuses_another_seed_and_a_fresh_run_refuses_to_overwrite(tmp_pa
 def test_nan_loss_stops_training_and_keeps_the_last_good_state(tmp_path, tiny_mnist, monkeypatch):
     cfg = get_variant("mlp-dbn-wgan-gp").replace(epochs=1, **FAST)
     out = train(cfg, _opts(tmp_path / "run", tiny_mnist))
-    before = {p: (out / p).read_bytes() for p in (STATE_NAME, "generator.safetensors", "history.json")}
+    before = {p: (out / p).read_bytes() for p in (STATE_FILE, "generator.safetensors", "history.json")}
     monkeypatch.setitem(objectives.G_LOSSES, "wgan-gp", lambda d_fake: d_fake.mean() * float("nan"))
     with pytest.raises(TrainingError, match="NaN or infinite loss|loss became"):
         train(cfg.replace(epochs=2), _opts(out, tiny_mnist, resume=True))
@@ -111,14 +113,37 @@ def test_output_path_that_is_a_file_is_reported_before_training(tmp_path, tiny_m
         train(get_variant("mlp-dbn-wgan-gp"), _opts(blocker / "run", tiny_mnist))
 
 
-def test_code_commit_is_read_from_git_or_else_from_the_environment(tmp_path, monkeypatch):
-    in_git = code_commit()
-    assert len(in_git.removesuffix("-dirty")) == 40
-    monkeypatch.setenv("PATH", str(tmp_path))  # no git on the PATH, as on a machine the tree was copied to
+def _git(repo, *args: str) -> str:
+    return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args], cwd=repo,
+                          check=True, capture_output=True, text=True).stdout.strip()
+
+
+def test_code_commit_is_read_from_git_and_marks_uncommitted_training_code(tmp_path):
+    """In a repository of its own, so the test holds in a tree copied without .git as well."""
+    package = tmp_path / "repo" / "training"
+    package.mkdir(parents=True)
+    (package / "x.py").write_text("A = 1\n")
+    _git(package.parent, "init", "-q")
+    _git(package.parent, "add", ".")
+    _git(package.parent, "commit", "-q", "-m", "x")
+    head = _git(package.parent, "rev-parse", "HEAD")
+    assert code_commit(package) == head
+    (package.parent / "notes.txt").write_text("outside training/: not part of the code")
+    assert code_commit(package) == head
+    (package / "x.py").write_text("A = 2\n")
+    assert code_commit(package) == head + "-dirty"
+
+
+def test_code_commit_outside_git_comes_from_the_environment(tmp_path, monkeypatch):
+    package = tmp_path / "copy" / "training"  # a tree copied without .git
+    package.mkdir(parents=True)
     monkeypatch.delenv("BINARYGAN_CODE_COMMIT", raising=False)
-    assert code_commit() == "unknown"
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))  # git must not find a repository above tmp_path
+    assert code_commit(package) == "unknown"
     monkeypatch.setenv("BINARYGAN_CODE_COMMIT", "0123abcd")
-    assert code_commit() == "0123abcd"
+    assert code_commit(package) == "0123abcd"
+    monkeypatch.setenv("PATH", str(tmp_path))  # no git on the PATH at all, as on a bare GPU machine
+    assert code_commit(package) == "0123abcd"
 
 
 def test_a_run_from_before_the_recipe_fields_is_finished_and_resumes(tmp_path, tiny_mnist):

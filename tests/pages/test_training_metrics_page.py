@@ -5,7 +5,7 @@ from explorer import demo
 
 
 def test_loss_curves_metric_curves_and_leaderboard(app, charts):
-    at = app("training")
+    at = app("training_metrics")
     d_loss, g_loss, metric = charts(at)
     names = ["mlp-dbn-wgan-gp", "mlp-sbn-wgan-gp", "mlp-real-wgan-gp"]
     for chart in (d_loss, g_loss):
@@ -22,7 +22,7 @@ def test_loss_curves_metric_curves_and_leaderboard(app, charts):
 
 
 def test_metric_choice_and_smoothing(app, charts):
-    at = app("training")
+    at = app("training_metrics")
     raw = charts(at)[0]["data"][0]["y"]
     at.slider(key="training_smooth").set_value(500).run()
     smooth = charts(at)[0]["data"][0]["y"]
@@ -32,7 +32,7 @@ def test_metric_choice_and_smoothing(app, charts):
 
 
 def test_without_evaluation_files_everything_is_not_evaluated_yet(make_app, checkpoints_root):
-    at = make_app(checkpoints_root, "training")
+    at = make_app(checkpoints_root, "training_metrics")
     assert not at.get("plotly_chart") and not at.dataframe
     infos = [i.value for i in at.info]
     assert sum("not evaluated yet" in i for i in infos) == 3 * 2 + 1  # steps + history per variant, leaderboard

@@ -27,7 +27,7 @@ def grid_png(images: np.ndarray, ncols: int | None = None, scale: int = 2) -> by
     grid = 1.0 - np.clip(tile(images, ncols), 0.0, 1.0)
     img = Image.fromarray((grid * 255).round().astype(np.uint8), mode="L")
     if scale > 1:
-        img = img.resize((img.width * scale, img.height * scale), Image.NEAREST)
+        img = img.resize((img.width * scale, img.height * scale), Image.Resampling.NEAREST)
     buf = io.BytesIO()
     img.save(buf, format="PNG")
     return buf.getvalue()

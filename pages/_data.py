@@ -1,7 +1,6 @@
-"""Streamlit glue shared by every page: session defaults, caches, and per-variant error containment.
-
-Not a page itself (st.navigation lists the pages explicitly). All computing happens in explorer/.
-"""
+"""What the pages show, cached: loaded generators (shared read-only), computed arrays (bounded in count and age),
+the summaries of the checkpoints folder; and per-variant containment, so one bad variant shows its own message
+while the page goes on. All computing happens in explorer/."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -11,97 +10,23 @@ from typing import Any, TypeVar
 import numpy as np
 import streamlit as st
 
-from explorer import (CheckpointError, CheckpointNotFound, LoadedGenerator, checkpoints_root, load_generator,
-                      make_latents)
 from explorer import analysis, catalog, hub, render
-from explorer.images import grid_png
-from training.config import REGISTRY
+from explorer.generator import load_generator
+from training.checkpoint import HISTORY_FILE, STEPS_FILE, CheckpointError, CheckpointNotFound, checkpoints_root
+from training.hubrepo import HubConfigError
+from training.images import grid_png
+from training.sampling import LoadedGenerator, make_latents
 
 T = TypeVar("T")
-VARIANTS = tuple(REGISTRY)
-MAX_COMPARE = 4  # side-by-side columns that still fit a laptop screen
-SEED_MAX = 2**31 - 1
-PAPER_TRIO = ("mlp-dbn-wgan-gp", "mlp-sbn-wgan-gp", "mlp-real-wgan-gp")  # Fig. 4: DBN, SBN, real-valued
 CACHE_TTL_S = 3600
-# Okabe-Ito: colour-blind safe, and every entry reads on both the light and the dark background.
-COLOURS = ("#E69F00", "#56B4E9", "#009E73", "#CC79A7", "#D55E00", "#0072B2", "#999999", "#F0E442")
 
-
-def colour(i: int) -> str:
-    """The i-th variant's colour; pages index by position in the selection, so charts on a page agree."""
-    return COLOURS[i % len(COLOURS)]
-
-
-# ---------- session: every user gets their own choices; nothing lives in module globals ----------
-
-def init_session() -> None:
-    """Seed the shared choices once per session, from the query string when it names any (?variants=a,b&seed=3)."""
-    ss = st.session_state
-    qp = st.query_params
-    chosen, refused = catalog.parse_selection(qp.get_all("variants"), MAX_COMPARE)
-    if refused:
-        st.warning(f"Ignored in the address: {', '.join(refused)}. Known variants are listed on the Overview page.")
-    if "selection" not in ss:
-        ss.selection = chosen or list(PAPER_TRIO)
-    if "seed" not in ss:
-        raw = qp.get("seed", "0")
-        try:
-            seed = int(raw)
-        except ValueError:
-            seed = 0
-            st.warning(f"Ignored seed {raw[:20]!r} in the address: not an integer.")
-        ss.seed = clamp_seed(seed, warn=True)
-
-
-def clamp_seed(seed: int, warn: bool = False) -> int:
-    clamped = min(max(int(seed), 0), SEED_MAX)
-    if warn and clamped != seed:
-        st.warning(f"Seed {seed} is outside [0, {SEED_MAX}]; using {clamped}.")
-    return clamped
-
-
-def _sync(page_key: str, shared: str) -> None:
-    st.session_state[shared] = st.session_state[page_key]
-    if shared == "selection":
-        st.query_params["variants"] = ",".join(st.session_state.selection)
-
-
-def pick_variants(page: str, label: str = "Variants", limit: int = MAX_COMPARE,
-                  options: tuple[str, ...] = VARIANTS) -> list[str]:
-    """A multiselect bound to the session's shared selection, so a choice made on one page carries to the next."""
-    init_session()  # a deep link on a fresh server runs the page without streamlit_app.py first
-    key = f"{page}_variants"
-    selection = [v for v in st.session_state.selection if v in options][:limit]
-    st.session_state[key] = selection
-    st.multiselect(label, options, key=key, max_selections=limit, on_change=_sync, args=(key, "selection"),
-                   placeholder="Choose variants", help=f"Up to {limit}; the choice is shared by every page.")
-    return selection
-
-
-def seed_input(page: str, label: str = "Seed") -> int:
-    init_session()
-    key = f"{page}_seed"
-    st.session_state[key] = clamp_seed(st.session_state.seed)
-    st.number_input(label, min_value=0, max_value=SEED_MAX, step=1, key=key, on_change=_sync, args=(key, "seed"),
-                    help="The same seed gives the same latents to every variant.")
-    return clamp_seed(st.session_state.seed)
-
-
-def resample_button(page: str) -> None:
-    def bump() -> None:
-        st.session_state.seed = (clamp_seed(st.session_state.seed) + 1) % (SEED_MAX + 1)
-
-    st.button("Resample", key=f"{page}_resample", on_click=bump, help="Next seed", icon=":material/casino:")
-
-
-# ---------- caches: models are shared read-only; computed arrays are bounded in count and age ----------
 
 @st.cache_resource(max_entries=1, ttl=600, show_spinner="Fetching the checkpoints from the Hugging Face Hub…")
 def _hub_root() -> tuple[str | None, str]:
     # (folder, "") or (None, why): a failure is cached too, so an offline app does not retry on every click
     try:
         return str(hub.checkpoints_dir()), ""
-    except (CheckpointError, hub.HubConfigError) as e:
+    except (CheckpointError, HubConfigError) as e:
         return None, str(e)
 
 
@@ -184,8 +109,8 @@ def latents(n: int, seed: int) -> np.ndarray:
 
 # Summaries span many files; a short ttl picks up runs and evaluations that ship while the app is open.
 @st.cache_data(max_entries=8, ttl=60, show_spinner=False)
-def catalogue(root: str) -> Any:
-    return catalog.catalogue(root)
+def variant_table(root: str) -> Any:
+    return catalog.variant_table(root)
 
 
 @st.cache_data(max_entries=8, ttl=60, show_spinner=False)
@@ -229,7 +154,7 @@ def _history(root: str, name: str, stamp: int) -> Any:
 
 def history(name: str) -> Any:
     root = data_root()
-    return _history(str(root), name, _stamp(root / name / "history.json"))
+    return _history(str(root), name, _stamp(root / name / HISTORY_FILE))
 
 
 @st.cache_data(max_entries=64, ttl=CACHE_TTL_S, show_spinner=False)
@@ -239,7 +164,7 @@ def _steps(root: str, name: str, smooth: int, stamp: int) -> Any:
 
 def steps(name: str, smooth: int) -> Any:
     root = data_root()
-    return _steps(str(root), name, smooth, _stamp(root / name / "steps.csv"))
+    return _steps(str(root), name, smooth, _stamp(root / name / STEPS_FILE))
 
 
 # ---------- containment: one bad variant shows its own message, the page goes on ----------

@@ -1,0 +1,58 @@
+"""The dashboard's plotly charts, built one way on every page: variant colours, histograms of preactivated
+outputs, line charts over steps or epochs, and the classifier's class shares."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+
+# Okabe-Ito: colour-blind safe, and every entry reads on both the light and the dark background.
+COLOURS = ("#E69F00", "#56B4E9", "#009E73", "#CC79A7", "#D55E00", "#0072B2", "#999999", "#F0E442")
+LEGEND_BELOW = dict(legend=dict(orientation="h", y=-0.3), margin=dict(t=40, l=10, r=10, b=10))
+
+
+def colour(i: int) -> str:
+    """The i-th variant's colour; pages index by position in the selection, so charts on a page agree."""
+    return COLOURS[i % len(COLOURS)]
+
+
+def histograms(hists: dict[str, dict[str, Any]], order: Sequence[str], y_title: str = "density",
+               log_y: bool = False, labels: dict[str, str] | None = None, height: int = 360) -> go.Figure:
+    """Overlaid histograms of preactivated outputs ({name: {"edges", "heights"}}, as pages._data.histogram gives);
+    each variant coloured by its place in `order`, the DBN threshold 0.5 dotted."""
+    fig = go.Figure()
+    for name, h in hists.items():
+        edges = h["edges"]  # (bins + 1,)
+        fig.add_bar(x=(edges[:-1] + edges[1:]) / 2, y=h["heights"], width=edges[1] - edges[0],
+                    name=(labels or {}).get(name, name), marker_color=colour(list(order).index(name)),
+                    opacity=0.5 if len(hists) > 1 else 0.9)
+    fig.update_layout(barmode="overlay", bargap=0, xaxis_title="preactivated output p", yaxis_title=y_title,
+                      yaxis_type="log" if log_y else "linear", height=height, **LEGEND_BELOW)
+    fig.add_vline(x=0.5, line_dash="dot", line_color="gray")
+    return fig
+
+
+def lines(series: dict[str, tuple[Any, Any]], order: Sequence[str], title: str = "", x_title: str = "",
+          y_title: str = "", marker_epoch: float | None = None, height: int = 320) -> go.Figure:
+    """One line per variant ({name: (x, y)}), coloured by its place in `order`; markers where points are few;
+    `marker_epoch` draws a dotted vertical line there."""
+    fig = go.Figure()
+    for name, (x, y) in series.items():
+        fig.add_scatter(x=x, y=y, mode="lines" if len(x) > 50 else "lines+markers", name=name,
+                        line_color=colour(list(order).index(name)))
+    if marker_epoch is not None:
+        fig.add_vline(x=marker_epoch, line_dash="dot", line_color="gray")
+    fig.update_layout(title=title, xaxis_title=x_title, yaxis_title=y_title, height=height, **LEGEND_BELOW)
+    return fig
+
+
+def class_shares(rows: dict[str, list[float]]) -> go.Figure:
+    """A heatmap of the share of samples in each digit class ({row label: 10 shares})."""
+    z = np.array(list(rows.values()))  # (rows, 10)
+    fig = go.Figure(go.Heatmap(z=z, x=[str(d) for d in range(10)], y=list(rows), colorscale="Viridis", zmin=0,
+                               text=np.round(z, 2), texttemplate="%{text}", colorbar=dict(title="share")))
+    fig.update_layout(xaxis_title="digit", yaxis_autorange="reversed", height=90 + 40 * len(rows),
+                      margin=dict(t=20, l=10, r=10, b=10))
+    return fig

@@ -1,0 +1,73 @@
+"""The dashboard's shared choices: every user gets their own variants and seed, carried from page to page and
+mirrored in the address (?variants=a,b&seed=3). Nothing lives in module globals."""
+from __future__ import annotations
+
+import streamlit as st
+
+from explorer import catalog
+from training.config import REGISTRY
+
+VARIANTS = tuple(REGISTRY)
+MAX_COMPARE = 4  # side-by-side columns that still fit a laptop screen
+SEED_MAX = 2**31 - 1
+PAPER_TRIO = ("mlp-dbn-wgan-gp", "mlp-sbn-wgan-gp", "mlp-real-wgan-gp")  # Fig. 4: DBN, SBN, real-valued
+
+
+def init_session() -> None:
+    """Seed the shared choices once per session, from the query string when it names any (?variants=a,b&seed=3)."""
+    ss = st.session_state
+    qp = st.query_params
+    chosen, refused = catalog.parse_selection(qp.get_all("variants"), MAX_COMPARE)
+    if refused:
+        st.warning(f"Ignored in the address: {', '.join(refused)}. Known variants are listed on the Overview page.")
+    if "selection" not in ss:
+        ss.selection = chosen or list(PAPER_TRIO)
+    if "seed" not in ss:
+        raw = qp.get("seed", "0")
+        try:
+            seed = int(raw)
+        except ValueError:
+            seed = 0
+            st.warning(f"Ignored seed {raw[:20]!r} in the address: not an integer.")
+        ss.seed = clamp_seed(seed, warn=True)
+
+
+def clamp_seed(seed: int, warn: bool = False) -> int:
+    clamped = min(max(int(seed), 0), SEED_MAX)
+    if warn and clamped != seed:
+        st.warning(f"Seed {seed} is outside [0, {SEED_MAX}]; using {clamped}.")
+    return clamped
+
+
+def _sync(page_key: str, shared: str) -> None:
+    st.session_state[shared] = st.session_state[page_key]
+    if shared == "selection":
+        st.query_params["variants"] = ",".join(st.session_state.selection)
+
+
+def pick_variants(page: str, label: str = "Variants", limit: int = MAX_COMPARE,
+                  options: tuple[str, ...] = VARIANTS) -> list[str]:
+    """A multiselect bound to the session's shared selection, so a choice made on one page carries to the next."""
+    init_session()  # a deep link on a fresh server runs the page without streamlit_app.py first
+    key = f"{page}_variants"
+    selection = [v for v in st.session_state.selection if v in options][:limit]
+    st.session_state[key] = selection
+    st.multiselect(label, options, key=key, max_selections=limit, on_change=_sync, args=(key, "selection"),
+                   placeholder="Choose variants", help=f"Up to {limit}; the choice is shared by every page.")
+    return selection
+
+
+def seed_input(page: str, label: str = "Seed") -> int:
+    init_session()
+    key = f"{page}_seed"
+    st.session_state[key] = clamp_seed(st.session_state.seed)
+    st.number_input(label, min_value=0, max_value=SEED_MAX, step=1, key=key, on_change=_sync, args=(key, "seed"),
+                    help="The same seed gives the same latents to every variant.")
+    return clamp_seed(st.session_state.seed)
+
+
+def resample_button(page: str) -> None:
+    def bump() -> None:
+        st.session_state.seed = (clamp_seed(st.session_state.seed) + 1) % (SEED_MAX + 1)
+
+    st.button("Resample", key=f"{page}_resample", on_click=bump, help="Next seed", icon=":material/casino:")

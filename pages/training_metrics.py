@@ -1,0 +1,62 @@
+"""Training and metrics: loss curves and per-epoch metrics for any variants, and a sortable leaderboard that
+includes the real-data floor."""
+import streamlit as st
+
+from pages import _charts as charts
+from pages import _data as data
+from pages import _session as session
+from training.metrics import BY_KEY, METRICS, PER_EPOCH
+
+MAX_CURVES = 8
+
+st.title("Training and metrics")
+with st.container(border=True):
+    names = session.pick_variants("training", limit=MAX_CURVES)
+    c1, c2 = st.columns(2)
+    with c1:
+        smooth = st.slider("Smoothing (steps)", min_value=1, max_value=500, value=50, key="training_smooth",
+                           help="A centred rolling mean over this many generator steps.")
+    with c2:
+        key = st.selectbox("Per-epoch metric", [m.key for m in PER_EPOCH], key="training_metric",
+                           format_func=lambda k: BY_KEY[k].label)
+        metric = BY_KEY[key]
+
+
+if names:
+    messages = st.container()
+    losses, per_epoch = {}, {}
+    for name in names:
+        s = data.evaluation(messages, f"**{name}** per-step losses", data.steps, name, smooth)
+        if s is not None:
+            losses[name] = s
+        h = data.evaluation(messages, f"**{name}** per-epoch history", data.history, name)
+        if h is not None:
+            per_epoch[name] = h
+    if losses:
+        left, right = st.columns(2)
+        with left:
+            st.plotly_chart(charts.lines({n: (s["step"], s["d_loss"]) for n, s in losses.items()}, names,
+                                         "discriminator loss", "generator step"), key="training_d_loss")
+        with right:
+            st.plotly_chart(charts.lines({n: (s["step"], s["g_loss"]) for n, s in losses.items()}, names,
+                                         "generator loss", "generator step"), key="training_g_loss")
+    # the evaluation fills metrics only at snapshot epochs; drop the gaps so the points join up
+    series = {n: (h.dropna(subset=[metric.key])["epoch"], h.dropna(subset=[metric.key])[metric.key])
+              for n, h in per_epoch.items() if h[metric.key].notna().any()}
+    if series:
+        st.plotly_chart(charts.lines(series, names, metric.label, "epoch"), key="training_metric_chart")
+    elif per_epoch:
+        data.not_evaluated(st, f"{metric.label} per epoch")
+else:
+    st.info("Choose variants above to see their curves.")
+
+st.subheader("Leaderboard")
+board = data.evaluation(st, "The leaderboard", data.leaderboard)
+if board is not None and len(board):
+    directions = " ".join(f"{m.label} {m.arrow}" for m in METRICS if m.better is not None)
+    st.caption(f"Click a column header to sort. {directions} (↑ higher is better, ↓ lower is better). "
+               "The real-data row is the floor a perfect generator reaches.")
+    formats = {m.label: st.column_config.NumberColumn(format=f"%.{m.decimals}f") for m in METRICS}
+    st.dataframe(board, hide_index=True, width="stretch", key="training_leaderboard", column_config=formats)
+elif board is not None:
+    data.not_evaluated(st, "The leaderboard")

@@ -1,0 +1,33 @@
+"""The results table: metrics.json over all variants, its CSV, and the Markdown table of the README and the card."""
+from __future__ import annotations
+
+import json
+
+from tests.conftest import REPO
+from training.table import rebuild_table, table_markdown
+
+
+def test_markdown_table_lists_the_floor_then_variants_in_registry_order():
+    metrics = {"fd": 51.53, "precision": 0.7825, "recall": 0.5862, "class_kl": 0.0133, "classes_2pct": 10,
+               "on_fraction_mean": 0.1927, "speckle_rate": 1.3203, "memorisation_rate": 0.0044,
+               "mass_near_01": 0.8287, "notch_depth": 0.0553}
+    floor = metrics | {"fd": 1.487, "class_kl": 0.00071, "mass_near_01": None, "notch_depth": None}
+    table = {"real_data": floor, "variants": {"mlp-real-wgan-gp": metrics, "mlp-dbn-wgan-gp": metrics}}
+    lines = table_markdown(table).splitlines()
+    assert lines[0].startswith("| model | FD ↓ | precision |") and lines[1] == "|---" * 11 + "|"
+    assert lines[2] == "| real data (floor) | 1.49 | 0.782 | 0.586 | 0.0007 | 10 | 0.193 | 1.32 | 0.004 | – | – |"
+    assert lines[3] == "| `mlp-dbn-wgan-gp` | 51.5 | 0.782 | 0.586 | 0.013 | 10 | 0.193 | 1.32 | 0.004 | 0.829 | 0.055 |"
+    assert lines[4].startswith("| `mlp-real-wgan-gp` (thresholded) | 51.5 |") and len(lines) == 5
+
+def test_table_reuses_a_matching_real_data_floor(tmp_path, tiny_reference):
+    first = rebuild_table(tmp_path, tiny_reference, n=64)
+    (tmp_path / "metrics.json").write_text(json.dumps(first | {"real_data": first["real_data"] | {"fd": -1.0}}))
+    assert rebuild_table(tmp_path, tiny_reference, n=64)["real_data"]["fd"] == -1.0  # reused, not recomputed
+    assert rebuild_table(tmp_path, tiny_reference, n=65)["real_data"]["fd"] >= 0  # another n: recomputed
+
+def test_readme_results_table_is_the_shipped_metrics():
+    readme = (REPO / "README.md").read_text()
+    start = readme.index("| model | FD")
+    table = json.loads((REPO / "checkpoints" / "metrics.json").read_text())
+    assert readme[start:readme.index("\n\n", start) + 1] == table_markdown(table), \
+        "README results table is stale: paste `python -m training evaluate --table --markdown`"

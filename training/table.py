@@ -1,0 +1,99 @@
+"""The results table over all variants: CHECKPOINTS/metrics.json (every number), metrics.csv (for spreadsheets)
+and the Markdown table of the README and the model card (the columns of training.metrics.METRICS)."""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from filelock import FileLock
+
+from training.checkpoint import METRICS_FILE, TABLE_CSV_FILE, atomic_write, atomic_write_json
+from training.config import REGISTRY
+from training.evaluate import DEFAULT_N, Reference, real_data_floor
+from training.metrics import METRICS, EvaluationError
+from training.seeds import shipped_seeds
+
+
+def _lock(root: Path) -> FileLock:
+    """An exclusive lock per checkpoints folder, so parallel sweep jobs on one machine rebuild the table one at a
+    time. The lock file lives in the temporary folder: inside `root` it would be a file the manifest does not list."""
+    key = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:16]
+    return FileLock(Path(tempfile.gettempdir()) / f"binarygan-table-{key}.lock")
+
+
+def rebuild_table(root: str | os.PathLike, ref: Reference, n: int = DEFAULT_N) -> dict[str, Any]:
+    """checkpoints/metrics.json = {"real_data": ..., "variants": {name: metrics}, "seeds": {name: {seed: metrics}}}
+    and metrics.csv.
+
+    Variants come from each <root>/<name>/metrics.json, their extra training seeds from
+    <root>/<name>/seeds/seed-N/metrics.json (training.seeds); the real-data floor is reused from the existing
+    table while its fingerprint matches, else recomputed (about a minute on one CPU core)."""
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    with _lock(root):
+        table_path = root / METRICS_FILE
+        real = None
+        try:
+            old = json.loads(table_path.read_text())["real_data"]
+            wanted = ref.fingerprint() | {"n_samples": n, "train_data_sha256": ref.train.sha256}
+            if all(old.get(k) == v for k, v in wanted.items()):
+                real = old
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+        if real is None:
+            real = real_data_floor(ref, n)
+        variants = {}
+        for name in REGISTRY:
+            path = root / name / METRICS_FILE
+            if path.is_file():
+                try:
+                    variants[name] = json.loads(path.read_text())
+                except (UnicodeDecodeError, json.JSONDecodeError) as e:
+                    raise EvaluationError(f"{path}: not valid JSON ({e})") from None
+        seeds = {name: {str(seed): m for seed, m in shipped_seeds(root, name).items()} for name in variants}
+        table = {"real_data": real, "variants": variants, "seeds": {name: s for name, s in seeds.items() if s}}
+        atomic_write_json(table_path, table)
+        atomic_write(root / TABLE_CSV_FILE, table_csv(table).encode())
+    return table
+
+
+def table_csv(table: dict[str, Any]) -> str:
+    """One row per variant plus the real-data floor; class_hist spread over class_0..class_9."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["variant", "epoch", "n_samples", *(m.key for m in METRICS), *(f"class_{c}" for c in range(10))])
+    rows = [("real_data", table["real_data"])] + sorted(table["variants"].items())
+    for name, m in rows:
+        hist = m.get("class_hist") or [None] * 10
+        w.writerow([name, m.get("epoch", ""), m.get("n_samples", ""),
+                    *(_csv_cell(m.get(x.key)) for x in METRICS), *(_csv_cell(v) for v in hist)])
+    return buf.getvalue()
+
+
+def _csv_cell(v: Any) -> str:
+    """Six significant digits: the CSV is for spreadsheets, metrics.json keeps every digit."""
+    if v is None:
+        return ""
+    return f"{v:.6g}" if isinstance(v, float) else str(v)
+
+
+def table_markdown(table: dict[str, Any], names: list[str] | None = None) -> str:
+    """The results table of the README and the model card: the real-data floor, then the variants (`names`, or
+    every variant in the table) in registry order. Pixel statistics of real-valued models are on thresholded
+    samples."""
+    columns = [m for m in METRICS if m.in_table]
+    lines = ["| model | " + " | ".join(m.heading for m in columns) + " |", "|---" * (len(columns) + 1) + "|"]
+    rows = [("real data (floor)", table["real_data"])]
+    for name in REGISTRY:
+        if name in table["variants"] and (names is None or name in names):
+            label = f"`{name}`" + (" (thresholded)" if REGISTRY[name].neuron == "real" else "")
+            rows.append((label, table["variants"][name]))
+    for label, values in rows:
+        lines.append(f"| {label} | " + " | ".join(m.format(values.get(m.key)) for m in columns) + " |")
+    return "\n".join(lines) + "\n"
