@@ -189,7 +189,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         evaluate_history,
     )
     from training.metrics import METRICS, EvaluationError
-    from training.table import rebuild_table, table_markdown
+    from training.table import rebuild_table, seeds_markdown, table_markdown
 
     if args.target is None and not args.table:
         raise EvaluationError("name a checkpoint to evaluate, or pass --table")
@@ -225,6 +225,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         print(f"{root / METRICS_FILE}: real-data floor and {len(table['variants'])} variant(s)")
         if args.markdown:
             print(table_markdown(table), end="")
+            if seeds_markdown(table):
+                print("\nOver training seeds (mean ± sd, then each seed's value):\n")
+                print(seeds_markdown(table), end="")
     return 0
 
 

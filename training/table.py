@@ -17,7 +17,7 @@ from training.checkpoint import METRICS_FILE, TABLE_CSV_FILE, atomic_write, atom
 from training.config import REGISTRY
 from training.evaluate import DEFAULT_N, Reference, real_data_floor
 from training.metrics import METRICS, EvaluationError
-from training.seeds import shipped_seeds
+from training.seeds import SHIPPED_SEED, shipped_seeds, spread
 
 
 def _lock(root: Path) -> FileLock:
@@ -64,16 +64,50 @@ def rebuild_table(root: str | os.PathLike, ref: Reference, n: int = DEFAULT_N) -
 
 
 def table_csv(table: dict[str, Any]) -> str:
-    """One row per variant plus the real-data floor; class_hist spread over class_0..class_9."""
+    """One row per variant and training seed plus the real-data floor; class_hist spread over class_0..class_9."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["variant", "epoch", "n_samples", *(m.key for m in METRICS), *(f"class_{c}" for c in range(10))])
-    rows = [("real_data", table["real_data"])] + sorted(table["variants"].items())
-    for name, m in rows:
+    w.writerow(["variant", "seed", "epoch", "n_samples", *(m.key for m in METRICS), *(f"class_{c}" for c in range(10))])
+    rows = [("real_data", "", table["real_data"])]
+    for name, m in sorted(table["variants"].items()):
+        rows.append((name, SHIPPED_SEED, m))
+        rows += [(name, int(seed), sm) for seed, sm in sorted(table.get("seeds", {}).get(name, {}).items(),
+                                                               key=lambda kv: int(kv[0]))]
+    for name, seed, m in rows:
         hist = m.get("class_hist") or [None] * 10
-        w.writerow([name, m.get("epoch", ""), m.get("n_samples", ""),
+        w.writerow([name, seed, m.get("epoch", ""), m.get("n_samples", ""),
                     *(_csv_cell(m.get(x.key)) for x in METRICS), *(_csv_cell(v) for v in hist)])
     return buf.getvalue()
+
+
+def by_seed(table: dict[str, Any], name: str) -> dict[int, dict[str, Any]]:
+    """{training seed: metrics} of one variant: the shipped seed and every extra one."""
+    extra = {int(seed): m for seed, m in table.get("seeds", {}).get(name, {}).items()}
+    return dict(sorted(({SHIPPED_SEED: table["variants"][name]} | extra).items()))
+
+
+def seeds_markdown(table: dict[str, Any]) -> str:
+    """The results over training seeds, for each variant trained with more than one: every cell is mean ± sd
+    (sample sd) over the seeds, then the per-seed values in seed order. Empty when no variant has extra seeds."""
+    columns = [m for m in METRICS if m.in_table]
+    names = [n for n in REGISTRY if n in table["variants"] and table.get("seeds", {}).get(n)]
+    if not names:
+        return ""
+    lines = ["| model | seeds | " + " | ".join(m.heading for m in columns) + " |", "|---" * (len(columns) + 2) + "|"]
+    for name in names:
+        seeds = by_seed(table, name)
+        stats = spread(seeds, tuple(m.key for m in columns))
+        cells = []
+        for m in columns:
+            if m.key not in stats:
+                cells.append("–")
+                continue
+            st = stats[m.key]
+            per_seed = " / ".join(m.format(v) for v in st["values"].values())
+            cells.append(f"{m.format(st['mean'])} ± {m.format(st['sd'])}<br>{per_seed}")
+        label = f"`{name}`" + (" (thresholded)" if REGISTRY[name].neuron == "real" else "")
+        lines.append(f"| {label} | {', '.join(map(str, seeds))} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
 
 
 def _csv_cell(v: Any) -> str:

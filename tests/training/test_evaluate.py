@@ -64,7 +64,7 @@ def test_evaluate_cli_writes_checks_and_tabulates(tmp_path, tiny_mnist, tiny_cla
     assert set(table) == {"real_data", "variants", "seeds"} and list(table["variants"]) == ["mlp-dbn-wgan-gp"]
     assert table["seeds"] == {}  # no extra training seeds shipped
     rows = (root / "metrics.csv").read_text().splitlines()
-    assert rows[0].startswith("variant,epoch,n_samples,fd,") and len(rows) == 3
+    assert rows[0].startswith("variant,seed,epoch,n_samples,fd,") and len(rows) == 3
     capsys.readouterr()
     assert main(["evaluate", "--table", "--markdown", "--checkpoints", str(root), *common]) == 0
     assert capsys.readouterr().out.splitlines()[-1].startswith("| `mlp-dbn-wgan-gp` | ")
