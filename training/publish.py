@@ -8,6 +8,7 @@ The prepared folder is exactly what gets uploaded (`--dry-run --out DIR` stops t
     classifier/                     the evaluation classifier
     images/<variant>.png            sample grids of the headline variants
     <variant>/                      generator.safetensors, config.json, metrics.json, history.json, steps.csv,
+                                    critic.safetensors (where shipped),
                                     snapshots/epoch-NNN/{generator.safetensors,config.json}
 
 The upload is one commit that mirrors the folder (files of an older campaign are deleted), tagged with
@@ -23,11 +24,12 @@ from pathlib import Path
 from typing import Any
 
 from training.checkpoint import CONFIG_NAME, WEIGHTS_NAME, atomic_write, load_checkpoint
+from training.critic import CRITIC_NAME, load_critic_checkpoint
 from training.config import REGISTRY
 from training.manifest import MANIFEST_NAME, check_manifest, write_manifest
 
 HEADLINE = ("mlp-dbn-wgan-gp", "mlp-sbn-wgan-gp", "mlp-real-wgan-gp", "cnn-dbn-wgan-gp", "cnn-sbn-wgan-gp")
-VARIANT_FILES = (WEIGHTS_NAME, CONFIG_NAME, "metrics.json", "history.json", "steps.csv")
+VARIANT_FILES = (WEIGHTS_NAME, CONFIG_NAME, "metrics.json", "history.json", "steps.csv", CRITIC_NAME)
 SNAPSHOT_FILES = (WEIGHTS_NAME, CONFIG_NAME)
 TABLE_FILES = ("metrics.json", "metrics.csv")
 CLASSIFIER_DIR = "classifier"
@@ -68,6 +70,8 @@ def collect(source: Path) -> dict[str, Path]:
         cfg, _, _ = load_checkpoint(folder)
         if cfg.name != name:
             raise PublishError(f"{folder}: holds variant {cfg.name!r}, not {name!r}")
+        if _regular(folder / CRITIC_NAME):
+            load_critic_checkpoint(folder)
         files |= {f"{name}/{f}": folder / f for f in VARIANT_FILES if _regular(folder / f)}
         for snap in sorted((folder / "snapshots").glob("epoch-*")):
             load_checkpoint(snap, folder)
@@ -214,7 +218,8 @@ def model_card(repo_id: str, revision: str, provenance: dict[str, dict[str, Any]
         "## Files",
         "",
         "- `<variant>/generator.safetensors` + `config.json`: the generator and its config and provenance; "
-        "`metrics.json`, `history.json` (per epoch) and `steps.csv` (per step) beside them; "
+        "`metrics.json`, `history.json` (per epoch) and `steps.csv` (per step) beside them, and where shipped "
+        "`critic.safetensors`, the trained critic of the same epoch; "
         "`snapshots/epoch-NNN/` holds earlier epochs where the paper plots them.",
         f"- `{CLASSIFIER_DIR}/`: the evaluation classifier behind the metrics.",
         "- `manifest.json`: the sha256 and size of every other file.",

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from training.checkpoint import CONFIG_NAME, WEIGHTS_NAME, atomic_write_json
 from training.config import REGISTRY, VariantConfig, get_variant
+from training.critic import CRITIC_NAME, export_critic
 from training.evaluate import (HISTORY_N, HISTORY_NAME, METRICS_NAME, Reference, evaluate_checkpoint,
                                evaluate_history, is_evaluated, rebuild_table)
 from training.trainer import SNAPSHOT_DIR, STATE_NAME, STEPS_NAME, TrainOptions, is_finished, parse_device, train
@@ -88,13 +89,19 @@ def shipped_snapshots(cfg: VariantConfig, final_epoch: int) -> list[int]:
 
 
 def ship_run(run: Path, ship: Path, cfg: VariantConfig) -> Path:
-    """Replace SHIP/NAME with the generator, its config, metrics, history, per-step losses and snapshots.
+    """Replace SHIP/NAME with the generator, its config, metrics, history, per-step losses and snapshots, and the
+    critic when the run has one (exported afresh from the training state when there is one, so it is the same epoch
+    as the generator).
 
     Built in a temporary sibling folder and renamed into place, so SHIP/NAME is never half-written.
     """
     run = Path(run)
     final = json.loads((run / CONFIG_NAME).read_text())["provenance"]["epoch"]
-    sources = [run / n for n in (WEIGHTS_NAME, CONFIG_NAME, METRICS_NAME, HISTORY_NAME, STEPS_NAME)]
+    if (run / STATE_NAME).is_file():
+        export_critic(run)
+    files = (WEIGHTS_NAME, CONFIG_NAME, METRICS_NAME, HISTORY_NAME, STEPS_NAME) + (
+        (CRITIC_NAME,) if (run / CRITIC_NAME).is_file() else ())
+    sources = [run / n for n in files]
     sources += [run / SNAPSHOT_DIR / f"epoch-{e:03d}" / n for e in shipped_snapshots(cfg, final)
                 for n in (WEIGHTS_NAME, CONFIG_NAME)]
     missing = [str(p) for p in sources if not p.is_file()]
@@ -106,7 +113,7 @@ def ship_run(run: Path, ship: Path, cfg: VariantConfig) -> Path:
     try:
         # steps.csv ships as it is (~0.55 MB a run, 12 MB for all 22): the budget holds it, and the dashboard
         # and the Hub upload read it directly
-        for name in (WEIGHTS_NAME, CONFIG_NAME, METRICS_NAME, HISTORY_NAME, STEPS_NAME):
+        for name in files:
             shutil.copyfile(run / name, tmp / name)
         for epoch in shipped_snapshots(cfg, final):
             src = run / SNAPSHOT_DIR / f"epoch-{epoch:03d}"
