@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
-from training.checkpoint import CONFIG_NAME, WEIGHTS_NAME, atomic_write_json
+from training.checkpoint import CONFIG_NAME, WEIGHTS_NAME, CheckpointError, atomic_write_json
 from training.config import REGISTRY, VariantConfig, get_variant
-from training.critic import CRITIC_NAME, export_critic
+from training.critic import CRITIC_NAME, export_critic, load_critic_checkpoint
 from training.evaluate import (HISTORY_N, HISTORY_NAME, METRICS_NAME, Reference, evaluate_checkpoint,
                                evaluate_history, is_evaluated, rebuild_table)
 from training.trainer import SNAPSHOT_DIR, STATE_NAME, STEPS_NAME, TrainOptions, is_finished, parse_device, train
@@ -88,16 +88,25 @@ def shipped_snapshots(cfg: VariantConfig, final_epoch: int) -> list[int]:
     return [e for e in cfg.snapshot_epochs if e < final_epoch]
 
 
+def _critic_is_current(run: Path) -> bool:
+    """RUN/critic.safetensors exists and belongs to RUN's generator. Kept when it is: safetensors orders its metadata
+    at random, so a fresh export would change the file's bytes (and the manifest) without changing a weight."""
+    try:
+        load_critic_checkpoint(run)
+    except CheckpointError:
+        return False
+    return True
+
+
 def ship_run(run: Path, ship: Path, cfg: VariantConfig) -> Path:
     """Replace SHIP/NAME with the generator, its config, metrics, history, per-step losses and snapshots, and the
-    critic when the run has one (exported afresh from the training state when there is one, so it is the same epoch
-    as the generator).
+    critic when the run has one (exported from the training state when missing or not of the generator's epoch).
 
     Built in a temporary sibling folder and renamed into place, so SHIP/NAME is never half-written.
     """
     run = Path(run)
     final = json.loads((run / CONFIG_NAME).read_text())["provenance"]["epoch"]
-    if (run / STATE_NAME).is_file():
+    if (run / STATE_NAME).is_file() and not _critic_is_current(run):
         export_critic(run)
     files = (WEIGHTS_NAME, CONFIG_NAME, METRICS_NAME, HISTORY_NAME, STEPS_NAME) + (
         (CRITIC_NAME,) if (run / CRITIC_NAME).is_file() else ())
