@@ -17,6 +17,7 @@ GRID = 16  # the sample is picked from the seed's first GRID samples
 SLOPES = (0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 16.0)
 DRAWS = (8, 16, 32, 64)  # K for the SBN expectation; the API allows up to gradlab.MAX_DRAWS
 COMPARE_N = (32, 64, 128, 256)
+COMPARE_DRAWS = (8, 16, 32)  # 256 samples x 32 draws is ~40 s of one CPU thread per SBN variant
 DIVERGING = "RdBu_r"  # blue: the critic wants less of it, red: more
 
 st.title("Gradient lab")
@@ -229,7 +230,7 @@ st.caption("The same numbers averaged over many samples (seed 0), computed once 
            "visitor. The first request takes a few seconds per DBN variant and up to a minute per SBN variant.")
 c1, c2, c3 = st.columns([1, 1, 1], vertical_alignment="bottom")
 n = c1.select_slider("Samples", COMPARE_N, value=COMPARE_N[-1], key="gradlab_compare_n")
-k = c2.select_slider("Draws K (SBN)", DRAWS, value=32, key="gradlab_compare_draws")
+k = c2.select_slider("Draws K (SBN)", COMPARE_DRAWS, value=32, key="gradlab_compare_draws")
 if c3.button("Compare the variants", key="gradlab_compare", icon=":material/compare_arrows:"):
     st.session_state.gradlab_compare_on = True
 if st.session_state.get("gradlab_compare_on"):
