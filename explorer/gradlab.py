@@ -72,8 +72,10 @@ class LoadedCritic:
         # The MLP critic starts with a linear layer, so flipping pixel i moves its first activations by
         # +-W[:, i]: flip maps then skip 3/4 of the arithmetic. Other critics run every flipped image through.
         seq = getattr(net, "net", None)
-        self._first = seq[0] if isinstance(seq, nn.Sequential) and isinstance(seq[0], nn.Linear) else None
-        self._rest = seq[1:] if self._first is not None else None
+        self._first: nn.Linear | None = None
+        self._rest: nn.Module | None = None
+        if isinstance(seq, nn.Sequential) and isinstance(seq[0], nn.Linear):
+            self._first, self._rest = seq[0], seq[1:]
 
     @property
     def provenance(self) -> dict[str, Any]:
@@ -103,7 +105,7 @@ class LoadedCritic:
             for start in range(0, len(y), rows):
                 yb = y[start:start + rows]  # (b, 784)
                 sign = 1.0 - 2.0 * yb  # +1 turns a pixel on, -1 turns it off
-                if self._first is not None:
+                if self._first is not None and self._rest is not None:
                     h = self._first(yb)  # (b, H)
                     h = h[:, None, :] + sign[:, :, None] * self._first.weight.T[None]  # (b, 784, H)
                     d = self._rest(h.reshape(-1, h.shape[-1])).reshape(len(yb), N_PIXELS)
@@ -233,12 +235,12 @@ def expected_gradient(critic: LoadedCritic, p: np.ndarray, draws: int = DEFAULT_
     """(mean, standard error), each (N, 784): dE[D(y)]/dp_i = E[D(y | y_i = 1) - D(y | y_i = 0)] over y ~ Bernoulli(p),
     estimated from `draws` independent draws per image (seeded by `seed`, apart from the sample's own noise)."""
     draws = validate_count(draws, "number of draws", MAX_DRAWS)
-    p = torch.as_tensor(np.asarray(p, dtype=np.float32)).reshape(-1, N_PIXELS)
+    probs = torch.as_tensor(np.asarray(p, dtype=np.float32)).reshape(-1, N_PIXELS)
     rng = torch.Generator().manual_seed(validate_seed(seed) + DRAW_STREAM)
-    total = torch.zeros(p.shape, dtype=torch.float64)
-    squares = torch.zeros(p.shape, dtype=torch.float64)
+    total = torch.zeros(probs.shape, dtype=torch.float64)
+    squares = torch.zeros(probs.shape, dtype=torch.float64)
     for k in range(draws):
-        y = (torch.rand(p.shape, generator=rng) < p).float()  # (N, 784)
+        y = (torch.rand(probs.shape, generator=rng) < probs).float()  # (N, 784)
         t = torch.from_numpy(on_minus_off(critic, y.numpy())).double()
         total += t
         squares += t * t
