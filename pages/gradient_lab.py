@@ -18,6 +18,8 @@ SLOPES = (0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 16.0)
 DRAWS = (8, 16, 32, 64)  # K for the SBN expectation; the API allows up to gradlab.MAX_DRAWS
 COMPARE_N = (32, 64, 128, 256)
 COMPARE_DRAWS = (8, 16, 32)  # 256 samples x 32 draws is ~40 s of one CPU thread per SBN variant
+# A CNN critic scores 784 flipped images in ~0.25 s on one CPU thread, 30x the MLP: its work is capped harder.
+CNN_MAX_DRAWS, CNN_MAX_COMPARE = 8, 64
 DIVERGING = "RdBu_r"  # blue: the critic wants less of it, red: more
 
 st.title("Gradient lab")
@@ -70,8 +72,11 @@ with st.container(border=True):
         slope = st.select_slider("Slope s for the sigmoid-adjusted estimate", SLOPES, key="gradlab_slope",
                                  help="Recomputes g·s·p(1−p) at another slope: the larger s, the more the gradient "
                                       "concentrates on pixels near the threshold. This is what slope annealing does.")
-        neuron = gradlab.REGISTRY[name].neuron
-        draws = st.select_slider("Bernoulli draws K (SBN)", DRAWS, key="gradlab_draws", disabled=neuron != "sbn",
+        neuron, arch = gradlab.REGISTRY[name].neuron, gradlab.REGISTRY[name].arch
+        draw_options = DRAWS if arch == "mlp" else tuple(d for d in DRAWS if d <= CNN_MAX_DRAWS)
+        if st.session_state.gradlab_draws not in draw_options:
+            st.session_state.gradlab_draws = draw_options[-1]
+        draws = st.select_slider("Bernoulli draws K (SBN)", draw_options, key="gradlab_draws", disabled=neuron != "sbn",
                                  help="Draws behind the SBN's expected effect; its standard error shrinks as 1/√K.")
 qp.update({"critic": name, "sample": str(index), "slope": f"{slope:g}", "draws": str(draws), "seed": str(seed)})
 
@@ -240,7 +245,10 @@ if st.session_state.get("gradlab_compare_on"):
         def report_progress(f: float, j: int = j, variant: str = variant) -> None:
             bar.progress((j + f) / len(offered), text=f"{variant}: {f:.0%}")
         try:
-            rows.append(_comparisons().get(variant, n, k if gradlab.REGISTRY[variant].neuron == "sbn" else 0,
+            cfg = gradlab.REGISTRY[variant]
+            cnn = cfg.arch == "cnn"
+            rows.append(_comparisons().get(variant, min(n, CNN_MAX_COMPARE) if cnn else n,
+                                           (min(k, CNN_MAX_DRAWS) if cnn else k) if cfg.neuron == "sbn" else 0,
                                            report_progress))
         except (CheckpointError, OSError) as e:
             st.error(f"**{variant}**: cannot be compared. {e}", icon=":material/error:")
@@ -262,6 +270,7 @@ if st.session_state.get("gradlab_compare_on"):
                                     if shown[c].dtype.kind == "f" and c != "seconds"})
         st.caption("cosine and sign agreement: g against the exact on-minus-off effect (DBN: at the sample; SBN: its "
                    "expectation over K draws). x-cosine (SBN only): each estimator's ∂D/∂x against the exact "
-                   "∂E[D]/∂x. seconds: the first computation on this machine.")
+                   f"∂E[D]/∂x. seconds: the first computation on this machine. CNN variants use at most "
+                   f"{CNN_MAX_COMPARE} samples and K = {CNN_MAX_DRAWS}: their critic is 30× slower to run.")
 else:
     st.info("Press **Compare the variants** to compute the table.", icon=":material/compare_arrows:")

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from explorer import gradlab, load_generator
-from explorer.demo import DEMO_CRITICS
+from explorer.demo import DEMO_CRITICS, write_critic
 
 
 def heatmaps(charts: list[dict]) -> dict[str, np.ndarray]:
@@ -114,3 +114,13 @@ def test_a_broken_critic_is_an_error_message(make_app, dashboard_root, tmp_path,
     at = make_app(root, "gradient_lab", "critic=mlp-sbn-wgan-gp")
     errors = texts(at, "error")
     assert len(errors) == 1 and "mlp-sbn-wgan-gp" in errors[0] and "critic.safetensors" in errors[0]
+
+
+def test_a_cnn_critic_is_offered_and_drawn(make_app, dashboard_root, tmp_path, charts):
+    root = tmp_path / "checkpoints"
+    shutil.copytree(dashboard_root, root)
+    write_critic(root / "cnn-dbn-wgan-gp", seed=5)
+    at = make_app(root, "gradient_lab", "critic=cnn-dbn-wgan-gp")
+    assert "cnn-dbn-wgan-gp" in at.selectbox(key="gradlab_variant").options
+    assert at.selectbox(key="gradlab_variant").value == "cnn-dbn-wgan-gp"
+    assert "Δ = D(y, pixel flipped) − D(y)" in heatmaps(charts(at))
