@@ -157,7 +157,7 @@ def row(maps: list[tuple[np.ndarray, str, dict]], key: str) -> None:
 
 left, right = st.columns([1, 3])
 with left:
-    st.image(grid_png(fwd.y.reshape(-1, 28, 28), 4, scale=2), width=4 * 29 * 2,
+    st.image(grid_png(fwd.y.reshape(-1, 28, 28), 4, scale=2), width="stretch",
              caption=f"{name}, seed {seed}: samples 0–{GRID - 1}; this is sample {i}")
 with right:
     m1, m2, m3 = st.columns(3)
