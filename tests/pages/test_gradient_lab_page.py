@@ -10,6 +10,7 @@ import pytest
 
 from explorer import gradlab, load_generator
 from explorer.demo import DEMO_CRITICS, write_critic
+from tests.pages.conftest import REPO
 
 
 def heatmaps(charts: list[dict]) -> dict[str, np.ndarray]:
@@ -124,3 +125,22 @@ def test_a_cnn_critic_is_offered_and_drawn(make_app, dashboard_root, tmp_path, c
     assert "cnn-dbn-wgan-gp" in at.selectbox(key="gradlab_variant").options
     assert at.selectbox(key="gradlab_variant").value == "cnn-dbn-wgan-gp"
     assert "Δ = D(y, pixel flipped) − D(y)" in heatmaps(charts(at))
+
+
+def test_runs_on_the_shipped_checkpoints(make_app, texts):
+    """Today no shipped variant has a critic: the empty state. Once critics ship, every one of them renders, and the
+    comparison (small, to keep the test quick) runs on them."""
+    root = REPO / "checkpoints"
+    offered = gradlab.offered_variants(root)
+    at = make_app(root, "gradient_lab")
+    if not offered:
+        assert any("No variant has a trained critic" in i for i in texts(at, "info"))
+        return
+    for name in offered:
+        at.selectbox(key="gradlab_variant").set_value(name).run()
+        assert not at.exception and not texts(at, "error"), name
+        assert len(at.get("plotly_chart")) >= 10
+    at.select_slider(key="gradlab_compare_n").set_value(32)
+    at.select_slider(key="gradlab_compare_draws").set_value(8)
+    at.button(key="gradlab_compare").click().run()
+    assert not at.exception and list(at.dataframe[-1].value["variant"]) == offered
