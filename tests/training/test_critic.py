@@ -186,3 +186,18 @@ def test_ship_run_exports_and_ships_the_critic_of_the_final_epoch(run, tmp_path)
     (folder / STATE_NAME).unlink()
     (folder / CRITIC_NAME).unlink()
     assert not (ship_run(folder, tmp_path / "checkpoints", cfg) / CRITIC_NAME).exists()
+
+
+def test_a_batchnorm_critic_keeps_its_running_statistics(tmp_path, tiny_mnist):
+    cfg = get_variant("mlp-dbn-gan").replace(epochs=1, **FAST)
+    out = train(cfg, TrainOptions(out=tmp_path / "run", data_dir=str(tiny_mnist), verify_data=False, progress=False,
+                                  limit=128, seed=1))
+    export_critic(out, dtype=torch.float32)
+    _, weights, _ = load_critic_checkpoint(out)
+    state = {k[2:]: v for k, v in load_file(out / STATE_NAME).items() if k.startswith("D.")}
+    assert torch.equal(weights["net.1.running_var"], state["net.1.running_var"])
+    assert not torch.equal(state["net.1.running_var"], torch.ones(512))  # training moved them
+    D = build_discriminator(cfg)
+    D.load_state_dict(state)
+    y = torch.bernoulli(torch.full((4, 784), 0.2), generator=torch.Generator().manual_seed(1))
+    torch.testing.assert_close(load_critic(out).scores(y), D.eval()(y).detach())  # scored with running statistics
