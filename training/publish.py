@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from training.checkpoint import CONFIG_NAME, WEIGHTS_NAME, atomic_write, load_checkpoint
-from training.critic import CRITIC_NAME, load_critic_checkpoint
 from training.config import REGISTRY
+from training.critic import CRITIC_NAME, load_critic_checkpoint
 from training.manifest import MANIFEST_NAME, check_manifest, write_manifest
 
 HEADLINE = ("mlp-dbn-wgan-gp", "mlp-sbn-wgan-gp", "mlp-real-wgan-gp", "cnn-dbn-wgan-gp", "cnn-sbn-wgan-gp")

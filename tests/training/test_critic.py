@@ -12,6 +12,7 @@ from safetensors.torch import load as st_load
 from safetensors.torch import load_file
 from safetensors.torch import save as st_save
 
+from explorer.demo import write_critic
 from explorer.gradlab import load_critic
 from training.checkpoint import CheckpointError, save_generator
 from training.cli import main
@@ -201,3 +202,22 @@ def test_a_batchnorm_critic_keeps_its_running_statistics(tmp_path, tiny_mnist):
     D.load_state_dict(state)
     y = torch.bernoulli(torch.full((4, 784), 0.2), generator=torch.Generator().manual_seed(1))
     torch.testing.assert_close(load_critic(out).scores(y), D.eval()(y).detach())  # scored with running statistics
+
+
+def test_publish_carries_a_critic_and_refuses_a_broken_one(checkpoints_root, tmp_path, capsys):
+    from tests.training.test_publish import REPO_ID, make_campaign
+
+    campaign = make_campaign(tmp_path / "checkpoints", checkpoints_root)
+    write_critic(campaign / "mlp-dbn-wgan-gp")
+    write_manifest(campaign)
+    out = tmp_path / "repo"
+    assert main(["publish", "--repo-id", REPO_ID, "--dry-run", "--out", str(out), "--checkpoints", str(campaign)]) == 0
+    rel = f"mlp-dbn-wgan-gp/{CRITIC_NAME}"
+    assert (out / rel).read_bytes() == (campaign / rel).read_bytes()
+    assert rel in json.loads((out / "manifest.json").read_text())["files"]
+    assert not (out / "mlp-sbn-wgan-gp" / CRITIC_NAME).exists()
+    (campaign / rel).write_bytes(b"\x10\0\0\0\0\0\0\0{not json at all}")
+    write_manifest(campaign)
+    assert main(["publish", "--repo-id", REPO_ID, "--dry-run", "--out", str(tmp_path / "repo2"),
+                 "--checkpoints", str(campaign)]) == 1
+    assert f"{rel}: header is not valid JSON" in capsys.readouterr().err
