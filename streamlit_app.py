@@ -14,6 +14,7 @@ PAGES = [
     st.Page("pages/annealing.py", title="Slope annealing", icon=":material/trending_up:"),
     st.Page("pages/objectives.py", title="Objectives and mode collapse", icon=":material/balance:"),
     st.Page("pages/training_metrics.py", title="Training and metrics", icon=":material/monitoring:"),
+    st.Page("pages/gradient_lab.py", title="Gradient lab", icon=":material/science:"),
 ]
 
 page = st.navigation(PAGES)

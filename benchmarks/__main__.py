@@ -65,6 +65,12 @@ def main(argv: list[str] | None = None) -> int:
         print("\ndashboard")
         print(dashboard.format_table(results["dashboard"]))
 
+        from benchmarks import gradlab
+
+        results["gradlab"] = gradlab.run(args.quick)
+        print("\ngradient lab (one sample's page, warm; the many-sample comparison)")
+        print(gradlab.format_table(results["gradlab"]))
+
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(results, indent=2) + "\n")
     print(f"\nwritten to {args.json}")

@@ -20,7 +20,8 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-PAGES = ("overview", "samples", "histograms", "interpolation", "annealing", "objectives", "training_metrics")
+PAGES = ("overview", "samples", "histograms", "interpolation", "annealing", "objectives", "training_metrics",
+         "gradient_lab")
 
 
 def measure(root: Path, repeats: int = 10, pages: tuple[str, ...] = PAGES) -> list[dict]:

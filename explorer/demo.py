@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from training.checkpoint import (
+    CONFIG_FILE,
     GENERATOR_FILE,
     HISTORY_FILE,
     METRICS_FILE,
@@ -27,12 +28,14 @@ from training.checkpoint import (
     snapshot_dir,
 )
 from training.config import SNAPSHOT_EPOCHS, VariantConfig, get_variant
-from training.networks import Generator
+from training.critic import save_critic
+from training.networks import Generator, build_discriminator
 
 DEMO_VARIANTS = {  # variant -> snapshot epochs
     "mlp-dbn-wgan-gp": SNAPSHOT_EPOCHS, "mlp-sbn-wgan-gp": SNAPSHOT_EPOCHS, "mlp-real-wgan-gp": (),
     "cnn-dbn-wgan-gp": (), "mlp-dbn-wgan-gp-noanneal": SNAPSHOT_EPOCHS, "mlp-dbn-gan": (), "mlp-dbn-wgan": (),
 }
+DEMO_CRITICS = ("mlp-dbn-wgan-gp", "mlp-sbn-wgan-gp")  # the gradient lab's variants; the others have none
 STEPS_PER_EPOCH = 937
 
 
@@ -65,6 +68,14 @@ def write_untrained(folder: Path, variant: str, seed: int = 0, snapshots: Iterab
             save_generator(snapshot_dir(folder, e), G, cfg, provenance(e))
     save_generator(folder, G, cfg, provenance(cfg.epochs))
     return folder
+
+
+def write_critic(folder: Path, seed: int = 0) -> Path:
+    """critic.safetensors of random weights beside the checkpoint in `folder`, with its config and provenance."""
+    side = json.loads((folder / CONFIG_FILE).read_text())
+    cfg = VariantConfig.from_dict(side["config"])
+    torch.manual_seed(seed)
+    return save_critic(folder, build_discriminator(cfg), cfg, side["provenance"])
 
 
 def fake_metrics(rng: np.random.Generator, collapsed: bool = False) -> dict:
@@ -124,10 +135,13 @@ CORRUPT_VARIANT = "mlp-sbn-gan-nobnd"
 
 
 def build(root: Path) -> Path:
-    """Fill `root` with every demo variant, their evaluation files, and one corrupt checkpoint."""
+    """Fill `root` with every demo variant, critics for DEMO_CRITICS, their evaluation files, and one corrupt
+    checkpoint."""
     for i, (name, snaps) in enumerate(DEMO_VARIANTS.items()):
         if not (root / name / GENERATOR_FILE).exists():  # keep what a caller already put there
             write_untrained(root / name, name, seed=i, snapshots=snaps)
+    for i, name in enumerate(DEMO_CRITICS):
+        write_critic(root / name, seed=100 + i)
     write_evaluation(root, DEMO_VARIANTS)
     write_corrupt(root / CORRUPT_VARIANT, CORRUPT_VARIANT)
     return root

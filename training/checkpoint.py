@@ -28,6 +28,7 @@ METRICS_FILE = "metrics.json"  # the full evaluation (training.evaluate)
 HISTORY_FILE = "history.json"  # one record per epoch
 STEPS_FILE = "steps.csv"  # the losses of every generator step
 STATE_FILE = "train_state.safetensors"  # everything --resume needs; never shipped
+CRITIC_FILE = "critic.safetensors"  # the critic at the generator's epoch, exported from STATE_FILE (training.critic)
 SNAPSHOTS_DIR = "snapshots"  # snapshots/epoch-NNN/ holds GENERATOR_FILE and CONFIG_FILE after epoch NNN
 SEEDS_DIR = "seeds"  # once shipped, seeds/seed-N/ holds METRICS_FILE and HISTORY_FILE of training seed N (no weights)
 # The checkpoints folder: one run folder per variant, plus
@@ -175,7 +176,7 @@ def parse_safetensors(blob: bytes, name: str, dtypes: tuple[str, ...] = WEIGHT_D
     return tensors, metadata
 
 
-def _json_field(metadata: dict[str, str], key: str, name: str) -> Any:
+def metadata_json(metadata: dict[str, str], key: str, name: str) -> Any:
     if key not in metadata:
         raise CheckpointError(f"{name}: metadata has no {key!r} entry")
     try:
@@ -225,8 +226,8 @@ def load_checkpoint(folder: str | os.PathLike, root: str | os.PathLike | None = 
     tensors, metadata = parse_safetensors(read_regular_file(weights_path, root), str(weights_path))
     if metadata.get("format") != FORMAT:
         raise CheckpointError(f"{weights_path}: format {metadata.get('format')!r}, expected {FORMAT!r}")
-    cfg = parse_config(_json_field(metadata, "config", str(weights_path)), str(weights_path))
-    provenance = _json_field(metadata, "provenance", str(weights_path))
+    cfg = parse_config(metadata_json(metadata, "config", str(weights_path)), str(weights_path))
+    provenance = metadata_json(metadata, "provenance", str(weights_path))
     if not isinstance(provenance, dict):
         raise CheckpointError(f"{weights_path}: provenance must be a JSON object")
 

@@ -111,6 +111,17 @@ def build_parser(prog: str = "python -m training") -> argparse.ArgumentParser:
     p.add_argument("--no-verify", action="store_true", help="skip the MNIST sha256 check (tiny test data sets)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
+    p = sub.add_parser("critic", help="write RUN/critic.safetensors (the trained D) from RUN's training state")
+    p.add_argument("runs", nargs="+", type=Path, help="run folders holding train_state.safetensors")
+    p.add_argument("--out", type=Path, help="folder to write critic.safetensors into (default: the run folder)")
+    p.add_argument("--fp32", action="store_true", help="store the critic in fp32 (default fp16)")
+
+    p = sub.add_parser("compare", help="is a (retrained) run's generator bit-identical to a shipped one? "
+                                       "Tensor bytes are compared; the files' provenance is not")
+    p.add_argument("run", type=Path, help="run or checkpoint folder")
+    p.add_argument("shipped", type=Path, help="shipped checkpoint folder, e.g. checkpoints/mlp-dbn-wgan-gp "
+                                              "(also checked against its folder's manifest.json)")
+
     p = sub.add_parser("manifest", help="write (or --check) checkpoints/manifest.json: every file's sha256 and size")
     p.add_argument("--checkpoints", type=Path, help="checkpoints folder (default: the repo's)")
     p.add_argument("--check", action="store_true", help="compare the files with the manifest instead of writing it")
@@ -237,6 +248,18 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return main_sweep(args)
 
 
+def cmd_critic(args: argparse.Namespace) -> int:
+    from training.critic import main_critic
+
+    return main_critic(args)
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from training.critic import main_compare
+
+    return main_compare(args)
+
+
 def cmd_manifest(args: argparse.Namespace) -> int:
     from training.manifest import main_manifest
 
@@ -261,7 +284,8 @@ def cmd_app(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"list": cmd_list, "train": cmd_train, "classifier": cmd_classifier, "evaluate": cmd_evaluate,
-            "sweep": cmd_sweep, "manifest": cmd_manifest, "publish": cmd_publish, "app": cmd_app}
+            "sweep": cmd_sweep, "critic": cmd_critic, "compare": cmd_compare, "manifest": cmd_manifest,
+            "publish": cmd_publish, "app": cmd_app}
 
 
 def main(argv: list[str] | None = None, prog: str = "python -m training") -> int:

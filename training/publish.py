@@ -8,6 +8,7 @@ The prepared folder is exactly what gets uploaded (`--dry-run --out DIR` stops t
     classifier/                     the evaluation classifier
     images/<variant>.png            sample grids of the headline variants
     <variant>/                      generator.safetensors, config.json, metrics.json, history.json, steps.csv,
+                                    critic.safetensors (where shipped),
                                     snapshots/epoch-NNN/{generator.safetensors,config.json}
 
 The upload is one commit that mirrors the folder (files of an older campaign are deleted), tagged with
@@ -25,6 +26,7 @@ from typing import Any
 from training.checkpoint import (
     CLASSIFIER_DIR,
     CONFIG_FILE,
+    CRITIC_FILE,
     GENERATOR_FILE,
     HISTORY_FILE,
     METRICS_FILE,
@@ -36,13 +38,14 @@ from training.checkpoint import (
     load_checkpoint,
 )
 from training.config import REGISTRY
+from training.critic import load_critic_checkpoint
 from training.hubrepo import HUB_REVISION, check_repo_id, check_revision
 from training.manifest import MANIFEST_FILE, check_manifest, write_manifest
 from training.metrics import METRICS
 from training.table import table_markdown
 
 GRID_VARIANTS = ("mlp-dbn-wgan-gp", "mlp-sbn-wgan-gp", "mlp-real-wgan-gp", "cnn-dbn-wgan-gp", "cnn-sbn-wgan-gp")
-VARIANT_FILES = (GENERATOR_FILE, CONFIG_FILE, METRICS_FILE, HISTORY_FILE, STEPS_FILE)
+VARIANT_FILES = (GENERATOR_FILE, CONFIG_FILE, METRICS_FILE, HISTORY_FILE, STEPS_FILE, CRITIC_FILE)
 SNAPSHOT_FILES = (GENERATOR_FILE, CONFIG_FILE)
 TABLE_FILES = (METRICS_FILE, TABLE_CSV_FILE)
 IMAGES_DIR = "images"
@@ -78,6 +81,8 @@ def collect(source: Path) -> dict[str, Path]:
         cfg, _, _ = load_checkpoint(folder)
         if cfg.name != name:
             raise PublishError(f"{folder}: holds variant {cfg.name!r}, not {name!r}")
+        if _regular(folder / CRITIC_FILE):
+            load_critic_checkpoint(folder)
         files |= {f"{name}/{f}": folder / f for f in VARIANT_FILES if _regular(folder / f)}
         for snap in sorted((folder / SNAPSHOTS_DIR).glob("epoch-*")):
             load_checkpoint(snap, folder)
@@ -209,7 +214,8 @@ def model_card(repo_id: str, revision: str, provenance: dict[str, dict[str, Any]
         "## Files",
         "",
         "- `<variant>/generator.safetensors` + `config.json`: the generator and its config and provenance; "
-        "`metrics.json`, `history.json` (per epoch) and `steps.csv` (per step) beside them; "
+        "`metrics.json`, `history.json` (per epoch) and `steps.csv` (per step) beside them, and where shipped "
+        "`critic.safetensors`, the trained critic of the same epoch; "
         "`snapshots/epoch-NNN/` holds earlier epochs where the paper plots them.",
         f"- `{CLASSIFIER_DIR}/`: the evaluation classifier behind the metrics.",
         "- `manifest.json`: the sha256 and size of every other file.",

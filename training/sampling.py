@@ -83,6 +83,11 @@ class LoadedGenerator:
     def parameter_count(self) -> int:
         return sum(p.numel() for p in self._net.parameters())
 
+    def logits(self, z: torch.Tensor) -> torch.Tensor:  # (N, 128) -> (N, 784)
+        """The output layer's pre-activation x for latents, before the slope and the neuron (no gradients)."""
+        with torch.inference_mode():
+            return self._net.logits(z)
+
     def sample(self, n: int, seed: int = 0) -> Samples:
         """n samples from latents drawn with `seed`; the same seed gives the same arrays."""
         return self.decode(make_latents(n, seed, self.latent_dim), seed=seed)

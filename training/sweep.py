@@ -22,16 +22,19 @@ from pathlib import Path
 
 from training.checkpoint import (
     CONFIG_FILE,
+    CRITIC_FILE,
     GENERATOR_FILE,
     HISTORY_FILE,
     METRICS_FILE,
     SEEDS_DIR,
     STATE_FILE,
     STEPS_FILE,
+    CheckpointError,
     atomic_write_json,
     snapshot_dir,
 )
 from training.config import REGISTRY, VariantConfig, get_variant
+from training.critic import export_critic, load_critic_checkpoint
 from training.evaluate import HISTORY_N, Reference, evaluate_checkpoint, evaluate_history, is_evaluated
 from training.seeds import SEED_FILES, SHIPPED_SEED, parse_seeds, run_folder, ship_seed
 from training.table import rebuild_table
@@ -76,6 +79,8 @@ def run_variant(cfg: VariantConfig, opts: SweepOptions, ref: Reference, log=prin
         atomic_write_json(run / METRICS_FILE, evaluate_checkpoint(run, ref, opts.n, seed=0))
         evaluate_history(run, ref, opts.history_n, seed=0, progress=opts.progress)
         log(f"{job}: evaluated")
+    if seed == SHIPPED_SEED:
+        ensure_critic(run)  # before shipping, here or (with --engine ray) on the driver
     if opts.ship is not None:
         if seed == SHIPPED_SEED:
             dest = ship_run(run, Path(opts.ship), cfg)
@@ -109,17 +114,32 @@ def shipped_files(run: Path, cfg: VariantConfig, seed: int = SHIPPED_SEED) -> li
     if seed != SHIPPED_SEED:
         return [CONFIG_FILE, *SEED_FILES]
     final = json.loads((Path(run) / CONFIG_FILE).read_text())["provenance"]["epoch"]
-    return [GENERATOR_FILE, CONFIG_FILE, METRICS_FILE, HISTORY_FILE, STEPS_FILE] + [
+    critic = [CRITIC_FILE] if (Path(run) / CRITIC_FILE).is_file() else []
+    return [GENERATOR_FILE, CONFIG_FILE, METRICS_FILE, HISTORY_FILE, STEPS_FILE, *critic] + [
         (snapshot_dir(Path(), e) / n).as_posix() for e in shipped_snapshots(cfg, final) for n in (GENERATOR_FILE, CONFIG_FILE)]
 
 
+def ensure_critic(run: Path) -> None:
+    """Export RUN/critic.safetensors from the training state unless it already belongs to RUN's generator. A current
+    one is kept: safetensors orders its metadata at random, so a fresh export would change the file's bytes (and the
+    manifest) without changing a weight. A run without its training state (a shipped folder) is left as it is."""
+    if not (run / STATE_FILE).is_file():
+        return
+    try:
+        load_critic_checkpoint(run)
+    except CheckpointError:
+        export_critic(run)
+
+
 def ship_run(run: Path, ship: Path, cfg: VariantConfig) -> Path:
-    """Replace SHIP/NAME with the generator, its config, metrics, history, per-step losses and snapshots.
+    """Replace SHIP/NAME with the generator, its config, metrics, history, per-step losses and snapshots, and the
+    critic when the run has one (exported from the training state when missing or not of the generator's epoch).
 
     Built in a temporary sibling folder and renamed into place, so SHIP/NAME is never half-written. Extra seeds
     already shipped into SHIP/NAME/seeds are carried over.
     """
     run = Path(run)
+    ensure_critic(run)
     files = shipped_files(run, cfg)
     missing = [str(run / f) for f in files if not (run / f).is_file()]
     if missing:

@@ -45,5 +45,7 @@ def test_quick_benchmark_runs_and_reports_every_section(tmp_path):
         assert 0 < row["roofline_share"] < 1.5  # above 1 would mean the FLOP count or the roofline is wrong
     assert all(row["samples_per_s"] > 0 and row["interp_64_frames_ms"] > 0 for row in r["sampling"])
     pages = [row["page"] for row in r["dashboard"]]
-    assert pages[0] == "cold start (process)" and len(pages) == 8
+    assert pages[0] == "cold start (process)" and len(pages) == 9
+    assert {row["neuron"] for row in r["gradlab"]} == {"dbn", "sbn"}
+    assert all(row["page_sample_ms"] > 0 and row["compare_s"] > 0 and row["compare_n"] == 32 for row in r["gradlab"])
     assert "of roofline" in done.stdout and "warm median ms" in done.stdout

@@ -9,6 +9,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -31,14 +32,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def dashboard_url(checkpoints_root, tmp_path_factory) -> Iterator[str]:
-    """The app served from the shared fixture's checkpoints plus demo evaluation files and a corrupt variant."""
-    root = tmp_path_factory.mktemp("browser") / "checkpoints"
-    shutil.copytree(checkpoints_root, root)
-    demo.build(root)
+@contextmanager
+def serve(root: Path, log_dir: Path) -> Iterator[str]:
+    """`streamlit run` of the app on checkpoints folder `root`, on a free local port; yields its URL."""
     port = _free_port()
-    log = (tmp_path_factory.mktemp("streamlit") / "server.log").open("w")
+    log = (log_dir / "server.log").open("w")
     env = {**os.environ, "BINARYGAN_CHECKPOINTS": str(root), "OMP_NUM_THREADS": "1"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless=true",
@@ -66,6 +64,23 @@ def dashboard_url(checkpoints_root, tmp_path_factory) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+@pytest.fixture(scope="session")
+def dashboard_url(checkpoints_root, tmp_path_factory) -> Iterator[str]:
+    """The app served from the shared fixture's checkpoints plus demo evaluation files and a corrupt variant."""
+    root = tmp_path_factory.mktemp("browser") / "checkpoints"
+    shutil.copytree(checkpoints_root, root)
+    demo.build(root)
+    with serve(root, tmp_path_factory.mktemp("streamlit")) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def shipped_url(tmp_path_factory) -> Iterator[str]:
+    """The app served from the repository's own checkpoints folder, as a user runs it."""
+    with serve(REPO / "checkpoints", tmp_path_factory.mktemp("streamlit-shipped")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

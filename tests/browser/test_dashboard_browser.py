@@ -16,6 +16,7 @@ PAGES = {
     "annealing": (5, 3, []),
     "objectives": (3, 1, []),
     "training_metrics": (0, 3, ['[data-testid="stDataFrame"]']),
+    "gradient_lab": (1, 11, ['[data-testid="stMetric"]']),
 }
 VIEWS = {"light": ("light", 1400, 1000), "dark": ("dark", 1400, 1000), "narrow": ("light", 400, 900)}
 RENDER_TIMEOUT_MS = 90_000

@@ -18,7 +18,8 @@ from explorer import demo
 
 REPO = Path(__file__).resolve().parents[2]
 APP = REPO / "streamlit_app.py"
-PAGES = ("overview", "samples", "histograms", "interpolation", "annealing", "objectives", "training_metrics")
+PAGES = ("overview", "samples", "histograms", "interpolation", "annealing", "objectives", "training_metrics",
+         "gradient_lab")
 
 # The pages import their shared helpers as `pages._session`, `pages._data` and `pages._charts`, from the app's folder (streamlit run does the same).
 if str(REPO) not in sys.path:

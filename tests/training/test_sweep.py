@@ -42,7 +42,7 @@ def test_sweep_trains_evaluates_ships_then_skips(tmp_path, tiny_mnist, tiny_clas
 
     dest = ship / "mlp-dbn-wgan-gp"
     shipped = sorted(p.relative_to(dest).as_posix() for p in dest.rglob("*") if p.is_file())
-    assert shipped == ["config.json", "generator.safetensors", "history.json", "metrics.json",
+    assert shipped == ["config.json", "critic.safetensors", "generator.safetensors", "history.json", "metrics.json",
                        "snapshots/epoch-001/config.json", "snapshots/epoch-001/generator.safetensors",
                        "steps.csv"]  # epoch 2 is the final one: the main folder, shipped once
     assert (dest / "steps.csv").read_bytes() == (run / "steps.csv").read_bytes()

@@ -1,0 +1,244 @@
+"""Gradient lab: flip maps against brute force, the SBN expectation against exact enumeration, the estimator maps
+against autograd through the project's neurons, and the agreement statistics on known vectors."""
+from __future__ import annotations
+
+import itertools
+import os
+
+import numpy as np
+import pytest
+import torch
+
+from explorer import CheckpointError, CheckpointNotFound, load_generator, make_latents
+from explorer import gradlab as gl
+from explorer.demo import write_critic, write_untrained
+from training.sampling import NOISE_STREAM
+from training.config import get_variant
+from training.critic import save_critic
+from training.networks import build_discriminator
+from training.neurons import binarize
+
+WITH_CRITIC = ("mlp-dbn-wgan-gp", "mlp-sbn-wgan-gp", "mlp-dbn-wgan-gp-st", "mlp-sbn-wgan-gp-st", "mlp-gumbel-wgan-gp")
+
+
+@pytest.fixture(scope="module")
+def lab_root(tmp_path_factory):
+    """Seeded untrained generators with critics for the binary variants above, one generator without a critic
+    (mlp-dbn-wgan) and a real-valued one with a critic (never offered)."""
+    root = tmp_path_factory.mktemp("gradlab")
+    for i, name in enumerate(WITH_CRITIC + ("mlp-dbn-wgan", "mlp-real-wgan-gp")):
+        write_untrained(root / name, name, seed=i)
+        if name != "mlp-dbn-wgan":
+            write_critic(root / name, seed=10 + i)
+    return root
+
+
+@pytest.fixture
+def lab(lab_root, monkeypatch):
+    monkeypatch.setenv("BINARYGAN_CHECKPOINTS", os.fspath(lab_root))
+    return lab_root
+
+
+def random_critic(name: str, seed: int, scale: float = 1.0) -> gl.LoadedCritic:
+    """A critic with seeded random weights; `scale` > 1 makes it more nonlinear in its input."""
+    cfg = get_variant(name)
+    torch.manual_seed(seed)
+    D = build_discriminator(cfg)
+    with torch.no_grad():
+        for p in D.parameters():
+            p.mul_(scale)
+        for m in D.modules():
+            if isinstance(m, (torch.nn.BatchNorm1d, torch.nn.BatchNorm2d)):
+                m.running_mean.normal_(0, 0.1)
+                m.running_var.uniform_(0.5, 1.5)
+    state = {k: v for k, v in D.state_dict().items() if not k.endswith("num_batches_tracked")}
+    return gl.LoadedCritic(cfg, state, {"epoch": 0}, "test")
+
+
+def brute_force_flips(critic: gl.LoadedCritic, y: np.ndarray, pixels) -> np.ndarray:
+    base = critic.scores(torch.from_numpy(y[None]))[0]
+    out = []
+    for i in pixels:
+        z = y.copy()
+        z[i] = 1.0 - z[i]
+        out.append(float(critic.scores(torch.from_numpy(z[None]))[0] - base))
+    return np.array(out)
+
+
+@pytest.mark.parametrize("name", ["mlp-dbn-wgan-gp", "mlp-dbn-gan"])  # linear first layer; BatchNorm in eval mode
+def test_mlp_flip_map_is_brute_force_for_every_pixel(name):
+    critic = random_critic(name, seed=1, scale=3.0)
+    rng = np.random.default_rng(0)
+    y = (rng.random((2, 784)) < 0.2).astype(np.float32)
+    delta = gl.flip_effects(critic, y)
+    assert delta.shape == (2, 784)
+    for row in range(2):
+        np.testing.assert_allclose(delta[row], brute_force_flips(critic, y[row], range(784)), rtol=1e-4, atol=1e-5)
+
+
+def test_cnn_flip_map_runs_every_flipped_image_and_matches_brute_force():
+    critic = random_critic("cnn-dbn-wgan-gp", seed=2, scale=2.0)
+    assert critic._first is None  # the generic path
+    y = (np.random.default_rng(1).random(784) < 0.2).astype(np.float32)
+    delta = gl.flip_effects(critic, y)[0]
+    pixels = np.random.default_rng(2).choice(784, 60, replace=False)
+    np.testing.assert_allclose(delta[pixels], brute_force_flips(critic, y, pixels), rtol=1e-4, atol=1e-5)
+
+
+def test_on_minus_off_is_the_signed_flip_effect():
+    critic = random_critic("mlp-dbn-wgan-gp", seed=3, scale=3.0)
+    y = (np.random.default_rng(3).random((1, 784)) < 0.3).astype(np.float32)
+    t = gl.on_minus_off(critic, y)[0]
+    for i in (0, 100, 400, 783):
+        on, off = y[0].copy(), y[0].copy()
+        on[i], off[i] = 1.0, 0.0
+        d = critic.scores(torch.from_numpy(np.stack([on, off])))
+        assert t[i] == pytest.approx(float(d[0] - d[1]), abs=1e-5)
+
+
+def test_sbn_expected_gradient_matches_exact_enumeration():
+    """Six pixels are random, the rest have p exactly 0 or 1: E[D(y | y_i=1) - D(y | y_i=0)] is a 64-term sum."""
+    critic = random_critic("mlp-sbn-wgan-gp", seed=4, scale=4.0)
+    rng = np.random.default_rng(4)
+    p = (rng.random(784) < 0.2).astype(np.float32)
+    free = np.array([100, 101, 128, 300, 301, 500])
+    p[free] = [0.1, 0.5, 0.9, 0.3, 0.7, 0.6]
+    exact = np.zeros(784)
+    for bits in itertools.product((0.0, 1.0), repeat=len(free)):
+        y = p.copy()
+        y[free] = bits
+        prob = np.prod(np.where(np.array(bits) == 1.0, p[free], 1.0 - p[free]))
+        exact += prob * gl.on_minus_off(critic, y)[0]
+    mean, se = gl.expected_gradient(critic, p[None], draws=128, seed=0)
+    mean, se = mean[0], se[0]
+    assert np.all(se > 0)  # every pixel's effect depends on the six random pixels
+    z = np.abs(mean - exact) / se
+    assert np.all(z < 5) and z.mean() < 1.2, (z.max(), z.mean())  # unbiased: |z| averages ~0.8 for a normal error
+    # the error shrinks like 1/sqrt(K): 8 draws are further off than 128 on average
+    mean8, _ = gl.expected_gradient(critic, p[None], draws=8, seed=1)
+    assert np.abs(mean8[0] - exact).sum() > np.abs(mean - exact).sum()
+
+
+@pytest.mark.parametrize("name", WITH_CRITIC)
+def test_estimator_maps_are_autograd_through_the_neurons(lab, name):
+    g, critic = load_generator(name), gl.load_critic(name)
+    cfg = critic.cfg
+    z, seed = make_latents(4, seed=5), 5
+    fwd = gl.forward(g, critic, z, seed)
+    maps = gl.estimator_maps(fwd)
+    assert set(maps) == ({"sigmoid-st", "st"} | ({"gumbel-st"} if cfg.neuron == "sbn" else set()))
+    estimators = {cfg.estimator} if cfg.estimator == "gumbel-st" else {"sigmoid-st", "st"}
+    for est in estimators:  # one noise stream gives the same Bernoulli draw to sigmoid-st and st
+        x = torch.from_numpy(fwd.logits).clone().requires_grad_(True)
+        noise = torch.Generator().manual_seed(seed + NOISE_STREAM)
+        y = binarize(x, g.slope, cfg.neuron, est, cfg.gumbel_temperature, noise)
+        np.testing.assert_array_equal(y.detach().numpy(), fwd.y)
+        critic._net(y).sum().backward()
+        np.testing.assert_allclose(maps[est], x.grad.numpy(), rtol=1e-4, atol=1e-7)
+    if "gumbel-st" in maps:  # its logistic noise is the one behind this very draw
+        np.testing.assert_array_equal((g.slope * fwd.logits + fwd.concrete_noise > 0).astype(np.float32), fwd.y)
+
+
+def test_slope_slider_recomputes_the_sigmoid_adjusted_estimate(lab):
+    g, critic = load_generator("mlp-dbn-wgan-gp"), gl.load_critic("mlp-dbn-wgan-gp")
+    fwd = gl.forward(g, critic, make_latents(2, seed=6), 6)
+    x = torch.from_numpy(fwd.logits).clone().requires_grad_(True)
+    y = binarize(x, 2.5, "dbn", "sigmoid-st")
+    critic._net(y).sum().backward()
+    at = gl.estimator_maps(fwd, slope=2.5)["sigmoid-st"]
+    np.testing.assert_allclose(at, x.grad.numpy(), rtol=1e-4, atol=1e-7)
+    assert not np.allclose(at, gl.estimator_maps(fwd)["sigmoid-st"])
+
+
+@pytest.mark.parametrize("name", ["mlp-dbn-wgan-gp", "mlp-sbn-wgan-gp"])
+def test_forward_draws_what_the_generator_draws(lab, name):
+    g, critic = load_generator(name), gl.load_critic(name)
+    z = make_latents(8, seed=7)
+    fwd = gl.forward(g, critic, z, 7)
+    s = g.decode(z, seed=7)
+    np.testing.assert_array_equal(fwd.y.reshape(8, 28, 28), s.binary)
+    np.testing.assert_allclose(fwd.p.reshape(8, 28, 28), s.preactivation, rtol=1e-6)
+    np.testing.assert_allclose(fwd.score, critic.scores(torch.from_numpy(fwd.y)).numpy(), rtol=1e-5)
+
+
+def test_same_seed_same_report_other_seed_other_report(lab):
+    g, critic = load_generator("mlp-sbn-wgan-gp"), gl.load_critic("mlp-sbn-wgan-gp")
+    a, b = gl.sample_report(g, critic, 3, 2, draws=4), gl.sample_report(g, critic, 3, 2, draws=4)
+    c = gl.sample_report(g, critic, 4, 2, draws=4)
+    np.testing.assert_array_equal(a.truth, b.truth)
+    np.testing.assert_array_equal(a.truth_se, b.truth_se)
+    assert all(np.array_equal(a.estimates[k], b.estimates[k]) for k in a.estimates)
+    assert not np.array_equal(a.truth, c.truth)
+    assert a.draws == 4 and a.flips is None and set(a.x_agreement) == {"sigmoid-st", "st", "gumbel-st"}
+
+
+def test_dbn_report_and_comparison_agree_sample_by_sample(lab):
+    g, critic = load_generator("mlp-dbn-wgan-gp"), gl.load_critic("mlp-dbn-wgan-gp")
+    cmp = gl.compare(g, critic, n=4, seed=8)
+    for i in range(4):
+        r = gl.sample_report(g, critic, 8, i, n=4)
+        np.testing.assert_allclose(r.truth, (1 - 2 * r.fwd.y[i]) * r.flips, rtol=1e-6)
+        assert cmp.agreement.cosine[i] == pytest.approx(r.agreement.cosine[0], rel=1e-6)
+        assert cmp.agreement.sign[i] == pytest.approx(r.agreement.sign[0])
+        assert r.draws == 0 and r.truth_se is None and r.x_agreement == {}
+    row = cmp.summary()
+    assert row["samples"] == 4 and row["draws"] == 0 and np.isnan(row["x_cosine_sigmoid-st"])
+    assert row["cosine"] == pytest.approx(cmp.agreement.cosine.mean())
+
+
+def test_agreement_on_known_vectors():
+    e = np.arange(1, 11, dtype=np.float64) * np.array([1, -1] * 5)  # (10,)
+    same, opposite = gl.agreement(e, 2 * e), gl.agreement(e, -e)
+    assert same.cosine[0] == pytest.approx(1.0) and same.sign[0] == 1.0 and same.sign_top[0] == 1.0
+    assert opposite.cosine[0] == pytest.approx(-1.0) and opposite.sign[0] == 0.0
+    truth = e.copy()
+    truth[-1] = -truth[-1]  # the largest |truth| (the top 10% of 10 pixels is that one pixel) now disagrees
+    mixed = gl.agreement(e, truth)
+    assert mixed.sign[0] == pytest.approx(0.9) and mixed.sign_top[0] == 0.0
+    assert gl.agreement(np.zeros(10), e).cosine[0] == 0.0
+    with pytest.raises(ValueError, match="differ in shape"):
+        gl.agreement(e, e[:5])
+
+
+def test_offered_variants_are_binary_with_a_critic(lab):
+    assert gl.offered_variants() == [n for n in gl.REGISTRY if n in WITH_CRITIC]
+    with pytest.raises(gl.CriticNotFound, match="no critic shipped"):
+        gl.load_critic("mlp-dbn-wgan")
+    with pytest.raises(CheckpointNotFound, match="not trained yet"):
+        gl.load_critic("mlp-sbn-wgan")
+    with pytest.raises(ValueError, match="real-valued"):
+        gl.forward(load_generator("mlp-real-wgan-gp"), gl.load_critic("mlp-real-wgan-gp"), make_latents(1), 0)
+
+
+def test_a_critic_from_another_run_is_refused_naming_the_file(lab_root, tmp_path):
+    folder = tmp_path / "mlp-dbn-wgan-gp"
+    write_untrained(folder, "mlp-dbn-wgan-gp", seed=0, epochs=19)
+    cfg = get_variant("mlp-dbn-wgan-gp")
+    save_critic(folder, build_discriminator(cfg), cfg, {"epoch": 20, "final_slope": 1.0})
+    with pytest.raises(CheckpointError, match="critic.safetensors.*another run or epoch"):
+        gl.load_critic(folder)
+
+
+def test_work_per_request_is_bounded(lab):
+    g, critic = load_generator("mlp-sbn-wgan-gp"), gl.load_critic("mlp-sbn-wgan-gp")
+    with pytest.raises(ValueError, match="number of draws"):
+        gl.expected_gradient(critic, np.full((1, 784), 0.5), draws=gl.MAX_DRAWS + 1)
+    with pytest.raises(ValueError, match="number of samples"):
+        gl.compare(g, critic, n=gl.MAX_COMPARE + 1)
+    with pytest.raises(ValueError, match="sample index"):
+        gl.sample_report(g, critic, 0, 16, n=16)
+
+
+def test_table_cli_prints_a_row_per_offered_variant(lab, capsys):
+    assert gl.main(["--table", "--n", "3", "--draws", "2"]) == 0
+    out = capsys.readouterr().out
+    for name in WITH_CRITIC:
+        assert f"| `{name}` |" in out
+    assert out.count("\n") == len(WITH_CRITIC) + 2
+
+
+def test_table_cli_says_when_no_variant_has_a_critic(tmp_path, monkeypatch, capsys):
+    write_untrained(tmp_path / "mlp-dbn-wgan-gp", "mlp-dbn-wgan-gp")
+    monkeypatch.setenv("BINARYGAN_CHECKPOINTS", os.fspath(tmp_path))
+    assert gl.main(["--table"]) == 1
+    assert "python -m training critic" in capsys.readouterr().err

@@ -1,0 +1,146 @@
+"""Gradient lab page: the maps it draws are the API's arrays; slope, draws and address change them; variants without
+a critic are not offered, and a missing or broken critic is a message, not a traceback."""
+from __future__ import annotations
+
+import os
+import shutil
+
+import numpy as np
+import pytest
+
+from explorer import gradlab, load_generator
+from explorer.demo import DEMO_CRITICS, write_critic
+from tests.pages.conftest import REPO
+
+
+def heatmaps(charts: list[dict]) -> dict[str, np.ndarray]:
+    """{title: 28x28 z} of every heatmap on the page."""
+    return {c["layout"]["title"]["text"]: np.asarray(c["data"][0]["z"], dtype=np.float64)
+            for c in charts if c["data"] and c["data"][0]["type"] == "heatmap"}
+
+
+@pytest.fixture
+def api(dashboard_root, monkeypatch):
+    monkeypatch.setenv("BINARYGAN_CHECKPOINTS", os.fspath(dashboard_root))
+    return lambda name: (load_generator(name), gradlab.load_critic(name))
+
+
+def test_offers_only_variants_with_a_critic_and_draws_the_apis_maps(app, api, charts, texts):
+    at = app("gradient_lab")
+    assert list(at.selectbox(key="gradlab_variant").options) == list(DEMO_CRITICS)
+    name = at.selectbox(key="gradlab_variant").value
+    assert name == "mlp-dbn-wgan-gp"
+    g, critic = api(name)
+    report = gradlab.sample_report(g, critic, seed=0, index=0, n=16)
+    maps = heatmaps(charts(at))
+    np.testing.assert_allclose(maps["g = ∂D/∂y: red asks for on"].ravel(), report.fwd.grad[0], rtol=1e-5)
+    np.testing.assert_allclose(maps["Δ = D(y, pixel flipped) − D(y)"].ravel(), report.flips, rtol=1e-5, atol=1e-7)
+    np.testing.assert_array_equal(maps["binary output y"].ravel(), report.fwd.y[0])
+    assert len(maps) == 4 + 3 + 3  # forward, estimates (no binary-Concrete for DBN), truth
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["cosine similarity"] == f"{report.agreement.cosine[0]:.3f}"
+    assert metrics["pixels whose signs agree"] == f"{report.agreement.sign[0]:.1%}"
+    assert metrics["critic score D(y)"] == f"{report.fwd.score[0]:.3f}"
+    assert any("Compare the variants" in i for i in texts(at, "info"))
+    at.number_input(key="gradlab_sample").set_value(5).run()
+    assert dict(at.query_params) == {"critic": name, "sample": "5", "slope": "1", "draws": "32", "seed": "0"}
+
+
+def test_slope_slider_recomputes_the_sigmoid_adjusted_map(app, api, charts):
+    at = app("gradient_lab")
+    at.select_slider(key="gradlab_slope").set_value(8.0).run()
+    assert not at.exception
+    g, critic = api("mlp-dbn-wgan-gp")
+    fwd = gradlab.sample_report(g, critic, 0, 0, 16).fwd
+    maps = heatmaps(charts(at))
+    np.testing.assert_allclose(maps["sigmoid-adjusted at slider s = 8"].ravel(),
+                               gradlab.estimator_maps(fwd, 8.0)["sigmoid-st"][0], rtol=1e-5, atol=1e-9)
+
+
+def test_sbn_shows_its_expectation_with_k_and_standard_error(app, api, charts, texts):
+    at = app("gradient_lab", "critic=mlp-sbn-wgan-gp&sample=3&draws=8")
+    assert at.selectbox(key="gradlab_variant").value == "mlp-sbn-wgan-gp"
+    assert at.number_input(key="gradlab_sample").value == 3
+    g, critic = api("mlp-sbn-wgan-gp")
+    report = gradlab.sample_report(g, critic, 0, 3, 16, draws=8)
+    maps = heatmaps(charts(at))
+    np.testing.assert_allclose(maps["∂E[D]/∂p = E[D(y|yᵢ=1) − D(y|yᵢ=0)], K = 8"].ravel(), report.truth, rtol=1e-5,
+                               atol=1e-7)
+    np.testing.assert_allclose(maps["its standard error"].ravel(), report.truth_se, rtol=1e-5, atol=1e-7)
+    assert "binary-Concrete, τ = 0.5" in maps
+    assert any("K = 8 fresh Bernoulli draws" in c for c in texts(at, "caption"))
+    x_cos = at.dataframe[0].value
+    assert list(x_cos["estimator"]) == ["sigmoid-adjusted ST", "plain ST", "binary-Concrete ST"]
+    np.testing.assert_allclose(x_cos["cosine"], [report.x_agreement[e].cosine[0] for e in gradlab.ESTIMATORS],
+                               rtol=1e-6)
+    at.select_slider(key="gradlab_draws").set_value(16).run()
+    assert "∂E[D]/∂p = E[D(y|yᵢ=1) − D(y|yᵢ=0)], K = 16" in heatmaps(charts(at))
+
+
+def test_a_variant_without_critic_in_the_address_is_explained(app, texts):
+    at = app("gradient_lab", "critic=mlp-dbn-wgan&sample=99&slope=abc")
+    info = " ".join(texts(at, "info"))
+    assert "mlp-dbn-wgan" in info and "no trained critic" in info
+    assert at.selectbox(key="gradlab_variant").value == "mlp-dbn-wgan-gp"
+    assert at.number_input(key="gradlab_sample").value == 0 and at.select_slider(key="gradlab_slope").value == 1.0
+
+
+def test_comparison_over_many_samples_for_every_offered_variant(app, api):
+    at = app("gradient_lab")
+    at.select_slider(key="gradlab_compare_n").set_value(32)
+    at.select_slider(key="gradlab_compare_draws").set_value(8)
+    at.button(key="gradlab_compare").click().run()
+    assert not at.exception
+    table = at.dataframe[-1].value
+    assert list(table["variant"]) == list(DEMO_CRITICS) and list(table["samples"]) == [32, 32]
+    assert list(table["draws"]) == [0, 8]
+    g, critic = api("mlp-dbn-wgan-gp")
+    expected = gradlab.compare(g, critic, n=32, seed=0).summary()
+    assert table["cosine"][0] == pytest.approx(expected["cosine"]) and np.isnan(table["x-cosine plain"][0])
+    assert table["sign_agreement"][0] == pytest.approx(expected["sign_agreement"])
+    at.run()  # the choice stays, and the cached table comes back
+    assert at.dataframe[-1].value.equals(table)
+
+
+def test_no_critic_anywhere_is_a_clear_empty_state(make_app, checkpoints_root, texts):
+    at = make_app(checkpoints_root, "gradient_lab")
+    assert any("No variant has a trained critic" in i and "python -m training critic" in i for i in texts(at, "info"))
+    assert not at.get("plotly_chart")
+
+
+def test_a_broken_critic_is_an_error_message(make_app, dashboard_root, tmp_path, texts):
+    root = tmp_path / "checkpoints"
+    shutil.copytree(dashboard_root, root)
+    (root / "mlp-sbn-wgan-gp" / gradlab.CRITIC_FILE).write_bytes(b"\x10\0\0\0\0\0\0\0{not json at all}")
+    at = make_app(root, "gradient_lab", "critic=mlp-sbn-wgan-gp")
+    errors = texts(at, "error")
+    assert len(errors) == 1 and "mlp-sbn-wgan-gp" in errors[0] and "critic.safetensors" in errors[0]
+
+
+def test_a_cnn_critic_is_offered_and_drawn(make_app, dashboard_root, tmp_path, charts):
+    root = tmp_path / "checkpoints"
+    shutil.copytree(dashboard_root, root)
+    write_critic(root / "cnn-dbn-wgan-gp", seed=5)
+    at = make_app(root, "gradient_lab", "critic=cnn-dbn-wgan-gp")
+    assert "cnn-dbn-wgan-gp" in at.selectbox(key="gradlab_variant").options
+    assert at.selectbox(key="gradlab_variant").value == "cnn-dbn-wgan-gp"
+    assert "Δ = D(y, pixel flipped) − D(y)" in heatmaps(charts(at))
+
+
+def test_runs_on_the_shipped_checkpoints(make_app, texts):
+    """Today no shipped variant has a critic: the empty state. Once critics ship, every one of them renders, and the
+    comparison (small, to keep the test quick) runs on them."""
+    root = REPO / "checkpoints"
+    offered = gradlab.offered_variants(root)
+    at = make_app(root, "gradient_lab")
+    if not offered:
+        assert any("No variant has a trained critic" in i for i in texts(at, "info"))
+        return
+    for name in offered:
+        at.selectbox(key="gradlab_variant").set_value(name).run()
+        assert not at.exception and not texts(at, "error"), name
+        assert len(at.get("plotly_chart")) >= 10
+    at.select_slider(key="gradlab_compare_n").set_value(32)
+    at.select_slider(key="gradlab_compare_draws").set_value(8)
+    at.button(key="gradlab_compare").click().run()
+    assert not at.exception and list(at.dataframe[-1].value["variant"]) == offered
