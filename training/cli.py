@@ -134,8 +134,8 @@ def build_parser(prog: str = "python -m training") -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, help="new or empty folder to prepare the repository in (default: temporary)")
     p.add_argument("--dry-run", action="store_true", help="only prepare --out, exactly as it would be uploaded")
 
-    p = sub.add_parser("app", help="start the dashboard (streamlit run streamlit_app.py) from this source checkout")
-    p.add_argument("streamlit_args", nargs=argparse.REMAINDER, help="passed on to streamlit run, e.g. --server.port 8600")
+    sub.add_parser("app", help="start the dashboard (streamlit run streamlit_app.py) from this source checkout",
+                   description="Start the dashboard; other arguments go to streamlit run, e.g. --server.port=8600.")
     return parser
 
 
@@ -280,7 +280,7 @@ def cmd_app(args: argparse.Namespace) -> int:
     if not app.is_file():
         raise ValueError(f"{app}: no dashboard here; `binarygan app` runs from a source checkout installed with "
                          "`pip install -e .`")
-    return subprocess.call([sys.executable, "-m", "streamlit", "run", str(app), *args.streamlit_args], cwd=app.parent)
+    return subprocess.call([sys.executable, "-m", "streamlit", "run", str(app), *args.extra], cwd=app.parent)
 
 
 COMMANDS = {"list": cmd_list, "train": cmd_train, "classifier": cmd_classifier, "evaluate": cmd_evaluate,
@@ -289,7 +289,11 @@ COMMANDS = {"list": cmd_list, "train": cmd_train, "classifier": cmd_classifier, 
 
 
 def main(argv: list[str] | None = None, prog: str = "python -m training") -> int:
-    args = build_parser(prog).parse_args(argv)
+    parser = build_parser(prog)
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "app":  # only `app` passes options on (to streamlit run)
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.extra = extra
     from training.trainer import TrainingError
 
     try:

@@ -118,6 +118,8 @@ def test_train_no_snapshots_keeps_only_the_final_generator(tmp_path, tiny_mnist)
     assert not (out / "snapshots").exists() and load_folder(out).epoch == 1
     with pytest.raises(SystemExit):
         main(["train", "mlp-dbn-wgan-gp", "--out", str(out), "--no-eval"])  # the old name said more than it did
+    with pytest.raises(SystemExit):
+        main(["list", "--server.port=1"])  # only `app` passes unknown options on
 
 
 @pytest.mark.slow
@@ -140,5 +142,6 @@ def test_binarygan_app_serves_the_dashboard(tmp_path):
             except OSError:
                 time.sleep(0.5)
     finally:
-        os.killpg(server.pid, signal.SIGTERM)  # the group this test started: streamlit and its children
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGTERM)  # the group this test started: streamlit and its children
         server.wait(timeout=30)
