@@ -10,6 +10,7 @@ import functools
 import json
 import math
 import os
+import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +20,7 @@ import pandas as pd
 
 from explorer.generator import resolve_checkpoint
 from training.checkpoint import CONFIG_FILE, GENERATOR_FILE, HISTORY_FILE, METRICS_FILE, STEPS_FILE, checkpoints_root
-from training.config import REGISTRY, VariantConfig, get_variant
+from training.config import CODE_SUFFIX, REGISTRY, VariantConfig, get_variant
 from training.metrics import BY_KEY, METRICS, PER_EPOCH
 from training.networks import Generator, build_discriminator, count_parameters
 
@@ -268,16 +269,39 @@ def parse_selection(values: Iterable[Any], limit: int) -> tuple[list[str], list[
     return chosen, refused
 
 
-def fig8_grid(neuron: str) -> dict[tuple[str, bool], str]:
-    """{(objective, BN in D): variant} for the paper's Fig. 8: every objective with and without BatchNorm in D."""
-    grid: dict[tuple[str, bool], str] = {(c.objective, c.d_batchnorm): c.name for c in REGISTRY.values()
-            if c.arch == "mlp" and c.neuron == neuron and c.estimator == "sigmoid-st" and c.annealed}
+def fig8_grid(neuron: str, recipe: str = "paper") -> dict[tuple[str, bool], str]:
+    """{(objective, BN in D): variant} for the paper's Fig. 8: every objective with and without BatchNorm in D, as the
+    paper's text describes it (annealed slope) or as its reference code ran it (the "-code" twins)."""
+    grid: dict[tuple[str, bool], str] = {
+        (c.objective, c.d_batchnorm): c.name for c in REGISTRY.values()
+        if c.arch == "mlp" and c.neuron == neuron and c.estimator == "sigmoid-st" and c.recipe == recipe
+        and (c.annealed or recipe == "code")}
     if len(grid) != 6:
-        raise RuntimeError(f"the registry should hold 6 Fig. 8 variants for {neuron}, found {len(grid)}")
+        raise RuntimeError(f"the registry should hold 6 Fig. 8 variants for {neuron} ({recipe}), found {len(grid)}")
     return grid
 
 
-def annealing_pairs() -> dict[str, tuple[str, str]]:
-    """{neuron: (annealed variant, its fixed-slope twin)} for the slope-annealing ablation."""
-    return {c.neuron: (c.name.removesuffix("-noanneal"), c.name) for c in REGISTRY.values()
+def annealing_pairs() -> dict[str, tuple[str, ...]]:
+    """{neuron: (annealed variant, its fixed-slope twin, the code recipe's twin)} for the slope-annealing ablation;
+    the code recipe's twin also keeps the slope at 1, with the reference code's BatchNorm and initialisation."""
+    return {c.neuron: (c.name.removesuffix("-noanneal"), c.name, c.name.removesuffix("-noanneal") + CODE_SUFFIX)
+            for c in REGISTRY.values()
             if c.name.endswith("-noanneal") and c.name.removesuffix("-noanneal") in REGISTRY}
+
+
+def seed_spread(root: str | os.PathLike | None = None) -> pd.DataFrame:
+    """One row per variant trained with more than one seed and per metric: mean, sample sd, seed count and each
+    seed's value (columns "seed N"); empty when no variant has extra seeds."""
+    by_seed = seed_metrics(root)
+    names = [n for n in REGISTRY if sum(n in m for m in by_seed.values()) > 1]
+    rows = []
+    for name in names:
+        for metric in METRICS:
+            values = {seed: m[name][metric.key] for seed, m in by_seed.items()
+                      if name in m and not math.isnan(m[name][metric.key])}
+            if values:
+                xs = list(values.values())
+                rows.append({"variant": name, "metric": metric.label, "mean": statistics.fmean(xs),
+                             "sd": statistics.stdev(xs) if len(xs) > 1 else 0.0, "seeds": len(xs),
+                             **{f"seed {seed}": v for seed, v in values.items()}})
+    return pd.DataFrame(rows)

@@ -134,6 +134,16 @@ def seed_metrics() -> Any:
 
 
 @st.cache_data(max_entries=8, ttl=60, show_spinner=False)
+def _seed_spread(root: str) -> Any:
+    return catalog.seed_spread(root)
+
+
+def seed_spread() -> Any:
+    """Mean, sd and per-seed values of every metric, for the variants trained with more than one seed."""
+    return _seed_spread(str(data_root()))
+
+
+@st.cache_data(max_entries=8, ttl=60, show_spinner=False)
 def _leaderboard(root: str) -> Any:
     return catalog.leaderboard(root)
 

@@ -27,11 +27,14 @@ with st.container(border=True):
 
 runs = pairs[neuron]
 st.subheader(f"Epoch {epoch}")
+st.caption("The third run is the paper's reference code as it really ran: the slope stays at 1 there too, and its "
+           "BatchNorm is a learned affine rather than batch statistics.")
 hists = {}
-for name, col in zip(runs, st.columns(2)):
+for name, col in zip(runs, st.columns(len(runs))):
     cfg = get_variant(name)
     with col:
-        st.markdown(f"**{name}**  \n{'annealed' if cfg.annealed else 'fixed slope'}")
+        kind = "annealed" if cfg.annealed else "fixed slope" + (", reference code" if cfg.recipe == "code" else "")
+        st.markdown(f"**{name}**  \n{kind}")
         views = data.guarded(st, name, data.sample_views, name, GRID * GRID, seed, GRID, epoch=epoch)
         if views is None:
             continue

@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from explorer import CheckpointError, CheckpointNotFound, gradlab
-from explorer.images import grid_png
+from training.images import grid_png
 from pages import _charts as charts
 from pages import _data as data
 from pages import _session as session

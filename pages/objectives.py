@@ -11,15 +11,21 @@ from pages import _session as session
 OBJECTIVES = (("gan", "GAN"), ("wgan", "WGAN"), ("wgan-gp", "WGAN-GP"))
 BN_IN_D = ((True, "BatchNorm in D"), (False, "no BatchNorm in D"))
 GRID = 5
+RECIPES = {"paper": "paper's text", "code": "reference code"}
 
 st.title("Objectives and mode collapse")
 with st.container(border=True):
-    c1, c2 = st.columns(2)
+    c1, c2, c3 = st.columns(3)
     with c1:
         neuron = st.radio("Neuron", ("dbn", "sbn"), horizontal=True, key="objectives_neuron", format_func=str.upper)
     with c2:
+        recipe = st.radio("Recipe", tuple(RECIPES), horizontal=True, key="objectives_recipe",
+                          format_func=RECIPES.__getitem__,
+                          help="The paper's text (slope annealed, BatchNorm with batch statistics) or what its "
+                               "reference code ran (slope fixed at 1, BatchNorm as a learned affine).")
+    with c3:
         seed = session.seed_input("objectives")
-grid = catalog.fig8_grid(neuron)
+grid = catalog.fig8_grid(neuron, recipe)
 
 try:
     real, metrics = data.all_metrics()

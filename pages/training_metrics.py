@@ -60,3 +60,10 @@ if board is not None and len(board):
     st.dataframe(board, hide_index=True, width="stretch", key="training_leaderboard", column_config=formats)
 elif board is not None:
     data.not_evaluated(st, "The leaderboard")
+
+spread = data.evaluation(st, "The spread over training seeds", data.seed_spread)
+if spread is not None and len(spread):
+    st.subheader("Over training seeds")
+    st.caption("Variants trained with more than one seed: the mean, the sample standard deviation and each seed's "
+               "value. Only seed 0's weights ship; the other seeds ship their metrics.")
+    st.dataframe(spread, hide_index=True, width="stretch", key="training_seed_spread")

@@ -102,19 +102,22 @@ def test_parse_selection_keeps_known_names_and_refuses_the_rest(values, limit, c
 
 
 @pytest.mark.parametrize("neuron", ["dbn", "sbn"])
-def test_fig8_grid_covers_every_objective_with_and_without_bn_in_d(neuron):
-    grid = catalog.fig8_grid(neuron)
+@pytest.mark.parametrize("recipe", ["paper", "code"])
+def test_fig8_grid_covers_every_objective_with_and_without_bn_in_d(neuron, recipe):
+    grid = catalog.fig8_grid(neuron, recipe)
     assert set(grid) == {(o, bn) for o in ("gan", "wgan", "wgan-gp") for bn in (True, False)}
     for (objective, bn), name in grid.items():
         cfg = REGISTRY[name]
-        assert (cfg.objective, cfg.d_batchnorm, cfg.neuron, cfg.arch) == (objective, bn, neuron, "mlp")
+        assert (cfg.objective, cfg.d_batchnorm, cfg.neuron, cfg.arch, cfg.recipe) == (objective, bn, neuron, "mlp", recipe)
+        assert cfg.annealed == (recipe == "paper") and name.endswith("-code") == (recipe == "code")
 
 
 def test_annealing_pairs_differ_only_in_the_slope_schedule():
     pairs = catalog.annealing_pairs()
-    assert pairs == {"dbn": ("mlp-dbn-wgan-gp", "mlp-dbn-wgan-gp-noanneal"),
-                     "sbn": ("mlp-sbn-wgan-gp", "mlp-sbn-wgan-gp-noanneal")}
-    for annealed, fixed in pairs.values():
+    assert pairs == {"dbn": ("mlp-dbn-wgan-gp", "mlp-dbn-wgan-gp-noanneal", "mlp-dbn-wgan-gp-code"),
+                     "sbn": ("mlp-sbn-wgan-gp", "mlp-sbn-wgan-gp-noanneal", "mlp-sbn-wgan-gp-code")}
+    for annealed, fixed, code in pairs.values():
+        assert REGISTRY[code].recipe == "code" and not REGISTRY[code].annealed
         a, f = REGISTRY[annealed], REGISTRY[fixed]
         assert a.annealed and not f.annealed
         assert a.replace(name=f.name, slope_annealing_rate=1.0, experiment=f.experiment,
@@ -128,3 +131,16 @@ def test_fingerprint_changes_when_a_checkpoint_is_rewritten(evaluated_root, monk
     demo.write_untrained(evaluated_root / "mlp-dbn-wgan", "mlp-dbn-wgan", seed=99)
     assert catalog.fingerprint("mlp-dbn-wgan") != before
     assert catalog.fingerprint("mlp-dbn-wgan-gp", epoch=5)[0].endswith("epoch-005")
+
+
+def test_seed_spread_has_a_row_per_metric_of_each_variant_with_extra_seeds(tmp_path):
+    rows = {"fd": 50.0, "recall": 0.5}
+    table = {"real_data": rows, "variants": {"mlp-dbn-gan": rows, "mlp-sbn-gan": rows},
+             "seeds": {"mlp-dbn-gan": {"1": rows | {"fd": 54.0}, "2": rows | {"fd": 58.0}}}}
+    (tmp_path / "metrics.json").write_text(json.dumps(table))
+    spread = catalog.seed_spread(tmp_path)
+    fd = spread[(spread["variant"] == "mlp-dbn-gan") & (spread["metric"] == "Fréchet distance")].iloc[0]
+    assert (fd["mean"], fd["sd"], fd["seeds"]) == (54.0, 4.0, 3)
+    assert (fd["seed 0"], fd["seed 1"], fd["seed 2"]) == (50.0, 54.0, 58.0)
+    assert set(spread["variant"]) == {"mlp-dbn-gan"}  # mlp-sbn-gan has one seed: no spread
+    assert catalog.seed_spread(tmp_path / "nothing").empty

@@ -34,3 +34,13 @@ def test_without_metrics_the_histograms_are_not_evaluated_yet(make_app, checkpoi
     assert not at.get("plotly_chart")
     assert any("not evaluated yet" in i.value for i in at.info)
     assert len(at.image) == 1
+
+
+def test_the_code_recipe_shows_the_reference_codes_grid(app):
+    at = app("objectives")
+    at.radio(key="objectives_recipe").set_value("code").run()
+    cells = [c.value.split(": ")[-1] for c in at.caption if " in D: " in c.value]
+    assert sorted(cells) == sorted(f"{n}-code" for n in ["mlp-dbn-gan", "mlp-dbn-gan-nobnd", "mlp-dbn-wgan-bnd",
+                                                        "mlp-dbn-wgan", "mlp-dbn-wgan-gp-bnd", "mlp-dbn-wgan-gp"])
+    assert len(at.image) == 0 and sum("not trained yet" in i.value for i in at.info) == 6  # none in the demo folder
+    assert not at.exception
