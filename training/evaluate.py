@@ -51,8 +51,13 @@ HISTORY_N = 2_000
 # How closely `evaluate --check` must reproduce shipped numbers. Pixel statistics are integer counts:
 # they only move if a generator output sits exactly at the threshold. Classifier-based numbers may move
 # by a few samples when another CPU sums in another order; fd also goes through an eigendecomposition.
+# The preactivations are float sums whose last bits depend on the CPU's vector kernels (AVX2, AVX-512), so a few
+# of the 7.8 million p values land across a histogram edge or the threshold on another machine: shape and pixel
+# statistics get an absolute tolerance of about a hundred values' worth.
 TOLERANCES = {"fd": (1e-3, 1e-3), "precision": (0, 1e-3), "recall": (0, 1e-3), "class_kl": (1e-3, 1e-4),
-              "class_hist": (0, 1e-3), "classes_2pct": (0, 0)}
+              "class_hist": (0, 1e-3), "classes_2pct": (0, 0), "mass_near_01": (0, 1e-4), "notch_depth": (0, 1e-4),
+              "speckle_rate": (1e-4, 1e-4), "on_fraction_mean": (0, 1e-5), "on_fraction_std": (0, 1e-5),
+              "memorisation_rate": (0, 1e-3)}
 DEFAULT_TOLERANCE = (1e-6, 1e-6)  # (rtol, atol)
 
 

@@ -23,6 +23,7 @@ from tqdm.auto import tqdm
 
 from training import objectives as obj
 from training.checkpoint import (
+    CONFIG_FILE,
     HISTORY_FILE,
     STATE_DTYPES,
     STATE_FILE,
@@ -317,7 +318,7 @@ def train(cfg: VariantConfig, opts: TrainOptions) -> Path:
 def is_finished(out: Path, cfg: VariantConfig, seed: int | None = None) -> bool:
     """Whether `out` holds `cfg` trained to its last epoch (with `seed`, when given)."""
     try:
-        side = json.loads((Path(out) / "config.json").read_text())
+        side = json.loads((Path(out) / CONFIG_FILE).read_text())
         same_seed = seed is None or side["provenance"]["seed"] == seed
         return side["provenance"]["epoch"] >= cfg.epochs and VariantConfig.from_dict(side["config"]) == cfg and same_seed
     except (OSError, ValueError, KeyError, TypeError):
