@@ -115,6 +115,9 @@ def build_parser(prog: str = "python -m training") -> argparse.ArgumentParser:
     p.add_argument("runs", nargs="+", type=Path, help="run folders holding train_state.safetensors")
     p.add_argument("--out", type=Path, help="folder to write critic.safetensors into (default: the run folder)")
     p.add_argument("--fp32", action="store_true", help="store the critic in fp32 (default fp16)")
+    p.add_argument("--for", dest="adopt_for", type=Path, metavar="SHIPPED",
+                   help="RUN retrained SHIPPED's variant with the same seed: if its generator is bit-identical to "
+                        "SHIPPED's, write SHIPPED/critic.safetensors with SHIPPED's provenance")
 
     p = sub.add_parser("compare", help="is a (retrained) run's generator bit-identical to a shipped one? "
                                        "Tensor bytes are compared; the files' provenance is not")

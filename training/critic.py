@@ -56,10 +56,13 @@ def _read_side_config(folder: Path, root: Path) -> dict[str, Any]:
 
 
 def save_critic(folder: str | os.PathLike, D: torch.nn.Module, cfg: VariantConfig, provenance: dict[str, Any],
-                dtype: torch.dtype = torch.float16) -> Path:
-    """Write FOLDER/critic.safetensors: D's inference state in `dtype`, with cfg and provenance as metadata."""
+                dtype: torch.dtype = torch.float16, retrained_by: dict[str, Any] | None = None) -> Path:
+    """Write FOLDER/critic.safetensors: D's inference state in `dtype`, with cfg and provenance as metadata, and the
+    provenance of the retraining it came from when that is not the run that made the generator (adopt_critic)."""
     tensors = {k: v.detach().to("cpu", dtype).contiguous() for k, v in inference_state(D).items()}
     metadata = {"format": CRITIC_FORMAT, "config": json.dumps(cfg.to_dict()), "provenance": json.dumps(provenance)}
+    if retrained_by is not None:
+        metadata["retrained_by"] = json.dumps(retrained_by)
     path = Path(folder) / CRITIC_FILE
     atomic_write(path, st_save(tensors, metadata=metadata))
     return path
@@ -67,11 +70,32 @@ def save_critic(folder: str | os.PathLike, D: torch.nn.Module, cfg: VariantConfi
 
 def export_critic(run: str | os.PathLike, out: str | os.PathLike | None = None,
                   dtype: torch.dtype = torch.float16) -> Path:
-    """D of RUN/train_state.safetensors -> OUT/critic.safetensors (OUT defaults to RUN); returns the path.
+    """D of RUN/train_state.safetensors -> OUT/critic.safetensors (OUT defaults to RUN); returns the path."""
+    D, cfg, prov = _critic_from_state(Path(run))
+    return save_critic(out if out is not None else run, D, cfg, prov, dtype)
+
+
+def adopt_critic(run: str | os.PathLike, shipped: str | os.PathLike, dtype: torch.dtype = torch.float16) -> Path:
+    """SHIPPED/critic.safetensors from RUN, a retraining of SHIPPED's variant with its seed whose folder still holds
+    the training state. Only when RUN's generator is bit-identical to SHIPPED's is RUN's critic the one that trained
+    SHIPPED's generator; it then carries SHIPPED's config and provenance, and RUN's as `retrained_by`."""
+    run, shipped = Path(run), Path(shipped)
+    differences = compare_generators(run, shipped)
+    if differences:
+        raise CheckpointError(f"{run}: its generator is not bit-identical to {shipped}'s ({differences[0]}; "
+                              f"{len(differences)} tensor(s) differ), so its critic is not the shipped generator's")
+    D, cfg, prov = _critic_from_state(run)
+    side = _read_side_config(shipped, shipped)
+    if parse_config(side["config"], str(shipped / CONFIG_FILE)) != cfg:
+        raise CheckpointError(f"{run}: its config differs from {shipped / CONFIG_FILE}")
+    return save_critic(shipped, D, cfg, side["provenance"], dtype, retrained_by=prov)
+
+
+def _critic_from_state(run: Path) -> tuple[torch.nn.Module, VariantConfig, dict[str, Any]]:
+    """(D, config, the generator's provenance) from RUN's training state.
 
     Refused unless the state is the same epoch, config and seed as RUN/config.json's generator: the trainer writes
     the generator before the state, so a run caught between the two (or a mismatched folder) is an error."""
-    run = Path(run)
     state_path = run / STATE_FILE
     side = _read_side_config(run, run)
     cfg = parse_config(side["config"], str(run / CONFIG_FILE))
@@ -92,7 +116,7 @@ def export_critic(run: str | os.PathLike, out: str | os.PathLike | None = None,
     check_state({k: v for k, v in state.items() if not k.endswith("num_batches_tracked")}, inference_state(D),
                 f"{state_path} (D)")
     D.load_state_dict(state, strict=False)  # BatchNorm batch counters are not needed
-    return save_critic(out if out is not None else run, D, cfg, prov, dtype)
+    return D, cfg, prov
 
 
 def load_critic_checkpoint(folder: str | os.PathLike, root: str | os.PathLike | None = None
@@ -144,10 +168,15 @@ def compare_generators(run: str | os.PathLike, shipped: str | os.PathLike) -> li
 
 def main_critic(args: Any) -> int:
     """`python -m training critic RUN...`: write each RUN/critic.safetensors (or --out's) from its training state."""
-    if args.out is not None and len(args.runs) != 1:
-        raise CheckpointError("--out takes one run folder at a time")
+    if (args.out is not None or args.adopt_for is not None) and len(args.runs) != 1:
+        raise CheckpointError("--out and --for take one run folder at a time")
+    dtype = torch.float32 if args.fp32 else torch.float16
     for run in args.runs:
-        path = export_critic(run, args.out, torch.float32 if args.fp32 else torch.float16)
+        if args.adopt_for is not None:
+            path = adopt_critic(run, args.adopt_for, dtype)
+            print(f"{path}: the critic of {run}, whose generator is bit-identical to {args.adopt_for}'s")
+            continue
+        path = export_critic(run, args.out, dtype)
         print(f"{path}: the critic of {run} ({path.stat().st_size / 2**20:.2f} MiB)")
     return 0
 

@@ -18,7 +18,7 @@ from training.checkpoint import CheckpointError, save_generator
 from training.cli import main
 from training.config import VariantConfig, get_variant
 from training.checkpoint import CRITIC_FILE
-from training.critic import (CRITIC_FORMAT, compare_generators, export_critic, load_critic_checkpoint,
+from training.critic import (CRITIC_FORMAT, adopt_critic, compare_generators, export_critic, load_critic_checkpoint,
                              save_critic)
 from training.manifest import write_manifest
 from training.networks import Generator, build_discriminator
@@ -142,7 +142,7 @@ def test_cli_exports_a_critic_and_compares_generators(run, tmp_path, capsys):
     assert main(["critic", str(out)]) == 0
     assert load_critic_checkpoint(out)[2]["epoch"] == 1
     assert main(["critic", str(out), str(run), "--out", str(tmp_path)]) == 1
-    assert "--out takes one run folder" in capsys.readouterr().err
+    assert "--out and --for take one run folder" in capsys.readouterr().err
 
     # The same weights under other provenance (another commit, another wall time): bit-identical tensors.
     cfg, _, prov = load_critic_checkpoint(out)
@@ -223,3 +223,26 @@ def test_publish_carries_a_critic_and_refuses_a_broken_one(checkpoints_root, tmp
     assert main(["publish", "--repo-id", REPO_ID, "--dry-run", "--out", str(tmp_path / "repo2"),
                  "--checkpoints", str(campaign)]) == 1
     assert f"{rel}: header is not valid JSON" in capsys.readouterr().err
+
+
+def test_a_bit_identical_retraining_lends_the_shipped_generator_its_critic(run, tmp_path, tiny_mnist):
+    shipped = tmp_path / "shipped" / "mlp-sbn-wgan-gp"  # a shipped folder: generator and config, no state
+    shipped.mkdir(parents=True)
+    for name in ("generator.safetensors", "config.json"):
+        shutil.copyfile(run / name, shipped / name)
+    cfg = get_variant("mlp-sbn-wgan-gp").replace(epochs=1, **FAST)
+    opts = dict(data_dir=str(tiny_mnist), verify_data=False, progress=False, limit=128)
+    again = train(cfg, TrainOptions(out=tmp_path / "again", seed=2, **opts))
+    assert main(["critic", str(again), "--for", str(shipped)]) == 0
+    cfg_loaded, state, provenance = load_critic_checkpoint(shipped)
+    assert provenance == json.loads((shipped / "config.json").read_text())["provenance"]
+    meta = json.loads((shipped / CRITIC_FILE).read_bytes()[8:8 + struct.unpack("<Q", (shipped / CRITIC_FILE).read_bytes()[:8])[0]])
+    assert json.loads(meta["__metadata__"]["retrained_by"]) == json.loads((again / "config.json").read_text())["provenance"]
+    D = {k[2:]: v for k, v in load_file(run / STATE_FILE).items() if k.startswith("D.")}
+    assert all(torch.equal(state[k], D[k].half().float()) for k in state)  # the shipped run's own critic, to fp16
+
+    other = train(cfg, TrainOptions(out=tmp_path / "other", seed=3, **opts))
+    (shipped / CRITIC_FILE).unlink()
+    with pytest.raises(CheckpointError, match="not bit-identical.*its critic is not the shipped generator's"):
+        adopt_critic(other, shipped)
+    assert not (shipped / CRITIC_FILE).exists()
