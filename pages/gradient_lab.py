@@ -10,10 +10,10 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from explorer import CheckpointError, CheckpointNotFound, gradlab
-from training.images import grid_png
 from pages import _charts as charts
 from pages import _data as data
 from pages import _session as session
+from training.images import grid_png
 
 GRID = 16  # the sample is picked from the seed's first GRID samples
 SLOPES = (0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 16.0)
@@ -177,7 +177,7 @@ row([(fwd.logits[i], "logits x", {}), (fwd.p[i], "p = σ(s·x)", dict(diverging=
 
 st.subheader("2. What the generator receives: the estimated ∂D/∂x")
 at_slope = gradlab.estimator_maps(fwd, slope)["sigmoid-st"][i]
-estimates = [(report.estimates["sigmoid-st"], f"sigmoid-adjusted, s = {fwd.slope:.3g}", {}),
+estimates: list[tuple[np.ndarray, str, dict]] = [(report.estimates["sigmoid-st"], f"sigmoid-adjusted, s = {fwd.slope:.3g}", {}),
              (report.estimates["st"], "plain straight-through: g", {})]
 if "gumbel-st" in report.estimates:
     estimates.append((report.estimates["gumbel-st"], f"binary-Concrete, τ = {fwd.temperature:g}", {}))
@@ -189,24 +189,24 @@ st.caption(f"The sigmoid-adjusted estimate weights g by s·p(1−p), largest whe
            f"peak s/4; annealing s up narrows the gradient to the pixels closest to flipping.")
 
 st.subheader("3. The truth it approximates")
-if neuron == "dbn":
+flips, truth, truth_se = report.flips, report.truth, report.truth_se
+if flips is not None:  # DBN: the exact flip effects
     prediction = fwd.grad[i] * (1.0 - 2.0 * fwd.y[i])
-    truth_x, est_y = report.flips, prediction
-    row([(report.flips, "Δ = D(y, pixel flipped) − D(y)", {}),
+    truth_x, est_y = flips, prediction
+    row([(flips, "Δ = D(y, pixel flipped) − D(y)", {}),
          (prediction, "first-order prediction g·(1−2y)", {}),
-         (report.flips - prediction, "Δ − prediction", {})], "truth")
+         (flips - prediction, "Δ − prediction", {})], "truth")
     st.caption("All 784 flips in one batched call: each pixel of y flipped on its own, scored by the critic. The "
                "estimator's prediction of a flip is the critic's linearisation, g·(1−2y).")
     x_label, y_label = "exact flip effect Δ", "predicted g·(1−2y)"
-else:
-    truth_x, est_y = report.truth, fwd.grad[i]
-    row([(report.truth, f"∂E[D]/∂p = E[D(y|yᵢ=1) − D(y|yᵢ=0)], K = {report.draws}", {}),
-         (report.truth_se, "its standard error", dict(diverging=False, zmin=0.0)),
+elif truth is not None and truth_se is not None:  # SBN: the expected gradient over K draws
+    truth_x, est_y = truth, fwd.grad[i]
+    row([(truth, f"∂E[D]/∂p = E[D(y|yᵢ=1) − D(y|yᵢ=0)], K = {report.draws}", {}),
+         (truth_se, "its standard error", dict(diverging=False, zmin=0.0)),
          (fwd.grad[i], "estimate: g at this draw", {})], "truth")
     st.caption(f"The exact gradient of the expected score, estimated from K = {report.draws} fresh Bernoulli draws "
                f"of the whole image: for each draw, every pixel forced on and off. Mean standard error "
-               f"{float(np.mean(report.truth_se)):.2g} against a mean |truth| of "
-               f"{float(np.mean(np.abs(report.truth))):.2g}.")
+               f"{float(np.mean(truth_se)):.2g} against a mean |truth| of {float(np.mean(np.abs(truth))):.2g}.")
     x_label, y_label = f"exact ∂E[D]/∂p (K = {report.draws})", "estimate g = ∂D/∂y"
 
 st.subheader("4. How wrong it is")

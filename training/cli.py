@@ -246,9 +246,17 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from training.sweep import main_sweep
+    from training.sweep import options_from_args, sweep
 
-    return main_sweep(args)
+    opts = options_from_args(args)
+    log = lambda line: print(line, flush=True)  # noqa: E731
+    if args.engine == "ray":
+        from training.ray_sweep import sweep_ray
+
+        sweep_ray(args.names, opts, address=args.address, log=log)
+    else:
+        sweep(args.names, opts, log=log)
+    return 0
 
 
 def cmd_critic(args: argparse.Namespace) -> int:

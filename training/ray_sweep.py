@@ -10,6 +10,7 @@ checkout, the MNIST files at the same --data-dir and the evaluation classifier.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -61,7 +62,7 @@ def sweep_ray(names: list[str], opts: SweepOptions, address: str | None = None,
     owned = not ray.is_initialized()
     if owned:
         try:
-            ray.init(address=address, logging_level="ERROR", log_to_driver=False, **(init_kwargs or {}))
+            ray.init(address=address, logging_level=logging.ERROR, log_to_driver=False, **(init_kwargs or {}))
         except (ConnectionError, RuntimeError, ValueError) as e:
             raise RayUnavailableError(f"cannot reach the Ray cluster at {address or 'a new local instance'}: {e}") from None
     try:

@@ -181,18 +181,10 @@ def sweep(names: list[str], opts: SweepOptions, log=print) -> list[Path]:
     return runs
 
 
-def main_sweep(args) -> int:
+def options_from_args(args) -> SweepOptions:
+    """The sweep's options from `binarygan sweep`'s arguments (either engine)."""
     if args.device is not None:
         parse_device(args.device)
-    opts = SweepOptions(runs=args.runs, ship=args.ship, data_dir=args.data_dir, seeds=tuple(parse_seeds(args.seeds)),
-                        epochs=args.epochs,
-                        limit=args.limit, device=args.device, n=args.n, history_n=args.history_n,
+    return SweepOptions(runs=args.runs, ship=args.ship, data_dir=args.data_dir, seeds=tuple(parse_seeds(args.seeds)),
+                        epochs=args.epochs, limit=args.limit, device=args.device, n=args.n, history_n=args.history_n,
                         classifier=args.classifier, verify_data=not args.no_verify, progress=not args.no_progress)
-    log = lambda line: print(line, flush=True)  # noqa: E731
-    if args.engine == "ray":
-        from training.ray_sweep import sweep_ray
-
-        sweep_ray(args.names, opts, address=args.address, log=log)
-    else:
-        sweep(args.names, opts, log=log)
-    return 0

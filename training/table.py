@@ -68,7 +68,7 @@ def table_csv(table: dict[str, Any]) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["variant", "seed", "epoch", "n_samples", *(m.key for m in METRICS), *(f"class_{c}" for c in range(10))])
-    rows = [("real_data", "", table["real_data"])]
+    rows: list[tuple[str, int | str, Any]] = [("real_data", "", table["real_data"])]
     for name, m in sorted(table["variants"].items()):
         rows.append((name, SHIPPED_SEED, m))
         rows += [(name, int(seed), sm) for seed, sm in sorted(table.get("seeds", {}).get(name, {}).items(),
