@@ -124,7 +124,7 @@ def test_offline_hub_load_matches_the_local_checkpoint(hub_folder, checkpoints_r
         np.testing.assert_array_equal(pre, local.preactivation)
 
 
-def test_progress_is_reported_per_file_in_the_calling_thread(offline_hub):
+def test_progress_is_reported_in_the_calling_thread(offline_hub):
     seen = []
     with hub.download_progress(lambda p: seen.append((p, threading.get_ident()))):
         load_generator("mlp-real-wgan-gp")
@@ -132,11 +132,92 @@ def test_progress_is_reported_per_file_in_the_calling_thread(offline_hub):
     reports = [p for p, _ in seen]
     manifest = json.loads((snapshot(offline_hub) / "manifest.json").read_text())["files"]
     files = sorted(rel for rel in manifest if rel.startswith("mlp-real-wgan-gp/"))
-    assert [p.current for p in reports] == ["", *files]
-    assert [p.done_files for p in reports] == list(range(len(files) + 1))
+    # all cached already: one report, complete, and no download
+    assert reports and all(p.total_files == len(files) for p in reports)
+    assert reports[-1].done_files == len(files)
     assert reports[-1].done_bytes == reports[-1].total_bytes == sum(manifest[f]["size"] for f in files)
-    assert reports[0].fraction == 0.0 and reports[-1].fraction == 1.0 and "MB" in reports[-1].text
+    assert reports[-1].fraction == 1.0 and "MB" in reports[-1].text
     assert {t for _, t in seen} == {threading.get_ident()}
+
+
+def partial_cache(hub_folder: Path, cache: Path, keep: str) -> None:
+    """The Hub cache after fetching only the manifest and one variant: the other variants' links are absent."""
+    build_hub_cache(hub_folder, cache, REPO_ID, HUB_REVISION)
+    snap = snapshot(cache)
+    for link in [p for p in snap.rglob("*") if p.is_symlink()]:
+        rel = link.relative_to(snap).as_posix()
+        if rel != "manifest.json" and not rel.startswith(f"{keep}/"):
+            link.resolve().unlink()
+            link.unlink()
+
+
+def test_a_variant_needs_only_its_own_files(offline_hub, hub_folder):
+    shutil.rmtree(offline_hub)
+    partial_cache(hub_folder, offline_hub, "mlp-sbn-wgan-gp")
+    seen = []
+    with hub.download_progress(seen.append):
+        g = load_generator("mlp-sbn-wgan-gp", epoch=5)
+    assert g.epoch == 5 and seen[-1].done_files == seen[-1].total_files
+    # another variant is not in the cache, and offline nothing can fetch it: said so, by file
+    with pytest.raises(CheckpointNotFound, match=r"mlp-dbn-wgan-gp/.* is not in the Hugging Face cache .* "
+                                                 r"HF_HUB_OFFLINE is set"):
+        load_generator("mlp-dbn-wgan-gp")
+
+
+def card_code(card: Path) -> str:
+    """The model card's first Python block: the two-line load."""
+    import re
+
+    return re.findall(r"```python\n(.*?)```", card.read_text(), re.S)[0]
+
+
+def test_the_cards_two_line_load_runs_offline_from_the_cache(offline_hub, hub_folder, checkpoints_root):
+    """The model card's usage example, executed as written, against the cache built from `publish --dry-run`."""
+    code = card_code(hub_folder / "README.md")
+    assert [ln for ln in code.splitlines() if ln.strip()] == [
+        "from explorer import BinaryGAN",
+        f'g = BinaryGAN.from_pretrained("{REPO_ID}", variant="mlp-dbn-wgan-gp")']
+    namespace: dict = {}
+    exec(code, namespace)
+    g = namespace["g"]
+    assert type(g).__name__ == "BinaryGAN" and g.name == "mlp-dbn-wgan-gp"
+    assert Path(g.source) == snapshot(offline_hub) / "mlp-dbn-wgan-gp"
+    local = load_generator(checkpoints_root / "mlp-dbn-wgan-gp").sample(16, seed=2)
+    np.testing.assert_array_equal(g.sample(16, seed=2).binary, local.binary)
+
+
+def test_from_pretrained_takes_the_hub_conventions(offline_hub, hub_folder, tmp_path, monkeypatch):
+    from explorer import BinaryGAN
+
+    monkeypatch.setenv("BINARYGAN_HUB_REPO", "someone/else")  # the environment is the dashboard's, not this path's
+    cache = tmp_path / "own-cache"
+    build_hub_cache(hub_folder, cache, REPO_ID, HUB_REVISION)
+    g = BinaryGAN.from_pretrained(REPO_ID, variant="mlp-sbn-wgan-gp", epoch=5, cache_dir=cache, local_files_only=True)
+    assert g.epoch == 5 and str(cache) in g.source
+    # a local folder laid out like the repository (the dry run itself) loads the same weights
+    same = BinaryGAN.from_pretrained(hub_folder, variant="mlp-sbn-wgan-gp", epoch=5)
+    np.testing.assert_array_equal(g.sample(8, seed=1).preactivation, same.sample(8, seed=1).preactivation)
+    with pytest.raises(CheckpointNotFound, match="at revision v999"):
+        BinaryGAN.from_pretrained(REPO_ID, variant="mlp-dbn-wgan-gp", revision="v999")
+    with pytest.raises(CheckpointNotFound, match="not a BinaryGAN variant"):
+        BinaryGAN.from_pretrained(REPO_ID, variant="mlp-xyz")
+    with pytest.raises(HubConfigError):
+        BinaryGAN.from_pretrained("a/../b")
+
+
+def test_from_pretrained_checks_the_manifest(offline_hub, hub_folder, tmp_path):
+    from explorer import BinaryGAN
+
+    blob = (snapshot(offline_hub) / "mlp-dbn-wgan-gp" / "generator.safetensors").resolve()
+    data = bytearray(blob.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    blob.write_bytes(bytes(data))
+    with pytest.raises(CheckpointError, match="generator.safetensors does not match the manifest"):
+        BinaryGAN.from_pretrained(REPO_ID, variant="mlp-dbn-wgan-gp")
+    local = Path(shutil.copytree(hub_folder, tmp_path / "repo"))
+    (local / "mlp-dbn-wgan-gp" / "config.json").write_text("{}")
+    with pytest.raises(CheckpointError, match="config.json does not match the manifest"):
+        BinaryGAN.from_pretrained(local, variant="mlp-dbn-wgan-gp")
 
 
 @pytest.mark.parametrize("rel, change", [
