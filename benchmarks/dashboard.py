@@ -28,7 +28,7 @@ def measure(root: Path, repeats: int = 10, pages: tuple[str, ...] = PAGES) -> li
     """[{page, cold_ms, warm_median_ms, warm_max_ms}] for the app served from checkpoints folder `root`."""
     from streamlit.testing.v1 import AppTest
 
-    if str(REPO) not in sys.path:  # the pages import pages._data etc., as under `streamlit run`
+    if str(REPO) not in sys.path:  # the pages import dashboard._data etc., as under `streamlit run`
         sys.path.insert(0, str(REPO))
     os.environ["BINARYGAN_CHECKPOINTS"] = str(root)
     rows = []
@@ -36,7 +36,7 @@ def measure(root: Path, repeats: int = 10, pages: tuple[str, ...] = PAGES) -> li
         at = AppTest.from_file(str(REPO / "streamlit_app.py"), default_timeout=300)
         if page != "overview":  # the app opens on the overview; switching needs one run first
             at.run()
-            at.switch_page(f"pages/{page}.py")
+            at.switch_page(f"dashboard/{page}.py")
         t0 = time.perf_counter()
         at.run()
         cold = time.perf_counter() - t0

@@ -149,7 +149,7 @@ def test_build_context_holds_the_app_and_no_development_files():
     for needed in ("streamlit_app.py", "pyproject.toml", "README.md", "requirements.txt", "constraints.txt", ".streamlit/config.toml",
                    "explorer/generator.py", "explorer/hub.py", "training/checkpoint.py"):
         assert needed in files, needed
-    assert any(f.startswith("pages/") for f in files)
+    assert any(f.startswith("dashboard/") for f in files)
     assert not [f for f in files if f.split("/")[0] in ("tests", "runs", ".git", ".ci", ".venv")
                 or "__pycache__" in f or f.endswith(("train_state.safetensors", ".tmp"))]
 

@@ -275,7 +275,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
 def cmd_app(args: argparse.Namespace) -> int:
     import subprocess
 
-    # The dashboard (pages/, streamlit_app.py) lives beside the packages in the source tree, not in a wheel.
+    # The dashboard (dashboard/, streamlit_app.py) lives beside the packages in the source tree, not in a wheel.
     app = Path(__file__).resolve().parent.parent / "streamlit_app.py"
     if not app.is_file():
         raise ValueError(f"{app}: no dashboard here; `binarygan app` runs from a source checkout installed with "

@@ -12,11 +12,11 @@ import torch
 from explorer import CheckpointError, CheckpointNotFound, load_generator, make_latents
 from explorer import gradlab as gl
 from explorer.demo import write_critic, write_untrained
-from training.sampling import NOISE_STREAM
 from training.config import get_variant
 from training.critic import save_critic
 from training.networks import build_discriminator
 from training.neurons import binarize
+from training.sampling import NOISE_STREAM
 
 WITH_CRITIC = ("mlp-dbn-wgan-gp", "mlp-sbn-wgan-gp", "mlp-dbn-wgan-gp-st", "mlp-sbn-wgan-gp-st", "mlp-gumbel-wgan-gp")
 

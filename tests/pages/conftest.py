@@ -21,7 +21,7 @@ APP = REPO / "streamlit_app.py"
 PAGES = ("overview", "samples", "histograms", "interpolation", "annealing", "objectives", "training_metrics",
          "gradient_lab")
 
-# The pages import their shared helpers as `pages._session`, `pages._data` and `pages._charts`, from the app's folder (streamlit run does the same).
+# The pages import their shared helpers as `dashboard._session`, `dashboard._data` and `dashboard._charts`, from the app's folder (streamlit run does the same).
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
@@ -48,7 +48,7 @@ def make_app(monkeypatch) -> Callable[..., AppTest]:
             at.query_params.update(dict(p.split("=", 1) for p in query.split("&")))
         at.run()
         if page != "overview":
-            at.switch_page(f"pages/{page}.py").run()
+            at.switch_page(f"dashboard/{page}.py").run()
         assert not at.exception, [e.value for e in at.exception]
         return at
     return make

@@ -43,7 +43,7 @@ def test_offers_only_variants_with_a_critic_and_draws_the_apis_maps(app, api, ch
     assert metrics["critic score D(y)"] == f"{report.fwd.score[0]:.3f}"
     assert any("Compare the variants" in i for i in texts(at, "info"))
     at.number_input(key="gradlab_sample").set_value(5).run()
-    assert dict(at.query_params) == {"critic": name, "sample": "5", "slope": "1", "draws": "32", "seed": "0"}
+    assert {"critic": name, "sample": "5", "slope": "1", "draws": "32", "seed": "0"}.items() <= dict(at.query_params).items()
 
 
 def test_slope_slider_recomputes_the_sigmoid_adjusted_map(app, api, charts):

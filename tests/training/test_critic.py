@@ -14,16 +14,13 @@ from safetensors.torch import save as st_save
 
 from explorer.demo import write_critic
 from explorer.gradlab import load_critic
-from training.checkpoint import CheckpointError, save_generator
+from training.checkpoint import CRITIC_FILE, STATE_FILE, CheckpointError, save_generator
 from training.cli import main
 from training.config import VariantConfig, get_variant
-from training.checkpoint import CRITIC_FILE
-from training.critic import (CRITIC_FORMAT, compare_generators, export_critic, load_critic_checkpoint,
-                             save_critic)
+from training.critic import CRITIC_FORMAT, compare_generators, export_critic, load_critic_checkpoint, save_critic
 from training.manifest import write_manifest
 from training.networks import Generator, build_discriminator
 from training.sweep import ship_run
-from training.checkpoint import STATE_FILE
 from training.trainer import TrainOptions, train
 
 FAST = dict(warmup_steps=1, n_critic=1, n_critic_warmup=2, long_critic_every=10**6)

@@ -3,10 +3,10 @@ and SBN; each variant's class histogram from the evaluation classifier makes mod
 import numpy as np
 import streamlit as st
 
+from dashboard import _charts as charts
+from dashboard import _data as data
+from dashboard import _session as session
 from explorer import catalog
-from pages import _charts as charts
-from pages import _data as data
-from pages import _session as session
 
 OBJECTIVES = (("gan", "GAN"), ("wgan", "WGAN"), ("wgan-gp", "WGAN-GP"))
 BN_IN_D = ((True, "BatchNorm in D"), (False, "no BatchNorm in D"))
@@ -16,9 +16,12 @@ st.title("Objectives and mode collapse")
 with st.container(border=True):
     c1, c2 = st.columns(2)
     with c1:
-        neuron = st.radio("Neuron", ("dbn", "sbn"), horizontal=True, key="objectives_neuron", format_func=str.upper)
+        session.from_address("objectives_neuron", "neuron", ("dbn", "sbn"), "dbn")
+        neuron = st.radio("Neuron", ("dbn", "sbn"), horizontal=True, key="objectives_neuron", format_func=str.upper,
+                          help="DBN thresholds p at 0.5; SBN samples each pixel from Bernoulli(p).")
     with c2:
         seed = session.seed_input("objectives")
+session.to_address(neuron=neuron)
 grid = catalog.fig8_grid(neuron)
 
 try:

@@ -9,11 +9,11 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from dashboard import _charts as charts
+from dashboard import _data as data
+from dashboard import _session as session
 from explorer import CheckpointError, CheckpointNotFound, gradlab
-from explorer.images import grid_png
-from pages import _charts as charts
-from pages import _data as data
-from pages import _session as session
+from training.images import grid_png
 
 GRID = 16  # the sample is picked from the seed's first GRID samples
 SLOPES = (0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 16.0)

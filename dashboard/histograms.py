@@ -2,11 +2,12 @@
 the real-valued model a deeper U without a notch."""
 import streamlit as st
 
-from pages import _charts as charts
-from pages import _data as data
-from pages import _session as session
+from dashboard import _charts as charts
+from dashboard import _data as data
+from dashboard import _session as session
 
 SAMPLE_COUNTS = (250, 500, 1000, 2000)
+LAYOUTS = ("overlaid", "side by side")
 
 st.title("Pre-activation histograms")
 with st.container(border=True):
@@ -14,14 +15,25 @@ with st.container(border=True):
     c1, c2, c3 = st.columns(3)
     with c1:
         seed = session.seed_input("histograms")
-        n = st.select_slider("Samples per variant", SAMPLE_COUNTS, value=1000, key="histograms_n")
+        session.from_address("histograms_n", "n", SAMPLE_COUNTS, 1000, int)
+        n = st.select_slider("Samples per variant", SAMPLE_COUNTS, key="histograms_n",
+                             help="How many samples' 784 pixels go into each histogram.")
     with c2:
-        bins = st.slider("Bins", min_value=10, max_value=200, value=50, step=5, key="histograms_bins")
-        layout = st.radio("Layout", ("overlaid", "side by side"), horizontal=True, key="histograms_layout")
+        session.from_address("histograms_bins", "bins", range(10, 201, 5), 50, int)
+        bins = st.slider("Bins", min_value=10, max_value=200, step=5, key="histograms_bins",
+                         help="The number of equal-width intervals [0, 1] is cut into; more bins show finer "
+                              "detail, such as the notch at 0.5, but noisier bars.")
+        session.from_address("histograms_layout", "layout", LAYOUTS, LAYOUTS[0])
+        layout = st.radio("Layout", LAYOUTS, horizontal=True, key="histograms_layout",
+                          help="Overlaid: all variants on one chart. Side by side: one chart per variant.")
     with c3:
-        density = st.toggle("Density", value=True, key="histograms_density",
+        session.from_address("histograms_density", "density", (True, False), True, session.flag)
+        density = st.toggle("Density", key="histograms_density",
                             help="On: a probability density on [0, 1]. Off: the fraction of pixels in each bin.")
-        log_y = st.toggle("Log scale", value=False, key="histograms_log")
+        session.from_address("histograms_log", "log", (True, False), False, session.flag)
+        log_y = st.toggle("Log scale", key="histograms_log",
+                          help="A logarithmic y axis, which makes the small bars in the middle of [0, 1] visible.")
+session.to_address(n=n, bins=bins, layout=layout, density=density, log=log_y)
 
 if not names:
     st.info("Choose at least one variant above.")

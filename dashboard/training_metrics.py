@@ -2,9 +2,9 @@
 includes the real-data floor."""
 import streamlit as st
 
-from pages import _charts as charts
-from pages import _data as data
-from pages import _session as session
+from dashboard import _charts as charts
+from dashboard import _data as data
+from dashboard import _session as session
 from training.metrics import BY_KEY, METRICS, PER_EPOCH
 
 MAX_CURVES = 8
@@ -14,12 +14,17 @@ with st.container(border=True):
     names = session.pick_variants("training", limit=MAX_CURVES)
     c1, c2 = st.columns(2)
     with c1:
-        smooth = st.slider("Smoothing (steps)", min_value=1, max_value=500, value=50, key="training_smooth",
-                           help="A centred rolling mean over this many generator steps.")
+        session.from_address("training_smooth", "smooth", range(1, 501), 50, int)
+        smooth = st.slider("Smoothing (steps)", min_value=1, max_value=500, key="training_smooth",
+                           help="A centred rolling mean over this many generator steps; 1 shows the raw losses.")
     with c2:
-        key = st.selectbox("Per-epoch metric", [m.key for m in PER_EPOCH], key="training_metric",
-                           format_func=lambda k: BY_KEY[k].label)
+        keys = [m.key for m in PER_EPOCH]
+        session.from_address("training_metric", "metric", keys, keys[0])
+        key = st.selectbox("Per-epoch metric", keys, key="training_metric", format_func=lambda k: BY_KEY[k].label,
+                           help="An evaluation metric measured on 2,000 samples at every snapshot epoch; "
+                                "Fréchet distance: lower is closer to the data.")
         metric = BY_KEY[key]
+session.to_address(smooth=smooth, metric=key)
 
 
 if names:
