@@ -238,3 +238,11 @@ def test_replayed_dockerfile_serves_a_healthy_app(tmp_path):
             os.killpg(server.pid, signal.SIGKILL)
             server.wait()
         log.close()
+
+
+def test_no_pages_folder_beside_the_app():
+    """Streamlit treats a `pages/` folder beside the main script as a v1 multipage app: a fresh server's first run
+    then skips streamlit_app.py and lists that folder's files as the menu (tests/browser/test_address_browser.py
+    sees it at first paint). The pages live in dashboard/."""
+    assert not (REPO / "pages").exists()
+    assert (REPO / "dashboard" / "overview.py").is_file()
