@@ -5,17 +5,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 import streamlit as st
 
-from explorer import analysis, catalog, hub, render
+from explorer import analysis, catalog, hub
 from explorer.generator import load_generator
 from training.checkpoint import HISTORY_FILE, STEPS_FILE, CheckpointError, CheckpointNotFound, checkpoints_root
 from training.hubrepo import HubConfigError
 from training.images import grid_png
-from training.sampling import LoadedGenerator, make_latents
+
+if TYPE_CHECKING:  # torch and plotly.express load when a page first needs them, not with the Overview
+    from training.sampling import LoadedGenerator
 
 T = TypeVar("T")
 CACHE_TTL_S = 3600
@@ -56,6 +58,8 @@ def generator(name: str, epoch: int | None = None) -> LoadedGenerator:
 @st.cache_data(max_entries=96, ttl=CACHE_TTL_S, show_spinner=False)
 def _sample_views(name: str, epoch: int | None, n: int, seed: int, ncols: int,
                   fingerprint: tuple[str, int, int, int]) -> dict[str, Any]:
+    from explorer import render
+
     g = generator(name, epoch)
     s = g.sample(n, seed)
     views: dict[str, Any] = {"neuron": g.neuron, "slope": g.slope, "epoch": g.epoch,
@@ -99,11 +103,15 @@ def decode(name: str, latents: np.ndarray, seed: int) -> np.ndarray:
 @st.cache_data(max_entries=16, ttl=CACHE_TTL_S, show_spinner=False)
 def animation(decoded: dict[str, np.ndarray]) -> Any:
     """The interpolation movie (a plotly figure with one frame per step); encoding its frames is the slow part."""
+    from explorer import render
+
     return render.animation(decoded)
 
 
 @st.cache_data(max_entries=32, ttl=CACHE_TTL_S, show_spinner=False)
 def latents(n: int, seed: int) -> np.ndarray:
+    from training.sampling import make_latents
+
     return make_latents(n, seed)  # (n, 128)
 
 

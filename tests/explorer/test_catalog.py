@@ -128,3 +128,23 @@ def test_fingerprint_changes_when_a_checkpoint_is_rewritten(evaluated_root, monk
     demo.write_untrained(evaluated_root / "mlp-dbn-wgan", "mlp-dbn-wgan", seed=99)
     assert catalog.fingerprint("mlp-dbn-wgan") != before
     assert catalog.fingerprint("mlp-dbn-wgan-gp", epoch=5)[0].endswith("epoch-005")
+
+
+def test_pinned_parameter_counts_match_the_networks_of_every_variant():
+    """The catalogue's counts are pinned (its page must not import torch); every variant's networks agree."""
+    from training.networks import Generator, build_discriminator, count_parameters
+
+    for name, cfg in REGISTRY.items():
+        assert catalog.parameter_counts(cfg.arch, cfg.d_batchnorm) == (
+            count_parameters(Generator(cfg)), count_parameters(build_discriminator(cfg))), name
+
+
+def test_the_first_page_reads_no_torch():
+    """What the Overview imports (the catalogue, the claims, the Hub resolver) leaves torch unimported."""
+    import subprocess
+    import sys
+
+    code = ("import sys; import explorer.catalog, explorer.claims, explorer.hub, explorer.generator; "
+            "print('torch' in sys.modules)")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0 and run.stdout.strip() == "False", run.stderr
