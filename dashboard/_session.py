@@ -5,7 +5,7 @@ Nothing lives in module globals."""
 from __future__ import annotations
 
 from collections.abc import Callable, Container
-from typing import Any, TypeVar
+from typing import Any
 
 import streamlit as st
 
@@ -50,7 +50,6 @@ def _sync(page_key: str, shared: str) -> None:
         st.query_params["variants"] = ",".join(st.session_state.selection)
 
 
-T = TypeVar("T")
 
 
 def flag(text: str) -> bool:
@@ -58,7 +57,7 @@ def flag(text: str) -> bool:
     return {"1": True, "0": False}[text]
 
 
-def from_address(key: str, param: str, options: Container[Any], default: T, cast: Callable[[str], T] = str) -> T:
+def from_address(key: str, param: str, options: Container[Any], default: Any, cast: Callable[[str], Any] = str) -> Any:
     """Seed widget `key` from ?param= the first time this session draws it (else `default`): the widget is then
     created without a value of its own. A value that does not parse, or is not among `options`, is ignored with a
     message. Returns the widget's current value."""

@@ -237,3 +237,39 @@ def checkpoints_dir(progress: ProgressCallback | None = None, src: HubSource | N
     if has_local_checkpoints(root):
         return root
     return _fetch(lambda rel: True, "the checkpoints", progress, src)
+
+
+def preload() -> Path | None:
+    """The Space's build step: every file of the pinned campaign into the Hugging Face cache, verified, so that the
+    first visit downloads nothing. None (nothing to do) when the local checkpoints folder holds checkpoints."""
+    if has_local_checkpoints(checkpoints_root()):
+        return None
+    return checkpoints_dir()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m explorer.hub --preload`: run by the Dockerfile at build time (see README, "The Space")."""
+    import argparse
+    import sys
+
+    from training.hubrepo import HubConfigError
+
+    parser = argparse.ArgumentParser(prog="python -m explorer.hub", description=main.__doc__)
+    parser.add_argument("--preload", action="store_true", required=True,
+                        help="download and verify the pinned campaign into the Hugging Face cache")
+    parser.parse_args(argv)
+    try:
+        folder = preload()
+    except (CheckpointError, HubConfigError) as e:  # CheckpointNotFound included
+        print(f"preload failed: {e}", file=sys.stderr)
+        return 1
+    if folder is None:
+        print(f"{checkpoints_root()} holds checkpoints: the app reads them, nothing to preload")
+    else:
+        src = default_source()
+        print(f"preloaded {len(read_manifest(folder))} files of {src.repo_id} at {src.revision} into {folder}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

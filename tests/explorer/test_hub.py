@@ -323,3 +323,15 @@ def test_evaluate_never_writes_into_the_hub_cache(hub_with_metrics, hub_folder, 
     assert "never written to" in capsys.readouterr().err
     assert {p: (p.is_symlink(), p.read_bytes()) for p in hub_with_metrics.rglob("*") if p.is_file()} == before
     load_generator("mlp-dbn-wgan-gp")  # still verified against the manifest
+
+
+def test_preload_fills_and_verifies_the_cache_or_stands_aside(offline_hub, checkpoints_root, monkeypatch, capsys):
+    """`python -m explorer.hub --preload`, the Space's build step."""
+    assert hub.main(["--preload"]) == 0
+    assert f"into {snapshot(offline_hub)}" in capsys.readouterr().out
+    blob = (snapshot(offline_hub) / "classifier" / "config.json").resolve()
+    blob.write_bytes(blob.read_bytes() + b" ")
+    assert hub.main(["--preload"]) == 1  # a build that would ship a bad file fails, naming it
+    assert "classifier/config.json does not match the manifest" in capsys.readouterr().err
+    monkeypatch.setenv("BINARYGAN_CHECKPOINTS", str(checkpoints_root))  # the image carries checkpoints/
+    assert hub.main(["--preload"]) == 0 and "nothing to preload" in capsys.readouterr().out
