@@ -23,13 +23,43 @@ T = TypeVar("T")
 CACHE_TTL_S = 3600
 
 
-@st.cache_resource(max_entries=1, ttl=600, show_spinner="Fetching the checkpoints from the Hugging Face Hub…")
+HUB_TTL_S = 600  # how long a Hub answer (the folder, or why there is none) holds before it is asked again
+
+
+@st.cache_resource(show_spinner=False)
+def _hub_answer() -> dict[str, Any]:
+    """One per process, shared by the sessions: {"answer": (folder or None, why, time)} once the Hub was asked."""
+    return {}
+
+
 def _hub_root() -> tuple[str | None, str]:
-    # (folder, "") or (None, why): a failure is cached too, so an offline app does not retry on every click
-    try:
-        return str(hub.checkpoints_dir()), ""
-    except (CheckpointError, HubConfigError) as e:
-        return None, str(e)
+    """(folder, "") or (None, why). The first visit fetches in the open, in an st.status with the file count and
+    the bytes; the answer, a failure too, is then kept for HUB_TTL_S, so an offline app does not retry per click."""
+    import time
+
+    kept = _hub_answer().get("answer")
+    if kept is not None and time.monotonic() - kept[2] < HUB_TTL_S:
+        return kept[0], kept[1]
+    with st.status("Fetching the checkpoints from the Hugging Face Hub…", expanded=True) as status:
+        bar = st.progress(0.0, text="Reading the repository's manifest")
+        last: list[hub.DownloadProgress] = []
+
+        def report(p: hub.DownloadProgress) -> None:
+            last[:] = [p]
+            bar.progress(p.fraction, text=p.text)
+
+        try:
+            with hub.download_progress(report):
+                folder: str | None = str(hub.checkpoints_dir())
+            why = ""
+            done = last[0].text if last else "Checkpoints from the Hugging Face Hub"
+            status.update(label=f"{done}: ready", state="complete", expanded=False)
+        except (CheckpointError, HubConfigError) as e:
+            folder, why = None, str(e)
+            status.update(label="The checkpoints could not be fetched from the Hugging Face Hub", state="error")
+            st.caption(why)
+    _hub_answer()["answer"] = (folder, why, time.monotonic())
+    return folder, why
 
 
 def data_root() -> Path:

@@ -41,6 +41,10 @@ def make_app(monkeypatch) -> Callable[..., AppTest]:
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setattr(hf_constants, "HF_HUB_OFFLINE", True)
 
+    from dashboard import _data
+
+    _data._hub_answer.clear()  # the Hub's answer is kept per process; each test asks afresh
+
     def make(root: Path, page: str = "overview", query: str = "") -> AppTest:
         monkeypatch.setenv("BINARYGAN_CHECKPOINTS", os.fspath(root))
         at = AppTest.from_file(str(APP), default_timeout=120)
