@@ -42,11 +42,12 @@ for name, col in zip(runs, st.columns(2)):
         st.metric("slope s at this epoch", f"{views['slope']:.3f}")
         st.image(views["binary"], caption="binary output", width="stretch")
         st.image(views["colormap"], caption="preactivated output p (viridis, 0 → 1)", width="stretch")
+        charts.png_button(views["binary"], f"{name}-epoch{epoch}-seed{seed}.png", f"anneal_png_{name}")
         hists[name] = data.histogram(name, HIST_SAMPLES, seed, 50, True, epoch=epoch)
 
 if hists:
     labels = {n: f"{n} (notch {h['notch_depth']:+.2f}, near 0/1 {h['mass_near_01']:.0%})" for n, h in hists.items()}
-    st.plotly_chart(charts.histograms(hists, runs, labels=labels, height=340), key="anneal_hist")
+    charts.show(charts.histograms(hists, runs, labels=labels, height=340), key="anneal_hist")
 st.image(render.colorbar_png(), caption="p: 0 → 1", width=256)
 
 st.subheader("Across epochs")
@@ -56,7 +57,7 @@ with left:
     for name in runs:
         cfg = get_variant(name)
         schedules[name] = analysis.slope_schedule(cfg.initial_slope, cfg.slope_annealing_rate, cfg.epochs)
-    st.plotly_chart(charts.lines(schedules, runs, "slope schedule", "epoch", "slope s", marker_epoch=epoch),
+    charts.show(charts.lines(schedules, runs, "slope schedule", "epoch", "slope s", marker_epoch=epoch),
                     key="anneal_schedule")
 with right:
     keys = [m.key for m in PER_EPOCH]
@@ -71,6 +72,6 @@ with right:
             h = h.dropna(subset=[metric.key])  # metrics exist only at snapshot epochs
             curves[name] = (h["epoch"], h[metric.key])
     if curves:
-        st.plotly_chart(charts.lines(curves, runs, metric.label, "epoch", marker_epoch=epoch), key="anneal_metric_chart")
+        charts.show(charts.lines(curves, runs, metric.label, "epoch", marker_epoch=epoch), key="anneal_metric_chart")
     else:
         data.not_evaluated(st, metric.label)

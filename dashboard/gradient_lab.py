@@ -154,13 +154,14 @@ def heatmap(values: np.ndarray, title: str, diverging: bool = True, zmin: float 
 def row(maps: list[tuple[np.ndarray, str, dict]], key: str) -> None:
     for k, ((values, title, kw), col) in enumerate(zip(maps, st.columns(4))):
         with col:
-            st.plotly_chart(heatmap(values, title, **kw), key=f"gradlab_{key}_{k}", config={"displayModeBar": False})
+            charts.show(heatmap(values, title, **kw), key=f"gradlab_{key}_{k}", config={"displayModeBar": False})
 
 
 left, right = st.columns([1, 3])
 with left:
     st.image(grid_png(fwd.y.reshape(-1, 28, 28), 4, scale=2), width="stretch",
              caption=f"{name}, seed {seed}: samples 0–{GRID - 1}; this is sample {i}")
+    charts.png_button(grid_png(fwd.y.reshape(-1, 28, 28), 4), f"{name}-seed{seed}-{GRID}.png", "gradlab_png")
 with right:
     m1, m2, m3 = st.columns(3)
     m1.metric("critic score D(y)", f"{fwd.score[i]:.3f}")
@@ -220,7 +221,7 @@ with c1:
     fig.add_scatter(x=[lo, hi], y=[lo, hi], mode="lines", line=dict(dash="dot", color="gray"), name="estimate = truth")
     fig.update_layout(xaxis_title=x_label, yaxis_title=y_label, height=360, showlegend=False,
                       margin=dict(t=20, l=10, r=10, b=10))
-    st.plotly_chart(fig, key="gradlab_scatter")
+    charts.show(fig, key="gradlab_scatter")
     st.caption("One dot per pixel; orange pixels are on, blue off.")
 with c2:
     st.metric("cosine similarity", f"{a.cosine[0]:.3f}")
@@ -264,7 +265,7 @@ if st.session_state.get("gradlab_compare_on"):
             fig.add_bar(x=table["variant"], y=table[metric], name=label, marker_color=colour)
         fig.update_layout(barmode="group", yaxis_title="mean over samples", yaxis_range=[0, 1.02], height=340,
                           legend=dict(orientation="h", y=-0.35), margin=dict(t=20, l=10, r=10, b=10))
-        st.plotly_chart(fig, key="gradlab_compare_chart")
+        charts.show(fig, key="gradlab_compare_chart")
         shown = table.rename(columns={"x_cosine_sigmoid-st": "x-cosine sigmoid-adjusted", "x_cosine_st": "x-cosine plain",
                                       "x_cosine_gumbel-st": "x-cosine binary-Concrete"})
         st.dataframe(shown, hide_index=True, key="gradlab_compare_table",

@@ -50,11 +50,12 @@ y_title = "density" if density else "fraction of pixels"
 if results:
     st.caption(f"{n} samples × 784 pixels per variant, seed {seed}; the dotted line is the DBN threshold 0.5.")
     if layout == "overlaid":
-        st.plotly_chart(charts.histograms(results, names, y_title, log_y, height=380), key="histograms_overlaid")
+        charts.show(charts.histograms(results, names, y_title, log_y, height=380), key="histograms_overlaid",
+                    filename=f"histograms-seed{seed}")
     else:
         for (name, h), col in zip(results.items(), st.columns(len(results))):
             with col:
-                st.plotly_chart(charts.histograms({name: h}, names, y_title, log_y, height=380),
+                charts.show(charts.histograms({name: h}, names, y_title, log_y, height=380),
                                 key=f"histograms_{name}")
 
     st.subheader("Shape of each histogram")

@@ -47,6 +47,8 @@ with st.container(border=True):
         shown = next((n for n in names if catalog.variant_status(n).state == catalog.TRAINED), None)
         frames = data.guarded(st, shown, data.decode, shown, grid_z, seed) if shown else None
         if frames is not None:
+            charts.png_button(grid_png(frames, PICK_GRID), f"{shown}-seed{seed}-grid.png", "interp_grid_png",
+                              "Download the grid (PNG)")
             st.image(grid_png(frames, PICK_GRID, scale=3), width=PICK_GRID * 29 * 3,
                      caption=f"{shown}, seed {seed}: samples 0–{PICK_GRID**2 - 1}, left to right, top to bottom")
         a, b = st.columns(2)
@@ -76,14 +78,16 @@ st.subheader("The same path through every generator")
 st.caption(f"{steps} frames along a {kind} path, left to right.")
 per_row = min(steps, 16)
 for name, frames in decoded.items():
-    st.image(grid_png(frames, per_row), caption=name, width="stretch")
+    png = grid_png(frames, per_row)
+    st.image(png, caption=name, width="stretch")
+    charts.png_button(png, f"{name}-{kind}-{steps}-frames.png", f"interp_png_{name}")
 
 st.subheader("Pixels that flip between consecutive frames")
 st.caption("Few flips per step means a smooth latent space. A stochastic neuron resamples its pixels at every "
            "frame, so SBN flips even where p barely moves.")
 flips = {name: (np.arange(1, steps), analysis.pixel_flips(frames)) for name, frames in decoded.items()}
 fig = charts.lines(flips, names, x_title="step (frame t−1 → t)", y_title="pixels flipped")
-st.plotly_chart(fig, key="interp_flips")
+charts.show(fig, key="interp_flips")
 
 st.subheader("Animation")
 st.caption("Press play, or drag the slider; the variants run left to right.")

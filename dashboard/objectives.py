@@ -44,6 +44,7 @@ for objective, label in OBJECTIVES:
             views = data.guarded(st, name, data.sample_views, name, GRID * GRID, seed, GRID)
             if views is not None:
                 st.image(views["binary"], width="stretch")
+                charts.png_button(views["binary"], f"{name}-seed{seed}-{GRID}x{GRID}.png", f"objectives_png_{name}")
             m = metrics.get(name)
             if m and not np.isnan(m["class_kl"]):
                 st.caption(f"class KL {m['class_kl']:.3f} · classes ≥ 2%: {m['classes_2pct']:.0f}")
@@ -59,6 +60,6 @@ for objective, label in OBJECTIVES:
             rows[name] = metrics[name]["class_hist"]
 missing = [grid[k] for k in grid if grid[k] not in rows]
 if len(rows) > (1 if "real data" in rows else 0):
-    st.plotly_chart(charts.class_shares(rows), key="objectives_classes")
+    charts.show(charts.class_shares(rows), key="objectives_classes")
 if missing:
     data.not_evaluated(st, "Class histogram of " + ", ".join(missing))

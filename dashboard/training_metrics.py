@@ -40,16 +40,16 @@ if names:
     if losses:
         left, right = st.columns(2)
         with left:
-            st.plotly_chart(charts.lines({n: (s["step"], s["d_loss"]) for n, s in losses.items()}, names,
-                                         "discriminator loss", "generator step"), key="training_d_loss")
+            charts.show(charts.lines({n: (s["step"], s["d_loss"]) for n, s in losses.items()}, names,
+                                     "discriminator loss", "generator step"), key="training_d_loss")
         with right:
-            st.plotly_chart(charts.lines({n: (s["step"], s["g_loss"]) for n, s in losses.items()}, names,
-                                         "generator loss", "generator step"), key="training_g_loss")
+            charts.show(charts.lines({n: (s["step"], s["g_loss"]) for n, s in losses.items()}, names,
+                                     "generator loss", "generator step"), key="training_g_loss")
     # the evaluation fills metrics only at snapshot epochs; drop the gaps so the points join up
     series = {n: (h.dropna(subset=[metric.key])["epoch"], h.dropna(subset=[metric.key])[metric.key])
               for n, h in per_epoch.items() if h[metric.key].notna().any()}
     if series:
-        st.plotly_chart(charts.lines(series, names, metric.label, "epoch"), key="training_metric_chart")
+        charts.show(charts.lines(series, names, metric.label, "epoch"), key="training_metric_chart")
     elif per_epoch:
         data.not_evaluated(st, f"{metric.label} per epoch")
 else:
@@ -63,5 +63,7 @@ if board is not None and len(board):
                "The real-data row is the floor a perfect generator reaches.")
     formats = {m.label: st.column_config.NumberColumn(format=f"%.{m.decimals}f") for m in METRICS}
     st.dataframe(board, hide_index=True, width="stretch", key="training_leaderboard", column_config=formats)
+    st.download_button("Leaderboard (CSV)", board.to_csv(index=False).encode(), file_name="leaderboard.csv",
+                       mime="text/csv", key="training_leaderboard_csv", icon=":material/download:", on_click="ignore")
 elif board is not None:
     data.not_evaluated(st, "The leaderboard")
