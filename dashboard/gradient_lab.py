@@ -237,8 +237,11 @@ st.subheader("5. Over many samples, every variant side by side")
 st.caption("The same numbers averaged over many samples (seed 0), computed once per variant and cached for every "
            "visitor. The first request takes a few seconds per DBN variant and up to a minute per SBN variant.")
 c1, c2, c3 = st.columns([1, 1, 1], vertical_alignment="bottom")
-n = c1.select_slider("Samples", COMPARE_N, value=COMPARE_N[-1], key="gradlab_compare_n")
-k = c2.select_slider("Draws K (SBN)", COMPARE_DRAWS, value=32, key="gradlab_compare_draws")
+n = c1.select_slider("Samples", COMPARE_N, value=COMPARE_N[-1], key="gradlab_compare_n",
+                     help="How many samples (seed 0) each variant's averages are taken over.")
+k = c2.select_slider("Draws K (SBN)", COMPARE_DRAWS, value=32, key="gradlab_compare_draws",
+                     help="Bernoulli draws behind each SBN sample's expected effect; more draws, less noise, "
+                          "longer to compute.")
 if c3.button("Compare the variants", key="gradlab_compare", icon=":material/compare_arrows:"):
     st.session_state.gradlab_compare_on = True
 if st.session_state.get("gradlab_compare_on"):

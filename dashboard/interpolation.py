@@ -36,8 +36,10 @@ with st.container(border=True):
         a, b = st.columns(2)
         session.from_address("interp_seed_a", "start", range(session.SEED_MAX + 1), 0, int)
         session.from_address("interp_seed_b", "end", range(session.SEED_MAX + 1), 1, int)
-        seed_a = a.number_input("Start seed", 0, session.SEED_MAX, key="interp_seed_a")
-        seed_b = b.number_input("End seed", 0, session.SEED_MAX, key="interp_seed_b")
+        seed_a = a.number_input("Start seed", 0, session.SEED_MAX, key="interp_seed_a",
+                                help="The path starts at this seed's first latent vector.")
+        seed_b = b.number_input("End seed", 0, session.SEED_MAX, key="interp_seed_b",
+                                help="The path ends at this seed's first latent vector.")
         session.to_address(start=int(seed_a), end=int(seed_b))
         z0, z1 = data.latents(1, int(seed_a))[0], data.latents(1, int(seed_b))[0]
         noise_seed = int(seed_a)
@@ -54,8 +56,10 @@ with st.container(border=True):
         a, b = st.columns(2)
         session.from_address("interp_i0", "start", range(PICK_GRID**2), 0, int)
         session.from_address("interp_i1", "end", range(PICK_GRID**2), PICK_GRID**2 - 1, int)
-        i0 = a.number_input("Start sample", 0, PICK_GRID**2 - 1, key="interp_i0")
-        i1 = b.number_input("End sample", 0, PICK_GRID**2 - 1, key="interp_i1")
+        i0 = a.number_input("Start sample", 0, PICK_GRID**2 - 1, key="interp_i0",
+                            help="The grid's sample the path starts at, counted from 0, left to right, top to bottom.")
+        i1 = b.number_input("End sample", 0, PICK_GRID**2 - 1, key="interp_i1",
+                            help="The grid's sample the path ends at.")
         session.to_address(start=int(i0), end=int(i1))
         z0, z1 = grid_z[int(i0)], grid_z[int(i1)]
         noise_seed = seed

@@ -50,3 +50,16 @@ def test_junk_in_the_address_falls_back_with_a_message(app, texts):
         "histograms_bins": 50, "histograms_layout": "overlaid", "histograms_density": True}
     warnings = " ".join(w.value for w in at.warning)
     assert "bins='7'" in warnings and "layout='<script>'" in warnings and "density='maybe'" in warnings
+
+
+WIDGETS = ("slider", "select_slider", "radio", "selectbox", "number_input", "toggle", "multiselect", "checkbox")
+
+
+@pytest.mark.parametrize("page", ["samples", "histograms", "interpolation", "annealing", "objectives",
+                                  "training_metrics", "gradient_lab", "overview"])
+def test_every_control_says_what_it_does(app, page):
+    """One sentence of help on every control: bins, layout, grid size, path, steps, smoothing, metric, ..."""
+    at = app(page)
+    controls = [w for kind in WIDGETS for w in getattr(at, kind)]
+    assert controls
+    assert [w.label for w in controls if not (w.help or "").strip()] == []
