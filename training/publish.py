@@ -9,7 +9,8 @@ The prepared folder is exactly what gets uploaded (`--dry-run --out DIR` stops t
     images/<variant>.png            sample grids of the headline variants
     <variant>/                      generator.safetensors, config.json, metrics.json, history.json, steps.csv,
                                     critic.safetensors (where shipped),
-                                    snapshots/epoch-NNN/{generator.safetensors,config.json}
+                                    snapshots/epoch-NNN/{generator.safetensors,config.json},
+                                    seeds/seed-N/{metrics.json,history.json} (extra training seeds' numbers)
 
 The upload is one commit that mirrors the folder (files of an older campaign are deleted), tagged with
 `--revision`, the tag the explorer pins (training.hubrepo.HUB_REVISION).
@@ -29,6 +30,7 @@ from training.checkpoint import (
     GENERATOR_FILE,
     HISTORY_FILE,
     METRICS_FILE,
+    SEEDS_DIR,
     SNAPSHOTS_DIR,
     STEPS_FILE,
     TABLE_CSV_FILE,
@@ -41,11 +43,13 @@ from training.critic import load_critic_checkpoint
 from training.hubrepo import HUB_REVISION, check_repo_id, check_revision
 from training.manifest import MANIFEST_FILE, check_manifest, write_manifest
 from training.metrics import METRICS
+from training.seeds import shipped_seeds
 from training.table import table_markdown
 
 GRID_VARIANTS = ("mlp-dbn-wgan-gp", "mlp-sbn-wgan-gp", "mlp-real-wgan-gp", "cnn-dbn-wgan-gp", "cnn-sbn-wgan-gp")
 VARIANT_FILES = (GENERATOR_FILE, CONFIG_FILE, METRICS_FILE, HISTORY_FILE, STEPS_FILE, CRITIC_FILE)
 SNAPSHOT_FILES = (GENERATOR_FILE, CONFIG_FILE)
+SEED_FILES = (METRICS_FILE, HISTORY_FILE)  # <variant>/seeds/seed-N/: an extra training seed's numbers
 TABLE_FILES = (METRICS_FILE, TABLE_CSV_FILE)
 IMAGES_DIR = "images"
 CARD_FILE = "README.md"
@@ -86,6 +90,9 @@ def collect(source: Path) -> dict[str, Path]:
         for snap in sorted((folder / SNAPSHOTS_DIR).glob("epoch-*")):
             load_checkpoint(snap, folder)
             files |= {f"{name}/{SNAPSHOTS_DIR}/{snap.name}/{f}": snap / f for f in SNAPSHOT_FILES}
+        shipped_seeds(source, name)  # the extra training seeds' numbers (no weights), refused when unreadable
+        for seed in sorted((folder / SEEDS_DIR).glob("seed-*")):
+            files |= {f"{name}/{SEEDS_DIR}/{seed.name}/{f}": seed / f for f in SEED_FILES if _regular(seed / f)}
     if not files:
         raise PublishError(f"{source}: no trained variant to publish (no <variant>/{GENERATOR_FILE})")
     classifier = source / CLASSIFIER_DIR

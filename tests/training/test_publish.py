@@ -33,6 +33,9 @@ def make_campaign(root: Path, checkpoints: Path) -> Path:
         atomic_write_json(folder / "metrics.json", variants[folder.name])
         atomic_write_json(folder / "history.json", [{"epoch": 1, "d_loss": 0.0, "g_loss": 0.0}])
         (folder / "steps.csv").write_text("step,epoch,d_loss,g_loss\n0,1,0.0,0.0\n")
+        if i == 0:  # an extra training seed's numbers, as training.seeds ships them
+            atomic_write_json(folder / "seeds" / "seed-1" / "metrics.json", {k: 0.5 for k in METRIC_KEYS})
+            atomic_write_json(folder / "seeds" / "seed-1" / "history.json", [{"epoch": 1}])
     torch.manual_seed(0)
     save_classifier(root / "classifier", EvalClassifier(), {"test_accuracy": 0.1, "seed": 0, "epochs": 0})
     atomic_write_json(root / "metrics.json", {"real_data": {k: 0.01 for k in METRIC_KEYS} | {"n_samples": 10000},
@@ -100,6 +103,11 @@ def test_dry_run_holds_the_campaign_and_nothing_else(dry_run, campaign):
         load_checkpoint(dry_run / name)
         snaps = sorted(p.name for p in (campaign / name / "snapshots").glob("epoch-*"))
         assert sorted(p.name for p in (dry_run / name / "snapshots").glob("epoch-*")) == snaps
+        seeds = sorted(p.relative_to(campaign).as_posix() for p in (campaign / name).glob("seeds/*/*"))
+        assert sorted(p.relative_to(dry_run).as_posix() for p in (dry_run / name).glob("seeds/*/*")) == seeds
+        for rel in seeds:
+            assert (dry_run / rel).read_bytes() == (campaign / rel).read_bytes()
+    assert any((dry_run / name / "seeds").is_dir() for name in variants)  # the fixture ships a seed
     assert {p.name for p in (dry_run / "classifier").iterdir()} == {"classifier.safetensors", "config.json"}
 
 
