@@ -235,3 +235,16 @@ def evaluation(where: Any, what: str, fn: Callable[..., T | None], *args: Any, *
     if value is None:
         not_evaluated(where, what)
     return value
+
+
+@st.cache_resource(show_spinner=False)
+def prewarm() -> bool:
+    """Once per process, after the first page is drawn: import torch and the sampling code in a background thread,
+    so the first page with samples does not wait for it. (The Overview itself needs no torch, which keeps the cold
+    start short; a page that needs torch before this thread is done waits on Python's import lock, not twice.)"""
+    import importlib
+    import threading
+
+    threading.Thread(target=importlib.import_module, args=("training.sampling",), name="binarygan-prewarm",
+                     daemon=True).start()
+    return True
