@@ -66,8 +66,7 @@ at.run()
 t2 = time.perf_counter()
 if at.exception or not at.dataframe:
     sys.exit(1)
-print(json.dumps({"torch_loaded": "torch" in sys.modules, "import_streamlit_s": t1 - t0, "overview_run_s": t2 - t1}),
-      flush=True)
+print(json.dumps({"import_streamlit_s": t1 - t0, "overview_run_s": t2 - t1}), flush=True)
 os.close(1)  # the cold start is over: the parent stops its clock at this end of file
 from explorer import catalog
 t3 = time.perf_counter()
@@ -91,7 +90,7 @@ def cold_start(root: Path) -> dict:
     proc = subprocess.Popen([sys.executable, "-c", COLD_START, str(REPO / "streamlit_app.py")], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert proc.stdout is not None and proc.stderr is not None
-    stages = json.loads(proc.stdout.readline() or "{}")
+    stages = json.loads(proc.stdout.readline() or "{}")  # the child prints one line, then closes stdout
     proc.stdout.read()  # end of file: the child closed it when the overview was rendered
     total = time.perf_counter() - t0
     err = proc.stderr.read()
@@ -105,9 +104,8 @@ def cold_start(root: Path) -> dict:
 def cold_start_median(root: Path, repeats: int = 1) -> dict:
     """cold_start() `repeats` times; the median of each number (the machine may be busy)."""
     runs = [cold_start(root) for _ in range(repeats)]
-    out = {k: statistics.median(r[k] for r in runs) for k in runs[0] if k != "torch_loaded"}
-    return out | {"repeats": repeats, "torch_loaded": any(r["torch_loaded"] for r in runs),
-                  "total_all_s": [r["total_s"] for r in runs]}
+    out = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+    return out | {"repeats": repeats, "total_all_s": [r["total_s"] for r in runs]}
 
 
 def cold_start_seconds(root: Path) -> float:
@@ -117,8 +115,7 @@ def cold_start_seconds(root: Path) -> float:
 def format_cold_start(c: dict) -> str:
     return (f"cold start, median of {c['repeats']}: {c['total_s']:.2f} s "
             f"(all: {', '.join(f'{t:.2f}' for t in c['total_all_s'])}) = interpreter {c['interpreter_s']:.2f} "
-            f"+ import streamlit {c['import_streamlit_s']:.2f} + overview's first run {c['overview_run_s']:.2f} "
-            f"(torch imported: {'yes' if c['torch_loaded'] else 'no'})\n"
+            f"+ import streamlit {c['import_streamlit_s']:.2f} + overview's first run {c['overview_run_s']:.2f}\n"
             f"  then a first page with samples adds: import torch {c['import_torch_s']:.2f} s, "
             f"first model load {c['first_model_load_s']:.2f} s; checkpoint scan (catalogue, 22 variants) "
             f"{c['scan_checkpoints_s']:.3f} s")
