@@ -54,5 +54,6 @@ class BinaryGAN(LoadedGenerator):
                                 os.fspath(cache_dir) if cache_dir is not None else None, token, local_files_only,
                                 force_download)
             run, root = hub.fetch_variant(variant, src=src)
-        cfg, state, provenance = load_checkpoint(generator_folder(run, epoch, variant), root)
-        return cls(cfg.to_dict(), state, provenance, str(generator_folder(run, epoch, variant)))
+        folder = generator_folder(run, epoch, variant)
+        cfg, state, provenance = load_checkpoint(folder, root)
+        return cls(cfg.to_dict(), state, provenance, str(folder))
