@@ -169,9 +169,15 @@ def _progress_bar(snapshot: Path, wanted: dict[str, dict[str, Any]], report: Pro
     total = sum(e["size"] for e in wanted.values())
 
     class Reporting(hf_tqdm):
+        def __init__(self, *args: Any, **kwargs: Any):
+            # the byte bars (unit "B") advance from the worker threads; the file bar is ours. Read from the
+            # arguments: a disabled tqdm (no terminal, or HF_HUB_DISABLE_PROGRESS_BARS) keeps no attributes.
+            self._counts_files = kwargs.get("unit", "it") != "B"
+            super().__init__(*args, **kwargs)
+
         def update(self, n: float | None = 1) -> bool | None:
             shown = super().update(n)
-            if self.unit != "B":  # the byte bars advance from the worker threads; the file bar is ours
+            if self._counts_files:
                 present = [rel for rel in wanted if (snapshot / rel).is_file()]
                 report(DownloadProgress(len(present), len(wanted), sum(wanted[r]["size"] for r in present), total,
                                         present[-1] if present else ""))

@@ -335,3 +335,109 @@ def test_preload_fills_and_verifies_the_cache_or_stands_aside(offline_hub, check
     assert "classifier/config.json does not match the manifest" in capsys.readouterr().err
     monkeypatch.setenv("BINARYGAN_CHECKPOINTS", str(checkpoints_root))  # the image carries checkpoints/
     assert hub.main(["--preload"]) == 0 and "nothing to preload" in capsys.readouterr().out
+
+
+class _FakeHub:
+    """A local HTTP server that answers the few Hub endpoints the client's downloads use, for one repository:
+    HEAD/GET /{repo}/resolve/{revision}/{path} and GET /api/models/{repo}/tree/{revision}. It counts the requests,
+    so a test can see what a fetch asked for, with the real client and no internet."""
+
+    def __init__(self, folder: Path, repo_id: str, revision: str):
+        import re
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.commit = hashlib.sha1((folder / "manifest.json").read_bytes()).hexdigest()
+        self.requests: list[tuple[str, str]] = []
+        files = {p.relative_to(folder).as_posix(): p for p in sorted(folder.rglob("*")) if p.is_file()}
+        hub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):  # quiet
+                pass
+
+            def answer(self, body: bool) -> None:
+                path = self.path.split("?")[0]
+                hub.requests.append((self.command, path))
+                resolve = re.fullmatch(rf"/{repo_id}/resolve/([^/]+)/(.+)", path)
+                tree = re.fullmatch(rf"/api/models/{repo_id}/tree/([^/]+)", path)
+                rev = (resolve or tree).group(1) if (resolve or tree) else None
+                if rev not in (revision, hub.commit):
+                    self.send_response(404)
+                    self.send_header("X-Error-Code", "RevisionNotFound" if rev else "RepoNotFound")
+                    self.end_headers()
+                    return
+                if tree:
+                    data = json.dumps([{"type": "file", "oid": hashlib.sha1(p.read_bytes()).hexdigest(),
+                                        "size": p.stat().st_size, "path": rel} for rel, p in files.items()]).encode()
+                    headers = {"Content-Type": "application/json"}
+                else:
+                    rel = resolve.group(2)
+                    if rel not in files:
+                        self.send_response(404)
+                        self.send_header("X-Error-Code", "EntryNotFound")
+                        self.end_headers()
+                        return
+                    data = files[rel].read_bytes()
+                    headers = {"ETag": f'"{hashlib.sha1(data).hexdigest()}"', "X-Repo-Commit": hub.commit}
+                self.send_response(200)
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                if body:
+                    self.wfile.write(data)
+
+            def do_HEAD(self):
+                self.answer(body=False)
+
+            def do_GET(self):
+                self.answer(body=True)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def downloads(self) -> list[str]:
+        """The file paths fetched with GET, in order."""
+        return [p.split("/resolve/", 1)[1].split("/", 1)[1] for m, p in self.requests if m == "GET" and "/resolve/" in p]
+
+
+@pytest.fixture
+def local_hub(hub_folder, tmp_path, monkeypatch):
+    """The real client, online, against _FakeHub serving the `publish --dry-run` folder; an empty cache."""
+    fake = _FakeHub(hub_folder, REPO_ID, HUB_REVISION)
+    (tmp_path / "empty").mkdir()
+    monkeypatch.setenv("BINARYGAN_CHECKPOINTS", str(tmp_path / "empty"))
+    monkeypatch.setenv("BINARYGAN_HUB_REPO", REPO_ID)
+    monkeypatch.delenv("BINARYGAN_HUB_REVISION", raising=False)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "0")
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    monkeypatch.setattr(constants, "ENDPOINT", fake.url)
+    monkeypatch.setattr(constants, "HUGGINGFACE_CO_URL_TEMPLATE", fake.url + "/{repo_id}/resolve/{revision}/{filename}")
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "hf-cache"))
+    yield fake
+    fake.server.shutdown()
+
+
+def test_a_first_fetch_downloads_one_variant_in_one_snapshot_download(local_hub, hub_folder, checkpoints_root):
+    from explorer import BinaryGAN
+
+    seen = []
+    with hub.download_progress(seen.append):
+        g = BinaryGAN.from_pretrained(REPO_ID, variant="mlp-sbn-wgan-gp", epoch=5)
+    manifest = json.loads((hub_folder / "manifest.json").read_text())["files"]
+    variant = sorted(rel for rel in manifest if rel.startswith("mlp-sbn-wgan-gp/"))
+    # the manifest, then only that variant's files, each once; the tree listed once (snapshot_download)
+    assert local_hub.downloads()[0] == "manifest.json"
+    assert sorted(local_hub.downloads()[1:]) == variant
+    assert [p for m, p in local_hub.requests if "/api/models/" in p] == [f"/api/models/{REPO_ID}/tree/{local_hub.commit}"]
+    # progress: from nothing to everything, by file and by byte, in this thread
+    assert seen[0].done_files == 0 and seen[-1].done_files == seen[-1].total_files == len(variant)
+    assert seen[-1].done_bytes == seen[-1].total_bytes == sum(manifest[r]["size"] for r in variant)
+    assert [p.done_files for p in seen] == sorted(p.done_files for p in seen)
+    local = load_generator(checkpoints_root / "mlp-sbn-wgan-gp" / "snapshots" / "epoch-005").sample(8, seed=4)
+    np.testing.assert_array_equal(g.sample(8, seed=4).binary, local.binary)
+    # a second load: the files are cached, only the manifest's revision is asked again
+    before = len(local_hub.downloads())
+    BinaryGAN.from_pretrained(REPO_ID, variant="mlp-sbn-wgan-gp")
+    assert len(local_hub.downloads()) == before
