@@ -15,9 +15,14 @@ WORKDIR /home/user/app
 RUN pip install --no-cache-dir --index-url https://download.pytorch.org/whl/cpu torch==2.13.0
 COPY --chown=user requirements.txt constraints.txt ./
 RUN pip install --no-cache-dir -r requirements.txt -c constraints.txt
-# The app; checkpoints/ comes along when the Space repository has it, else the app pulls it from the Hub.
+# The app; checkpoints/ comes along when the Space repository has it.
 COPY --chown=user . .
 RUN pip install --no-cache-dir --no-deps -e .
+# Without checkpoints/, the pinned campaign (training.hubrepo: BINARYGAN_HUB_REPO at HUB_REVISION) is downloaded into
+# the image's Hugging Face cache now, at build time, and verified against its manifest: the first visit downloads
+# nothing. A build that cannot fetch or verify it fails. With checkpoints/ in the image this step does nothing.
+ENV HF_HOME=/home/user/.cache/huggingface
+RUN python -m explorer.hub --preload
 
 EXPOSE 8501
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s \

@@ -22,7 +22,6 @@ from explorer.generator import resolve_checkpoint
 from training.checkpoint import CONFIG_FILE, GENERATOR_FILE, HISTORY_FILE, METRICS_FILE, STEPS_FILE, checkpoints_root
 from training.config import CODE_SUFFIX, REGISTRY, VariantConfig, get_variant
 from training.metrics import BY_KEY, METRICS, PER_EPOCH
-from training.networks import Generator, build_discriminator, count_parameters
 
 MAX_JSON_BYTES = 16 * 2**20  # a 10,000-epoch history is ~5 MB; anything larger is not ours
 MAX_CSV_BYTES = 256 * 2**20
@@ -190,9 +189,21 @@ def seed_metrics(root: str | os.PathLike | None = None) -> dict[int, dict[str, d
     return dict(sorted(by_seed.items()))
 
 
+# (G, D) parameter counts by (architecture, BatchNorm in D), as training.networks builds them; the catalogue reads
+# them here so that the first page needs no torch (tests/explorer/test_catalog.py checks them against the networks).
+PARAMETER_COUNTS = {
+    ("mlp", False): (939_312, 533_505), ("mlp", True): (939_312, 535_041),
+    ("cnn", False): (216_227, 313_985), ("cnn", True): (216_227, 314_433),
+}
+
+
 @functools.lru_cache(maxsize=8)
 def parameter_counts(arch: str, d_batchnorm: bool) -> tuple[int, int]:
     """(G, D) parameter counts; they depend only on the architecture and on BatchNorm in D."""
+    if (arch, d_batchnorm) in PARAMETER_COUNTS:
+        return PARAMETER_COUNTS[(arch, d_batchnorm)]
+    from training.networks import Generator, build_discriminator, count_parameters
+
     cfg = get_variant("mlp-dbn-wgan-gp").replace(arch=arch, d_batchnorm=d_batchnorm)
     return count_parameters(Generator(cfg)), count_parameters(build_discriminator(cfg))
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from explorer import hub
 from training.checkpoint import checkpoints_root, generator_folder, local_run
 from training.config import REGISTRY
-from training.sampling import LoadedGenerator, load_folder
+
+if TYPE_CHECKING:  # training.sampling imports torch; resolving a name does not need it
+    from training.sampling import LoadedGenerator
 
 
 def resolve_checkpoint(name_or_path: str | os.PathLike, epoch: int | None = None) -> tuple[Path, Path]:
@@ -27,5 +30,7 @@ def resolve_checkpoint(name_or_path: str | os.PathLike, epoch: int | None = None
 
 def load_generator(name_or_path: str | os.PathLike, epoch: int | None = None) -> LoadedGenerator:
     """A variant name (looked up in the checkpoints folder) or a checkpoint folder; `epoch` picks a snapshot."""
+    from training.sampling import load_folder
+
     folder, root = resolve_checkpoint(name_or_path, epoch)
     return load_folder(folder, root)

@@ -3,8 +3,9 @@
 Where checkpoints come from (see `explorer.generator.resolve_checkpoint`):
 1. the local checkpoints folder (`checkpoints/`, or `$BINARYGAN_CHECKPOINTS`) when it holds any checkpoint;
 2. otherwise the Hub model repository `$BINARYGAN_HUB_REPO` at the pinned revision `$BINARYGAN_HUB_REVISION`,
-   downloaded with `huggingface_hub.hf_hub_download` into the standard cache (`HF_HOME` / `HF_HUB_CACHE`),
-   which also honours `HF_HUB_OFFLINE` and `HF_TOKEN`.
+   downloaded into the standard cache (`HF_HOME` / `HF_HUB_CACHE`), which also honours `HF_HUB_OFFLINE`, `HF_TOKEN`
+   and a token saved by `hf auth login`: the manifest with `hf_hub_download`, then the files wanted (one variant,
+   or all) in one `snapshot_download` (parallel, resumable, with the library's progress bars).
 
 The repository's `manifest.json` lists every file with its sha256 and size; each downloaded file is checked
 against it before anything loads it, and a mismatch raises CheckpointError naming the file.
@@ -97,9 +98,30 @@ def verify_files(base: Path, entries: dict[str, dict[str, Any]], where: str, rem
 # Fetching from the Hub.
 # ---------------------------------------------------------------------------------------------------
 
-def _download(repo_id: str, filename: str, revision: str, where: str) -> Path:
-    """hf_hub_download, with the client's errors turned into messages that say what to do."""
-    from huggingface_hub import constants, hf_hub_download
+@dataclass(frozen=True)
+class HubSource:
+    """Which repository and revision to fetch, and how: the keyword arguments of huggingface_hub's downloads."""
+    repo_id: str
+    revision: str
+    cache_dir: str | None = None
+    token: bool | str | None = None
+    local_files_only: bool = False
+    force_download: bool = False
+
+    @property
+    def where(self) -> str:
+        return f"Hugging Face Hub repository {self.repo_id} at revision {self.revision}"
+
+
+def default_source() -> HubSource:
+    """The repository and pinned revision from the environment (training.hubrepo.hub_repo)."""
+    return HubSource(*hub_repo())
+
+
+@contextmanager
+def _client_errors(src: HubSource, filename: str) -> Iterator[None]:
+    """The client's errors turned into messages that say what to do."""
+    from huggingface_hub import constants
 
     # from .utils, not .errors: the errors module lacks some of them before huggingface_hub 0.25
     from huggingface_hub.utils import (
@@ -110,15 +132,17 @@ def _download(repo_id: str, filename: str, revision: str, where: str) -> Path:
         RevisionNotFoundError,
     )
 
+    where = src.where
     try:
-        return Path(hf_hub_download(repo_id, filename, revision=revision))
+        yield
     except LocalEntryNotFoundError:  # before EntryNotFoundError, its base class
-        why = "HF_HUB_OFFLINE is set" if constants.HF_HUB_OFFLINE else "the Hub could not be reached"
+        why = ("HF_HUB_OFFLINE is set" if constants.HF_HUB_OFFLINE else
+               "local_files_only is set" if src.local_files_only else "the Hub could not be reached")
         raise CheckpointNotFound(f"{where}: {filename} is not in the Hugging Face cache "
-                                 f"({constants.HF_HUB_CACHE}) and {why}") from None
+                                 f"({src.cache_dir or constants.HF_HUB_CACHE}) and {why}") from None
     except RepositoryNotFoundError:
-        raise CheckpointNotFound(f"{where}: no such repository, or it is private or gated (set HF_TOKEN); "
-                                 f"set {HUB_REPO_ENV} to a published BinaryGAN repository") from None
+        raise CheckpointNotFound(f"{where}: no such repository, or it is private or gated (set HF_TOKEN or run "
+                                 f"`hf auth login`); set {HUB_REPO_ENV} to a published BinaryGAN repository") from None
     except RevisionNotFoundError:
         raise CheckpointNotFound(f"{where}: the repository has no such revision; set {HUB_REVISION_ENV}") from None
     except EntryNotFoundError:
@@ -127,44 +151,131 @@ def _download(repo_id: str, filename: str, revision: str, where: str) -> Path:
         raise CheckpointError(f"{where}: downloading {filename} failed ({e})") from None
 
 
-def _fetch(select: Callable[[str], bool], what: str, progress: ProgressCallback | None) -> Path:
-    """Download the manifest's files that `select` accepts, verify them, return the cached snapshot folder."""
-    repo_id, revision = hub_repo()
-    where = f"Hugging Face Hub repository {repo_id} at revision {revision}"
-    manifest_path = _download(repo_id, MANIFEST_FILE, revision, where)
+def _download(src: HubSource, filename: str) -> Path:
+    """hf_hub_download of one file (the manifest) at the source's revision."""
+    from huggingface_hub import hf_hub_download
+
+    with _client_errors(src, filename):
+        return Path(hf_hub_download(src.repo_id, filename, revision=src.revision, cache_dir=src.cache_dir,
+                                    token=src.token, local_files_only=src.local_files_only,
+                                    force_download=src.force_download))
+
+
+def _progress_bar(snapshot: Path, wanted: dict[str, dict[str, Any]], report: ProgressCallback):
+    """A tqdm class for snapshot_download: its file-count bar advances in the calling thread (tqdm's thread_map
+    iterates there) after each file lands, and each advance is reported with the bytes present so far."""
+    from huggingface_hub.utils import tqdm as hf_tqdm
+
+    total = sum(e["size"] for e in wanted.values())
+
+    class Reporting(hf_tqdm):
+        def __init__(self, *args: Any, **kwargs: Any):
+            # the byte bars (unit "B") advance from the worker threads; the file bar is ours. Read from the
+            # arguments: a disabled tqdm (no terminal, or HF_HUB_DISABLE_PROGRESS_BARS) keeps no attributes.
+            self._counts_files = kwargs.get("unit", "it") != "B"
+            super().__init__(*args, **kwargs)
+
+        def update(self, n: float | None = 1) -> bool | None:
+            shown = super().update(n)
+            if self._counts_files:
+                present = [rel for rel in wanted if (snapshot / rel).is_file()]
+                report(DownloadProgress(len(present), len(wanted), sum(wanted[r]["size"] for r in present), total,
+                                        present[-1] if present else ""))
+            return shown
+
+    return Reporting
+
+
+def _fetch(select: Callable[[str], bool], what: str, progress: ProgressCallback | None,
+           src: HubSource | None = None) -> Path:
+    """Download the manifest, then the manifest's files that `select` accepts in one parallel
+    `snapshot_download`, verify them all, return the cached snapshot folder."""
+    from huggingface_hub import constants, snapshot_download
+
+    src = src or default_source()
+    manifest_path = _download(src, MANIFEST_FILE)
     snapshot = manifest_path.parent  # <cache>/models--ORG--NAME/snapshots/<commit>
     manifest = read_manifest(snapshot)
     wanted = {rel: entry for rel, entry in sorted(manifest.items()) if select(rel)}
     if not wanted:
-        raise CheckpointNotFound(f"{what}: not trained yet (not in the {where})")
+        raise CheckpointNotFound(f"{what}: not trained yet (not in the {src.where})")
     report = progress or _progress.get()
-    total, done = sum(e["size"] for e in wanted.values()), 0
+    total = sum(e["size"] for e in wanted.values())
+    missing = [rel for rel in wanted if not (snapshot / rel).is_file()]
     if report:
-        report(DownloadProgress(0, len(wanted), 0, total, ""))
-    for i, (rel, entry) in enumerate(wanted.items(), 1):
-        # By commit, not by the tag: every file then comes from the manifest's own commit, even if the tag
-        # moves mid-download, and files already cached need no request at all.
-        _download(repo_id, rel, snapshot.name, where)
-        done += entry["size"]
+        report(DownloadProgress(len(wanted) - len(missing), len(wanted),
+                                total - sum(wanted[r]["size"] for r in missing), total, ""))
+    if missing or src.force_download:
+        # By commit, not by the tag: every file then comes from the manifest's own commit, even if the tag moves
+        # mid-download. Exact paths as patterns: only the manifest's files, only the variant asked for.
+        with _client_errors(src, missing[0] if missing else MANIFEST_FILE):
+            snapshot_download(src.repo_id, revision=snapshot.name, allow_patterns=sorted(wanted),
+                              cache_dir=src.cache_dir, token=src.token, local_files_only=src.local_files_only,
+                              force_download=src.force_download,
+                              tqdm_class=_progress_bar(snapshot, wanted, report) if report else None)
+        still = [rel for rel in wanted if not (snapshot / rel).is_file()]
+        if still:
+            why = ("HF_HUB_OFFLINE is set" if constants.HF_HUB_OFFLINE else
+                   "local_files_only is set" if src.local_files_only else "the Hub could not be reached")
+            raise CheckpointNotFound(f"{src.where}: {still[0]} is not in the Hugging Face cache "
+                                     f"({src.cache_dir or constants.HF_HUB_CACHE}) and {why}")
         if report:
-            report(DownloadProgress(i, len(wanted), done, total, rel))
-    verify_files(snapshot, wanted, where, f"Delete the repository's cache folder {snapshot.parent.parent} "
+            report(DownloadProgress(len(wanted), len(wanted), total, total, missing[-1] if missing else ""))
+    verify_files(snapshot, wanted, src.where, f"Delete the repository's cache folder {snapshot.parent.parent} "
                  f"so that the next load downloads it afresh")
     return snapshot
 
 
-def fetch_variant(name: str, progress: ProgressCallback | None = None) -> tuple[Path, Path]:
-    """(checkpoint folder, root that bounds its files) of a variant from the Hub, verified.
+def fetch_variant(name: str, progress: ProgressCallback | None = None,
+                  src: HubSource | None = None) -> tuple[Path, Path]:
+    """(checkpoint folder, root that bounds its files) of one variant from the Hub, verified; only its files
+    are downloaded.
 
     The root is the repository's cache folder: the snapshot's files are links into its `blobs/`."""
-    snapshot = _fetch(lambda rel: rel.startswith(f"{name}/"), name, progress)
+    snapshot = _fetch(lambda rel: rel.startswith(f"{name}/"), name, progress, src)
     return snapshot / name, snapshot.parent.parent
 
 
-def checkpoints_dir(progress: ProgressCallback | None = None) -> Path:
+def checkpoints_dir(progress: ProgressCallback | None = None, src: HubSource | None = None) -> Path:
     """The folder to read checkpoints, metrics.json, the classifier etc. from: the local checkpoints folder
     when it holds any checkpoint, else the whole Hub repository (downloaded once, then from the cache)."""
     root = checkpoints_root()
     if has_local_checkpoints(root):
         return root
-    return _fetch(lambda rel: True, "the checkpoints", progress)
+    return _fetch(lambda rel: True, "the checkpoints", progress, src)
+
+
+def preload() -> Path | None:
+    """The Space's build step: every file of the pinned campaign into the Hugging Face cache, verified, so that the
+    first visit downloads nothing. None (nothing to do) when the local checkpoints folder holds checkpoints."""
+    if has_local_checkpoints(checkpoints_root()):
+        return None
+    return checkpoints_dir()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m explorer.hub --preload`: run by the Dockerfile at build time (see README, "The Space")."""
+    import argparse
+    import sys
+
+    from training.hubrepo import HubConfigError
+
+    parser = argparse.ArgumentParser(prog="python -m explorer.hub", description=main.__doc__)
+    parser.add_argument("--preload", action="store_true", required=True,
+                        help="download and verify the pinned campaign into the Hugging Face cache")
+    parser.parse_args(argv)
+    try:
+        folder = preload()
+    except (CheckpointError, HubConfigError) as e:  # CheckpointNotFound included
+        print(f"preload failed: {e}", file=sys.stderr)
+        return 1
+    if folder is None:
+        print(f"{checkpoints_root()} holds checkpoints: the app reads them, nothing to preload")
+    else:
+        src = default_source()
+        print(f"preloaded {len(read_manifest(folder))} files of {src.repo_id} at {src.revision} into {folder}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

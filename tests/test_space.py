@@ -149,7 +149,7 @@ def test_build_context_holds_the_app_and_no_development_files():
     for needed in ("streamlit_app.py", "pyproject.toml", "README.md", "requirements.txt", "constraints.txt", ".streamlit/config.toml",
                    "explorer/generator.py", "explorer/hub.py", "training/checkpoint.py"):
         assert needed in files, needed
-    assert any(f.startswith("pages/") for f in files)
+    assert any(f.startswith("dashboard/") for f in files)
     assert not [f for f in files if f.split("/")[0] in ("tests", "runs", ".git", ".ci", ".venv")
                 or "__pycache__" in f or f.endswith(("train_state.safetensors", ".tmp"))]
 
@@ -172,13 +172,45 @@ def expand(value: str, env: dict[str, str]) -> str:
     return re.sub(r"\$\{?(\w+)\}?", lambda m: env.get(m.group(1), ""), value)
 
 
+def test_the_image_preloads_the_checkpoints_at_build_time():
+    """The Space does not download on its first visit: a build step fills the Hugging Face cache the app reads."""
+    runs, envs = instruction("RUN"), " ".join(instruction("ENV"))
+    assert "python -m explorer.hub --preload" in runs
+    assert "HF_HOME=/home/user/.cache/huggingface" in envs
+    steps = dockerfile()
+    preload = steps.index(("RUN", "python -m explorer.hub --preload"))
+    assert preload > max(i for i, (kw, a) in enumerate(steps) if kw == "RUN" and "pip install" in a)
+    assert preload > next(i for i, (kw, a) in enumerate(steps) if kw == "ENV" and "HF_HOME=" in a)
+
+
+def seed_hub_cache(cache: Path, campaign_root: Path, tmp: Path) -> int:
+    """What the build's download would leave in the cache, offline: the `publish --dry-run` folder of a campaign,
+    laid out as the client caches the default repository at the pinned revision. Returns its file count."""
+    from tests.explorer.test_hub import build_hub_cache
+    from tests.training.test_publish import make_campaign
+    from training.hubrepo import HUB_REVISION
+    from training.publish import prepare
+
+    campaign = make_campaign(tmp / "campaign", campaign_root)
+    manifest = prepare(campaign, tmp / "repo", DEFAULT_HUB_REPO, HUB_REVISION)
+    build_hub_cache(tmp / "repo", cache, DEFAULT_HUB_REPO, HUB_REVISION)
+    return len(manifest["files"])
+
+
 @pytest.mark.slow
-def test_replayed_dockerfile_serves_a_healthy_app(tmp_path):
+def test_replayed_dockerfile_serves_a_healthy_app(tmp_path, checkpoints_root):
     """Every install and start step of the Dockerfile, in order, in a fresh virtual environment: /home/user
     becomes a temporary folder, the user set-up is skipped (this runs as the current user), and torch comes
-    from pip's configuration here instead of the CPU index (no internet; pip has the CPU wheel locally)."""
-    home, context = tmp_path / "home", build_context()
+    from pip's configuration here instead of the CPU index (no internet; pip has the CPU wheel locally).
+
+    The build context leaves out checkpoints/, as a Space repository without them does, so the preload step has
+    the work to do: offline, the Hub's answer is a cache seeded as the download leaves it, and the step verifies
+    every file against the manifest."""
+    home = tmp_path / "home"
+    context = [f for f in build_context() if not f.startswith("checkpoints/")]
     home.mkdir()
+    n_files = seed_hub_cache(home / ".cache" / "huggingface" / "hub", checkpoints_root, tmp_path)
+    outputs = []
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("HF_", "BINARYGAN_", "VIRTUAL_ENV", "PYTHON", "STREAMLIT_"))}
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"  # `python` is this interpreter
@@ -200,6 +232,7 @@ def test_replayed_dockerfile_serves_a_healthy_app(tmp_path):
             run = subprocess.run(["bash", "-c", arg], cwd=workdir, env=env, capture_output=True, text=True,
                                  timeout=600)
             assert run.returncode == 0, f"RUN {arg}\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}"
+            outputs.append(run.stdout)
         elif kw == "COPY":
             *sources, dest = [a for a in shlex.split(arg) if not a.startswith("--")]
             for src in sources:
@@ -214,6 +247,7 @@ def test_replayed_dockerfile_serves_a_healthy_app(tmp_path):
         elif kw == "CMD":
             cmd = json.loads(arg)
     assert cpu_index_dropped == 1 and exposed and health and cmd
+    assert any(f"preloaded {n_files} files of {DEFAULT_HUB_REPO}" in out for out in outputs), outputs[-1]
     assert Path(env["PATH"].split(os.pathsep)[0]).parent == home / "venv"  # the image's own venv, fresh here
     assert shutil.which("streamlit", path=env["PATH"]).startswith(str(home / "venv"))
 
@@ -230,6 +264,10 @@ def test_replayed_dockerfile_serves_a_healthy_app(tmp_path):
         check = subprocess.run(["bash", "-c", health.replace(exposed, port)], cwd=workdir, env=env, timeout=30)
         assert check.returncode == 0  # the image's own HEALTHCHECK command agrees
         assert http_status(f"http://127.0.0.1:{port}/") == 200
+        # what the app reads on its first page resolves from the preloaded cache, offline, verified
+        resolve = subprocess.run(["python", "-c", "from explorer import hub; print(hub.checkpoints_dir())"],
+                                 cwd=workdir, env=env, capture_output=True, text=True, timeout=120)
+        assert resolve.returncode == 0 and "/snapshots/" in resolve.stdout, resolve.stderr[-2000:]
     finally:
         os.killpg(server.pid, signal.SIGTERM)  # the group this test started: streamlit and its children
         try:
@@ -238,3 +276,11 @@ def test_replayed_dockerfile_serves_a_healthy_app(tmp_path):
             os.killpg(server.pid, signal.SIGKILL)
             server.wait()
         log.close()
+
+
+def test_no_pages_folder_beside_the_app():
+    """Streamlit treats a `pages/` folder beside the main script as a v1 multipage app: a fresh server's first run
+    then skips streamlit_app.py and lists that folder's files as the menu (tests/browser/test_address_browser.py
+    sees it at first paint). The pages live in dashboard/."""
+    assert not (REPO / "pages").exists()
+    assert (REPO / "dashboard" / "overview.py").is_file()

@@ -12,14 +12,14 @@ import os
 import struct
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import torch
 from safetensors import SafetensorError
-from safetensors.torch import load as st_load
-from safetensors.torch import save as st_save
 
 from training.config import REGISTRY, VariantConfig, get_variant
+
+if TYPE_CHECKING:  # torch is imported where tensors are made: the dashboard's first page reads only JSON
+    import torch
 
 # A run folder (RUNS/NAME while training, CHECKPOINTS/NAME once shipped, a Hub repository's NAME/):
 GENERATOR_FILE = "generator.safetensors"  # the loadable checkpoint: weights and provenance
@@ -125,8 +125,12 @@ def inference_state(module: torch.nn.Module) -> dict[str, torch.Tensor]:
 
 
 def save_generator(folder: Path, G: torch.nn.Module, cfg: VariantConfig, provenance: dict[str, Any],
-                   dtype: torch.dtype = torch.float16) -> None:
-    """Write generator.safetensors and config.json into `folder`; weights stored in `dtype`."""
+                   dtype: torch.dtype | None = None) -> None:
+    """Write generator.safetensors and config.json into `folder`; weights stored in `dtype` (default fp16)."""
+    import torch
+    from safetensors.torch import save as st_save
+
+    dtype = dtype or torch.float16
     tensors = {k: v.detach().to("cpu", dtype).contiguous() for k, v in inference_state(G).items()}
     metadata = {"format": FORMAT, "config": json.dumps(cfg.to_dict()), "provenance": json.dumps(provenance)}
     folder = Path(folder)
@@ -169,6 +173,8 @@ def parse_safetensors(blob: bytes, name: str, dtypes: tuple[str, ...] = WEIGHT_D
         dtype = info.get("dtype") if isinstance(info, dict) else None
         if dtype not in dtypes:
             raise CheckpointError(f"{name}: tensor {key!r} has dtype {dtype!r}, expected one of {', '.join(dtypes)}")
+    from safetensors.torch import load as st_load
+
     try:
         tensors = st_load(blob)
     except (SafetensorError, ValueError, RuntimeError, OverflowError) as e:
@@ -194,6 +200,8 @@ def parse_config(raw: Any, name: str) -> VariantConfig:
 
 def check_state(tensors: dict[str, torch.Tensor], expected: dict[str, torch.Tensor], name: str) -> None:
     """Tensor names and shapes must match the architecture the config describes; values must be finite."""
+    import torch
+
     missing, extra = sorted(set(expected) - set(tensors)), sorted(set(tensors) - set(expected))
     if missing:
         raise CheckpointError(f"{name}: missing tensor(s) {', '.join(missing[:5])}")

@@ -129,7 +129,7 @@ def build_parser(prog: str = "python -m training") -> argparse.ArgumentParser:
     p.add_argument("--checkpoints", type=Path, help="checkpoints folder (default: the repo's)")
     p.add_argument("--check", action="store_true", help="compare the files with the manifest instead of writing it")
 
-    p = sub.add_parser("publish", help="publish the checkpoints as a Hugging Face Hub model repository ($HF_TOKEN)")
+    p = sub.add_parser("publish", help="publish the checkpoints as a Hugging Face Hub model repository ($HF_TOKEN or `hf auth login`)")
     p.add_argument("--repo-id", required=True, help="ORG/NAME of the model repository, created if missing")
     p.add_argument("--revision", help="tag for the new commit, the revision the explorer pins "
                                       "(default: training.hubrepo.HUB_REVISION); refused if the repository has it already")
@@ -286,7 +286,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
 def cmd_app(args: argparse.Namespace) -> int:
     import subprocess
 
-    # The dashboard (pages/, streamlit_app.py) lives beside the packages in the source tree, not in a wheel.
+    # The dashboard (dashboard/, streamlit_app.py) lives beside the packages in the source tree, not in a wheel.
     app = Path(__file__).resolve().parent.parent / "streamlit_app.py"
     if not app.is_file():
         raise ValueError(f"{app}: no dashboard here; `binarygan app` runs from a source checkout installed with "

@@ -9,7 +9,8 @@ The prepared folder is exactly what gets uploaded (`--dry-run --out DIR` stops t
     images/<variant>.png            sample grids of the headline variants
     <variant>/                      generator.safetensors, config.json, metrics.json, history.json, steps.csv,
                                     critic.safetensors (where shipped),
-                                    snapshots/epoch-NNN/{generator.safetensors,config.json}
+                                    snapshots/epoch-NNN/{generator.safetensors,config.json},
+                                    seeds/seed-N/{metrics.json,history.json} (extra training seeds' numbers)
 
 The upload is one commit that mirrors the folder (files of an older campaign are deleted), tagged with
 `--revision`, the tag the explorer pins (training.hubrepo.HUB_REVISION).
@@ -17,7 +18,6 @@ The upload is one commit that mirrors the folder (files of an older campaign are
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -30,6 +30,7 @@ from training.checkpoint import (
     GENERATOR_FILE,
     HISTORY_FILE,
     METRICS_FILE,
+    SEEDS_DIR,
     SNAPSHOTS_DIR,
     STEPS_FILE,
     TABLE_CSV_FILE,
@@ -42,11 +43,13 @@ from training.critic import load_critic_checkpoint
 from training.hubrepo import HUB_REVISION, check_repo_id, check_revision
 from training.manifest import MANIFEST_FILE, check_manifest, write_manifest
 from training.metrics import METRICS
+from training.seeds import shipped_seeds
 from training.table import table_markdown
 
 GRID_VARIANTS = ("mlp-dbn-wgan-gp", "mlp-sbn-wgan-gp", "mlp-real-wgan-gp", "cnn-dbn-wgan-gp", "cnn-sbn-wgan-gp")
 VARIANT_FILES = (GENERATOR_FILE, CONFIG_FILE, METRICS_FILE, HISTORY_FILE, STEPS_FILE, CRITIC_FILE)
 SNAPSHOT_FILES = (GENERATOR_FILE, CONFIG_FILE)
+SEED_FILES = (METRICS_FILE, HISTORY_FILE)  # <variant>/seeds/seed-N/: an extra training seed's numbers
 TABLE_FILES = (METRICS_FILE, TABLE_CSV_FILE)
 IMAGES_DIR = "images"
 CARD_FILE = "README.md"
@@ -87,6 +90,9 @@ def collect(source: Path) -> dict[str, Path]:
         for snap in sorted((folder / SNAPSHOTS_DIR).glob("epoch-*")):
             load_checkpoint(snap, folder)
             files |= {f"{name}/{SNAPSHOTS_DIR}/{snap.name}/{f}": snap / f for f in SNAPSHOT_FILES}
+        shipped_seeds(source, name)  # the extra training seeds' numbers (no weights), refused when unreadable
+        for seed in sorted((folder / SEEDS_DIR).glob("seed-*")):
+            files |= {f"{name}/{SEEDS_DIR}/{seed.name}/{f}": seed / f for f in SEED_FILES if _regular(seed / f)}
     if not files:
         raise PublishError(f"{source}: no trained variant to publish (no <variant>/{GENERATOR_FILE})")
     classifier = source / CLASSIFIER_DIR
@@ -138,17 +144,52 @@ def _training_rows(provenance: dict[str, dict[str, Any]]) -> list[str]:
     return rows
 
 
+MODEL_NAME = "BinaryGAN"
+EVAL_TASK = "unconditional-image-generation"
+EVAL_DATASET = ("mnist", "MNIST, binarised (test set)", "test")  # (type: the Hub dataset id, name, split)
+
+
+def eval_results(table: dict[str, Any], names: list[str]) -> list[Any]:
+    """The card's `model-index`: the headline metrics of each headline variant that was published and evaluated, on
+    the binarised MNIST test digits. The Hub groups results by task and dataset only, so all of them form one group
+    and each metric names its variant: `metric_config` is the variant, `metric_name` says it too."""
+    from huggingface_hub import EvalResult
+
+    results = []
+    for name in (n for n in GRID_VARIANTS if n in names):
+        metrics = table["variants"].get(name) or {}
+        for m in (m for m in METRICS if m.headline):
+            value = metrics.get(m.key)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+                continue  # not evaluated, or NaN: the Hub's schema wants a number
+            results.append(EvalResult(
+                task_type=EVAL_TASK, task_name="Unconditional image generation", dataset_type=EVAL_DATASET[0],
+                dataset_name=EVAL_DATASET[1], dataset_split=EVAL_DATASET[2], metric_type=m.key,
+                metric_name=f"{m.label} {m.arrow}".strip() + f" ({name})", metric_config=name,
+                metric_value=round(float(value), 6)))
+    return results
+
+
+def usage_code(repo_id: str, variant: str, revision: str) -> str:
+    """The card's two-line load (explorer.pretrained.BinaryGAN), tested as written in tests/explorer/test_hub.py."""
+    pin = "" if revision == HUB_REVISION else f', revision="{revision}"'
+    return (f"from explorer import BinaryGAN\n"
+            f'g = BinaryGAN.from_pretrained("{repo_id}", variant="{variant}"{pin})\n')
+
+
 def model_card(repo_id: str, revision: str, provenance: dict[str, dict[str, Any]], table: dict[str, Any],
                images: list[str]):
-    """A huggingface_hub.ModelCard: metadata for the Hub's search and widgets, then the text."""
+    """A huggingface_hub.ModelCard: metadata for the Hub's search, widgets and evaluation results, then the text."""
     from huggingface_hub import ModelCard, ModelCardData
 
+    names = list(provenance)
+    results = eval_results(table, names)
     data = ModelCardData(
         license="mit", library_name="pytorch", datasets=["mnist"], pipeline_tag="unconditional-image-generation",
         tags=["gan", "binary-neurons", "straight-through-estimator", "mnist", "pytorch", "safetensors"],
         metrics=[m.key for m in METRICS if m.in_table],
+        model_name=MODEL_NAME if results else None, eval_results=results or None,
     )
-    names = list(provenance)
     example = Path(images[0]).stem if images else names[0]
     commands = sorted({p["command"] for p in provenance.values() if isinstance(p.get("command"), str)})
     data_sha = sorted({str(p.get("data_sha256")) for p in provenance.values()})
@@ -195,19 +236,21 @@ def model_card(repo_id: str, revision: str, provenance: dict[str, dict[str, Any]
     lines += [
         "## Usage",
         "",
-        "With the BinaryGAN Explorer package installed, a variant name resolves to this repository through the "
-        "Hugging Face cache, and every file is checked against `manifest.json` before it loads:",
+        "With the BinaryGAN Explorer package installed (`pip install torch==2.13.0 -e .` in a clone of its code, "
+        "the dashboard's Space repository), two lines load a generator. Only that variant's files are downloaded into the Hugging Face cache, and each "
+        "one is checked against `manifest.json` (sha256 and size) before it loads:",
         "",
         "```python",
-        "import os",
-        f'os.environ["BINARYGAN_HUB_REPO"] = "{repo_id}"',
-        f'os.environ["BINARYGAN_HUB_REVISION"] = "{revision}"',
+        usage_code(repo_id, example, revision).rstrip("\n"),
+        "```",
         "",
-        "from explorer import load_generator",
+        f"`variant` is any folder of this repository; `epoch=` picks a snapshot, `revision=` another tag (default "
+        f"`{HUB_REVISION}`), and `token=`, `cache_dir=`, `local_files_only=` work as in `PyTorchModelHubMixin`. Then:",
+        "",
+        "```python",
         "from training.images import grid_png",
         "",
-        f'g = load_generator("{example}")',
-        "s = g.sample(64, seed=0)          # s.binary: (64, 28, 28) uint8 in {0, 1}",
+        "s = g.sample(64, seed=0)          # s.binary: (64, 28, 28) uint8 in {0, 1}; s.preactivation: p in [0, 1]",
         'open("samples.png", "wb").write(grid_png(s.binary, ncols=8))',
         "```",
         "",
@@ -282,12 +325,13 @@ def upload(api, out: Path, repo_id: str, revision: str) -> str:
 
 def connect(repo_id: str, revision: str):
     """An authenticated HfApi for an existing (or new) repository that has no tag `revision` yet."""
-    from huggingface_hub import HfApi
+    from huggingface_hub import HfApi, get_token
     from huggingface_hub.utils import HfHubHTTPError
 
-    token = os.environ.get("HF_TOKEN")
+    token = get_token()  # $HF_TOKEN, else the token `hf auth login` saved
     if not token:
-        raise PublishError("set HF_TOKEN to a Hugging Face token with write access to upload (or use --dry-run)")
+        raise PublishError("no Hugging Face token: run `hf auth login` or set HF_TOKEN to a token with write access "
+                           "to upload (or use --dry-run)")
     api = HfApi(token=token)
     try:
         api.create_repo(repo_id, repo_type="model", exist_ok=True)

@@ -144,3 +144,23 @@ def test_seed_spread_has_a_row_per_metric_of_each_variant_with_extra_seeds(tmp_p
     assert (fd["seed 0"], fd["seed 1"], fd["seed 2"]) == (50.0, 54.0, 58.0)
     assert set(spread["variant"]) == {"mlp-dbn-gan"}  # mlp-sbn-gan has one seed: no spread
     assert catalog.seed_spread(tmp_path / "nothing").empty
+
+
+def test_pinned_parameter_counts_match_the_networks_of_every_variant():
+    """The catalogue's counts are pinned (its page must not import torch); every variant's networks agree."""
+    from training.networks import Generator, build_discriminator, count_parameters
+
+    for name, cfg in REGISTRY.items():
+        assert catalog.parameter_counts(cfg.arch, cfg.d_batchnorm) == (
+            count_parameters(Generator(cfg)), count_parameters(build_discriminator(cfg))), name
+
+
+def test_the_first_page_reads_no_torch():
+    """What the Overview imports (the catalogue, the claims, the Hub resolver) leaves torch unimported."""
+    import subprocess
+    import sys
+
+    code = ("import sys; import explorer.catalog, explorer.claims, explorer.hub, explorer.generator; "
+            "print('torch' in sys.modules)")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0 and run.stdout.strip() == "False", run.stderr

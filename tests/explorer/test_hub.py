@@ -124,7 +124,7 @@ def test_offline_hub_load_matches_the_local_checkpoint(hub_folder, checkpoints_r
         np.testing.assert_array_equal(pre, local.preactivation)
 
 
-def test_progress_is_reported_per_file_in_the_calling_thread(offline_hub):
+def test_progress_is_reported_in_the_calling_thread(offline_hub):
     seen = []
     with hub.download_progress(lambda p: seen.append((p, threading.get_ident()))):
         load_generator("mlp-real-wgan-gp")
@@ -132,11 +132,92 @@ def test_progress_is_reported_per_file_in_the_calling_thread(offline_hub):
     reports = [p for p, _ in seen]
     manifest = json.loads((snapshot(offline_hub) / "manifest.json").read_text())["files"]
     files = sorted(rel for rel in manifest if rel.startswith("mlp-real-wgan-gp/"))
-    assert [p.current for p in reports] == ["", *files]
-    assert [p.done_files for p in reports] == list(range(len(files) + 1))
+    # all cached already: one report, complete, and no download
+    assert reports and all(p.total_files == len(files) for p in reports)
+    assert reports[-1].done_files == len(files)
     assert reports[-1].done_bytes == reports[-1].total_bytes == sum(manifest[f]["size"] for f in files)
-    assert reports[0].fraction == 0.0 and reports[-1].fraction == 1.0 and "MB" in reports[-1].text
+    assert reports[-1].fraction == 1.0 and "MB" in reports[-1].text
     assert {t for _, t in seen} == {threading.get_ident()}
+
+
+def partial_cache(hub_folder: Path, cache: Path, keep: str) -> None:
+    """The Hub cache after fetching only the manifest and one variant: the other variants' links are absent."""
+    build_hub_cache(hub_folder, cache, REPO_ID, HUB_REVISION)
+    snap = snapshot(cache)
+    for link in [p for p in snap.rglob("*") if p.is_symlink()]:
+        rel = link.relative_to(snap).as_posix()
+        if rel != "manifest.json" and not rel.startswith(f"{keep}/"):
+            link.resolve().unlink()
+            link.unlink()
+
+
+def test_a_variant_needs_only_its_own_files(offline_hub, hub_folder):
+    shutil.rmtree(offline_hub)
+    partial_cache(hub_folder, offline_hub, "mlp-sbn-wgan-gp")
+    seen = []
+    with hub.download_progress(seen.append):
+        g = load_generator("mlp-sbn-wgan-gp", epoch=5)
+    assert g.epoch == 5 and seen[-1].done_files == seen[-1].total_files
+    # another variant is not in the cache, and offline nothing can fetch it: said so, by file
+    with pytest.raises(CheckpointNotFound, match=r"mlp-dbn-wgan-gp/.* is not in the Hugging Face cache .* "
+                                                 r"HF_HUB_OFFLINE is set"):
+        load_generator("mlp-dbn-wgan-gp")
+
+
+def card_code(card: Path) -> str:
+    """The model card's first Python block: the two-line load."""
+    import re
+
+    return re.findall(r"```python\n(.*?)```", card.read_text(), re.S)[0]
+
+
+def test_the_cards_two_line_load_runs_offline_from_the_cache(offline_hub, hub_folder, checkpoints_root):
+    """The model card's usage example, executed as written, against the cache built from `publish --dry-run`."""
+    code = card_code(hub_folder / "README.md")
+    assert [ln for ln in code.splitlines() if ln.strip()] == [
+        "from explorer import BinaryGAN",
+        f'g = BinaryGAN.from_pretrained("{REPO_ID}", variant="mlp-dbn-wgan-gp")']
+    namespace: dict = {}
+    exec(code, namespace)
+    g = namespace["g"]
+    assert type(g).__name__ == "BinaryGAN" and g.name == "mlp-dbn-wgan-gp"
+    assert Path(g.source) == snapshot(offline_hub) / "mlp-dbn-wgan-gp"
+    local = load_generator(checkpoints_root / "mlp-dbn-wgan-gp").sample(16, seed=2)
+    np.testing.assert_array_equal(g.sample(16, seed=2).binary, local.binary)
+
+
+def test_from_pretrained_takes_the_hub_conventions(offline_hub, hub_folder, tmp_path, monkeypatch):
+    from explorer import BinaryGAN
+
+    monkeypatch.setenv("BINARYGAN_HUB_REPO", "someone/else")  # the environment is the dashboard's, not this path's
+    cache = tmp_path / "own-cache"
+    build_hub_cache(hub_folder, cache, REPO_ID, HUB_REVISION)
+    g = BinaryGAN.from_pretrained(REPO_ID, variant="mlp-sbn-wgan-gp", epoch=5, cache_dir=cache, local_files_only=True)
+    assert g.epoch == 5 and str(cache) in g.source
+    # a local folder laid out like the repository (the dry run itself) loads the same weights
+    same = BinaryGAN.from_pretrained(hub_folder, variant="mlp-sbn-wgan-gp", epoch=5)
+    np.testing.assert_array_equal(g.sample(8, seed=1).preactivation, same.sample(8, seed=1).preactivation)
+    with pytest.raises(CheckpointNotFound, match="at revision v999"):
+        BinaryGAN.from_pretrained(REPO_ID, variant="mlp-dbn-wgan-gp", revision="v999")
+    with pytest.raises(CheckpointNotFound, match="not a BinaryGAN variant"):
+        BinaryGAN.from_pretrained(REPO_ID, variant="mlp-xyz")
+    with pytest.raises(HubConfigError):
+        BinaryGAN.from_pretrained("a/../b")
+
+
+def test_from_pretrained_checks_the_manifest(offline_hub, hub_folder, tmp_path):
+    from explorer import BinaryGAN
+
+    blob = (snapshot(offline_hub) / "mlp-dbn-wgan-gp" / "generator.safetensors").resolve()
+    data = bytearray(blob.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    blob.write_bytes(bytes(data))
+    with pytest.raises(CheckpointError, match="generator.safetensors does not match the manifest"):
+        BinaryGAN.from_pretrained(REPO_ID, variant="mlp-dbn-wgan-gp")
+    local = Path(shutil.copytree(hub_folder, tmp_path / "repo"))
+    (local / "mlp-dbn-wgan-gp" / "config.json").write_text("{}")
+    with pytest.raises(CheckpointError, match="config.json does not match the manifest"):
+        BinaryGAN.from_pretrained(local, variant="mlp-dbn-wgan-gp")
 
 
 @pytest.mark.parametrize("rel, change", [
@@ -242,3 +323,121 @@ def test_evaluate_never_writes_into_the_hub_cache(hub_with_metrics, hub_folder, 
     assert "never written to" in capsys.readouterr().err
     assert {p: (p.is_symlink(), p.read_bytes()) for p in hub_with_metrics.rglob("*") if p.is_file()} == before
     load_generator("mlp-dbn-wgan-gp")  # still verified against the manifest
+
+
+def test_preload_fills_and_verifies_the_cache_or_stands_aside(offline_hub, checkpoints_root, monkeypatch, capsys):
+    """`python -m explorer.hub --preload`, the Space's build step."""
+    assert hub.main(["--preload"]) == 0
+    assert f"into {snapshot(offline_hub)}" in capsys.readouterr().out
+    blob = (snapshot(offline_hub) / "classifier" / "config.json").resolve()
+    blob.write_bytes(blob.read_bytes() + b" ")
+    assert hub.main(["--preload"]) == 1  # a build that would ship a bad file fails, naming it
+    assert "classifier/config.json does not match the manifest" in capsys.readouterr().err
+    monkeypatch.setenv("BINARYGAN_CHECKPOINTS", str(checkpoints_root))  # the image carries checkpoints/
+    assert hub.main(["--preload"]) == 0 and "nothing to preload" in capsys.readouterr().out
+
+
+class _FakeHub:
+    """A local HTTP server that answers the few Hub endpoints the client's downloads use, for one repository:
+    HEAD/GET /{repo}/resolve/{revision}/{path} and GET /api/models/{repo}/tree/{revision}. It counts the requests,
+    so a test can see what a fetch asked for, with the real client and no internet."""
+
+    def __init__(self, folder: Path, repo_id: str, revision: str):
+        import re
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.commit = hashlib.sha1((folder / "manifest.json").read_bytes()).hexdigest()
+        self.requests: list[tuple[str, str]] = []
+        files = {p.relative_to(folder).as_posix(): p for p in sorted(folder.rglob("*")) if p.is_file()}
+        hub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):  # quiet
+                pass
+
+            def answer(self, body: bool) -> None:
+                path = self.path.split("?")[0]
+                hub.requests.append((self.command, path))
+                resolve = re.fullmatch(rf"/{repo_id}/resolve/([^/]+)/(.+)", path)
+                tree = re.fullmatch(rf"/api/models/{repo_id}/tree/([^/]+)", path)
+                rev = (resolve or tree).group(1) if (resolve or tree) else None
+                if rev not in (revision, hub.commit):
+                    self.send_response(404)
+                    self.send_header("X-Error-Code", "RevisionNotFound" if rev else "RepoNotFound")
+                    self.end_headers()
+                    return
+                if tree:
+                    data = json.dumps([{"type": "file", "oid": hashlib.sha1(p.read_bytes()).hexdigest(),
+                                        "size": p.stat().st_size, "path": rel} for rel, p in files.items()]).encode()
+                    headers = {"Content-Type": "application/json"}
+                else:
+                    rel = resolve.group(2)
+                    if rel not in files:
+                        self.send_response(404)
+                        self.send_header("X-Error-Code", "EntryNotFound")
+                        self.end_headers()
+                        return
+                    data = files[rel].read_bytes()
+                    headers = {"ETag": f'"{hashlib.sha1(data).hexdigest()}"', "X-Repo-Commit": hub.commit}
+                self.send_response(200)
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                if body:
+                    self.wfile.write(data)
+
+            def do_HEAD(self):
+                self.answer(body=False)
+
+            def do_GET(self):
+                self.answer(body=True)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def downloads(self) -> list[str]:
+        """The file paths fetched with GET, in order."""
+        return [p.split("/resolve/", 1)[1].split("/", 1)[1] for m, p in self.requests if m == "GET" and "/resolve/" in p]
+
+
+@pytest.fixture
+def local_hub(hub_folder, tmp_path, monkeypatch):
+    """The real client, online, against _FakeHub serving the `publish --dry-run` folder; an empty cache."""
+    fake = _FakeHub(hub_folder, REPO_ID, HUB_REVISION)
+    (tmp_path / "empty").mkdir()
+    monkeypatch.setenv("BINARYGAN_CHECKPOINTS", str(tmp_path / "empty"))
+    monkeypatch.setenv("BINARYGAN_HUB_REPO", REPO_ID)
+    monkeypatch.delenv("BINARYGAN_HUB_REVISION", raising=False)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "0")
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    monkeypatch.setattr(constants, "ENDPOINT", fake.url)
+    monkeypatch.setattr(constants, "HUGGINGFACE_CO_URL_TEMPLATE", fake.url + "/{repo_id}/resolve/{revision}/{filename}")
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "hf-cache"))
+    yield fake
+    fake.server.shutdown()
+
+
+def test_a_first_fetch_downloads_one_variant_in_one_snapshot_download(local_hub, hub_folder, checkpoints_root):
+    from explorer import BinaryGAN
+
+    seen = []
+    with hub.download_progress(seen.append):
+        g = BinaryGAN.from_pretrained(REPO_ID, variant="mlp-sbn-wgan-gp", epoch=5)
+    manifest = json.loads((hub_folder / "manifest.json").read_text())["files"]
+    variant = sorted(rel for rel in manifest if rel.startswith("mlp-sbn-wgan-gp/"))
+    # the manifest, then only that variant's files, each once; the tree listed once (snapshot_download)
+    assert local_hub.downloads()[0] == "manifest.json"
+    assert sorted(local_hub.downloads()[1:]) == variant
+    assert [p for m, p in local_hub.requests if "/api/models/" in p] == [f"/api/models/{REPO_ID}/tree/{local_hub.commit}"]
+    # progress: from nothing to everything, by file and by byte, in this thread
+    assert seen[0].done_files == 0 and seen[-1].done_files == seen[-1].total_files == len(variant)
+    assert seen[-1].done_bytes == seen[-1].total_bytes == sum(manifest[r]["size"] for r in variant)
+    assert [p.done_files for p in seen] == sorted(p.done_files for p in seen)
+    local = load_generator(checkpoints_root / "mlp-sbn-wgan-gp" / "snapshots" / "epoch-005").sample(8, seed=4)
+    np.testing.assert_array_equal(g.sample(8, seed=4).binary, local.binary)
+    # a second load: the files are cached, only the manifest's revision is asked again
+    before = len(local_hub.downloads())
+    BinaryGAN.from_pretrained(REPO_ID, variant="mlp-sbn-wgan-gp")
+    assert len(local_hub.downloads()) == before

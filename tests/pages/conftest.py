@@ -21,7 +21,7 @@ APP = REPO / "streamlit_app.py"
 PAGES = ("overview", "samples", "histograms", "interpolation", "annealing", "objectives", "training_metrics",
          "gradient_lab")
 
-# The pages import their shared helpers as `pages._session`, `pages._data` and `pages._charts`, from the app's folder (streamlit run does the same).
+# The pages import their shared helpers as `dashboard._session`, `dashboard._data` and `dashboard._charts`, from the app's folder (streamlit run does the same).
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
@@ -41,6 +41,10 @@ def make_app(monkeypatch) -> Callable[..., AppTest]:
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setattr(hf_constants, "HF_HUB_OFFLINE", True)
 
+    from dashboard import _data
+
+    _data._hub_answer.clear()  # the Hub's answer is kept per process; each test asks afresh
+
     def make(root: Path, page: str = "overview", query: str = "") -> AppTest:
         monkeypatch.setenv("BINARYGAN_CHECKPOINTS", os.fspath(root))
         at = AppTest.from_file(str(APP), default_timeout=120)
@@ -48,7 +52,7 @@ def make_app(monkeypatch) -> Callable[..., AppTest]:
             at.query_params.update(dict(p.split("=", 1) for p in query.split("&")))
         at.run()
         if page != "overview":
-            at.switch_page(f"pages/{page}.py").run()
+            at.switch_page(f"dashboard/{page}.py").run()
         assert not at.exception, [e.value for e in at.exception]
         return at
     return make

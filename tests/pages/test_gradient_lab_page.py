@@ -43,7 +43,7 @@ def test_offers_only_variants_with_a_critic_and_draws_the_apis_maps(app, api, ch
     assert metrics["critic score D(y)"] == f"{report.fwd.score[0]:.3f}"
     assert any("Compare the variants" in i for i in texts(at, "info"))
     at.number_input(key="gradlab_sample").set_value(5).run()
-    assert dict(at.query_params) == {"critic": name, "sample": "5", "slope": "1", "draws": "32", "seed": "0"}
+    assert {"critic": name, "sample": "5", "slope": "1", "draws": "32", "seed": "0"}.items() <= dict(at.query_params).items()
 
 
 def test_slope_slider_recomputes_the_sigmoid_adjusted_map(app, api, charts):
@@ -143,4 +143,5 @@ def test_runs_on_the_shipped_checkpoints(make_app, texts):
     at.select_slider(key="gradlab_compare_n").set_value(32)
     at.select_slider(key="gradlab_compare_draws").set_value(8)
     at.button(key="gradlab_compare").click().run()
-    assert not at.exception and list(at.dataframe[-1].value["variant"]) == offered
+    tables = [d.value for d in at.dataframe if "variant" in d.value.columns]
+    assert not at.exception and tables and list(tables[-1]["variant"]) == offered

@@ -1,6 +1,8 @@
 """Overview page: the catalogue, the shared variant selection, the query string, session independence."""
 from __future__ import annotations
 
+from huggingface_hub import constants as hf_constants
+
 from explorer import catalog
 from training.config import REGISTRY
 
@@ -26,7 +28,7 @@ def test_selection_carries_over_to_the_other_pages(app):
     assert at.session_state.selection == ["cnn-dbn-wgan-gp", "mlp-dbn-wgan-gp"]
     assert at.query_params["variants"] == "cnn-dbn-wgan-gp,mlp-dbn-wgan-gp"  # a shareable link
     for page in ("samples", "histograms", "interpolation", "training_metrics"):
-        at.switch_page(f"pages/{page}.py").run()
+        at.switch_page(f"dashboard/{page}.py").run()
         assert not at.exception
         assert at.multiselect[0].value == ["cnn-dbn-wgan-gp", "mlp-dbn-wgan-gp"], page
 
@@ -60,7 +62,7 @@ def test_an_empty_checkpoints_folder_shows_every_variant_as_not_trained(make_app
     assert len(table) == len(REGISTRY) and (table["status"] == catalog.NOT_TRAINED).all()
     assert any("Hub could not provide them" in w for w in texts(at.sidebar, "warning"))
     for page in ("samples", "histograms", "interpolation", "annealing", "objectives", "training_metrics"):
-        at.switch_page(f"pages/{page}.py").run()
+        at.switch_page(f"dashboard/{page}.py").run()
         assert not at.exception and not at.error, page
         assert any("not trained yet" in i.value or "not evaluated yet" in i.value for i in at.info), page
 
@@ -98,3 +100,30 @@ def test_the_papers_claims_show_each_verdict_with_its_numbers(app, dashboard_roo
     assert verdicts["dbn-vs-sbn"] != claims.PENDING and verdicts["cnn-artefacts"] != claims.PENDING
     assert all(j.recipes["code"].verdict == claims.PENDING for j in expected)  # the fixture has no code twins
     assert sum(t.startswith("Rule: ") for t in texts(at, "caption")) == len(expected)
+
+
+def test_a_first_visit_from_the_hub_shows_what_it_fetches(make_app, checkpoints_root, tmp_path, monkeypatch):
+    """No local checkpoints: the app fetches the campaign from the Hub (here an offline cache) in an st.status that
+    names the file count and the bytes, then reads the verified snapshot."""
+    from tests.explorer.test_hub import build_hub_cache
+    from tests.training.test_publish import make_campaign
+    from training.hubrepo import HUB_REVISION
+    from training.publish import prepare
+
+    repo_id = "binarygan-test/binarygan-mnist"
+    manifest = prepare(make_campaign(tmp_path / "campaign", checkpoints_root), tmp_path / "repo", repo_id, HUB_REVISION)
+    cache = tmp_path / "hf-cache"
+    build_hub_cache(tmp_path / "repo", cache, repo_id, HUB_REVISION)
+    monkeypatch.setenv("BINARYGAN_HUB_REPO", repo_id)
+    monkeypatch.setattr(hf_constants, "HF_HUB_CACHE", str(cache))
+    (tmp_path / "empty").mkdir()
+    at = make_app(tmp_path / "empty")
+    (status,) = at.status
+    n = len(manifest["files"])
+    assert f"{n}/{n} files" in status.label and "MB" in status.label and "ready" in status.label
+    assert status.state == "complete"
+    assert any("snapshots" in c for c in (e.value for e in at.sidebar.caption))
+    trained = int(at.dataframe[0].value["status"].eq("trained").sum())
+    assert trained == len(list(checkpoints_root.iterdir()))  # the catalogue reads the Hub's variants
+    at.run()  # the answer is kept: no second fetch, no status
+    assert not at.status

@@ -33,6 +33,9 @@ def make_campaign(root: Path, checkpoints: Path) -> Path:
         atomic_write_json(folder / "metrics.json", variants[folder.name])
         atomic_write_json(folder / "history.json", [{"epoch": 1, "d_loss": 0.0, "g_loss": 0.0}])
         (folder / "steps.csv").write_text("step,epoch,d_loss,g_loss\n0,1,0.0,0.0\n")
+        if i == 0:  # an extra training seed's numbers, as training.seeds ships them
+            atomic_write_json(folder / "seeds" / "seed-1" / "metrics.json", {k: 0.5 for k in METRIC_KEYS})
+            atomic_write_json(folder / "seeds" / "seed-1" / "history.json", [{"epoch": 1}])
     torch.manual_seed(0)
     save_classifier(root / "classifier", EvalClassifier(), {"test_accuracy": 0.1, "seed": 0, "epochs": 0})
     atomic_write_json(root / "metrics.json", {"real_data": {k: 0.01 for k in METRIC_KEYS} | {"n_samples": 10000},
@@ -78,7 +81,7 @@ def test_dry_run_model_card_parses_with_the_required_metadata(dry_run, campaign)
     for name in table["variants"]:
         assert f"| `{name}`" in text
     assert "cpu (demo)" in text  # hardware, from each checkpoint's provenance
-    assert f'"{REPO_ID}"' in text and "load_generator(" in text and ".sample(" in text
+    assert f'BinaryGAN.from_pretrained("{REPO_ID}", variant=' in text and ".sample(" in text
 
 
 def test_dry_run_manifest_lists_every_file_with_its_hash(dry_run):
@@ -100,6 +103,11 @@ def test_dry_run_holds_the_campaign_and_nothing_else(dry_run, campaign):
         load_checkpoint(dry_run / name)
         snaps = sorted(p.name for p in (campaign / name / "snapshots").glob("epoch-*"))
         assert sorted(p.name for p in (dry_run / name / "snapshots").glob("epoch-*")) == snaps
+        seeds = sorted(p.relative_to(campaign).as_posix() for p in (campaign / name).glob("seeds/*/*"))
+        assert sorted(p.relative_to(dry_run).as_posix() for p in (dry_run / name).glob("seeds/*/*")) == seeds
+        for rel in seeds:
+            assert (dry_run / rel).read_bytes() == (campaign / rel).read_bytes()
+    assert any((dry_run / name / "seeds").is_dir() for name in variants)  # the fixture ships a seed
     assert {p.name for p in (dry_run / "classifier").iterdir()} == {"classifier.safetensors", "config.json"}
 
 
@@ -213,9 +221,50 @@ def test_upload_is_one_commit_of_the_dry_run_folder_then_the_tag(fake_api, campa
 def test_upload_needs_a_token_and_a_new_tag(fake_api, campaign, monkeypatch, capsys):
     monkeypatch.delenv("HF_TOKEN", raising=False)
     assert main(["publish", "--repo-id", REPO_ID, "--checkpoints", str(campaign)]) == 1
-    assert "set HF_TOKEN" in capsys.readouterr().err and fake_api.calls == []
+    assert "HF_TOKEN" in capsys.readouterr().err and fake_api.calls == []
     monkeypatch.setenv("HF_TOKEN", "hf_test")
     fake_api.tags = {"v1"}
     assert main(["publish", "--repo-id", REPO_ID, "--revision", "v1", "--checkpoints", str(campaign)]) == 1
     assert "already has the tag 'v1'" in capsys.readouterr().err
     assert [c[0] for c in fake_api.calls] == ["init", "create_repo"]  # nothing uploaded
+
+
+def test_the_card_carries_model_index_results_for_the_headline_variants(dry_run, campaign):
+    """The Hub's own parser reads the card's model-index back: one result group per headline variant, its headline
+    metrics on the binarised MNIST test set, with the values of metrics.json."""
+    from huggingface_hub import metadata_load
+    from huggingface_hub.repocard_data import model_index_to_eval_results
+
+    from training.metrics import METRICS
+
+    card = ModelCard.load(dry_run / "README.md")
+    results = card.data.eval_results
+    table = json.loads((campaign / "metrics.json").read_text())["variants"]
+    headline = [n for n in GRID_VARIANTS if n in table]
+    keys = [m.key for m in METRICS if m.headline]
+    assert card.data.model_name == "BinaryGAN"
+    got = {(r.metric_config, r.metric_type): r.metric_value for r in results}
+    assert got == {(n, k): pytest.approx(table[n][k]) for n in headline for k in keys if k in table[n]}
+    assert {(r.task_type, r.dataset_type, r.dataset_split) for r in results} == {
+        ("unconditional-image-generation", "mnist", "test")}
+    assert all(r.metric_config in r.metric_name and r.dataset_name and r.task_name for r in results)
+    # the raw YAML, through the parser the Hub's own code uses
+    name, parsed = model_index_to_eval_results(metadata_load(dry_run / "README.md")["model-index"])
+    assert name == "BinaryGAN"
+    assert sorted((r.metric_config, r.metric_type, r.metric_value) for r in parsed) == sorted(
+        (r.metric_config, r.metric_type, r.metric_value) for r in results)
+
+
+def test_publish_uses_the_token_saved_by_hf_auth_login(fake_api, campaign, tmp_path, monkeypatch, capsys):
+    from huggingface_hub import constants
+
+    monkeypatch.delenv("HF_TOKEN", raising=False)
+    token_file = tmp_path / "hf-home" / "token"  # where `hf auth login` writes it
+    monkeypatch.setattr(constants, "HF_TOKEN_PATH", str(token_file))
+    assert main(["publish", "--repo-id", REPO_ID, "--checkpoints", str(campaign)]) == 1
+    assert "hf auth login" in capsys.readouterr().err and fake_api.calls == []
+    token_file.parent.mkdir()
+    token_file.write_text("hf_saved\n")
+    fake_api.tags = {"v1"}  # stop after connecting: the token reached the client
+    assert main(["publish", "--repo-id", REPO_ID, "--revision", "v1", "--checkpoints", str(campaign)]) == 1
+    assert fake_api.calls[0] == ("init", "hf_saved")

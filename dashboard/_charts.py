@@ -56,3 +56,47 @@ def class_shares(rows: dict[str, list[float]]) -> go.Figure:
     fig.update_layout(xaxis_title="digit", yaxis_autorange="reversed", height=90 + 40 * len(rows),
                       margin=dict(t=20, l=10, r=10, b=10))
     return fig
+
+
+def figure_rows(fig: go.Figure) -> list[dict[str, Any]]:
+    """The numbers behind a figure, one row per point: {series, x, y} for lines, bars and scatters, and
+    {series, x, y, value} for heatmaps (x the column, y the row label)."""
+    rows: list[dict[str, Any]] = []
+    for i, trace in enumerate(fig.data):
+        name = trace.name or f"series {i + 1}"
+        if trace.type == "heatmap":
+            z = np.asarray(trace.z, dtype=np.float64)
+            xs = list(trace.x) if trace.x is not None else list(range(z.shape[1]))
+            ys = list(trace.y) if trace.y is not None else list(range(z.shape[0]))
+            rows += [{"series": name, "x": xs[c], "y": ys[r], "value": z[r, c]}
+                     for r in range(z.shape[0]) for c in range(z.shape[1])]
+        elif getattr(trace, "y", None) is not None:
+            ys = list(trace.y)
+            xs = list(trace.x) if trace.x is not None else list(range(len(ys)))
+            rows += [{"series": name, "x": x, "y": y} for x, y in zip(xs, ys)]
+    return rows
+
+
+def figure_csv(fig: go.Figure) -> bytes:
+    """figure_rows as CSV: what a chart's download button hands out."""
+    import pandas as pd
+
+    return pd.DataFrame(figure_rows(fig)).to_csv(index=False).encode()
+
+
+def show(fig: go.Figure, key: str, filename: str | None = None, **kwargs: Any) -> None:
+    """st.plotly_chart, and below it a button that downloads the chart's numbers as CSV."""
+    import streamlit as st
+
+    st.plotly_chart(fig, key=key, **kwargs)
+    st.download_button("Chart data (CSV)", figure_csv(fig), file_name=f"{filename or key}.csv", mime="text/csv",
+                       key=f"{key}_csv", icon=":material/download:", on_click="ignore",
+                       help="The numbers this chart draws, one row per point.")
+
+
+def png_button(png: bytes, filename: str, key: str, label: str = "Download (PNG)") -> None:
+    """A download button for a sample grid that is shown above it."""
+    import streamlit as st
+
+    st.download_button(label, png, file_name=filename, mime="image/png", key=key, icon=":material/download:",
+                       on_click="ignore")

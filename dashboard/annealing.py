@@ -1,10 +1,10 @@
 """Slope annealing: the annealed run next to its fixed-slope twin, epoch by epoch over the shipped snapshots."""
 import streamlit as st
 
+from dashboard import _charts as charts
+from dashboard import _data as data
+from dashboard import _session as session
 from explorer import analysis, catalog, render
-from pages import _charts as charts
-from pages import _data as data
-from pages import _session as session
 from training.config import SNAPSHOT_EPOCHS, get_variant
 from training.metrics import BY_KEY, PER_EPOCH
 
@@ -18,13 +18,17 @@ pairs = catalog.annealing_pairs()
 with st.container(border=True):
     c1, c2, c3 = st.columns([1, 2, 1])
     with c1:
-        neuron = st.radio("Neuron", tuple(pairs), horizontal=True, key="anneal_neuron", format_func=str.upper)
+        session.from_address("anneal_neuron", "neuron", tuple(pairs), tuple(pairs)[0])
+        neuron = st.radio("Neuron", tuple(pairs), horizontal=True, key="anneal_neuron", format_func=str.upper,
+                          help="DBN thresholds p at 0.5; SBN samples each pixel from Bernoulli(p).")
     with c2:
-        epoch = st.select_slider("Epoch", SNAPSHOT_EPOCHS, value=SNAPSHOT_EPOCHS[-1], key="anneal_epoch",
+        session.from_address("anneal_epoch", "epoch", SNAPSHOT_EPOCHS, SNAPSHOT_EPOCHS[-1], int)
+        epoch = st.select_slider("Epoch", SNAPSHOT_EPOCHS, key="anneal_epoch",
                                  help="Generators are kept after these epochs.")
     with c3:
         seed = session.seed_input("anneal")
 
+session.to_address(neuron=neuron, epoch=epoch)
 runs = pairs[neuron]
 st.subheader(f"Epoch {epoch}")
 st.caption("The third run is the paper's reference code as it really ran: the slope stays at 1 there too, and its "
@@ -41,11 +45,12 @@ for name, col in zip(runs, st.columns(len(runs))):
         st.metric("slope s at this epoch", f"{views['slope']:.3f}")
         st.image(views["binary"], caption="binary output", width="stretch")
         st.image(views["colormap"], caption="preactivated output p (viridis, 0 → 1)", width="stretch")
+        charts.png_button(views["binary"], f"{name}-epoch{epoch}-seed{seed}.png", f"anneal_png_{name}")
         hists[name] = data.histogram(name, HIST_SAMPLES, seed, 50, True, epoch=epoch)
 
 if hists:
     labels = {n: f"{n} (notch {h['notch_depth']:+.2f}, near 0/1 {h['mass_near_01']:.0%})" for n, h in hists.items()}
-    st.plotly_chart(charts.histograms(hists, runs, labels=labels, height=340), key="anneal_hist")
+    charts.show(charts.histograms(hists, runs, labels=labels, height=340), key="anneal_hist")
 st.image(render.colorbar_png(), caption="p: 0 → 1", width=256)
 
 st.subheader("Across epochs")
@@ -55,11 +60,14 @@ with left:
     for name in runs:
         cfg = get_variant(name)
         schedules[name] = analysis.slope_schedule(cfg.initial_slope, cfg.slope_annealing_rate, cfg.epochs)
-    st.plotly_chart(charts.lines(schedules, runs, "slope schedule", "epoch", "slope s", marker_epoch=epoch),
+    charts.show(charts.lines(schedules, runs, "slope schedule", "epoch", "slope s", marker_epoch=epoch),
                     key="anneal_schedule")
 with right:
-    metric = BY_KEY[st.selectbox("Metric", [m.key for m in PER_EPOCH], key="anneal_metric",
-                                 format_func=lambda k: BY_KEY[k].label)]
+    keys = [m.key for m in PER_EPOCH]
+    session.from_address("anneal_metric", "metric", keys, keys[0])
+    metric = BY_KEY[st.selectbox("Metric", keys, key="anneal_metric", format_func=lambda k: BY_KEY[k].label,
+                                 help="An evaluation metric measured on 2,000 samples at every snapshot epoch.")]
+    session.to_address(metric=metric.key)
     curves = {}
     for name in runs:
         h = data.evaluation(st, f"**{name}** per-epoch history", data.history, name)
@@ -67,6 +75,6 @@ with right:
             h = h.dropna(subset=[metric.key])  # metrics exist only at snapshot epochs
             curves[name] = (h["epoch"], h[metric.key])
     if curves:
-        st.plotly_chart(charts.lines(curves, runs, metric.label, "epoch", marker_epoch=epoch), key="anneal_metric_chart")
+        charts.show(charts.lines(curves, runs, metric.label, "epoch", marker_epoch=epoch), key="anneal_metric_chart")
     else:
         data.not_evaluated(st, metric.label)

@@ -9,10 +9,10 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from explorer import CheckpointError, CheckpointNotFound, gradlab
-from pages import _charts as charts
-from pages import _data as data
-from pages import _session as session
+from dashboard import _charts as charts
+from dashboard import _data as data
+from dashboard import _session as session
+from explorer import CheckpointError, CheckpointNotFound, LoadedGenerator, gradlab
 from training.images import grid_png
 
 GRID = 16  # the sample is picked from the seed's first GRID samples
@@ -108,11 +108,16 @@ class _Comparisons:
         self.lock = threading.Lock()
         self.rows: dict[tuple, dict] = {}
 
-    def get(self, variant: str, n: int, draws: int, progress: Callable[[float], None]) -> dict:
-        key = (variant, n, draws, _fingerprint(variant))
+    def get(self, variant: str, n: int, draws: int, fingerprint: tuple[str, int, int],
+            load: Callable[[], tuple[LoadedGenerator, gradlab.LoadedCritic]],
+            progress: Callable[[float], None]) -> dict:
+        # The instance outlives the script run that made it, so everything run-specific (the checkpoints root behind
+        # the fingerprint, the loaders) comes in as arguments, never from the page's globals.
+        key = (variant, n, draws, fingerprint)
         with self.lock:
             if key not in self.rows:
-                cmp = gradlab.compare(data.generator(variant), _critic(variant, key[-1]), n, 0, draws, progress)
+                generator, critic = load()
+                cmp = gradlab.compare(generator, critic, n, 0, draws, progress)
                 if len(self.rows) >= self.MAX_ENTRIES:
                     self.rows.pop(next(iter(self.rows)))
                 self.rows[key] = cmp.summary()
@@ -154,13 +159,14 @@ def heatmap(values: np.ndarray, title: str, diverging: bool = True, zmin: float 
 def row(maps: list[tuple[np.ndarray, str, dict]], key: str) -> None:
     for k, ((values, title, kw), col) in enumerate(zip(maps, st.columns(4))):
         with col:
-            st.plotly_chart(heatmap(values, title, **kw), key=f"gradlab_{key}_{k}", config={"displayModeBar": False})
+            charts.show(heatmap(values, title, **kw), key=f"gradlab_{key}_{k}", config={"displayModeBar": False})
 
 
 left, right = st.columns([1, 3])
 with left:
     st.image(grid_png(fwd.y.reshape(-1, 28, 28), 4, scale=2), width="stretch",
              caption=f"{name}, seed {seed}: samples 0–{GRID - 1}; this is sample {i}")
+    charts.png_button(grid_png(fwd.y.reshape(-1, 28, 28), 4), f"{name}-seed{seed}-{GRID}.png", "gradlab_png")
 with right:
     m1, m2, m3 = st.columns(3)
     m1.metric("critic score D(y)", f"{fwd.score[i]:.3f}")
@@ -220,7 +226,7 @@ with c1:
     fig.add_scatter(x=[lo, hi], y=[lo, hi], mode="lines", line=dict(dash="dot", color="gray"), name="estimate = truth")
     fig.update_layout(xaxis_title=x_label, yaxis_title=y_label, height=360, showlegend=False,
                       margin=dict(t=20, l=10, r=10, b=10))
-    st.plotly_chart(fig, key="gradlab_scatter")
+    charts.show(fig, key="gradlab_scatter")
     st.caption("One dot per pixel; orange pixels are on, blue off.")
 with c2:
     st.metric("cosine similarity", f"{a.cosine[0]:.3f}")
@@ -236,8 +242,11 @@ st.subheader("5. Over many samples, every variant side by side")
 st.caption("The same numbers averaged over many samples (seed 0), computed once per variant and cached for every "
            "visitor. The first request takes a few seconds per DBN variant and up to a minute per SBN variant.")
 c1, c2, c3 = st.columns([1, 1, 1], vertical_alignment="bottom")
-n = c1.select_slider("Samples", COMPARE_N, value=COMPARE_N[-1], key="gradlab_compare_n")
-k = c2.select_slider("Draws K (SBN)", COMPARE_DRAWS, value=32, key="gradlab_compare_draws")
+n = c1.select_slider("Samples", COMPARE_N, value=COMPARE_N[-1], key="gradlab_compare_n",
+                     help="How many samples (seed 0) each variant's averages are taken over.")
+k = c2.select_slider("Draws K (SBN)", COMPARE_DRAWS, value=32, key="gradlab_compare_draws",
+                     help="Bernoulli draws behind each SBN sample's expected effect; more draws, less noise, "
+                          "longer to compute.")
 if c3.button("Compare the variants", key="gradlab_compare", icon=":material/compare_arrows:"):
     st.session_state.gradlab_compare_on = True
 if st.session_state.get("gradlab_compare_on"):
@@ -249,9 +258,15 @@ if st.session_state.get("gradlab_compare_on"):
         try:
             cfg = gradlab.REGISTRY[variant]
             cnn = cfg.arch == "cnn"
-            rows.append(_comparisons().get(variant, min(n, CNN_MAX_COMPARE) if cnn else n,
-                                           (min(k, CNN_MAX_DRAWS) if cnn else k) if cfg.neuron == "sbn" else 0,
-                                           report_progress))
+            vfp = _fingerprint(variant)
+
+            def load(variant: str = variant, vfp: tuple[str, int, int] = vfp
+                     ) -> tuple[LoadedGenerator, gradlab.LoadedCritic]:
+                return data.generator(variant), _critic(variant, vfp)
+
+            rows.append(_comparisons().get(
+                variant, min(n, CNN_MAX_COMPARE) if cnn else n,
+                (min(k, CNN_MAX_DRAWS) if cnn else k) if cfg.neuron == "sbn" else 0, vfp, load, report_progress))
         except (CheckpointError, OSError) as e:
             st.error(f"**{variant}**: cannot be compared. {e}", icon=":material/error:")
     bar.empty()
@@ -264,7 +279,7 @@ if st.session_state.get("gradlab_compare_on"):
             fig.add_bar(x=table["variant"], y=table[metric], name=label, marker_color=colour)
         fig.update_layout(barmode="group", yaxis_title="mean over samples", yaxis_range=[0, 1.02], height=340,
                           legend=dict(orientation="h", y=-0.35), margin=dict(t=20, l=10, r=10, b=10))
-        st.plotly_chart(fig, key="gradlab_compare_chart")
+        charts.show(fig, key="gradlab_compare_chart")
         shown = table.rename(columns={"x_cosine_sigmoid-st": "x-cosine sigmoid-adjusted", "x_cosine_st": "x-cosine plain",
                                       "x_cosine_gumbel-st": "x-cosine binary-Concrete"})
         st.dataframe(shown, hide_index=True, key="gradlab_compare_table",

@@ -3,10 +3,10 @@ and SBN; each variant's class histogram from the evaluation classifier makes mod
 import numpy as np
 import streamlit as st
 
+from dashboard import _charts as charts
+from dashboard import _data as data
+from dashboard import _session as session
 from explorer import catalog
-from pages import _charts as charts
-from pages import _data as data
-from pages import _session as session
 
 OBJECTIVES = (("gan", "GAN"), ("wgan", "WGAN"), ("wgan-gp", "WGAN-GP"))
 BN_IN_D = ((True, "BatchNorm in D"), (False, "no BatchNorm in D"))
@@ -17,14 +17,18 @@ st.title("Objectives and mode collapse")
 with st.container(border=True):
     c1, c2, c3 = st.columns(3)
     with c1:
-        neuron = st.radio("Neuron", ("dbn", "sbn"), horizontal=True, key="objectives_neuron", format_func=str.upper)
+        session.from_address("objectives_neuron", "neuron", ("dbn", "sbn"), "dbn")
+        neuron = st.radio("Neuron", ("dbn", "sbn"), horizontal=True, key="objectives_neuron", format_func=str.upper,
+                          help="DBN thresholds p at 0.5; SBN samples each pixel from Bernoulli(p).")
     with c2:
+        session.from_address("objectives_recipe", "recipe", tuple(RECIPES), "paper")
         recipe = st.radio("Recipe", tuple(RECIPES), horizontal=True, key="objectives_recipe",
                           format_func=RECIPES.__getitem__,
                           help="The paper's text (slope annealed, BatchNorm with batch statistics) or what its "
                                "reference code ran (slope fixed at 1, BatchNorm as a learned affine).")
     with c3:
         seed = session.seed_input("objectives")
+session.to_address(neuron=neuron, recipe=recipe)
 grid = catalog.fig8_grid(neuron, recipe)
 
 try:
@@ -47,6 +51,7 @@ for objective, label in OBJECTIVES:
             views = data.guarded(st, name, data.sample_views, name, GRID * GRID, seed, GRID)
             if views is not None:
                 st.image(views["binary"], width="stretch")
+                charts.png_button(views["binary"], f"{name}-seed{seed}-{GRID}x{GRID}.png", f"objectives_png_{name}")
             m = metrics.get(name)
             if m and not np.isnan(m["class_kl"]):
                 st.caption(f"class KL {m['class_kl']:.3f} · classes ≥ 2%: {m['classes_2pct']:.0f}")
@@ -62,6 +67,6 @@ for objective, label in OBJECTIVES:
             rows[name] = metrics[name]["class_hist"]
 missing = [grid[k] for k in grid if grid[k] not in rows]
 if len(rows) > (1 if "real data" in rows else 0):
-    st.plotly_chart(charts.class_shares(rows), key="objectives_classes")
+    charts.show(charts.class_shares(rows), key="objectives_classes")
 if missing:
     data.not_evaluated(st, "Class histogram of " + ", ".join(missing))

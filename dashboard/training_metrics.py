@@ -2,9 +2,9 @@
 includes the real-data floor."""
 import streamlit as st
 
-from pages import _charts as charts
-from pages import _data as data
-from pages import _session as session
+from dashboard import _charts as charts
+from dashboard import _data as data
+from dashboard import _session as session
 from training.metrics import BY_KEY, METRICS, PER_EPOCH
 
 MAX_CURVES = 8
@@ -14,12 +14,17 @@ with st.container(border=True):
     names = session.pick_variants("training", limit=MAX_CURVES)
     c1, c2 = st.columns(2)
     with c1:
-        smooth = st.slider("Smoothing (steps)", min_value=1, max_value=500, value=50, key="training_smooth",
-                           help="A centred rolling mean over this many generator steps.")
+        session.from_address("training_smooth", "smooth", range(1, 501), 50, int)
+        smooth = st.slider("Smoothing (steps)", min_value=1, max_value=500, key="training_smooth",
+                           help="A centred rolling mean over this many generator steps; 1 shows the raw losses.")
     with c2:
-        key = st.selectbox("Per-epoch metric", [m.key for m in PER_EPOCH], key="training_metric",
-                           format_func=lambda k: BY_KEY[k].label)
+        keys = [m.key for m in PER_EPOCH]
+        session.from_address("training_metric", "metric", keys, keys[0])
+        key = st.selectbox("Per-epoch metric", keys, key="training_metric", format_func=lambda k: BY_KEY[k].label,
+                           help="An evaluation metric measured on 2,000 samples at every snapshot epoch; "
+                                "Fréchet distance: lower is closer to the data.")
         metric = BY_KEY[key]
+session.to_address(smooth=smooth, metric=key)
 
 
 if names:
@@ -35,16 +40,16 @@ if names:
     if losses:
         left, right = st.columns(2)
         with left:
-            st.plotly_chart(charts.lines({n: (s["step"], s["d_loss"]) for n, s in losses.items()}, names,
-                                         "discriminator loss", "generator step"), key="training_d_loss")
+            charts.show(charts.lines({n: (s["step"], s["d_loss"]) for n, s in losses.items()}, names,
+                                     "discriminator loss", "generator step"), key="training_d_loss")
         with right:
-            st.plotly_chart(charts.lines({n: (s["step"], s["g_loss"]) for n, s in losses.items()}, names,
-                                         "generator loss", "generator step"), key="training_g_loss")
+            charts.show(charts.lines({n: (s["step"], s["g_loss"]) for n, s in losses.items()}, names,
+                                     "generator loss", "generator step"), key="training_g_loss")
     # the evaluation fills metrics only at snapshot epochs; drop the gaps so the points join up
     series = {n: (h.dropna(subset=[metric.key])["epoch"], h.dropna(subset=[metric.key])[metric.key])
               for n, h in per_epoch.items() if h[metric.key].notna().any()}
     if series:
-        st.plotly_chart(charts.lines(series, names, metric.label, "epoch"), key="training_metric_chart")
+        charts.show(charts.lines(series, names, metric.label, "epoch"), key="training_metric_chart")
     elif per_epoch:
         data.not_evaluated(st, f"{metric.label} per epoch")
 else:
@@ -58,6 +63,8 @@ if board is not None and len(board):
                "The real-data row is the floor a perfect generator reaches.")
     formats = {m.label: st.column_config.NumberColumn(format=f"%.{m.decimals}f") for m in METRICS}
     st.dataframe(board, hide_index=True, width="stretch", key="training_leaderboard", column_config=formats)
+    st.download_button("Leaderboard (CSV)", board.to_csv(index=False).encode(), file_name="leaderboard.csv",
+                       mime="text/csv", key="training_leaderboard_csv", icon=":material/download:", on_click="ignore")
 elif board is not None:
     data.not_evaluated(st, "The leaderboard")
 

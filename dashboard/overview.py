@@ -3,9 +3,9 @@ from typing import Literal
 
 import streamlit as st
 
+from dashboard import _data as data
+from dashboard import _session as session
 from explorer import catalog, claims
-from pages import _data as data
-from pages import _session as session
 from training.metrics import METRICS
 
 # Filled nodes with dark text and mid-grey edges read well on light and dark backgrounds alike.

@@ -5,29 +5,61 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 import streamlit as st
 
-from explorer import analysis, catalog, hub, render
+from explorer import analysis, catalog, hub
 from explorer.generator import load_generator
 from training.checkpoint import HISTORY_FILE, STEPS_FILE, CheckpointError, CheckpointNotFound, checkpoints_root
 from training.hubrepo import HubConfigError
 from training.images import grid_png
-from training.sampling import LoadedGenerator, make_latents
+
+if TYPE_CHECKING:  # torch and plotly.express load when a page first needs them, not with the Overview
+    from training.sampling import LoadedGenerator
 
 T = TypeVar("T")
 CACHE_TTL_S = 3600
 
 
-@st.cache_resource(max_entries=1, ttl=600, show_spinner="Fetching the checkpoints from the Hugging Face Hub…")
+HUB_TTL_S = 600  # how long a Hub answer (the folder, or why there is none) holds before it is asked again
+
+
+@st.cache_resource(show_spinner=False)
+def _hub_answer() -> dict[str, Any]:
+    """One per process, shared by the sessions: {"answer": (folder or None, why, time)} once the Hub was asked."""
+    return {}
+
+
 def _hub_root() -> tuple[str | None, str]:
-    # (folder, "") or (None, why): a failure is cached too, so an offline app does not retry on every click
-    try:
-        return str(hub.checkpoints_dir()), ""
-    except (CheckpointError, HubConfigError) as e:
-        return None, str(e)
+    """(folder, "") or (None, why). The first visit fetches in the open, in an st.status with the file count and
+    the bytes; the answer, a failure too, is then kept for HUB_TTL_S, so an offline app does not retry per click."""
+    import time
+
+    kept = _hub_answer().get("answer")
+    if kept is not None and time.monotonic() - kept[2] < HUB_TTL_S:
+        return kept[0], kept[1]
+    with st.status("Fetching the checkpoints from the Hugging Face Hub…", expanded=True) as status:
+        bar = st.progress(0.0, text="Reading the repository's manifest")
+        last: list[hub.DownloadProgress] = []
+
+        def report(p: hub.DownloadProgress) -> None:
+            last[:] = [p]
+            bar.progress(p.fraction, text=p.text)
+
+        try:
+            with hub.download_progress(report):
+                folder: str | None = str(hub.checkpoints_dir())
+            why = ""
+            done = last[0].text if last else "Checkpoints from the Hugging Face Hub"
+            status.update(label=f"{done}: ready", state="complete", expanded=False)
+        except (CheckpointError, HubConfigError) as e:
+            folder, why = None, str(e)
+            status.update(label="The checkpoints could not be fetched from the Hugging Face Hub", state="error")
+            st.caption(why)
+    _hub_answer()["answer"] = (folder, why, time.monotonic())
+    return folder, why
 
 
 def data_root() -> Path:
@@ -56,6 +88,8 @@ def generator(name: str, epoch: int | None = None) -> LoadedGenerator:
 @st.cache_data(max_entries=96, ttl=CACHE_TTL_S, show_spinner=False)
 def _sample_views(name: str, epoch: int | None, n: int, seed: int, ncols: int,
                   fingerprint: tuple[str, int, int, int]) -> dict[str, Any]:
+    from explorer import render
+
     g = generator(name, epoch)
     s = g.sample(n, seed)
     views: dict[str, Any] = {"neuron": g.neuron, "slope": g.slope, "epoch": g.epoch,
@@ -99,11 +133,15 @@ def decode(name: str, latents: np.ndarray, seed: int) -> np.ndarray:
 @st.cache_data(max_entries=16, ttl=CACHE_TTL_S, show_spinner=False)
 def animation(decoded: dict[str, np.ndarray]) -> Any:
     """The interpolation movie (a plotly figure with one frame per step); encoding its frames is the slow part."""
+    from explorer import render
+
     return render.animation(decoded)
 
 
 @st.cache_data(max_entries=32, ttl=CACHE_TTL_S, show_spinner=False)
 def latents(n: int, seed: int) -> np.ndarray:
+    from training.sampling import make_latents
+
     return make_latents(n, seed)  # (n, 128)
 
 
@@ -207,3 +245,16 @@ def evaluation(where: Any, what: str, fn: Callable[..., T | None], *args: Any, *
     if value is None:
         not_evaluated(where, what)
     return value
+
+
+@st.cache_resource(show_spinner=False)
+def prewarm() -> bool:
+    """Once per process, after the first page is drawn: import torch and the sampling code in a background thread,
+    so the first page with samples does not wait for it. (The Overview itself needs no torch, which keeps the cold
+    start short; a page that needs torch before this thread is done waits on Python's import lock, not twice.)"""
+    import importlib
+    import threading
+
+    threading.Thread(target=importlib.import_module, args=("training.sampling",), name="binarygan-prewarm",
+                     daemon=True).start()
+    return True

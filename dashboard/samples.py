@@ -2,9 +2,9 @@
 real-valued model (Fig. 5). Every column decodes the same latents."""
 import streamlit as st
 
+from dashboard import _data as data
+from dashboard import _session as session
 from explorer import render
-from pages import _data as data
-from pages import _session as session
 
 GRID_SIZES = tuple(range(2, 11))  # k x k samples per variant
 
@@ -15,9 +15,12 @@ with st.container(border=True):
     with c1:
         seed = session.seed_input("samples")
     with c2:
-        k = st.select_slider("Grid size", GRID_SIZES, value=8, key="samples_grid", format_func=lambda k: f"{k}×{k}")
+        session.from_address("samples_grid", "grid", GRID_SIZES, 8, int)
+        k = st.select_slider("Grid size", GRID_SIZES, key="samples_grid", format_func=lambda k: f"{k}×{k}",
+                             help="k×k samples per variant, drawn from the first k² latents of the seed.")
     with c3:
         session.resample_button("samples")
+session.to_address(grid=k)
 
 if not names:
     st.info("Choose at least one variant above.")

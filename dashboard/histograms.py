@@ -1,0 +1,68 @@
+"""Pre-activation histograms (paper Fig. 4): DBN shows a notch at the 0.5 threshold, SBN more mass near 0 and 1,
+the real-valued model a deeper U without a notch."""
+import streamlit as st
+
+from dashboard import _charts as charts
+from dashboard import _data as data
+from dashboard import _session as session
+
+SAMPLE_COUNTS = (250, 500, 1000, 2000)
+LAYOUTS = ("overlaid", "side by side")
+
+st.title("Pre-activation histograms")
+with st.container(border=True):
+    names = session.pick_variants("histograms")
+    c1, c2, c3 = st.columns(3)
+    with c1:
+        seed = session.seed_input("histograms")
+        session.from_address("histograms_n", "n", SAMPLE_COUNTS, 1000, int)
+        n = st.select_slider("Samples per variant", SAMPLE_COUNTS, key="histograms_n",
+                             help="How many samples' 784 pixels go into each histogram.")
+    with c2:
+        session.from_address("histograms_bins", "bins", range(10, 201, 5), 50, int)
+        bins = st.slider("Bins", min_value=10, max_value=200, step=5, key="histograms_bins",
+                         help="The number of equal-width intervals [0, 1] is cut into; more bins show finer "
+                              "detail, such as the notch at 0.5, but noisier bars.")
+        session.from_address("histograms_layout", "layout", LAYOUTS, LAYOUTS[0])
+        layout = st.radio("Layout", LAYOUTS, horizontal=True, key="histograms_layout",
+                          help="Overlaid: all variants on one chart. Side by side: one chart per variant.")
+    with c3:
+        session.from_address("histograms_density", "density", (True, False), True, session.flag)
+        density = st.toggle("Density", key="histograms_density",
+                            help="On: a probability density on [0, 1]. Off: the fraction of pixels in each bin.")
+        session.from_address("histograms_log", "log", (True, False), False, session.flag)
+        log_y = st.toggle("Log scale", key="histograms_log",
+                          help="A logarithmic y axis, which makes the small bars in the middle of [0, 1] visible.")
+session.to_address(n=n, bins=bins, layout=layout, density=density, log=log_y)
+
+if not names:
+    st.info("Choose at least one variant above.")
+    st.stop()
+
+results = {}
+messages = st.container()
+for name in names:
+    h = data.guarded(messages, name, data.histogram, name, n, seed, bins, density)
+    if h is not None:
+        results[name] = h
+
+y_title = "density" if density else "fraction of pixels"
+if results:
+    st.caption(f"{n} samples × 784 pixels per variant, seed {seed}; the dotted line is the DBN threshold 0.5.")
+    if layout == "overlaid":
+        charts.show(charts.histograms(results, names, y_title, log_y, height=380), key="histograms_overlaid",
+                    filename=f"histograms-seed{seed}")
+    else:
+        for (name, h), col in zip(results.items(), st.columns(len(results))):
+            with col:
+                charts.show(charts.histograms({name: h}, names, y_title, log_y, height=380),
+                                key=f"histograms_{name}")
+
+    st.subheader("Shape of each histogram")
+    st.caption("Mass near 0/1: the fraction of p below 0.05 or above 0.95. Notch depth: 1 − density on "
+               "[0.48, 0.52) / density on [0.35, 0.45) ∪ [0.55, 0.65); positive means a dip at the threshold.")
+    for (name, h), col in zip(results.items(), st.columns(len(results))):
+        with col:
+            st.markdown(f"**{name}**")
+            st.metric("mass near 0/1", f"{h['mass_near_01']:.1%}")
+            st.metric("notch depth", f"{h['notch_depth']:+.2f}")

@@ -1,0 +1,65 @@
+"""The address is the state: every page writes its seed, variants and main settings back into the address, and a
+fresh session opened on that address shows the same settings."""
+from __future__ import annotations
+
+import pytest
+
+# page -> (query that changes its main settings from their defaults, widget keys those settings drive)
+CHANGED = {
+    "samples": ("seed=7&grid=5", {"samples_seed": 7, "samples_grid": 5}),
+    "histograms": ("bins=75&layout=side by side&density=0&log=1&n=500",
+                   {"histograms_bins": 75, "histograms_layout": "side by side", "histograms_density": False,
+                    "histograms_log": True, "histograms_n": 500}),
+    "interpolation": ("steps=9&path=spherical&start=3&end=11",
+                      {"interp_steps": 9, "interp_kind": "spherical", "interp_seed_a": 3, "interp_seed_b": 11}),
+    "annealing": ("neuron=sbn&epoch=5&metric=class_kl", {"anneal_neuron": "sbn", "anneal_epoch": 5,
+                                                         "anneal_metric": "class_kl"}),
+    "objectives": ("neuron=sbn&seed=4", {"objectives_neuron": "sbn", "objectives_seed": 4}),
+    "training_metrics": ("smooth=7&metric=class_kl", {"training_smooth": 7, "training_metric": "class_kl"}),
+}
+
+
+def values(at, keys):
+    return {k: at.session_state[k] for k in keys}
+
+
+@pytest.mark.parametrize("page", CHANGED)
+def test_a_copied_address_reproduces_the_pages_settings(make_app, dashboard_root, page):
+    query, expected = CHANGED[page]
+    at = make_app(dashboard_root, page, query + "&variants=mlp-sbn-wgan-gp,mlp-dbn-wgan-gp")
+    assert values(at, expected) == expected
+    address = dict(at.query_params)  # what the browser's address bar now holds
+    assert address["variants"] == "mlp-sbn-wgan-gp,mlp-dbn-wgan-gp"
+    # a fresh session on the copied address: same settings, same address
+    again = make_app(dashboard_root, page, "&".join(f"{k}={v}" for k, v in address.items()))
+    assert values(again, expected) == expected and dict(again.query_params) == address
+
+
+def test_settings_changed_in_the_page_are_written_back(app):
+    at = app("histograms")
+    assert at.query_params["bins"] == "50" and at.query_params["density"] == "1"  # defaults are written too
+    at.slider(key="histograms_bins").set_value(120).run()
+    at.toggle(key="histograms_density").set_value(False).run()
+    at.number_input(key="histograms_seed").set_value(12).run()
+    assert (at.query_params["bins"], at.query_params["density"], at.query_params["seed"]) == ("120", "0", "12")
+
+
+def test_junk_in_the_address_falls_back_with_a_message(app, texts):
+    at = app("histograms", "bins=7&layout=<script>&density=maybe")
+    assert values(at, ["histograms_bins", "histograms_layout", "histograms_density"]) == {
+        "histograms_bins": 50, "histograms_layout": "overlaid", "histograms_density": True}
+    warnings = " ".join(w.value for w in at.warning)
+    assert "bins='7'" in warnings and "layout='<script>'" in warnings and "density='maybe'" in warnings
+
+
+WIDGETS = ("slider", "select_slider", "radio", "selectbox", "number_input", "toggle", "multiselect", "checkbox")
+
+
+@pytest.mark.parametrize("page", ["samples", "histograms", "interpolation", "annealing", "objectives",
+                                  "training_metrics", "gradient_lab", "overview"])
+def test_every_control_says_what_it_does(app, page):
+    """One sentence of help on every control: bins, layout, grid size, path, steps, smoothing, metric, ..."""
+    at = app(page)
+    controls = [w for kind in WIDGETS for w in getattr(at, kind)]
+    assert controls
+    assert [w.label for w in controls if not (w.help or "").strip()] == []
