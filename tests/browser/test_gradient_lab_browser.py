@@ -30,7 +30,9 @@ def test_gradient_lab_on_the_shipped_checkpoints(browser, shipped_url, screensho
             full_page_screenshot(page, screenshots / f"gradient_lab-{name}.png", 1400, 1000)
             assert page.locator('[data-testid="stException"]').count() == 0, name
             assert page.locator('[data-testid="stAlertContentError"]').count() == 0, name
-            assert name in page.locator('[data-testid="stSelectbox"]').first.inner_text()
+            chosen = page.locator('[data-testid="stSelectbox"]').first  # Streamlit 1.67 shows the value in an input
+            shown = chosen.inner_text() + " " + " ".join(i.input_value() for i in chosen.locator("input").all())
+            assert name in shown + page.locator('[data-testid="stMain"]').inner_text(), name
         assert not errors, errors
     finally:
         context.close()
