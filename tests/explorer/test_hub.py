@@ -121,7 +121,8 @@ def test_offline_hub_load_matches_the_local_checkpoint(hub_folder, checkpoints_r
                                checkpoints_root / name / "snapshots" / f"epoch-{epoch:03d}").sample(64, seed=3)
         binary, pre = np.load(tmp_path / f"{name}-{epoch}.npy")
         np.testing.assert_array_equal(binary, local.binary)
-        np.testing.assert_array_equal(pre, local.preactivation)
+        # the same weights; the two processes' thread counts may order float sums differently in the last bit
+        np.testing.assert_allclose(pre, local.preactivation, rtol=1e-5, atol=1e-6)
 
 
 def test_progress_is_reported_in_the_calling_thread(offline_hub):
