@@ -10,7 +10,6 @@ import functools
 import json
 import math
 import os
-import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +21,7 @@ from explorer.generator import resolve_checkpoint
 from training.checkpoint import CONFIG_FILE, GENERATOR_FILE, HISTORY_FILE, METRICS_FILE, STEPS_FILE, checkpoints_root
 from training.config import CODE_SUFFIX, REGISTRY, VariantConfig, get_variant
 from training.metrics import BY_KEY, METRICS, PER_EPOCH
+from training.seeds import spread
 
 MAX_JSON_BYTES = 16 * 2**20  # a 10,000-epoch history is ~5 MB; anything larger is not ours
 MAX_CSV_BYTES = 256 * 2**20
@@ -307,12 +307,10 @@ def seed_spread(root: str | os.PathLike | None = None) -> pd.DataFrame:
     names = [n for n in REGISTRY if sum(n in m for m in by_seed.values()) > 1]
     rows = []
     for name in names:
+        stats = spread({seed: m[name] for seed, m in by_seed.items() if name in m}, tuple(x.key for x in METRICS))
         for metric in METRICS:
-            values = {seed: m[name][metric.key] for seed, m in by_seed.items()
-                      if name in m and not math.isnan(m[name][metric.key])}
-            if values:
-                xs = list(values.values())
-                rows.append({"variant": name, "metric": metric.label, "mean": statistics.fmean(xs),
-                             "sd": statistics.stdev(xs) if len(xs) > 1 else 0.0, "seeds": len(xs),
-                             **{f"seed {seed}": v for seed, v in values.items()}})
+            if metric.key in stats:
+                st = stats[metric.key]
+                rows.append({"variant": name, "metric": metric.label, "mean": st["mean"], "sd": st["sd"],
+                             "seeds": st["n"], **{f"seed {seed}": v for seed, v in st["values"].items()}})
     return pd.DataFrame(rows)

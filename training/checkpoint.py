@@ -217,6 +217,20 @@ def check_state(tensors: dict[str, torch.Tensor], expected: dict[str, torch.Tens
             raise CheckpointError(f"{name}: tensor {key!r} holds a negative variance")
 
 
+def read_weights_file(path: Path, root: Path, fmt: str, what: str = "generator", max_bytes: int = MAX_FILE_BYTES
+                      ) -> tuple[dict[str, torch.Tensor], VariantConfig, dict[str, Any]]:
+    """(tensors, config, provenance) of a weights file inside `root` whose metadata says format `fmt`: the hostile-file
+    checks every shipped safetensors file (generator, critic) goes through."""
+    tensors, metadata = parse_safetensors(read_regular_file(path, root, what, max_bytes), str(path))
+    if metadata.get("format") != fmt:
+        raise CheckpointError(f"{path}: format {metadata.get('format')!r}, expected {fmt!r}")
+    cfg = parse_config(metadata_json(metadata, "config", str(path)), str(path))
+    provenance = metadata_json(metadata, "provenance", str(path))
+    if not isinstance(provenance, dict):
+        raise CheckpointError(f"{path}: provenance must be a JSON object")
+    return tensors, cfg, provenance
+
+
 def load_checkpoint(folder: str | os.PathLike, root: str | os.PathLike | None = None
                     ) -> tuple[VariantConfig, dict[str, torch.Tensor], dict[str, Any]]:
     """Validate a checkpoint folder; return (config, fp32 state dict, provenance).
@@ -231,13 +245,7 @@ def load_checkpoint(folder: str | os.PathLike, root: str | os.PathLike | None = 
         raise CheckpointError(f"{folder}: not a checkpoint folder")
     root = Path(root) if root is not None else folder
     weights_path, config_path = folder / GENERATOR_FILE, folder / CONFIG_FILE
-    tensors, metadata = parse_safetensors(read_regular_file(weights_path, root), str(weights_path))
-    if metadata.get("format") != FORMAT:
-        raise CheckpointError(f"{weights_path}: format {metadata.get('format')!r}, expected {FORMAT!r}")
-    cfg = parse_config(metadata_json(metadata, "config", str(weights_path)), str(weights_path))
-    provenance = metadata_json(metadata, "provenance", str(weights_path))
-    if not isinstance(provenance, dict):
-        raise CheckpointError(f"{weights_path}: provenance must be a JSON object")
+    tensors, cfg, provenance = read_weights_file(weights_path, root, FORMAT)
 
     try:
         side = json.loads(read_regular_file(config_path, root))

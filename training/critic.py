@@ -34,6 +34,7 @@ from training.checkpoint import (
     parse_config,
     parse_safetensors,
     read_regular_file,
+    read_weights_file,
 )
 from training.config import VariantConfig
 from training.networks import build_discriminator
@@ -126,13 +127,7 @@ def load_critic_checkpoint(folder: str | os.PathLike, root: str | os.PathLike | 
     folder = Path(folder)
     root = Path(root) if root is not None else folder
     path = folder / CRITIC_FILE
-    tensors, metadata = parse_safetensors(read_regular_file(path, root, "critic", MAX_CRITIC_BYTES), str(path))
-    if metadata.get("format") != CRITIC_FORMAT:
-        raise CheckpointError(f"{path}: format {metadata.get('format')!r}, expected {CRITIC_FORMAT!r}")
-    cfg = parse_config(metadata_json(metadata, "config", str(path)), str(path))
-    provenance = metadata_json(metadata, "provenance", str(path))
-    if not isinstance(provenance, dict):
-        raise CheckpointError(f"{path}: provenance must be a JSON object")
+    tensors, cfg, provenance = read_weights_file(path, root, CRITIC_FORMAT, "critic", MAX_CRITIC_BYTES)
     side = _read_side_config(folder, root)
     if parse_config(side["config"], str(folder / CONFIG_FILE)) != cfg or side["provenance"] != provenance:
         raise CheckpointError(f"{path}: config or provenance differs from the generator's {folder / CONFIG_FILE}; "

@@ -4,10 +4,8 @@ import struct
 import numpy as np
 import pytest
 import torch
-from safetensors.torch import load as st_load
-from safetensors.torch import save as st_save
 
-from tests.conftest import make_checkpoint
+from tests.conftest import make_checkpoint, rewrite_safetensors
 from training.checkpoint import CheckpointError, load_checkpoint
 from training.sampling import load_folder
 
@@ -18,16 +16,7 @@ def ckpt(tmp_path):
 
 
 def _rewrite(folder, mutate_tensors=None, mutate_meta=None):
-    path = folder / "generator.safetensors"
-    blob = path.read_bytes()
-    tensors = st_load(blob)
-    (n,) = struct.unpack("<Q", blob[:8])
-    meta = json.loads(blob[8:8 + n])["__metadata__"]
-    if mutate_tensors:
-        mutate_tensors(tensors)
-    if mutate_meta:
-        mutate_meta(meta)
-    path.write_bytes(st_save(tensors, metadata=meta))
+    rewrite_safetensors(folder / "generator.safetensors", mutate_tensors, mutate_meta)
 
 
 def test_roundtrip_gives_fp32_weights_and_the_config(ckpt):

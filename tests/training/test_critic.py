@@ -8,12 +8,11 @@ import struct
 
 import pytest
 import torch
-from safetensors.torch import load as st_load
 from safetensors.torch import load_file
-from safetensors.torch import save as st_save
 
 from explorer.demo import write_critic
 from explorer.gradlab import load_critic
+from tests.conftest import rewrite_safetensors
 from training.checkpoint import CRITIC_FILE, STATE_FILE, CheckpointError, save_generator
 from training.cli import main
 from training.config import VariantConfig, get_variant
@@ -48,18 +47,6 @@ def exported(run, tmp_path):
     shutil.copytree(run, folder)
     export_critic(folder)
     return folder
-
-
-def _rewrite(path, mutate_tensors=None, mutate_meta=None):
-    blob = path.read_bytes()
-    tensors = st_load(blob)
-    (n,) = struct.unpack("<Q", blob[:8])
-    meta = json.loads(blob[8:8 + n])["__metadata__"]
-    if mutate_tensors:
-        mutate_tensors(tensors)
-    if mutate_meta:
-        mutate_meta(meta)
-    path.write_bytes(st_save(tensors, metadata=meta))
 
 
 def test_export_writes_d_of_the_state_in_fp16_with_the_generators_provenance(exported):
@@ -104,7 +91,7 @@ def test_export_refuses_a_folder_without_training_state(exported):
     (lambda t: t.__setitem__("net.0.bias", torch.zeros(512, dtype=torch.int64)), "dtype 'I64'"),
 ])
 def test_tampered_tensors_are_refused_naming_the_critic(exported, mutate, message):
-    _rewrite(exported / CRITIC_FILE, mutate)
+    rewrite_safetensors(exported / CRITIC_FILE, mutate)
     with pytest.raises(CheckpointError, match=f"{CRITIC_FILE}.*{message}"):
         load_critic(exported)
 
@@ -112,10 +99,10 @@ def test_tampered_tensors_are_refused_naming_the_critic(exported, mutate, messag
 def test_tampered_metadata_and_files_are_refused(exported):
     path = exported / CRITIC_FILE
     original = path.read_bytes()
-    _rewrite(path, mutate_meta=lambda m: m.__setitem__("format", "binarygan-generator/1"))
+    rewrite_safetensors(path, mutate_meta=lambda m: m.__setitem__("format", "binarygan-generator/1"))
     with pytest.raises(CheckpointError, match="format 'binarygan-generator/1', expected 'binarygan-critic/1'"):
         load_critic(exported)
-    _rewrite(path, mutate_meta=lambda m: m.__setitem__("format", CRITIC_FORMAT) or m.__setitem__(
+    rewrite_safetensors(path, mutate_meta=lambda m: m.__setitem__("format", CRITIC_FORMAT) or m.__setitem__(
         "config", json.dumps({**json.loads(m["config"]), "__class__": "os.system"})))
     with pytest.raises(CheckpointError, match="critic.safetensors: invalid variant config: unknown config field"):
         load_critic(exported)
