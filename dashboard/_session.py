@@ -110,6 +110,19 @@ def seed_input(page: str, label: str = "Seed") -> int:
     return seed
 
 
+def twins_toggle(page: str) -> bool:
+    """A toggle that puts each chosen variant beside its twin in the other recipe (?twins=1): the paper's text
+    recipe against the reference code's."""
+    key = f"{page}_twins"
+    from_address(key, "twins", (True, False), False, flag)
+    on = st.toggle("Both recipes", key=key,
+                   help="Show each chosen variant beside the same experiment in the other recipe: the paper's text "
+                        "(annealed slope, batch-statistics BatchNorm) and its reference code (slope 1, learned "
+                        "affine BatchNorm, truncated-normal initialisation).")
+    to_address(twins=on)
+    return on
+
+
 def resample_button(page: str) -> None:
     def bump() -> None:
         st.session_state.seed = (clamp_seed(st.session_state.seed) + 1) % (SEED_MAX + 1)

@@ -5,6 +5,7 @@ import streamlit as st
 from dashboard import _charts as charts
 from dashboard import _data as data
 from dashboard import _session as session
+from explorer import catalog
 
 SAMPLE_COUNTS = (250, 500, 1000, 2000)
 LAYOUTS = ("overlaid", "side by side")
@@ -33,6 +34,8 @@ with st.container(border=True):
         session.from_address("histograms_log", "log", (True, False), False, session.flag)
         log_y = st.toggle("Log scale", key="histograms_log",
                           help="A logarithmic y axis, which makes the small bars in the middle of [0, 1] visible.")
+        if session.twins_toggle("histograms"):
+            names = [n for row in catalog.recipe_pairs(names) for n in row if n is not None]
 session.to_address(n=n, bins=bins, layout=layout, density=density, log=log_y)
 
 if not names:
@@ -61,8 +64,14 @@ if results:
     st.subheader("Shape of each histogram")
     st.caption("Mass near 0/1: the fraction of p below 0.05 or above 0.95. Notch depth: 1 − density on "
                "[0.48, 0.52) / density on [0.35, 0.45) ∪ [0.55, 0.65); positive means a dip at the threshold.")
+    spread = data.evaluation(st, "The spread over training seeds", data.seed_spread)
     for (name, h), col in zip(results.items(), st.columns(len(results))):
         with col:
             st.markdown(f"**{name}**")
             st.metric("mass near 0/1", f"{h['mass_near_01']:.1%}")
             st.metric("notch depth", f"{h['notch_depth']:+.2f}")
+            mass = catalog.seed_band(spread, name, "mass_near_01") if spread is not None else None
+            notch = catalog.seed_band(spread, name, "notch_depth") if spread is not None else None
+            if mass is not None and notch is not None:
+                st.caption(f"Over {mass[2]} training seeds (evaluation samples): mass {mass[0]:.1%} ± {mass[1]:.1%}, "
+                           f"notch {notch[0]:+.2f} ± {notch[1]:.2f} (mean ± sd).")

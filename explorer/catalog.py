@@ -292,12 +292,39 @@ def fig8_grid(neuron: str, recipe: str = "paper") -> dict[tuple[str, bool], str]
     return grid
 
 
+def recipe_twin(name: str) -> str | None:
+    """The same experiment in the other recipe: a paper-recipe variant's "-code" twin, or a code-recipe variant's
+    paper twin; None where the registry has no twin (the extras)."""
+    twin = name.removesuffix(CODE_SUFFIX) if name.endswith(CODE_SUFFIX) else name + CODE_SUFFIX
+    return twin if twin in REGISTRY and twin != name else None
+
+
+def recipe_pairs(names: Iterable[str]) -> list[tuple[str, str | None]]:
+    """Each named variant with its twin in the other recipe, as (paper recipe, code recipe) rows in the order first
+    named, each variant once; an extra without a twin is (name, None)."""
+    rows: list[tuple[str, str | None]] = []
+    for name in names:
+        twin = recipe_twin(name)
+        row = (twin, name) if twin is not None and get_variant(name).recipe == "code" else (name, twin)
+        if row not in rows:
+            rows.append(row)
+    return rows
+
+
 def annealing_pairs() -> dict[str, tuple[str, ...]]:
     """{neuron: (annealed variant, its fixed-slope twin, the code recipe's twin)} for the slope-annealing ablation;
     the code recipe's twin also keeps the slope at 1, with the reference code's BatchNorm and initialisation."""
     return {c.neuron: (c.name.removesuffix("-noanneal"), c.name, c.name.removesuffix("-noanneal") + CODE_SUFFIX)
             for c in REGISTRY.values()
             if c.name.endswith("-noanneal") and c.name.removesuffix("-noanneal") in REGISTRY}
+
+
+def seed_band(table: pd.DataFrame, name: str, key: str) -> tuple[float, float, int] | None:
+    """(mean, sd, seeds) of one variant's metric in a seed_spread table; None where it has one seed only."""
+    if not len(table):
+        return None
+    row = table[(table["variant"] == name) & (table["metric"] == BY_KEY[key].label)]
+    return None if row.empty else (float(row["mean"].iloc[0]), float(row["sd"].iloc[0]), int(row["seeds"].iloc[0]))
 
 
 def seed_spread(root: str | os.PathLike | None = None) -> pd.DataFrame:

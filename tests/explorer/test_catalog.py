@@ -164,3 +164,26 @@ def test_the_first_page_reads_no_torch():
             "print('torch' in sys.modules)")
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert run.returncode == 0 and run.stdout.strip() == "False", run.stderr
+
+
+def test_recipe_twins_pair_each_experiment_across_the_two_recipes():
+    assert catalog.recipe_twin("mlp-dbn-wgan-gp") == "mlp-dbn-wgan-gp-code"
+    assert catalog.recipe_twin("mlp-sbn-gan-nobnd-code") == "mlp-sbn-gan-nobnd"
+    assert catalog.recipe_twin("mlp-gumbel-wgan-gp") is None  # an extra: the reference code has no such model
+    # a code twin named first, then its paper twin, gives one row; the row is always (paper, code)
+    assert catalog.recipe_pairs(["mlp-sbn-wgan-gp-code", "mlp-real-wgan-gp", "mlp-sbn-wgan-gp",
+                                 "mlp-gumbel-wgan-gp"]) == [
+        ("mlp-sbn-wgan-gp", "mlp-sbn-wgan-gp-code"), ("mlp-real-wgan-gp", "mlp-real-wgan-gp-code"),
+        ("mlp-gumbel-wgan-gp", None)]
+
+
+def test_seed_band_reads_one_variants_metric_from_the_spread_table(tmp_path):
+    rows = {"mass_near_01": 0.8, "notch_depth": 0.1}
+    table = {"real_data": {}, "variants": {"mlp-dbn-gan": rows, "mlp-sbn-gan": rows},
+             "seeds": {"mlp-dbn-gan": {"1": rows | {"mass_near_01": 0.9}}}}
+    (tmp_path / "metrics.json").write_text(json.dumps(table))
+    spread = catalog.seed_spread(tmp_path)
+    mean, sd, n = catalog.seed_band(spread, "mlp-dbn-gan", "mass_near_01")
+    assert (mean, n) == (pytest.approx(0.85), 2) and sd == pytest.approx(0.0707107, rel=1e-5)
+    assert catalog.seed_band(spread, "mlp-sbn-gan", "mass_near_01") is None  # one seed: no band
+    assert catalog.seed_band(catalog.seed_spread(tmp_path / "nothing"), "mlp-dbn-gan", "fd") is None

@@ -35,6 +35,23 @@ def dashboard_root(checkpoints_root, tmp_path_factory) -> Path:
     return demo.build(root)
 
 
+@pytest.fixture(scope="session")
+def recipes_root(dashboard_root, tmp_path_factory) -> Path:
+    """The dashboard fixture plus the DBN's code-recipe twin, and two extra training seeds' metrics for
+    mlp-dbn-wgan-gp (mass near 0/1 of 0.80, 0.82 and 0.84 over seeds 0, 1, 2)."""
+    root = tmp_path_factory.mktemp("recipes") / "checkpoints"
+    shutil.copytree(dashboard_root, root)
+    demo.write_untrained(root / "mlp-dbn-wgan-gp-code", "mlp-dbn-wgan-gp-code", seed=7)
+    summary = json.loads((root / "metrics.json").read_text())
+    base = summary["variants"]["mlp-dbn-wgan-gp"]
+    summary["variants"]["mlp-dbn-wgan-gp"] = base | {"mass_near_01": 0.80, "notch_depth": 0.10}
+    (root / "mlp-dbn-wgan-gp" / "metrics.json").write_text(json.dumps(summary["variants"]["mlp-dbn-wgan-gp"]))
+    summary["seeds"] = {"mlp-dbn-wgan-gp": {"1": base | {"mass_near_01": 0.82, "notch_depth": 0.12},
+                                            "2": base | {"mass_near_01": 0.84, "notch_depth": 0.14}}}
+    (root / "metrics.json").write_text(json.dumps(summary))
+    return root
+
+
 @pytest.fixture
 def make_app(monkeypatch) -> Callable[..., AppTest]:
     # An empty checkpoints folder defers to the Hugging Face Hub; tests never touch the network.

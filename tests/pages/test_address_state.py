@@ -6,10 +6,10 @@ import pytest
 
 # page -> (query that changes its main settings from their defaults, widget keys those settings drive)
 CHANGED = {
-    "samples": ("seed=7&grid=5", {"samples_seed": 7, "samples_grid": 5}),
-    "histograms": ("bins=75&layout=side by side&density=0&log=1&n=500",
+    "samples": ("seed=7&grid=5&twins=1", {"samples_seed": 7, "samples_grid": 5, "samples_twins": True}),
+    "histograms": ("bins=75&layout=side by side&density=0&log=1&n=500&twins=1",
                    {"histograms_bins": 75, "histograms_layout": "side by side", "histograms_density": False,
-                    "histograms_log": True, "histograms_n": 500}),
+                    "histograms_log": True, "histograms_n": 500, "histograms_twins": True}),
     "interpolation": ("steps=9&path=spherical&start=3&end=11",
                       {"interp_steps": 9, "interp_kind": "spherical", "interp_seed_a": 3, "interp_seed_b": 11}),
     "annealing": ("neuron=sbn&epoch=5&metric=class_kl", {"anneal_neuron": "sbn", "anneal_epoch": 5,

@@ -58,3 +58,28 @@ def test_no_variant_chosen_asks_for_one(app, texts):
     at.multiselect(key="samples_variants").set_value([]).run()
     assert any("at least one variant" in i for i in texts(at, "info"))
     assert len(at.image) == 0
+
+
+def test_both_recipes_puts_each_variant_beside_its_code_recipe_twin(make_app, recipes_root, texts):
+    at = make_app(recipes_root, "samples", "variants=mlp-dbn-wgan-gp,mlp-gumbel-wgan-gp")
+    assert [m.value for m in at.markdown] == ["**mlp-dbn-wgan-gp**", "**mlp-gumbel-wgan-gp**"]
+    at.toggle(key="samples_twins").set_value(True).run()
+    assert not at.exception
+    assert at.query_params["twins"] == "1"
+    assert [m.value for m in at.markdown] == ["**mlp-dbn-wgan-gp**", "**mlp-dbn-wgan-gp-code**",
+                                              "**mlp-gumbel-wgan-gp**"]
+    assert [b.key for b in at.get("download_button")] == ["samples_download_mlp-dbn-wgan-gp",
+                                                          "samples_download_mlp-dbn-wgan-gp-code"]
+    # the same latents through two different generators
+    binary = [img.value for img in at.image if "binary output" in img.captions]
+    assert len(binary) == 2 and binary[0] != binary[1]
+    assert any("mlp-gumbel-wgan-gp has no code-recipe twin" in i for i in texts(at, "info"))
+
+
+def test_both_recipes_survives_a_twin_that_is_not_trained(app, texts):
+    at = app("samples", "twins=1")
+    assert not at.exception
+    infos = texts(at, "info")
+    for name in ("mlp-dbn-wgan-gp-code", "mlp-sbn-wgan-gp-code", "mlp-real-wgan-gp-code"):
+        assert any(name in i and "not trained yet" in i for i in infos)
+    assert len(at.get("download_button")) == 3  # the paper trio still draws
