@@ -99,9 +99,12 @@ def command_line() -> str:
 
 
 def describe_device(device: torch.device) -> str:
+    """Where a run trained. On CPU this names the vector instructions torch's kernels picked (AVX2, AVX512, ...):
+    runs with the same seed give the same weights only on the same kernels, and the thread count matters too."""
     if device.type == "cuda":
         return f"cuda ({torch.cuda.get_device_name(device)})"
-    return f"cpu ({platform.processor() or platform.machine()}, {torch.get_num_threads()} threads)"
+    return (f"cpu ({platform.processor() or platform.machine()}, {torch.backends.cpu.get_cpu_capability()}, "
+            f"{torch.get_num_threads()} threads)")
 
 
 def check_output_dir(out: Path) -> None:

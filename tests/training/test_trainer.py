@@ -44,6 +44,8 @@ def test_run_writes_a_loadable_checkpoint_with_provenance(tmp_path, tiny_mnist, 
     for key in ("code_commit", "data_sha256", "wall_time_s", "device", "versions", "command"):
         assert prov[key] not in (None, "")
     assert (prov["recipe"], prov["batchnorm"], prov["init"]) == (cfg.recipe, cfg.batchnorm, cfg.init)
+    # the CPU kernels' instruction set: same-seed runs match bit for bit only on the same kernels
+    assert f", {torch.backends.cpu.get_cpu_capability()}, {torch.get_num_threads()} threads)" in prov["device"]
     history = json.loads((out / "history.json").read_text())
     assert [h["epoch"] for h in history] == [1, 2]
     steps = (out / "steps.csv").read_text().splitlines()
