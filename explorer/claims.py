@@ -8,11 +8,14 @@ twins), and once per training seed, so a verdict says how many seeds support it,
 """
 from __future__ import annotations
 
+import argparse
 import math
 import statistics
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from training.metrics import BY_KEY  # numpy only: the Overview page still starts without torch
 
 SUPPORTED, CONTRADICTED, MIXED, PENDING = "supported", "contradicted", "mixed", "not measured yet"
 SIMILAR_FD_RATIO = 1.5  # "similar quality": FDs within this factor of each other
@@ -241,3 +244,41 @@ def judge(by_seed: SeedMetrics) -> list[Judgement]:
             recipes[recipe] = RecipeVerdict(recipe, _overall(seeds), tuple(seeds), _spread(seeds))
         judgements.append(Judgement(key, source, paper, rule, recipes))
     return judgements
+
+
+def _number(metric: str, mean: float, sd: float, n: int) -> str:
+    """'FD 53.3 ± 1.6' over several seeds, 'FD 51.5' for one; an sd gets two significant digits."""
+    spec = BY_KEY.get(metric)
+    text = spec.text(mean) if spec else f"{mean:.3g}"
+    return f"{spec.label if spec else metric} {text}" + (f" ± {sd:.2g}" if n > 1 else "")
+
+
+def _cell(verdict: RecipeVerdict) -> str:
+    """One recipe's verdict as a Markdown table cell: the tally, then each evidence number as mean ± sd over seeds."""
+    if not verdict.seeds:
+        return "not trained yet"
+    return "<br>".join([f"**{verdict.tally}**"] + [
+        f"`{variant}`: " + ", ".join(_number(m, *stats) for m, stats in row.items())
+        for variant, row in verdict.spread.items()])
+
+
+def markdown(judgements: list[Judgement]) -> str:
+    """The verdicts as the README's table: one row per claim, one column per recipe."""
+    rows = ["| claim | " + " | ".join(f"{RECIPE_LABELS[r]}" for r in RECIPES) + " |",
+            "|---|" + "---|" * len(RECIPES)]
+    for i, j in enumerate(judgements, 1):
+        rows.append(f"| {i}. {j.paper} *({j.source})* | " + " | ".join(_cell(j.recipes[r]) for r in RECIPES) + " |")
+    return "\n".join(rows)
+
+
+def main(argv: list[str] | None = None) -> None:
+    from explorer.catalog import seed_metrics  # pandas: only the command line needs it
+
+    parser = argparse.ArgumentParser(description="Print the paper's claims as judged from the shipped metrics.")
+    parser.add_argument("--root", default=None, help="checkpoints folder (default: BINARYGAN_CHECKPOINTS or checkpoints)")
+    args = parser.parse_args(argv)
+    print(markdown(judge(seed_metrics(args.root))))
+
+
+if __name__ == "__main__":
+    main()

@@ -133,3 +133,29 @@ def test_seeds_that_disagree_make_a_mixed_verdict():
     paper = {j.key: j for j in claims.judge(by_seed)}["dbn-vs-sbn"].recipes["paper"]
     assert paper.verdict == claims.MIXED
     assert paper.tally == "supported in 2, contradicted in 1 of 3 seeds"
+
+
+def test_the_markdown_table_gives_each_recipe_its_tally_and_mean_and_sd():
+    by_seed = {0: exp_i(sbn_mass=0.89) | code(exp_i()), 1: exp_i(sbn_mass=0.91), 2: exp_i(sbn_mass=0.93)}
+    lines = claims.markdown(claims.judge(by_seed)).splitlines()
+    assert lines[0] == "| claim | as the paper's text describes it | as the paper's reference code ran it |"
+    assert len(lines) == 2 + len(claims.judge({}))
+    row = lines[2].split(" | ")
+    assert row[0].startswith("| 1. DBN's preactivated outputs")
+    paper, code_cell = row[1].split("<br>"), row[2].removesuffix(" |").split("<br>")
+    assert paper[0] == "**supported in 3 of 3 seeds**"
+    assert paper[2] == "`mlp-sbn-wgan-gp`: mass near 0/1 0.910 ± 0.02, notch depth 0.026 ± 0"
+    assert code_cell[0] == "**supported (one seed: 0)**"
+    assert code_cell[1] == "`mlp-dbn-wgan-gp-code`: mass near 0/1 0.830, notch depth 0.055"  # one seed: no ±
+    assert lines[4].endswith("| not trained yet | not trained yet |")  # claim 3 has no WGAN pair here
+
+
+def test_the_readmes_verdict_table_is_the_shipped_metrics():
+    from pathlib import Path
+
+    from explorer.catalog import seed_metrics
+
+    repo = Path(__file__).resolve().parents[2]
+    expected = claims.markdown(claims.judge(seed_metrics(repo / "checkpoints")))
+    assert expected in (repo / "README.md").read_text(), \
+        "README verdict table is stale: paste `python -m explorer.claims`"
