@@ -2,7 +2,7 @@
 
 Every reader returns None for a file that is not there yet (the campaign ships variants one by one) and raises
 DataFileError, a ValueError, for a file that is there but malformed, so a caller can contain it to one variant.
-Nothing here loads generator weights: the variant table must stay fast with all 22 variants.
+Nothing here loads generator weights: the variant table must stay fast with all 38 variants.
 """
 from __future__ import annotations
 
