@@ -74,4 +74,4 @@ if results:
             notch = catalog.seed_band(spread, name, "notch_depth") if spread is not None else None
             if mass is not None and notch is not None:
                 st.caption(f"Over {mass[2]} training seeds (evaluation samples): mass {mass[0]:.1%} ± {mass[1]:.1%}, "
-                           f"notch {notch[0]:+.2f} ± {notch[1]:.2f} (mean ± sd).")
+                           f"notch {notch[0]:+.3f} ± {notch[1]:.3f} (mean ± sd).")

@@ -53,8 +53,8 @@ def test_both_recipes_adds_the_code_twins_and_seeds_show_their_spread(make_app, 
     at = make_app(recipes_root, "histograms", "variants=mlp-dbn-wgan-gp")
     (chart,) = charts(at)
     assert [t["name"] for t in chart["data"]] == ["mlp-dbn-wgan-gp"]
-    # three seeds' evaluation: mass 0.80/0.82/0.84 -> 82.0% ± 2.0%, notch 0.10/0.12/0.14 -> +0.12 ± 0.02
-    assert any("Over 3 training seeds" in c and "82.0% ± 2.0%" in c and "+0.12 ± 0.02" in c
+    # three seeds' evaluation: mass 0.80/0.82/0.84 -> 82.0% ± 2.0%, notch 0.10/0.12/0.14 -> +0.120 ± 0.020
+    assert any("Over 3 training seeds" in c and "82.0% ± 2.0%" in c and "+0.120 ± 0.020" in c
                for c in texts(at, "caption"))
     at.toggle(key="histograms_twins").set_value(True).run()
     (chart,) = charts(at)
