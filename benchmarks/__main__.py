@@ -9,7 +9,7 @@ from pathlib import Path
 
 import torch
 
-from benchmarks import roofline, sampling, training
+from benchmarks import roofline, sampling, stacked, training
 
 
 def machine(device: torch.device) -> dict:
@@ -46,6 +46,12 @@ def main(argv: list[str] | None = None) -> int:
         ("variant", "variant", "s"), ("ms_per_iteration", "ms/it", ".1f"), ("naive_ms_per_iteration", "naive ms/it", ".1f"),
         ("speedup_vs_naive", "speed-up", ".2f"), ("gflop_per_iteration", "GFLOP/it", ".2f"),
         ("achieved_gflops", "GFLOP/s", ".1f"), ("roofline_share", "of roofline", ".0%")]))
+
+    results["stacked"] = [row for variant in stacked.VARIANTS[:1 if args.quick else None]
+                          for row in stacked.run(variant, (2,) if args.quick else stacked.SIZES, device,
+                                                 0.5 if args.quick else 3.0)]
+    print("\nseveral seeds in one process, stacked (vmap), against train_step once per seed")
+    print(table(results["stacked"], stacked.COLUMNS))
 
     results["sampling"] = sampling.run(args.quick)
     print("\nsampling")

@@ -177,22 +177,33 @@ def critic_scores(D: torch.nn.Module, real: torch.Tensor, fake: torch.Tensor, co
     return scores[: real.shape[0]], scores[real.shape[0]:]
 
 
+def critic_loss(cfg: VariantConfig, D: torch.nn.Module, real: torch.Tensor, fake: torch.Tensor,
+                alpha: torch.Tensor | None) -> torch.Tensor:
+    """D's loss on one batch; `alpha` (B,) mixes the gradient penalty's interpolates (WGAN-GP only, else None)."""
+    d_real, d_fake = critic_scores(D, real, fake, cfg.d_couples_examples)
+    d_loss = obj.D_LOSSES[cfg.objective](d_real, d_fake)
+    if alpha is not None:
+        d_loss = d_loss + cfg.gp_lambda * obj.gradient_penalty(D, obj.interpolate(real, fake, alpha))
+    return d_loss
+
+
+def penalty_mix(cfg: VariantConfig, real: torch.Tensor, rng: torch.Generator) -> torch.Tensor | None:
+    """The penalty's mixing coefficients (B,) for one critic update, drawn after that update's fake batch."""
+    if cfg.objective != "wgan-gp":
+        return None
+    return torch.rand(real.shape[0], device=real.device, generator=rng)
+
+
 def train_step(cfg: VariantConfig, G: Generator, D: torch.nn.Module, opt_g: torch.optim.Optimizer,
                opt_d: torch.optim.Optimizer, real: torch.Tensor, z: torch.Tensor, slope: float,
                n_critic: int, rng: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-    d_loss_fn, g_loss_fn = obj.D_LOSSES[cfg.objective], obj.G_LOSSES[cfg.objective]
-
     # ---- discriminator block ----
     with torch.no_grad():
         logits = G.logits(z)  # (B, 784); G is fixed while D trains, so its body runs once
     for _ in range(n_critic):
         with torch.no_grad():
             fake = G.neuron(logits, slope, rng)  # fresh Bernoulli/logistic noise each D update, as in the reference
-        d_real, d_fake = critic_scores(D, real, fake, cfg.d_couples_examples)
-        d_loss = d_loss_fn(d_real, d_fake)
-        if cfg.objective == "wgan-gp":
-            alpha = torch.rand(real.shape[0], device=real.device, generator=rng)  # (B,)
-            d_loss = d_loss + cfg.gp_lambda * obj.gradient_penalty(D, obj.interpolate(real, fake, alpha))
+        d_loss = critic_loss(cfg, D, real, fake, penalty_mix(cfg, real, rng))
         opt_d.zero_grad(set_to_none=True)
         d_loss.backward()
         opt_d.step()
@@ -201,7 +212,7 @@ def train_step(cfg: VariantConfig, G: Generator, D: torch.nn.Module, opt_g: torc
 
     # ---- generator block ----
     D.requires_grad_(False)  # only G's gradients are used here; skipping D's weight gradients saves a third of its backward
-    g_loss = g_loss_fn(D(G(z, slope, rng)))
+    g_loss = obj.G_LOSSES[cfg.objective](D(G(z, slope, rng)))
     opt_g.zero_grad(set_to_none=True)
     g_loss.backward()
     opt_g.step()

@@ -43,6 +43,8 @@ def test_quick_benchmark_runs_and_reports_every_section(tmp_path):
     for row in r["training"]:
         assert row["ms_per_iteration"] > 0 and row["naive_ms_per_iteration"] > 0
         assert 0 < row["roofline_share"] < 1.5  # above 1 would mean the FLOP count or the roofline is wrong
+    assert [(row["how"], row["models"]) for row in r["stacked"]] == [("train_step", 1), ("stacked (vmap)", 2)]
+    assert all(row["ms_per_model"] > 0 for row in r["stacked"])
     assert all(row["samples_per_s"] > 0 and row["interp_64_frames_ms"] > 0 for row in r["sampling"])
     pages = [row["page"] for row in r["dashboard"]]
     assert pages[0] == "cold start (process)" and len(pages) == 9
