@@ -249,7 +249,7 @@ def judge(by_seed: SeedMetrics) -> list[Judgement]:
 def _number(metric: str, mean: float, sd: float, n: int) -> str:
     """'FD 53.3 ± 1.6' over several seeds, 'FD 51.5' for one; an sd gets two significant digits."""
     spec = BY_KEY.get(metric)
-    text = spec.text(mean) if spec else f"{mean:.3g}"
+    text = spec.mean_format(mean) if spec else f"{mean:.3g}"
     return f"{spec.label if spec else metric} {text}" + (f" ± {sd:.2g}" if n > 1 else "")
 
 

@@ -61,6 +61,10 @@ class Metric:
     def format(self, value: float | None) -> str:
         return "–" if value is None else self.text(value)
 
+    def mean_format(self, value: float | None) -> str:
+        """A mean or sd over seeds: a count's mean is not a count, so it gets one decimal."""
+        return f"{value:.1f}" if self.text is str and value is not None else self.format(value)
+
     @property
     def arrow(self) -> str:
         return {"higher": "↑", "lower": "↓", None: ""}[self.better]

@@ -103,9 +103,8 @@ def seeds_markdown(table: dict[str, Any]) -> str:
                 cells.append("–")
                 continue
             st = stats[m.key]
-            fmt = m.format if m.text is not str else "{:.1f}".format  # counts: their mean and sd are not counts
             per_seed = " / ".join(m.format(v) for v in st["values"].values())
-            cells.append(f"{fmt(st['mean'])} ± {fmt(st['sd'])}<br>{per_seed}")
+            cells.append(f"{m.mean_format(st['mean'])} ± {m.mean_format(st['sd'])}<br>{per_seed}")
         label = f"`{name}`" + (" (thresholded)" if REGISTRY[name].neuron == "real" else "")
         lines.append(f"| {label} | {', '.join(map(str, seeds))} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"

@@ -82,6 +82,13 @@ def test_gan_mode_collapse_counts_classes_against_wgan_gp():
     assert by_key(exp_i() | gan)["gan-mode-collapse"].verdict == claims.MIXED
 
 
+def test_a_counts_mean_over_seeds_is_printed_as_a_mean():
+    gan = {"mlp-dbn-gan": {"classes_2pct": 5, "class_kl": 0.55}, "mlp-sbn-gan": {"classes_2pct": 5, "class_kl": 0.61}}
+    six = {name: row | {"classes_2pct": 6} for name, row in gan.items()}
+    table = claims.markdown(claims.judge({0: exp_i() | gan, 1: exp_i() | six, 2: exp_i() | six}))
+    assert "`mlp-dbn-gan`: classes ≥ 2% 5.7 ± 0.58, class KL to test labels 0.550 ± 0" in table
+
+
 def test_cnn_artefacts_are_judged_on_the_cnns_already_evaluated():
     m = exp_i()
     assert by_key(m)["cnn-artefacts"].verdict == claims.PENDING
