@@ -19,10 +19,11 @@ from torch import nn
 from torch.func import functional_call, stack_module_state, vmap
 
 from benchmarks.roofline import sync, timed
+from benchmarks.training import project_iteration, random_data
 from training import objectives as obj
 from training.config import VariantConfig, get_variant
 from training.networks import Generator, build_discriminator
-from training.trainer import critic_loss, penalty_mix, train_step
+from training.trainer import critic_loss, penalty_mix
 
 N_CRITIC = 5
 VARIANTS = ("mlp-dbn-wgan-gp-code", "mlp-sbn-wgan-gp-code")
@@ -78,12 +79,12 @@ def stacked_step(cfg: VariantConfig, G: Stacked, D: Stacked, opt_g: torch.optim.
     # ---- discriminator block ----
     with torch.no_grad():
         logits = logits_of({k: v.detach() for k, v in g_body.items()}, z)
+    params = {f"D.{k}": v for k, v in D.slices().items()}  # the optimiser updates these tensors in place
     for _ in range(n_critic):
         with torch.no_grad():
             fake = per_seed_noise(logits)  # (S, B, 784)
         mixes = [penalty_mix(cfg, real[i], r) for i, r in enumerate(rngs)]
         alpha = None if mixes[0] is None else torch.stack([m for m in mixes if m is not None])
-        params = {f"D.{k}": v for k, v in D.slices().items()}
         d_losses = vmap(lambda p, r, f, a: functional_call(loss_d, p, (r, f, a)),
                         in_dims=(0, 0, 0, None if alpha is None else 0))(params, real, fake, alpha)  # (S,)
         opt_d.zero_grad(set_to_none=True)
@@ -112,15 +113,11 @@ def build(cfg: VariantConfig, seeds: list[int], device: torch.device) -> tuple[S
     return Stacked(Gs), Stacked(Ds)
 
 
-def _data(n_images: int, device: torch.device) -> torch.Tensor:
-    return (torch.rand(n_images, 784, device=device) < 0.19).float()  # (N, 784), MNIST's on-pixel rate
-
-
 def stacked_iteration(cfg: VariantConfig, size: int, device: torch.device, n_images: int = 4096):
     G, D = build(cfg, list(range(size)), device)
     opt_g, opt_d = obj.make_optimizers(cfg, G, D)
     rngs = [torch.Generator(device=device).manual_seed(s) for s in range(size)]
-    data = _data(n_images, device)
+    data = random_data(n_images, device)
 
     def step() -> None:
         idx = torch.randint(n_images, (size, cfg.batch_size), device=device, generator=rngs[0])
@@ -129,24 +126,10 @@ def stacked_iteration(cfg: VariantConfig, size: int, device: torch.device, n_ima
     return step
 
 
-def single_iteration(cfg: VariantConfig, device: torch.device, n_images: int = 4096):
-    torch.manual_seed(0)
-    G, D = Generator(cfg).to(device), build_discriminator(cfg).to(device)
-    opt_g, opt_d = obj.make_optimizers(cfg, G, D)
-    rng = torch.Generator(device=device).manual_seed(0)
-    data = _data(n_images, device)
-
-    def step() -> None:
-        idx = torch.randint(n_images, (cfg.batch_size,), device=device, generator=rng)
-        z = torch.randn(cfg.batch_size, cfg.latent_dim, device=device, generator=rng)
-        train_step(cfg, G, D, opt_g, opt_d, data[idx], z, 1.0, N_CRITIC, rng)
-    return step
-
-
 def run(variant: str, sizes: tuple[int, ...], device: torch.device, min_time: float = 3.0) -> list[dict]:
     """Milliseconds per iteration and per model for one seed per process (`train_step`) and for each stack size."""
     cfg = get_variant(variant)
-    one = timed(single_iteration(cfg, device), device, min_time)
+    one = timed(project_iteration(cfg, device), device, min_time)
     rows = [{"variant": variant, "models": 1, "how": "train_step", "ms_per_iteration": one * 1e3,
              "ms_per_model": one * 1e3, "speedup_per_model": 1.0}]
     for size in sizes:

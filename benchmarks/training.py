@@ -17,11 +17,14 @@ QUICK_CASES = ("mlp-dbn-wgan-gp", "cnn-dbn-wgan-gp")
 N_CRITIC = 5
 
 
+def random_data(n_images: int, device: torch.device) -> torch.Tensor:
+    return (torch.rand(n_images, 784, device=device) < 0.19).float()  # (N, 784), MNIST's on-pixel rate
+
+
 def _setup(cfg: VariantConfig, device: torch.device, n_images: int):
     torch.manual_seed(0)
     G, D = Generator(cfg).to(device), build_discriminator(cfg).to(device)
-    data = (torch.rand(n_images, 784, device=device) < 0.19).float()  # (N, 784), MNIST's on-pixel rate
-    return G, D, data
+    return G, D, random_data(n_images, device)
 
 
 def project_iteration(cfg: VariantConfig, device: torch.device, n_images: int = 4096):
