@@ -247,10 +247,12 @@ def judge(by_seed: SeedMetrics) -> list[Judgement]:
 
 
 def _number(metric: str, mean: float, sd: float, n: int) -> str:
-    """'FD 53.3 ± 1.6' over several seeds, 'FD 51.5' for one; an sd gets two significant digits."""
+    """'FD 53.3 ± 1.6' over several seeds, 'FD 51.5' for one; an sd gets two significant digits, or its whole
+    integer part from 10 up ('± 104', never '± 1e+02')."""
     spec = BY_KEY.get(metric)
     text = spec.mean_format(mean) if spec else f"{mean:.3g}"
-    return f"{spec.label if spec else metric} {text}" + (f" ± {sd:.2g}" if n > 1 else "")
+    spread = f"{sd:.0f}" if abs(sd) >= 10 else f"{sd:.2g}"
+    return f"{spec.label if spec else metric} {text}" + (f" ± {spread}" if n > 1 else "")
 
 
 def _cell(verdict: RecipeVerdict) -> str:

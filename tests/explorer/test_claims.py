@@ -89,6 +89,14 @@ def test_a_counts_mean_over_seeds_is_printed_as_a_mean():
     assert "`mlp-dbn-gan`: classes ≥ 2% 5.7 ± 0.58, class KL to test labels 0.550 ± 0" in table
 
 
+def test_a_wide_spread_prints_its_whole_integer_part_not_an_exponent():
+    wgan = {"mlp-dbn-wgan": {"fd": 160.0}, "mlp-sbn-wgan": {"fd": 140.0}}
+    wide = {"mlp-dbn-wgan": {"fd": 160.0}, "mlp-sbn-wgan": {"fd": 340.0}}
+    table = claims.markdown(claims.judge({0: exp_i() | wgan, 1: exp_i() | wide}))
+    assert "`mlp-sbn-wgan`: Fréchet distance 240.0 ± 141<br>" in table
+    assert "e+" not in table
+
+
 def test_cnn_artefacts_are_judged_on_the_cnns_already_evaluated():
     m = exp_i()
     assert by_key(m)["cnn-artefacts"].verdict == claims.PENDING
