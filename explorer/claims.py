@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from training.metrics import BY_KEY  # numpy only: the Overview page still starts without torch
+from training.metrics import BY_KEY, Metric  # numpy only: the Overview page still starts without torch
 
 SUPPORTED, CONTRADICTED, MIXED, PENDING = "supported", "contradicted", "mixed", "not measured yet"
 SIMILAR_FD_RATIO = 1.5  # "similar quality": FDs within this factor of each other
@@ -247,12 +247,10 @@ def judge(by_seed: SeedMetrics) -> list[Judgement]:
 
 
 def _number(metric: str, mean: float, sd: float, n: int) -> str:
-    """'FD 53.3 ± 1.6' over several seeds, 'FD 51.5' for one; an sd gets two significant digits, or its whole
-    integer part from 10 up ('± 104', never '± 1e+02')."""
+    """'FD 53.3 ± 1.6' over several seeds, 'FD 51.5' for one (the sd as Metric.sd_format prints it)."""
     spec = BY_KEY.get(metric)
     text = spec.mean_format(mean) if spec else f"{mean:.3g}"
-    spread = f"{sd:.0f}" if abs(sd) >= 10 else f"{sd:.2g}"
-    return f"{spec.label if spec else metric} {text}" + (f" ± {spread}" if n > 1 else "")
+    return f"{spec.label if spec else metric} {text}" + (f" ± {Metric.sd_format(sd)}" if n > 1 else "")
 
 
 def _cell(verdict: RecipeVerdict) -> str:

@@ -21,6 +21,7 @@ All numbers are measured on `n` samples drawn with a fixed seed (training.evalua
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
@@ -62,8 +63,16 @@ class Metric:
         return "–" if value is None else self.text(value)
 
     def mean_format(self, value: float | None) -> str:
-        """A mean or sd over seeds: a count's mean is not a count, so it gets one decimal."""
+        """A mean over seeds: a count's mean is not a count, so it gets one decimal."""
         return f"{value:.1f}" if self.text is str and value is not None else self.format(value)
+
+    @staticmethod
+    def sd_format(sd: float) -> str:
+        """A standard deviation over seeds: two significant digits, or the integer part from 10 up, never an
+        exponent ('0.0022', '0.56', '23', '105'; '0' for identical seeds)."""
+        if sd == 0 or not math.isfinite(sd):
+            return f"{sd:g}"
+        return f"{sd:.0f}" if abs(sd) >= 10 else f"{sd:.{1 - math.floor(math.log10(abs(sd)))}f}"
 
     @property
     def arrow(self) -> str:

@@ -104,7 +104,7 @@ def seeds_markdown(table: dict[str, Any]) -> str:
                 continue
             st = stats[m.key]
             per_seed = " / ".join(m.format(v) for v in st["values"].values())
-            cells.append(f"{m.mean_format(st['mean'])} ± {m.mean_format(st['sd'])}<br>{per_seed}")
+            cells.append(f"{m.mean_format(st['mean'])} ± {m.sd_format(st['sd'])}<br>{per_seed}")
         label = f"`{name}`" + (" (thresholded)" if REGISTRY[name].neuron == "real" else "")
         lines.append(f"| {label} | {', '.join(map(str, seeds))} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"

@@ -159,7 +159,7 @@ def test_the_markdown_table_gives_each_recipe_its_tally_and_mean_and_sd():
     assert row[0].startswith("| 1. DBN's preactivated outputs")
     paper, code_cell = row[1].split("<br>"), row[2].removesuffix(" |").split("<br>")
     assert paper[0] == "**supported in 3 of 3 seeds**"
-    assert paper[2] == "`mlp-sbn-wgan-gp`: mass near 0/1 0.910 ± 0.02, notch depth 0.026 ± 0"
+    assert paper[2] == "`mlp-sbn-wgan-gp`: mass near 0/1 0.910 ± 0.020, notch depth 0.026 ± 0"
     assert code_cell[0] == "**supported (one seed: 0)**"
     assert code_cell[1] == "`mlp-dbn-wgan-gp-code`: mass near 0/1 0.830, notch depth 0.055"  # one seed: no ±
     assert lines[4].endswith("| not trained yet | not trained yet |")  # claim 3 has no WGAN pair here

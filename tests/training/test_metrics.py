@@ -12,6 +12,7 @@ from training.data import load_split
 from training.metrics import (
     METRICS,
     EvaluationError,
+    Metric,
     class_histogram,
     class_kl,
     classes_2pct,
@@ -169,3 +170,9 @@ def test_shape_metrics_stay_in_range(values):
     pre = np.array(values)
     assert 0.0 <= mass_near_01(pre) <= 1.0
     assert notch_depth(pre) <= 1.0
+
+
+@pytest.mark.parametrize(("sd", "text"), [(0.0, "0"), (7e-05, "0.000070"), (0.0022, "0.0022"), (0.5773, "0.58"),
+                                          (1.03, "1.0"), (22.7, "23"), (104.9, "105")])
+def test_a_spread_over_seeds_prints_two_significant_digits_and_never_an_exponent(sd, text):
+    assert Metric.sd_format(sd) == text
