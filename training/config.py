@@ -12,6 +12,7 @@ Estimator = Literal["sigmoid-st", "st", "gumbel-st", "none"]
 Objective = Literal["gan", "wgan", "wgan-gp"]
 BatchNorm = Literal["batch", "affine"]
 Init = Literal["torch", "reference"]
+RMSprop = Literal["torch", "tf"]
 
 ARCHS = ("mlp", "cnn")
 NEURONS = ("dbn", "sbn", "real")
@@ -19,6 +20,7 @@ ESTIMATORS = ("sigmoid-st", "st", "gumbel-st", "none")
 OBJECTIVES = ("gan", "wgan", "wgan-gp")
 BATCHNORMS = ("batch", "affine")
 INITS = ("torch", "reference")
+RMSPROPS = ("torch", "tf")
 
 # The reference code's recipe (see BINARYGAN.md, "The paper's text and its reference code differ"): its twin of a
 # variant is named NAME + CODE_SUFFIX.
@@ -43,6 +45,10 @@ class VariantConfig:
     # paper's text says; "affine" is what the reference code ran: gamma * x / sqrt(1 + 1e-3) + beta per unit.
     batchnorm: BatchNorm = "batch"
     init: Init = "torch"  # weights of G and D: PyTorch's defaults, or the reference's N(0, 0.02) cut at 2 sd, zero biases
+    # The WGANs' RMSProp: "torch" is PyTorch's (accumulator from 0, eps outside the root), as the paper's text leaves
+    # it; "tf" is TensorFlow's, which the reference code ran (accumulator from 1, eps inside the root). Not read by
+    # the other objectives, which use Adam.
+    rmsprop: RMSprop = "torch"
     epochs: int = 20  # total training epochs
     batch_size: int = 64  # real and fake examples per step
     latent_dim: int = 128  # z ~ N(0, I)
@@ -102,7 +108,7 @@ class VariantConfig:
 _FIELD_TYPES: dict[str, tuple[type, ...]] = {
     "name": (str,), "arch": (str,), "neuron": (str,), "estimator": (str,), "objective": (str,),
     "d_batchnorm": (bool,), "experiment": (str,), "slope_annealing_rate": (float, int),
-    "initial_slope": (float, int), "gumbel_temperature": (float, int), "batchnorm": (str,), "init": (str,), "epochs": (int,),
+    "initial_slope": (float, int), "gumbel_temperature": (float, int), "batchnorm": (str,), "init": (str,), "rmsprop": (str,), "epochs": (int,),
     "batch_size": (int,), "latent_dim": (int,), "lr": (float, int), "gp_lambda": (float, int),
     "clip_value": (float, int), "n_critic": (int,), "n_critic_warmup": (int,), "warmup_steps": (int,),
     "long_critic_every": (int,), "snapshot_epochs": (list, tuple), "description": (str,),
@@ -137,7 +143,7 @@ def validate_fields(d: Any) -> None:
             if not (lo <= value <= hi):  # also refuses NaN
                 raise ValueError(f"config field {key!r} = {value!r} is outside [{lo}, {hi}]")
     for key, allowed in (("arch", ARCHS), ("neuron", NEURONS), ("estimator", ESTIMATORS), ("objective", OBJECTIVES),
-                         ("batchnorm", BATCHNORMS), ("init", INITS)):
+                         ("batchnorm", BATCHNORMS), ("init", INITS), ("rmsprop", RMSPROPS)):
         if key in d and d[key] not in allowed:
             raise ValueError(f"config field {key!r} = {d[key]!r} is not one of {', '.join(allowed)}")
     if (d["neuron"] == "real") != (d["estimator"] == "none"):
@@ -213,13 +219,14 @@ _VARIANTS = [
 ]
 
 def _code_twin(paper: VariantConfig) -> VariantConfig:
-    """The variant as the reference code ran it: slope fixed at 1, affine BatchNorm, its initialisation.
+    """The variant as the reference code ran it: slope fixed at 1, affine BatchNorm, its initialisation, and for the
+    WGANs TensorFlow's RMSProp.
 
     It keeps the 60,000 training images (the reference trained on all 70,000), because evaluation uses the test digits.
     """
     return paper.replace(
         name=paper.name + CODE_SUFFIX, experiment=f"{paper.experiment}, code recipe", slope_annealing_rate=1.0,
-        batchnorm="affine", init="reference", description=f"{paper.description}; as the reference code ran it")
+        batchnorm="affine", init="reference", rmsprop="tf" if paper.objective == "wgan" else "torch", description=f"{paper.description}; as the reference code ran it")
 
 
 _CODE_TWINS = ("mlp-dbn-wgan-gp", "mlp-sbn-wgan-gp", "mlp-real-wgan-gp", "mlp-dbn-wgan", "mlp-sbn-wgan", "mlp-dbn-gan",

@@ -11,6 +11,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from training.config import VariantConfig
+from training.optimizers import TFRMSprop
 
 
 def gan_d_loss(d_real: torch.Tensor, d_fake: torch.Tensor) -> torch.Tensor:
@@ -61,9 +62,17 @@ def clip_weights(critic: nn.Module, bound: float) -> None:
         p.clamp_(-bound, bound)
 
 
+def optimizer_name(cfg: VariantConfig) -> str:
+    """The optimiser make_optimizers builds, for the provenance: "adam", "rmsprop-torch" or "rmsprop-tf"."""
+    return f"rmsprop-{cfg.rmsprop}" if cfg.objective == "wgan" else "adam"
+
+
 def make_optimizers(cfg: VariantConfig, G: nn.Module, D: nn.Module) -> tuple[torch.optim.Optimizer, torch.optim.Optimizer]:
-    """(opt_G, opt_D): RMSProp (decay 0.9) for WGAN, Adam (beta 0.5, 0.9) otherwise; lr 1e-4 for both."""
-    if cfg.objective == "wgan":
+    """(opt_G, opt_D): RMSProp (decay 0.9; PyTorch's or TensorFlow's, cfg.rmsprop) for WGAN, Adam (beta 0.5, 0.9)
+    otherwise; lr 1e-4 for both."""
+    if cfg.objective == "wgan" and cfg.rmsprop == "tf":
+        make = lambda params: TFRMSprop(params, lr=cfg.lr, decay=0.9, eps=1e-8)  # noqa: E731
+    elif cfg.objective == "wgan":
         make = lambda params: torch.optim.RMSprop(params, lr=cfg.lr, alpha=0.9)  # noqa: E731
     else:
         make = lambda params: torch.optim.Adam(params, lr=cfg.lr, betas=(0.5, 0.9), fused=True)  # noqa: E731

@@ -278,7 +278,7 @@ def train(cfg: VariantConfig, opts: TrainOptions) -> Path:
 
     provenance = {
         "seed": opts.seed, "code_commit": code_commit(), "data_sha256": split.sha256, "train_images": n,
-        "recipe": cfg.recipe, "batchnorm": cfg.batchnorm, "init": cfg.init,
+        "recipe": cfg.recipe, "batchnorm": cfg.batchnorm, "init": cfg.init, "optimizer": obj.optimizer_name(cfg),
         "device": describe_device(device), "command": command_line(),
         "versions": {"torch": torch.__version__, "python": platform.python_version()},
     }
