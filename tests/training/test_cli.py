@@ -37,12 +37,15 @@ def test_list_json_prints_every_variant(capsys):
                     and "gumbel" not in n}
     for v in variants:
         for key in ("name", "arch", "neuron", "estimator", "objective", "d_batchnorm", "slope_annealing_rate",
-                    "epochs", "experiment", "batchnorm", "init"):
+                    "epochs", "experiment", "batchnorm", "init", "rmsprop"):
             assert key in v
     by = {v["name"]: v for v in variants}
     assert by["mlp-sbn-wgan-gp"]["batchnorm"] == "batch" and by["mlp-sbn-wgan-gp"]["init"] == "torch"
     for name in code:
-        twin = {**by[name.removesuffix("-code")], "slope_annealing_rate": 1.0, "batchnorm": "affine", "init": "reference"}
+        paper = by[name.removesuffix("-code")]
+        # the reference code's weight-clipped WGANs ran TensorFlow's RMSProp
+        rmsprop = "tf" if paper["objective"] == "wgan" else paper["rmsprop"]
+        twin = {**paper, "slope_annealing_rate": 1.0, "batchnorm": "affine", "init": "reference", "rmsprop": rmsprop}
         assert {k: v for k, v in by[name].items() if k not in ("name", "experiment", "description")} == \
             {k: v for k, v in twin.items() if k not in ("name", "experiment", "description")}
     assert by["mlp-dbn-gan"]["d_batchnorm"] and not by["mlp-dbn-wgan"]["d_batchnorm"]
