@@ -21,7 +21,7 @@ from torch.func import functional_call, stack_module_state, vmap
 from benchmarks.roofline import sync, timed
 from benchmarks.training import project_iteration, random_data
 from training import objectives as obj
-from training.config import VariantConfig, get_variant
+from training.config import SCORE_FUNCTION_ESTIMATORS, VariantConfig, get_variant
 from training.networks import Generator, build_discriminator
 from training.trainer import critic_loss, penalty_mix
 
@@ -105,6 +105,9 @@ def stacked_step(cfg: VariantConfig, G: Stacked, D: Stacked, opt_g: torch.optim.
 
 def build(cfg: VariantConfig, seeds: list[int], device: torch.device) -> tuple[Stacked, Stacked]:
     """The networks `train` would build for each seed, stacked."""
+    if cfg.estimator in SCORE_FUNCTION_ESTIMATORS:
+        raise ValueError(f"{cfg.name}: the {cfg.estimator} estimator's generator step is not stacked; time it with "
+                         "train_step")
     Gs, Ds = [], []
     for seed in seeds:
         torch.manual_seed(seed)

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 Arch = Literal["mlp", "cnn"]
 Neuron = Literal["dbn", "sbn", "real"]
-Estimator = Literal["sigmoid-st", "st", "gumbel-st", "none"]
+Estimator = Literal["sigmoid-st", "st", "gumbel-st", "reinmax", "rloo", "disarm", "none"]
 Objective = Literal["gan", "wgan", "wgan-gp"]
 BatchNorm = Literal["batch", "affine"]
 Init = Literal["torch", "reference"]
@@ -16,7 +16,8 @@ RMSprop = Literal["torch", "tf"]
 
 ARCHS = ("mlp", "cnn")
 NEURONS = ("dbn", "sbn", "real")
-ESTIMATORS = ("sigmoid-st", "st", "gumbel-st", "none")
+ESTIMATORS = ("sigmoid-st", "st", "gumbel-st", "reinmax", "rloo", "disarm", "none")
+SCORE_FUNCTION_ESTIMATORS = ("rloo", "disarm")  # unbiased; several critic evaluations per latent, no pathwise gradient
 OBJECTIVES = ("gan", "wgan", "wgan-gp")
 BATCHNORMS = ("batch", "affine")
 INITS = ("torch", "reference")
@@ -41,6 +42,9 @@ class VariantConfig:
     slope_annealing_rate: float = 1.1  # slope multiplier after each epoch (1.0 = no annealing)
     initial_slope: float = 1.0  # slope s in p = sigmoid(s * x) at epoch 1
     gumbel_temperature: float = 0.5  # temperature of the binary-Concrete relaxation (gumbel-st only)
+    # Draws per latent at each generator step for the score-function estimators: rloo takes K >= 2 samples (K critic
+    # evaluations), disarm K antithetic pairs (2K). The straight-through estimators draw once.
+    estimator_draws: int = 1
     # Every BatchNorm of G and D: "batch" normalises with batch statistics (running ones when sampling), as the
     # paper's text says; "affine" is what the reference code ran: gamma * x / sqrt(1 + 1e-3) + beta per unit.
     batchnorm: BatchNorm = "batch"
@@ -108,7 +112,7 @@ class VariantConfig:
 _FIELD_TYPES: dict[str, tuple[type, ...]] = {
     "name": (str,), "arch": (str,), "neuron": (str,), "estimator": (str,), "objective": (str,),
     "d_batchnorm": (bool,), "experiment": (str,), "slope_annealing_rate": (float, int),
-    "initial_slope": (float, int), "gumbel_temperature": (float, int), "batchnorm": (str,), "init": (str,), "rmsprop": (str,), "epochs": (int,),
+    "initial_slope": (float, int), "gumbel_temperature": (float, int), "estimator_draws": (int,), "batchnorm": (str,), "init": (str,), "rmsprop": (str,), "epochs": (int,),
     "batch_size": (int,), "latent_dim": (int,), "lr": (float, int), "gp_lambda": (float, int),
     "clip_value": (float, int), "n_critic": (int,), "n_critic_warmup": (int,), "warmup_steps": (int,),
     "long_critic_every": (int,), "snapshot_epochs": (list, tuple), "description": (str,),
@@ -117,6 +121,7 @@ _REQUIRED = ("name", "arch", "neuron", "estimator", "objective", "d_batchnorm", 
 # Sane ranges: wide enough for any experiment, narrow enough to refuse hostile or broken configs.
 _RANGES: dict[str, tuple[float, float]] = {
     "slope_annealing_rate": (0.5, 2.0), "initial_slope": (1e-3, 1e3), "gumbel_temperature": (1e-3, 1e2),
+    "estimator_draws": (1, 1024),
     "epochs": (1, 10_000), "batch_size": (1, 65_536), "latent_dim": (128, 128), "lr": (0.0, 1.0),
     "gp_lambda": (0.0, 1e4), "clip_value": (0.0, 10.0), "n_critic": (1, 1000), "n_critic_warmup": (1, 1000),
     "warmup_steps": (0, 10**9), "long_critic_every": (1, 10**9),
@@ -148,8 +153,14 @@ def validate_fields(d: Any) -> None:
             raise ValueError(f"config field {key!r} = {d[key]!r} is not one of {', '.join(allowed)}")
     if (d["neuron"] == "real") != (d["estimator"] == "none"):
         raise ValueError("the real-valued neuron needs estimator 'none', and binary neurons need an estimator")
-    if d["estimator"] == "gumbel-st" and d["neuron"] != "sbn":
-        raise ValueError("the gumbel-st estimator samples, so it needs neuron 'sbn'")
+    if d["estimator"] in ("gumbel-st", "reinmax", *SCORE_FUNCTION_ESTIMATORS) and d["neuron"] != "sbn":
+        raise ValueError(f"the {d['estimator']} estimator is for Bernoulli samples, so it needs neuron 'sbn'")
+    draws = d.get("estimator_draws", 1)
+    if d["estimator"] == "rloo" and draws < 2:
+        raise ValueError("config field 'estimator_draws' must be at least 2 for rloo: its baseline leaves one draw out")
+    if d["estimator"] not in SCORE_FUNCTION_ESTIMATORS and draws != 1:
+        raise ValueError(f"config field 'estimator_draws' = {draws} needs a score-function estimator "
+                         f"({', '.join(SCORE_FUNCTION_ESTIMATORS)}); {d['estimator']} draws once")
     snaps = d.get("snapshot_epochs", ())
     if not all(isinstance(e, int) and not isinstance(e, bool) and 1 <= e <= 10_000 for e in snaps):
         raise ValueError("config field 'snapshot_epochs' must hold epoch numbers in [1, 10000]")

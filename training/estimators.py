@@ -127,7 +127,7 @@ def rebar(theta: torch.Tensor, f: Loss, draws: int, generator: torch.Generator |
     return score.mean(0) + path / draws
 
 
-ESTIMATORS: dict[str, Estimator] = {
+FUNCTIONS: dict[str, Estimator] = {
     "sigmoid-st": sigmoid_st, "reinmax": reinmax, "rloo": rloo, "disarm": disarm, "rebar": rebar,
 }
 CRITIC_EVALS = {"sigmoid-st": 1, "reinmax": 1, "rloo": 1, "disarm": 2, "rebar": 3}  # evaluations of f per draw

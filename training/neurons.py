@@ -10,10 +10,16 @@ The forward value is binary; the estimator decides what the backward pass preten
   - "st":         the identity applied to x, so dy/dx = 1                (plain straight-through)
   - "gumbel-st":  a binary-Concrete relaxation sigmoid((s*x + logistic noise) / tau), thresholded
                   at 0.5 in the forward pass; its threshold is exactly a Bernoulli(p) sample.
+  - "reinmax":    ReinMax (Liu et al. 2023) for SBN: dy/d(s*x) = 2 q (1 - q) - p (1 - p) / 2, q = (y + p) / 2, whose
+                  expectation is the trapezoid rule between y = 0 and 1 where sigmoid-st's is a one-point rule.
+The score-function estimators ("rloo", "disarm") pass no gradient through y; training/estimators.py computes them
+from several critic evaluations, and the trainer applies them to the pre-activation directly.
 """
 from __future__ import annotations
 
 import torch
+
+from training.estimators import reinmax_weight
 
 
 def straight_through(hard: torch.Tensor, soft: torch.Tensor) -> torch.Tensor:
@@ -47,6 +53,11 @@ def binarize(
         return straight_through(hard, p)
     if estimator == "st":
         return straight_through(hard, x)
+    if estimator == "reinmax":
+        # the surrogate's slope in s * x is ReinMax's weight, held fixed in the backward pass as ReinMax holds it
+        return straight_through(hard, reinmax_weight(p, hard).detach() * (slope * x))
+    if estimator in ("rloo", "disarm"):
+        return hard  # no pathwise gradient: the trainer's generator block uses training/estimators.py
     raise ValueError(f"unknown estimator {estimator!r}")
 
 

@@ -24,6 +24,11 @@ def gan_g_loss(d_fake: torch.Tensor) -> torch.Tensor:
     return F.softplus(-d_fake).mean()
 
 
+def gan_g_losses(d_fake: torch.Tensor) -> torch.Tensor:
+    """Per example (B,) -> (B,): what a score-function estimator evaluates."""
+    return F.softplus(-d_fake)
+
+
 def wgan_d_loss(d_real: torch.Tensor, d_fake: torch.Tensor) -> torch.Tensor:
     return d_fake.mean() - d_real.mean()
 
@@ -32,11 +37,18 @@ def wgan_g_loss(d_fake: torch.Tensor) -> torch.Tensor:
     return -d_fake.mean()
 
 
+def wgan_g_losses(d_fake: torch.Tensor) -> torch.Tensor:
+    return -d_fake
+
+
 D_LOSSES: dict[str, Callable[[torch.Tensor, torch.Tensor], torch.Tensor]] = {
     "gan": gan_d_loss, "wgan": wgan_d_loss, "wgan-gp": wgan_d_loss,
 }
 G_LOSSES: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
     "gan": gan_g_loss, "wgan": wgan_g_loss, "wgan-gp": wgan_g_loss,
+}
+G_EXAMPLE_LOSSES: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
+    "gan": gan_g_losses, "wgan": wgan_g_losses, "wgan-gp": wgan_g_losses,
 }
 
 

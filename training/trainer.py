@@ -21,6 +21,7 @@ import torch
 from safetensors.torch import save as st_save
 from tqdm.auto import tqdm
 
+from training import estimators
 from training import objectives as obj
 from training.checkpoint import (
     CONFIG_FILE,
@@ -35,7 +36,7 @@ from training.checkpoint import (
     save_generator,
     snapshot_dir,
 )
-from training.config import VariantConfig
+from training.config import SCORE_FUNCTION_ESTIMATORS, VariantConfig
 from training.data import load_split
 from training.networks import Generator, build_discriminator
 
@@ -212,12 +213,32 @@ def train_step(cfg: VariantConfig, G: Generator, D: torch.nn.Module, opt_g: torc
 
     # ---- generator block ----
     D.requires_grad_(False)  # only G's gradients are used here; skipping D's weight gradients saves a third of its backward
-    g_loss = obj.G_LOSSES[cfg.objective](D(G(z, slope, rng)))
     opt_g.zero_grad(set_to_none=True)
-    g_loss.backward()
+    if cfg.estimator in SCORE_FUNCTION_ESTIMATORS:
+        g_loss = score_function_step(cfg, G, D, z, slope, rng)
+    else:
+        g_loss = obj.G_LOSSES[cfg.objective](D(G(z, slope, rng)))
+        g_loss.backward()
     opt_g.step()
     D.requires_grad_(True)
     return d_loss.detach(), g_loss.detach()
+
+
+def score_function_step(cfg: VariantConfig, G: Generator, D: torch.nn.Module, z: torch.Tensor, slope: float,
+                        rng: torch.Generator) -> torch.Tensor:
+    """Back-propagate a score-function estimate of d(mean G loss)/d(pre-activation) into G; returns the mean loss
+    over the critic's evaluations. The critic's input gets no gradient: the estimator only evaluates it."""
+    x = G.logits(z)  # (B, 784) pre-activation
+    seen: list[torch.Tensor] = []
+
+    def losses(y: torch.Tensor) -> torch.Tensor:  # (N, 784) -> (N,)
+        out = obj.G_EXAMPLE_LOSSES[cfg.objective](D(y))
+        seen.append(out.detach())
+        return out
+
+    estimate = estimators.FUNCTIONS[cfg.estimator](slope * x.detach(), losses, cfg.estimator_draws, rng)  # d loss_b / d(s x)
+    x.backward(slope * estimate / len(x))  # the batch loss is the mean over latents
+    return torch.cat(seen).mean()
 
 
 def _write_steps(path: Path, rows: list[tuple[int, int, float, float]], keep_below: int | None = None) -> None:

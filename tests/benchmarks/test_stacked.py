@@ -59,3 +59,9 @@ def test_the_benchmark_reports_time_per_model_for_each_stack_size():
     assert [(r["how"], r["models"]) for r in rows] == [("train_step", 1), ("stacked (vmap)", 2)]
     assert rows[1]["ms_per_model"] == pytest.approx(rows[1]["ms_per_iteration"] / 2)
     assert rows[1]["speedup_per_model"] == pytest.approx(rows[0]["ms_per_model"] / rows[1]["ms_per_model"])
+
+
+def test_score_function_estimators_are_refused_by_name():
+    cfg = get_variant("mlp-sbn-wgan-gp-code").replace(estimator="rloo", estimator_draws=2)
+    with pytest.raises(ValueError, match="rloo"):
+        stacked.build(cfg, [0, 1], CPU)

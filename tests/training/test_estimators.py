@@ -36,7 +36,7 @@ def expected_st_type(theta: torch.Tensor, f: est.Loss, weight) -> torch.Tensor:
 
 def many_estimates(name: str, theta: torch.Tensor, f: est.Loss, rows: int, draws: int, seed: int) -> torch.Tensor:
     """`rows` independent estimates for one theta: (rows, n)."""
-    return est.ESTIMATORS[name](theta.expand(rows, -1), f, draws, torch.Generator().manual_seed(seed))
+    return est.FUNCTIONS[name](theta.expand(rows, -1), f, draws, torch.Generator().manual_seed(seed))
 
 
 THETA = torch.tensor([-2.0, -1.0, -0.3, 0.0, 0.2, 0.8, 1.5, 3.0], dtype=torch.float64)
@@ -105,12 +105,12 @@ def test_score_function_estimators_send_no_gradient_through_the_loss():
         return y.sum(-1)
 
     for name in ("rloo", "disarm"):
-        est.ESTIMATORS[name](THETA[None], no_grad_f, 2, torch.Generator().manual_seed(0))
+        est.FUNCTIONS[name](THETA[None], no_grad_f, 2, torch.Generator().manual_seed(0))
 
 
 def test_same_seed_same_estimate_other_seed_other_estimate():
     f = make_f()
-    for name, fn in est.ESTIMATORS.items():
+    for name, fn in est.FUNCTIONS.items():
         draws = est.MIN_DRAWS[name]
         a = fn(THETA[None], f, draws, torch.Generator().manual_seed(5))
         b = fn(THETA[None], f, draws, torch.Generator().manual_seed(5))
@@ -122,7 +122,7 @@ def test_same_seed_same_estimate_other_seed_other_estimate():
 @pytest.mark.parametrize(("name", "draws"), [("rloo", 1), ("disarm", 0), ("reinmax", 0), ("rebar", 0)])
 def test_too_few_draws_are_refused_by_name(name, draws):
     with pytest.raises(ValueError, match=name):
-        est.ESTIMATORS[name](THETA[None], make_f(), draws, None)
+        est.FUNCTIONS[name](THETA[None], make_f(), draws, None)
 
 
 def test_a_theta_of_the_wrong_shape_is_refused():

@@ -1,0 +1,112 @@
+"""The new estimators inside training: ReinMax as a neuron, RLOO and DisARM as the trainer's generator step."""
+import json
+import math
+
+import pytest
+import torch
+
+from training import estimators as est
+from training.config import VariantConfig, get_variant
+from training.networks import Generator, build_discriminator
+from training.neurons import binarize
+from training.objectives import make_optimizers
+from training.sampling import load_folder
+from training.trainer import TrainOptions, score_function_step, train, train_step
+
+FAST = dict(warmup_steps=1, n_critic=1, n_critic_warmup=2, long_critic_every=10**6)
+BASELINE = "mlp-sbn-wgan-gp-code"  # the issue's ST baseline: affine BatchNorm, s = 1, reference initialisation
+
+
+def variant(estimator: str, draws: int = 1) -> VariantConfig:
+    return get_variant(BASELINE).replace(name=f"test-{estimator}", estimator=estimator, estimator_draws=draws)
+
+
+def test_the_reinmax_neuron_passes_back_reinmax_weight_times_slope():
+    x = torch.randn(4, 784, requires_grad=True)
+    upstream = torch.randn(4, 784)
+    rng = torch.Generator().manual_seed(0)
+    y = binarize(x, 1.7, "sbn", "reinmax", generator=rng)
+    y.backward(upstream)
+    p = torch.sigmoid(1.7 * x.detach())
+    assert set(y.detach().unique().tolist()) <= {0.0, 1.0}
+    torch.testing.assert_close(x.grad, 1.7 * est.reinmax_weight(p, y.detach()) * upstream)
+
+
+def test_the_reinmax_neuron_agrees_with_the_reinmax_estimator_draw_by_draw():
+    """Same draw, same critic: the training path and training/estimators.py give the same estimate."""
+    torch.manual_seed(0)
+    critic = torch.nn.Sequential(torch.nn.Linear(784, 16), torch.nn.Tanh(), torch.nn.Linear(16, 1))
+    f = lambda y: critic(y).squeeze(-1)  # noqa: E731
+    theta = torch.randn(3, 784)
+    x = theta.clone().requires_grad_(True)
+    f(binarize(x, 1.0, "sbn", "reinmax", generator=torch.Generator().manual_seed(4))).sum().backward()
+    direct = est.reinmax(theta, f, 1, torch.Generator().manual_seed(4))
+    torch.testing.assert_close(x.grad, direct)
+
+
+@pytest.mark.parametrize("estimator", ["rloo", "disarm"])
+def test_a_constant_critic_gives_the_generator_no_gradient(estimator):
+    """Both estimators centre the loss (a leave-one-out baseline, an antithetic difference): nothing to learn from a
+    critic that scores every image alike."""
+    cfg = variant(estimator, 2)
+    torch.manual_seed(0)
+    G = Generator(cfg).train()
+    D = lambda y: torch.zeros(len(y)) + 3.0  # noqa: E731
+    score_function_step(cfg, G, D, torch.randn(8, 128), 1.0, torch.Generator().manual_seed(0))
+    assert all(p.grad is not None and torch.all(p.grad == 0) for p in G.parameters())
+
+
+@pytest.mark.parametrize(("estimator", "draws", "evals"), [("rloo", 3, 3), ("disarm", 2, 4)])
+def test_the_generator_step_evaluates_the_critic_the_stated_number_of_times_per_latent(estimator, draws, evals):
+    cfg = variant(estimator, draws)
+    torch.manual_seed(0)
+    G, D = Generator(cfg).train(), build_discriminator(cfg)
+    seen = []
+
+    def counting_critic(y):
+        seen.append(len(y))
+        assert not y.requires_grad  # score-function estimators never differentiate the critic
+        return D(y)
+
+    loss = score_function_step(cfg, G, counting_critic, torch.randn(8, 128), 1.0, torch.Generator().manual_seed(0))
+    assert sum(seen) == 8 * evals == 8 * draws * est.CRITIC_EVALS[estimator]
+    assert torch.isfinite(loss)
+    assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in G.parameters())
+
+
+@pytest.mark.parametrize(("estimator", "draws"), [("reinmax", 1), ("rloo", 2), ("disarm", 1)])
+def test_a_short_run_trains_and_records_its_estimator(tmp_path, tiny_mnist, estimator, draws):
+    cfg = variant(estimator, draws).replace(epochs=1, **FAST)
+    opts = TrainOptions(out=tmp_path / "run", data_dir=str(tiny_mnist), verify_data=False, progress=False, limit=128,
+                        seed=1)
+    out = train(cfg, opts)
+    side = json.loads((out / "config.json").read_text())
+    assert side["config"]["estimator"] == estimator and side["config"]["estimator_draws"] == draws
+    rows = [r.split(",") for r in (out / "steps.csv").read_text().splitlines()[1:]]
+    assert rows and all(math.isfinite(float(r[3])) for r in rows)  # the generator's loss, every step
+    assert load_folder(out).sample(4, seed=0).binary.shape == (4, 28, 28)
+
+
+def test_same_seed_same_weights_for_a_score_function_step():
+    cfg = variant("disarm", 2)
+    results = []
+    for _ in range(2):
+        torch.manual_seed(0)
+        G, D = Generator(cfg).train(), build_discriminator(cfg).train()
+        opt_g, opt_d = make_optimizers(cfg, G, D)
+        real = (torch.rand(64, 784, generator=torch.Generator().manual_seed(1)) < 0.2).float()
+        z = torch.randn(64, 128, generator=torch.Generator().manual_seed(2))
+        train_step(cfg, G, D, opt_g, opt_d, real, z, 1.0, 1, torch.Generator().manual_seed(3))
+        results.append([p.detach().clone() for p in G.parameters()])
+    assert all(torch.equal(a, b) for a, b in zip(*results))
+
+
+@pytest.mark.parametrize(("changes", "match"), [
+    (dict(neuron="dbn", estimator="reinmax"), "needs neuron 'sbn'"),
+    (dict(estimator="rloo", estimator_draws=1), "at least 2 for rloo"),
+    (dict(estimator="sigmoid-st", estimator_draws=4), "needs a score-function estimator"),
+    (dict(estimator="disarm", estimator_draws=0), "estimator_draws"),
+])
+def test_estimator_settings_that_cannot_work_are_refused_by_name(changes, match):
+    with pytest.raises(ValueError, match=match):
+        VariantConfig.from_dict({**get_variant(BASELINE).to_dict(), **changes})
