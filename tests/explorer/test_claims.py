@@ -175,12 +175,14 @@ def test_the_headline_gives_each_claim_one_line_with_each_recipes_tally():
     assert lines[4].endswith("| not trained yet | not trained yet |")
 
 
-def test_the_readmes_verdict_table_is_the_shipped_metrics():
+def test_the_docs_verdict_tables_are_the_shipped_metrics():
     from pathlib import Path
 
     from explorer.catalog import seed_metrics
 
     repo = Path(__file__).resolve().parents[2]
-    expected = claims.markdown(claims.judge(seed_metrics(repo / "checkpoints")))
-    assert expected in (repo / "README.md").read_text(), \
-        "README verdict table is stale: paste `python -m explorer.claims`"
+    judgements = claims.judge(seed_metrics(repo / "checkpoints"))
+    assert claims.headline(judgements) in (repo / "README.md").read_text(), \
+        "README headline verdicts are stale: paste `python -m explorer.claims --headline`"
+    assert claims.markdown(judgements) in (repo / "docs" / "results.md").read_text(), \
+        "docs/results.md verdict table is stale: paste `python -m explorer.claims`"
