@@ -70,14 +70,14 @@ print(json.dumps({"import_streamlit_s": t1 - t0, "overview_run_s": t2 - t1}), fl
 os.close(1)  # the cold start is over: the parent stops its clock at this end of file
 from explorer import catalog
 t3 = time.perf_counter()
-catalog.variant_table(os.environ["BINARYGAN_CHECKPOINTS"])
+variants = len(catalog.variant_table(os.environ["BINARYGAN_CHECKPOINTS"]))
 t4 = time.perf_counter()
 import torch
 t5 = time.perf_counter()
 from explorer import load_generator
 load_generator("mlp-dbn-wgan-gp")
 t6 = time.perf_counter()
-sys.stderr.write(json.dumps({"scan_checkpoints_s": t4 - t3, "import_torch_s": t5 - t4, "first_model_load_s": t6 - t5}))
+sys.stderr.write(json.dumps({"variants": variants, "scan_checkpoints_s": t4 - t3, "import_torch_s": t5 - t4, "first_model_load_s": t6 - t5}))
 """
 
 
@@ -117,8 +117,8 @@ def format_cold_start(c: dict) -> str:
             f"(all: {', '.join(f'{t:.2f}' for t in c['total_all_s'])}) = interpreter {c['interpreter_s']:.2f} "
             f"+ import streamlit {c['import_streamlit_s']:.2f} + overview's first run {c['overview_run_s']:.2f}\n"
             f"  then a first page with samples adds: import torch {c['import_torch_s']:.2f} s, "
-            f"first model load {c['first_model_load_s']:.2f} s; checkpoint scan (catalogue, 22 variants) "
-            f"{c['scan_checkpoints_s']:.3f} s")
+            f"first model load {c['first_model_load_s']:.2f} s; "
+            f"checkpoint scan (catalogue, {c['variants']:.0f} variants) {c['scan_checkpoints_s']:.3f} s")
 
 
 def format_table(rows: list[dict]) -> str:

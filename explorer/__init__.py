@@ -12,7 +12,7 @@ _EXPORTS = {
     "CheckpointError": "training.checkpoint", "CheckpointNotFound": "training.checkpoint",
     "checkpoints_root": "training.checkpoint", "LoadedGenerator": "training.sampling", "Samples": "training.sampling",
     "make_latents": "training.sampling", "load_generator": "explorer.generator",
-    "BinaryGAN": "explorer.pretrained",
+    "BinaryGAN": "explorer.pretrained", "grid_png": "training.images",
 }
 __all__ = sorted(_EXPORTS)
 

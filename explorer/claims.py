@@ -263,11 +263,21 @@ def _cell(verdict: RecipeVerdict) -> str:
 
 
 def markdown(judgements: list[Judgement]) -> str:
-    """The verdicts as the README's table: one row per claim, one column per recipe."""
+    """The verdicts with their numbers (docs/results.md): one row per claim, one column per recipe."""
     rows = ["| claim | " + " | ".join(f"{RECIPE_LABELS[r]}" for r in RECIPES) + " |",
             "|---|" + "---|" * len(RECIPES)]
     for i, j in enumerate(judgements, 1):
         rows.append(f"| {i}. {j.paper} *({j.source})* | " + " | ".join(_cell(j.recipes[r]) for r in RECIPES) + " |")
+    return "\n".join(rows)
+
+
+def headline(judgements: list[Judgement]) -> str:
+    """The verdicts alone, one line per claim, as the README's headline (`markdown` has the numbers behind them)."""
+    rows = ["| claim | " + " | ".join(RECIPE_LABELS[r] for r in RECIPES) + " |", "|---|" + "---|" * len(RECIPES)]
+    for i, j in enumerate(judgements, 1):
+        rows.append(f"| {i}. {j.paper} *({j.source})* | "
+                    + " | ".join(j.recipes[r].tally if j.recipes[r].seeds else "not trained yet" for r in RECIPES)
+                    + " |")
     return "\n".join(rows)
 
 
@@ -276,8 +286,10 @@ def main(argv: list[str] | None = None) -> None:
 
     parser = argparse.ArgumentParser(description="Print the paper's claims as judged from the shipped metrics.")
     parser.add_argument("--root", default=None, help="checkpoints folder (default: BINARYGAN_CHECKPOINTS or checkpoints)")
+    parser.add_argument("--headline", action="store_true", help="the verdicts only, one line per claim (the README's)")
     args = parser.parse_args(argv)
-    print(markdown(judge(seed_metrics(args.root))))
+    judgements = judge(seed_metrics(args.root))
+    print(headline(judgements) if args.headline else markdown(judgements))
 
 
 if __name__ == "__main__":

@@ -383,7 +383,7 @@ def comparison_table(names: list[str] | None = None, n: int = COMPARE_SAMPLES, s
 
 
 def format_table(rows: list[dict[str, Any]]) -> str:
-    """The README's Markdown table."""
+    """The Markdown table of docs/gradient-lab.md."""
     def cell(v: float, fmt: str) -> str:
         return "–" if isinstance(v, float) and math.isnan(v) else format(v, fmt)
 

@@ -254,7 +254,7 @@ def preload() -> Path | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m explorer.hub --preload`: run by the Dockerfile at build time (see README, "The Space")."""
+    """`python -m explorer.hub --preload`: run by the Dockerfile at build time (see docs/hub.md, "The Space")."""
     import argparse
     import sys
 

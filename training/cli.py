@@ -87,7 +87,7 @@ def build_parser(prog: str = "python -m training") -> argparse.ArgumentParser:
     p.add_argument("--table", action="store_true",
                    help="rebuild CHECKPOINTS/metrics.json and .csv (all variants + the real-data floor)")
     p.add_argument("--checkpoints", type=Path, help="checkpoints folder for --table (default: the repo's)")
-    p.add_argument("--markdown", action="store_true", help="with --table, also print it as the README's Markdown table")
+    p.add_argument("--markdown", action="store_true", help="with --table, also print it as Markdown (the tables of docs/results.md)")
     p.add_argument("--no-verify", action="store_true", help="skip the MNIST sha256 check (tiny test data sets)")
 
     p = sub.add_parser("sweep", help="train, evaluate and ship variants; one independent job per variant")

@@ -23,8 +23,7 @@ BATCHNORMS = ("batch", "affine")
 INITS = ("torch", "reference")
 RMSPROPS = ("torch", "tf")
 
-# The reference code's recipe (see BINARYGAN.md, "The paper's text and its reference code differ"): its twin of a
-# variant is named NAME + CODE_SUFFIX.
+# The reference code's recipe (see docs/reproducing.md, "Two recipes"): its twin of a variant is NAME + CODE_SUFFIX.
 CODE_SUFFIX = "-code"
 
 SNAPSHOT_EPOCHS = (1, 2, 5, 10, 15, 20)

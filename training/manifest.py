@@ -17,7 +17,7 @@ from typing import Any
 from training.checkpoint import CheckpointError, atomic_write_json, checkpoints_root
 
 MANIFEST_FILE = "manifest.json"
-BUDGET_BYTES = 200 * 2**20  # the size budget for everything under checkpoints/ (DEVELOPERS.md)
+BUDGET_BYTES = 200 * 2**20  # the size budget for everything under checkpoints/ (docs/reproducing.md)
 MANIFEST_MAX_BYTES = 4 * 2**20
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 

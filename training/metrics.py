@@ -51,7 +51,7 @@ def _fixed(digits: int) -> Callable[[float], str]:
 class Metric:
     key: str  # its name in metrics.json and history.json
     label: str  # the dashboard's name for it
-    heading: str  # its column in the results table (README and model card)
+    heading: str  # its column in the results table (docs/results.md and the model card)
     better: Literal["higher", "lower"] | None  # None: a shape statistic, to compare with the real-data floor
     text: Callable[[float], str]  # how the results table prints a value
     decimals: int = 4  # how the dashboard's tables print a value

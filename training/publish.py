@@ -248,7 +248,7 @@ def model_card(repo_id: str, revision: str, provenance: dict[str, dict[str, Any]
         f"`{HUB_REVISION}`), and `token=`, `cache_dir=`, `local_files_only=` work as in `PyTorchModelHubMixin`. Then:",
         "",
         "```python",
-        "from training.images import grid_png",
+        "from explorer import grid_png",
         "",
         "s = g.sample(64, seed=0)          # s.binary: (64, 28, 28) uint8 in {0, 1}; s.preactivation: p in [0, 1]",
         'open("samples.png", "wb").write(grid_png(s.binary, ncols=8))',

@@ -1,5 +1,5 @@
 """The results table over all variants: CHECKPOINTS/metrics.json (every number), metrics.csv (for spreadsheets)
-and the Markdown table of the README and the model card (the columns of training.metrics.METRICS)."""
+and the Markdown tables of docs/results.md and the model card (the columns of training.metrics.METRICS)."""
 from __future__ import annotations
 
 import csv
@@ -118,7 +118,7 @@ def _csv_cell(v: Any) -> str:
 
 
 def table_markdown(table: dict[str, Any], names: list[str] | None = None) -> str:
-    """The results table of the README and the model card: the real-data floor, then the variants (`names`, or
+    """The results table of docs/results.md and the model card: the real-data floor, then the variants (`names`, or
     every variant in the table) in registry order. Pixel statistics of real-valued models are on thresholded
     samples."""
     columns = [m for m in METRICS if m.in_table]

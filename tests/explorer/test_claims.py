@@ -165,12 +165,24 @@ def test_the_markdown_table_gives_each_recipe_its_tally_and_mean_and_sd():
     assert lines[4].endswith("| not trained yet | not trained yet |")  # claim 3 has no WGAN pair here
 
 
-def test_the_readmes_verdict_table_is_the_shipped_metrics():
+def test_the_headline_gives_each_claim_one_line_with_each_recipes_tally():
+    by_seed = {0: exp_i(sbn_mass=0.89) | code(exp_i()), 1: exp_i(sbn_mass=0.91), 2: exp_i(sbn_mass=0.93)}
+    lines = claims.headline(claims.judge(by_seed)).splitlines()
+    assert lines[0] == "| claim | as the paper's text describes it | as the paper's reference code ran it |"
+    assert len(lines) == 2 + len(claims.judge({}))
+    assert lines[2].startswith("| 1. DBN's preactivated outputs")
+    assert lines[2].endswith(" *(Exp I (Fig. 4))* | supported in 3 of 3 seeds | supported (one seed: 0) |")
+    assert lines[4].endswith("| not trained yet | not trained yet |")
+
+
+def test_the_docs_verdict_tables_are_the_shipped_metrics():
     from pathlib import Path
 
     from explorer.catalog import seed_metrics
 
     repo = Path(__file__).resolve().parents[2]
-    expected = claims.markdown(claims.judge(seed_metrics(repo / "checkpoints")))
-    assert expected in (repo / "README.md").read_text(), \
-        "README verdict table is stale: paste `python -m explorer.claims`"
+    judgements = claims.judge(seed_metrics(repo / "checkpoints"))
+    assert claims.headline(judgements) in (repo / "README.md").read_text(), \
+        "README headline verdicts are stale: paste `python -m explorer.claims --headline`"
+    assert claims.markdown(judgements) in (repo / "docs" / "results.md").read_text(), \
+        "docs/results.md verdict table is stale: paste `python -m explorer.claims`"

@@ -1,4 +1,4 @@
-"""The results table: metrics.json over all variants, its CSV, and the Markdown table of the README and the card."""
+"""The results table: metrics.json over all variants, its CSV, and the Markdown tables of docs/results.md and the card."""
 from __future__ import annotations
 
 import json
@@ -45,9 +45,11 @@ def test_table_reuses_a_matching_real_data_floor(tmp_path, tiny_reference):
     assert rebuild_table(tmp_path, tiny_reference, n=64)["real_data"]["fd"] == -1.0  # reused, not recomputed
     assert rebuild_table(tmp_path, tiny_reference, n=65)["real_data"]["fd"] >= 0  # another n: recomputed
 
-def test_readme_results_table_is_the_shipped_metrics():
-    readme = (REPO / "README.md").read_text()
-    start = readme.index("| model | FD")
+def test_the_results_pages_tables_are_the_shipped_metrics():
+    results = (REPO / "docs" / "results.md").read_text()
     table = json.loads((REPO / "checkpoints" / "metrics.json").read_text())
-    assert readme[start:readme.index("\n\n", start) + 1] == table_markdown(table), \
-        "README results table is stale: paste `python -m training evaluate --table --markdown`"
+    stale = "docs/results.md: the {} table is stale: paste `python -m training evaluate --table --markdown`"
+    start = results.index("| model | FD")
+    assert results[start:results.index("\n\n", start) + 1] == table_markdown(table), stale.format("results")
+    start = results.index("| model | seeds | FD")
+    assert results[start:results.index("\n\n", start) + 1] == seeds_markdown(table), stale.format("seeds")
