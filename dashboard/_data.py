@@ -11,13 +11,14 @@ import numpy as np
 import streamlit as st
 
 from explorer import analysis, catalog, hub
+from explorer.generator import latents as draw_latents
 from explorer.generator import load_generator
 from training.checkpoint import HISTORY_FILE, STEPS_FILE, CheckpointError, CheckpointNotFound, checkpoints_root
 from training.hubrepo import HubConfigError
 from training.images import grid_png
 
 if TYPE_CHECKING:  # torch and plotly.express load when a page first needs them, not with the Overview
-    from training.sampling import LoadedGenerator
+    from explorer.generator import LoadedGenerator
 
 T = TypeVar("T")
 CACHE_TTL_S = 3600
@@ -140,9 +141,7 @@ def animation(decoded: dict[str, np.ndarray]) -> Any:
 
 @st.cache_data(max_entries=32, ttl=CACHE_TTL_S, show_spinner=False)
 def latents(n: int, seed: int) -> np.ndarray:
-    from training.sampling import make_latents
-
-    return make_latents(n, seed)  # (n, 128)
+    return draw_latents(n, seed)  # (n, 128)
 
 
 # Summaries span many files; a short ttl picks up runs and evaluations that ship while the app is open.

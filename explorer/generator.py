@@ -6,6 +6,8 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from explorer import hub
 from training.checkpoint import checkpoints_root, generator_folder, local_run
 from training.config import REGISTRY
@@ -34,3 +36,10 @@ def load_generator(name_or_path: str | os.PathLike, epoch: int | None = None) ->
 
     folder, root = resolve_checkpoint(name_or_path, epoch)
     return load_folder(folder, root)
+
+
+def latents(n: int, seed: int) -> np.ndarray:
+    """(n, 128) latents for `seed`: the ones the pages, the gradient lab and the Hub's loader all draw."""
+    from training.sampling import make_latents
+
+    return make_latents(n, seed)
