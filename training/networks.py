@@ -213,8 +213,11 @@ class CNNDiscriminator(nn.Module):
         return F.conv_transpose2d(g1, conv1.weight).flatten(1)  # (B, 784)
 
 
-def build_discriminator(cfg: VariantConfig) -> nn.Module:
-    D: nn.Module
+Discriminator = MLPDiscriminator | CNNDiscriminator
+
+
+def build_discriminator(cfg: VariantConfig) -> Discriminator:
+    D: Discriminator
     if cfg.arch == "mlp":
         D = MLPDiscriminator(cfg.d_batchnorm, cfg.batchnorm)
     else:
