@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import torch
 from torch import nn
@@ -113,7 +113,7 @@ def build(cfg: VariantConfig, seeds: list[int], device: torch.device) -> tuple[S
     return Stacked(Gs), Stacked(Ds)
 
 
-def stacked_iteration(cfg: VariantConfig, size: int, device: torch.device, n_images: int = 4096):
+def stacked_iteration(cfg: VariantConfig, size: int, device: torch.device, n_images: int = 4096) -> Callable[[], None]:
     G, D = build(cfg, list(range(size)), device)
     opt_g, opt_d = obj.make_optimizers(cfg, G, D)
     rngs = [torch.Generator(device=device).manual_seed(s) for s in range(size)]
