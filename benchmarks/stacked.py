@@ -18,6 +18,7 @@ import torch
 from torch import nn
 from torch.func import functional_call, stack_module_state, vmap
 
+from benchmarks.report import table
 from benchmarks.roofline import sync, timed
 from benchmarks.training import project_iteration, random_data
 from training import objectives as obj
@@ -141,8 +142,6 @@ def run(variant: str, sizes: tuple[int, ...], device: torch.device, min_time: fl
 
 
 def main(argv: list[str] | None = None) -> int:
-    from benchmarks.__main__ import table
-
     parser = argparse.ArgumentParser(prog="python -m benchmarks.stacked", description=__doc__.split("\n\n")[0])
     parser.add_argument("--variant", action="append", help="a code-recipe or no-BatchNorm variant (repeatable)")
     parser.add_argument("--sizes", default=",".join(map(str, SIZES)), help="stack sizes, comma-separated")
