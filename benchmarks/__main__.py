@@ -10,6 +10,7 @@ from pathlib import Path
 import torch
 
 from benchmarks import roofline, sampling, stacked, training
+from benchmarks.report import table
 
 
 def machine(device: torch.device) -> dict:
@@ -17,14 +18,6 @@ def machine(device: torch.device) -> dict:
         return {"device": torch.cuda.get_device_name(device), "torch": torch.__version__}
     return {"device": f"cpu: {platform.processor() or platform.machine()}", "threads": torch.get_num_threads(),
             "torch": torch.__version__, "python": platform.python_version()}
-
-
-def table(rows: list[dict], columns: list[tuple[str, str, str]]) -> str:
-    head = " | ".join(title for _, title, _ in columns)
-    lines = [f"| {head} |", "|" + "|".join("---" for _ in columns) + "|"]
-    for r in rows:
-        lines.append("| " + " | ".join(format(r[key], fmt) for key, _, fmt in columns) + " |")
-    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import torch
 
@@ -11,7 +12,7 @@ def sync(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
-def timed(fn, device: torch.device, min_time: float = 0.5, warmup: int = 2) -> float:
+def timed(fn: Callable[[], object], device: torch.device, min_time: float = 0.5, warmup: int = 2) -> float:
     """Median seconds per call over repeated calls that together take at least `min_time`."""
     for _ in range(warmup):
         fn()

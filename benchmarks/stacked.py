@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import torch
 from torch import nn
 from torch.func import functional_call, stack_module_state, vmap
 
+from benchmarks.report import table
 from benchmarks.roofline import sync, timed
 from benchmarks.training import project_iteration, random_data
 from training import objectives as obj
@@ -116,7 +117,7 @@ def build(cfg: VariantConfig, seeds: list[int], device: torch.device) -> tuple[S
     return Stacked(Gs), Stacked(Ds)
 
 
-def stacked_iteration(cfg: VariantConfig, size: int, device: torch.device, n_images: int = 4096):
+def stacked_iteration(cfg: VariantConfig, size: int, device: torch.device, n_images: int = 4096) -> Callable[[], None]:
     G, D = build(cfg, list(range(size)), device)
     opt_g, opt_d = obj.make_optimizers(cfg, G, D)
     rngs = [torch.Generator(device=device).manual_seed(s) for s in range(size)]
@@ -144,8 +145,6 @@ def run(variant: str, sizes: tuple[int, ...], device: torch.device, min_time: fl
 
 
 def main(argv: list[str] | None = None) -> int:
-    from benchmarks.__main__ import table
-
     parser = argparse.ArgumentParser(prog="python -m benchmarks.stacked", description=__doc__.split("\n\n")[0])
     parser.add_argument("--variant", action="append", help="a code-recipe or no-BatchNorm variant (repeatable)")
     parser.add_argument("--sizes", default=",".join(map(str, SIZES)), help="stack sizes, comma-separated")

@@ -1,6 +1,8 @@
 """Training throughput: the project's step against a plain PyTorch loop, in the same process."""
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
@@ -8,7 +10,7 @@ from benchmarks.flops import iteration_flops
 from benchmarks.roofline import sync, timed
 from training import objectives as obj
 from training.config import VariantConfig, get_variant
-from training.networks import Generator, build_discriminator
+from training.networks import Discriminator, Generator, build_discriminator
 from training.trainer import train_step
 
 CASES = ("mlp-dbn-wgan-gp", "mlp-sbn-wgan-gp", "mlp-real-wgan-gp", "mlp-dbn-wgan", "mlp-dbn-gan",
@@ -21,13 +23,13 @@ def random_data(n_images: int, device: torch.device) -> torch.Tensor:
     return (torch.rand(n_images, 784, device=device) < 0.19).float()  # (N, 784), MNIST's on-pixel rate
 
 
-def _setup(cfg: VariantConfig, device: torch.device, n_images: int):
+def _setup(cfg: VariantConfig, device: torch.device, n_images: int) -> tuple[Generator, Discriminator, torch.Tensor]:
     torch.manual_seed(0)
     G, D = Generator(cfg).to(device), build_discriminator(cfg).to(device)
     return G, D, random_data(n_images, device)
 
 
-def project_iteration(cfg: VariantConfig, device: torch.device, n_images: int = 4096):
+def project_iteration(cfg: VariantConfig, device: torch.device, n_images: int = 4096) -> Callable[[], None]:
     """One generator iteration exactly as training.trainer runs it: data resident, no host work per step."""
     G, D, data = _setup(cfg, device, n_images)
     opt_g, opt_d = obj.make_optimizers(cfg, G, D)
@@ -44,17 +46,19 @@ def project_iteration(cfg: VariantConfig, device: torch.device, n_images: int = 
     return step
 
 
-def naive_iteration(cfg: VariantConfig, device: torch.device, n_images: int = 4096):
+def naive_iteration(cfg: VariantConfig, device: torch.device, n_images: int = 4096) -> Callable[[], None]:
     """The usual straightforward loop: a DataLoader, G re-run per critic step, separate D calls,
     default (unfused) optimisers, and a .item() per step for logging."""
     G, D, data = _setup(cfg, device, n_images)
     D.has_closed_form_input_gradient = False  # the penalty through autograd's double backward, as usually written
+    opt_g: torch.optim.Optimizer
+    opt_d: torch.optim.Optimizer
     if cfg.objective == "wgan":
         opt_g, opt_d = (torch.optim.RMSprop(m.parameters(), lr=cfg.lr, alpha=0.9) for m in (G, D))
     else:
         opt_g, opt_d = (torch.optim.Adam(m.parameters(), lr=cfg.lr, betas=(0.5, 0.9)) for m in (G, D))
     loader = DataLoader(TensorDataset(data.cpu()), batch_size=cfg.batch_size, shuffle=True, drop_last=True)
-    batches = iter(())
+    batches: Iterator[list[torch.Tensor]] = iter(())
     d_loss_fn, g_loss_fn = obj.D_LOSSES[cfg.objective], obj.G_LOSSES[cfg.objective]
     log: list[float] = []
 

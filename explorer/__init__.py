@@ -6,7 +6,13 @@ without torch.
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the public names' real types, for mypy and editors; at run time __getattr__ imports them
+    from explorer.generator import load_generator
+    from explorer.pretrained import BinaryGAN
+    from training.checkpoint import CheckpointError, CheckpointNotFound, checkpoints_root
+    from training.sampling import LoadedGenerator, Samples, make_latents
 
 _EXPORTS = {
     "CheckpointError": "training.checkpoint", "CheckpointNotFound": "training.checkpoint",
@@ -14,10 +20,14 @@ _EXPORTS = {
     "make_latents": "training.sampling", "load_generator": "explorer.generator",
     "BinaryGAN": "explorer.pretrained", "grid_png": "training.images",
 }
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "BinaryGAN", "CheckpointError", "CheckpointNotFound", "LoadedGenerator", "Samples", "checkpoints_root",
+    "load_generator", "make_latents",
+]
 
+if not TYPE_CHECKING:  # out of mypy's sight, so a name outside __all__ is an error there rather than Any
 
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'explorer' has no attribute {name!r}")
-    return getattr(importlib.import_module(_EXPORTS[name]), name)
+    def __getattr__(name: str) -> object:
+        if name not in _EXPORTS:
+            raise AttributeError(f"module 'explorer' has no attribute {name!r}")
+        return getattr(importlib.import_module(_EXPORTS[name]), name)

@@ -27,6 +27,7 @@ RECIPE_LABELS = {"paper": "as the paper's text describes it", "code": "as the pa
 Metrics = dict[str, dict[str, Any]]  # {variant: {metric: value}}, as explorer.catalog.all_metrics gives them
 SeedMetrics = dict[int, Metrics]  # {training seed: Metrics}, as explorer.catalog.seed_metrics gives them
 Namer = Callable[[str], str]  # a paper-recipe variant name -> that variant in the recipe being judged
+Evidence = dict[str, dict[str, float]]  # {variant: {metric: value}}: the numbers a verdict rests on
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class Claim:
     rule: str  # how the metrics decide it
     verdict: str  # SUPPORTED, CONTRADICTED, MIXED or PENDING
     summary: str  # the deciding numbers, in one sentence
-    evidence: dict[str, dict[str, float]] = field(default_factory=dict)  # {variant: {metric: value}}
+    evidence: Evidence = field(default_factory=dict)
     recipe: str = "paper"  # a key of RECIPES
     seed: int = 0  # the training seed of every model judged
 
@@ -78,17 +79,24 @@ def _value(metrics: Metrics, name: str, key: str) -> float | None:
     return None if value is None or not math.isfinite(value) else float(value)
 
 
-def _gather(metrics: Metrics, names: tuple[str, ...], keys: tuple[str, ...]) -> dict[str, dict[str, float]] | None:
+def _gather(metrics: Metrics, names: tuple[str, ...], keys: tuple[str, ...]) -> Evidence | None:
     """{variant: {metric: value}} when every variant has every metric, else None (not measured yet)."""
-    out = {n: {k: _value(metrics, n, k) for k in keys} for n in names}
-    return None if any(v is None for row in out.values() for v in row.values()) else out  # type: ignore[misc]
+    out: Evidence = {}
+    for n in names:
+        out[n] = {}
+        for k in keys:
+            value = _value(metrics, n, k)
+            if value is None:
+                return None
+            out[n][k] = value
+    return out
 
 
 def _combine(verdicts: list[bool]) -> str:
     return SUPPORTED if all(verdicts) else CONTRADICTED if not any(verdicts) else MIXED
 
 
-def _dbn_vs_sbn(m: Metrics, v: Namer) -> tuple[str, str, dict] | None:
+def _dbn_vs_sbn(m: Metrics, v: Namer) -> tuple[str, str, Evidence] | None:
     dbn_name, sbn_name = v("mlp-dbn-wgan-gp"), v("mlp-sbn-wgan-gp")
     ev = _gather(m, (dbn_name, sbn_name), ("mass_near_01", "notch_depth"))
     if ev is None:
@@ -99,7 +107,7 @@ def _dbn_vs_sbn(m: Metrics, v: Namer) -> tuple[str, str, dict] | None:
                      f"DBN {dbn['notch_depth']:.3f}, SBN {sbn['notch_depth']:.3f}."), ev
 
 
-def _real_u_shape(m: Metrics, v: Namer) -> tuple[str, str, dict] | None:
+def _real_u_shape(m: Metrics, v: Namer) -> tuple[str, str, Evidence] | None:
     real_name, sbn_name = v("mlp-real-wgan-gp"), v("mlp-sbn-wgan-gp")
     ev = _gather(m, (real_name, sbn_name), ("mass_near_01",))
     if ev is None:
@@ -121,7 +129,7 @@ def _real_u_shape(m: Metrics, v: Namer) -> tuple[str, str, dict] | None:
     return (SUPPORTED if real > sbn else CONTRADICTED), summary, ev
 
 
-def _wgan_like_wgan_gp(m: Metrics, v: Namer) -> tuple[str, str, dict] | None:
+def _wgan_like_wgan_gp(m: Metrics, v: Namer) -> tuple[str, str, Evidence] | None:
     pairs = [(v(f"mlp-{n}-wgan"), v(f"mlp-{n}-wgan-gp")) for n in ("dbn", "sbn")]
     ev = _gather(m, tuple(x for p in pairs for x in p), ("fd",))
     if ev is None:
@@ -133,7 +141,7 @@ def _wgan_like_wgan_gp(m: Metrics, v: Namer) -> tuple[str, str, dict] | None:
     return verdict, summary, ev
 
 
-def _gan_mode_collapse(m: Metrics, v: Namer) -> tuple[str, str, dict] | None:
+def _gan_mode_collapse(m: Metrics, v: Namer) -> tuple[str, str, Evidence] | None:
     pairs = [(v(f"mlp-{n}-gan"), v(f"mlp-{n}-wgan-gp")) for n in ("dbn", "sbn")]
     ev = _gather(m, tuple(x for p in pairs for x in p), ("classes_2pct", "class_kl"))
     if ev is None:
@@ -145,9 +153,9 @@ def _gan_mode_collapse(m: Metrics, v: Namer) -> tuple[str, str, dict] | None:
     return verdict, summary, ev
 
 
-def _cnn_fewer_artefacts(m: Metrics, v: Namer) -> tuple[str, str, dict] | None:
+def _cnn_fewer_artefacts(m: Metrics, v: Namer) -> tuple[str, str, Evidence] | None:
     """Judged on the neurons whose CNN is evaluated, so it shows as soon as one CNN is."""
-    ev: dict[str, dict[str, float]] = {}
+    ev: Evidence = {}
     pairs = []
     for neuron in ("dbn", "sbn", "real"):
         pair = (v(f"cnn-{neuron}-wgan-gp"), v(f"mlp-{neuron}-wgan-gp"))
@@ -163,7 +171,7 @@ def _cnn_fewer_artefacts(m: Metrics, v: Namer) -> tuple[str, str, dict] | None:
     return verdict, summary, ev
 
 
-def _no_batchnorm_in_critic(m: Metrics, v: Namer) -> tuple[str, str, dict] | None:
+def _no_batchnorm_in_critic(m: Metrics, v: Namer) -> tuple[str, str, Evidence] | None:
     pairs = [(v(f"mlp-{n}-{o}"), v(f"mlp-{n}-{o}-bnd")) for o in ("wgan-gp", "wgan") for n in ("dbn", "sbn")]
     ev = _gather(m, tuple(x for p in pairs for x in p), ("fd",))
     if ev is None:
@@ -174,7 +182,7 @@ def _no_batchnorm_in_critic(m: Metrics, v: Namer) -> tuple[str, str, dict] | Non
     return verdict, summary, ev
 
 
-_CLAIMS: list[tuple[str, str, str, str, Callable[[Metrics, Namer], tuple[str, str, dict] | None]]] = [
+_CLAIMS: list[tuple[str, str, str, str, Callable[[Metrics, Namer], tuple[str, str, Evidence] | None]]] = [
     ("dbn-vs-sbn", "Exp I (Fig. 4)",
      "DBN's preactivated outputs have more values in the middle and a notch at 0.5; SBN's sit nearer 0 and 1.",
      "SBN has more p near 0 or 1 than DBN, and DBN the deeper notch at 0.5.", _dbn_vs_sbn),

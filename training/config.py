@@ -143,6 +143,7 @@ def validate_fields(d: Any) -> None:
         if (isinstance(value, bool) and bool not in types) or not isinstance(value, types):
             raise ValueError(f"config field {key!r} has type {type(value).__name__}, expected {types[0].__name__}")
         if key in _RANGES:
+            assert isinstance(value, (int, float))  # every ranged field's types are numeric, checked just above
             lo, hi = _RANGES[key]
             if not (lo <= value <= hi):  # also refuses NaN
                 raise ValueError(f"config field {key!r} = {value!r} is outside [{lo}, {hi}]")

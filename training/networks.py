@@ -51,7 +51,8 @@ def reference_init_(module: nn.Module) -> None:
     for m in module.modules():
         if isinstance(m, (nn.Linear, nn.Conv2d, nn.ConvTranspose2d)):
             nn.init.trunc_normal_(m.weight, mean=0.0, std=0.02, a=-0.04, b=0.04)
-            nn.init.zeros_(m.bias)
+            if m.bias is not None:  # every layer here has one; a bias=False layer has none to zero
+                nn.init.zeros_(m.bias)
 
 
 class MLPGeneratorBody(nn.Module):
@@ -171,7 +172,7 @@ class CNNDiscriminator(nn.Module):
         )
         self.has_closed_form_input_gradient = not batchnorm or kind == "affine"
         # channels-last convolutions and pooling run ~30% faster on CPU here (benchmarks/), same values
-        self.to(memory_format=torch.channels_last)
+        self.to(memory_format=torch.channels_last)  # type: ignore[call-overload]  # documented keyword; torch's overloads omit it
 
     @staticmethod
     def _image(x: torch.Tensor) -> torch.Tensor:  # (B, 784) -> (B, 1, 28, 28)
@@ -206,14 +207,17 @@ class CNNDiscriminator(nn.Module):
             slope1, slope2, slope3 = (torch.where(a > 0, 1.0, 0.2) for a in (p1, p2, a3))
         g3 = scaled(n3, slope3 * score.weight)  # (B, 128)
         g2 = (g3 @ dense.weight).view_as(p2) * slope2  # (B, 64, 6, 6)
-        g2 = scaled(n2, F.max_unpool2d(g2, idx2, 2, output_size=a2.shape[-2:]))  # (B, 64, 11, 11)
+        g2 = scaled(n2, F.max_unpool2d(g2, idx2, (2, 2), output_size=a2.shape[-2:]))  # (B, 64, 11, 11)
         g1 = F.conv_transpose2d(g2, conv2.weight) * slope1  # (B, 32, 13, 13)
-        g1 = scaled(n1, F.max_unpool2d(g1, idx1, 2, output_size=a1.shape[-2:]))  # (B, 32, 26, 26)
+        g1 = scaled(n1, F.max_unpool2d(g1, idx1, (2, 2), output_size=a1.shape[-2:]))  # (B, 32, 26, 26)
         return F.conv_transpose2d(g1, conv1.weight).flatten(1)  # (B, 784)
 
 
-def build_discriminator(cfg: VariantConfig) -> nn.Module:
-    D: nn.Module
+Discriminator = MLPDiscriminator | CNNDiscriminator
+
+
+def build_discriminator(cfg: VariantConfig) -> Discriminator:
+    D: Discriminator
     if cfg.arch == "mlp":
         D = MLPDiscriminator(cfg.d_batchnorm, cfg.batchnorm)
     else:
