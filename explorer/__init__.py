@@ -12,6 +12,7 @@ if TYPE_CHECKING:  # the public names' real types, for mypy and editors; at run 
     from explorer.generator import load_generator
     from explorer.pretrained import BinaryGAN
     from training.checkpoint import CheckpointError, CheckpointNotFound, checkpoints_root
+    from training.images import grid_png
     from training.sampling import LoadedGenerator, Samples, make_latents
 
 _EXPORTS = {
@@ -22,7 +23,7 @@ _EXPORTS = {
 }
 __all__ = [
     "BinaryGAN", "CheckpointError", "CheckpointNotFound", "LoadedGenerator", "Samples", "checkpoints_root",
-    "load_generator", "make_latents",
+    "grid_png", "load_generator", "make_latents",
 ]
 
 if not TYPE_CHECKING:  # out of mypy's sight, so a name outside __all__ is an error there rather than Any
