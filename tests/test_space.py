@@ -22,9 +22,9 @@ from huggingface_hub import SpaceCard
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 
+from tests.helpers import REPO
 from training.hubrepo import DEFAULT_HUB_REPO
 
-REPO = Path(__file__).resolve().parent.parent
 PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text())
 HF_COLORS = {"red", "yellow", "green", "blue", "indigo", "purple", "pink", "gray"}
 CPU_INDEX = re.compile(r"\s--index-url[= ]https://download\.pytorch\.org/whl/cpu\b")
@@ -186,8 +186,7 @@ def test_the_image_preloads_the_checkpoints_at_build_time():
 def seed_hub_cache(cache: Path, campaign_root: Path, tmp: Path) -> int:
     """What the build's download would leave in the cache, offline: the `publish --dry-run` folder of a campaign,
     laid out as the client caches the default repository at the pinned revision. Returns its file count."""
-    from tests.explorer.test_hub import build_hub_cache
-    from tests.training.test_publish import make_campaign
+    from tests.helpers import build_hub_cache, make_campaign
     from training.hubrepo import HUB_REVISION
     from training.publish import prepare
 

@@ -17,34 +17,13 @@ import torch
 from huggingface_hub import constants, scan_cache_dir
 
 from explorer import CheckpointError, CheckpointNotFound, hub, load_generator
+from tests.helpers import REPO, REPO_ID, build_hub_cache
 from training.checkpoint import atomic_write_json
 from training.classifier import EvalClassifier, save_classifier
 from training.cli import main
 from training.hubrepo import HUB_REVISION, HubConfigError
 from training.manifest import write_manifest
 from training.publish import prepare
-
-REPO = Path(__file__).resolve().parents[2]
-REPO_ID = "binarygan-test/binarygan-mnist"
-
-
-def build_hub_cache(folder: Path, cache: Path, repo_id: str, revision: str) -> str:
-    """Lay `folder` out as huggingface_hub's cache holds a downloaded repository at `revision`:
-    blobs/<hash> (the content), snapshots/<commit>/<path> (relative links to the blobs) and refs/<revision>
-    (the commit). Returns the commit id. The client names blobs by sha256 (LFS) or git sha1; readers only
-    follow the links, so sha256 throughout is enough."""
-    storage = cache / f"models--{repo_id.replace('/', '--')}"
-    commit = hashlib.sha1((folder / "manifest.json").read_bytes()).hexdigest()  # any 40-hex id is a commit id
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        blob = storage / "blobs" / hashlib.sha256(path.read_bytes()).hexdigest()
-        blob.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, blob)
-        link = storage / "snapshots" / commit / path.relative_to(folder)
-        link.parent.mkdir(parents=True, exist_ok=True)
-        link.symlink_to(os.path.relpath(blob, link.parent))
-    (storage / "refs").mkdir(parents=True)
-    (storage / "refs" / revision).write_text(commit)
-    return commit
 
 
 def snapshot(cache: Path) -> Path:

@@ -105,8 +105,7 @@ def test_the_papers_claims_show_each_verdict_with_its_numbers(app, dashboard_roo
 def test_a_first_visit_from_the_hub_shows_what_it_fetches(make_app, checkpoints_root, tmp_path, monkeypatch):
     """No local checkpoints: the app fetches the campaign from the Hub (here an offline cache) in an st.status that
     names the file count and the bytes, then reads the verified snapshot."""
-    from tests.explorer.test_hub import build_hub_cache
-    from tests.training.test_publish import make_campaign
+    from tests.helpers import build_hub_cache, make_campaign
     from training.hubrepo import HUB_REVISION
     from training.publish import prepare
 

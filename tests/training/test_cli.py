@@ -12,7 +12,7 @@ import urllib.request
 import numpy as np
 import pytest
 
-from tests.conftest import REPO
+from tests.helpers import REPO
 from training.cli import main
 from training.config import REGISTRY
 from training.sampling import load_folder
