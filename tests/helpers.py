@@ -38,7 +38,7 @@ F32_EPS = float(np.finfo(np.float32).eps)
 
 # ---- float32 tolerances -------------------------------------------------------------------------------------------
 
-def f32_tol(scale: float, terms: int = 1, factor: float = 16.0) -> float:
+def f32_tol(scale: float | torch.Tensor, terms: int = 1, factor: float = 16.0) -> float:
     """An absolute tolerance for two float32 results of the same quantity computed along different paths (another
     batch shape, thread count or kernel, so another summation order).
 
@@ -46,6 +46,8 @@ def f32_tol(scale: float, terms: int = 1, factor: float = 16.0) -> float:
     `factor` covers the roundings inside the network that produced them. `scale` is the magnitude the arithmetic
     worked at (e.g. |D(y)| for a difference of two scores), which may be far above the magnitude of the result.
     """
+    if isinstance(scale, torch.Tensor):
+        scale = scale.detach().item()
     return factor * F32_EPS * float(scale) * float(np.sqrt(terms))
 
 
