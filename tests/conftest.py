@@ -1,43 +1,13 @@
 """Shared fixtures: tiny IDX data sets and tiny checkpoints, built in temporary folders."""
 from __future__ import annotations
 
-import json
 import os
-import struct
 from pathlib import Path
 
-import numpy as np
 import pytest
-from safetensors.torch import load as st_load
-from safetensors.torch import save as st_save
 
-from explorer.demo import write_untrained as make_checkpoint  # noqa: F401  (tests import it from here)
-from training.data import FILES, write_idx
-
-REPO = Path(__file__).resolve().parent.parent
-
-
-def rewrite_safetensors(path: Path, mutate_tensors=None, mutate_meta=None) -> None:
-    """Rewrite a safetensors file in place after mutating its tensors and/or its metadata (hostile-file tests)."""
-    blob = path.read_bytes()
-    tensors = st_load(blob)
-    (n,) = struct.unpack("<Q", blob[:8])
-    meta = json.loads(blob[8:8 + n])["__metadata__"]
-    if mutate_tensors:
-        mutate_tensors(tensors)
-    if mutate_meta:
-        mutate_meta(meta)
-    path.write_bytes(st_save(tensors, metadata=meta))
-
-
-def write_tiny_mnist(folder: Path, n_train: int = 256, n_test: int = 64, seed: int = 0) -> Path:
-    """Four valid IDX gzip files with random strokes; their checksums differ from MNIST, so load with verify=False."""
-    rng = np.random.default_rng(seed)
-    for split, n in (("train", n_train), ("test", n_test)):
-        images = (rng.random((n, 28, 28)) < 0.15) * rng.integers(1, 256, (n, 28, 28))
-        write_idx(folder / FILES[f"{split}-images"].filename, images.astype(np.uint8))
-        write_idx(folder / FILES[f"{split}-labels"].filename, rng.integers(0, 10, n).astype(np.uint8))
-    return folder
+from tests.helpers import make_checkpoint, write_tiny_mnist
+from training.data import FILES
 
 
 @pytest.fixture(autouse=True)

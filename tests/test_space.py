@@ -9,10 +9,8 @@ import re
 import shlex
 import shutil
 import signal
-import socket
 import subprocess
 import sys
-import time
 import tomllib
 import urllib.request
 from pathlib import Path
@@ -22,9 +20,9 @@ from huggingface_hub import SpaceCard
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 
+from tests.helpers import REPO, free_port, wait_until_healthy
 from training.hubrepo import DEFAULT_HUB_REPO
 
-REPO = Path(__file__).resolve().parent.parent
 PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text())
 HF_COLORS = {"red", "yellow", "green", "blue", "indigo", "purple", "pink", "gray"}
 CPU_INDEX = re.compile(r"\s--index-url[= ]https://download\.pytorch\.org/whl/cpu\b")
@@ -154,12 +152,6 @@ def test_build_context_holds_the_app_and_no_development_files():
                 or "__pycache__" in f or f.endswith(("train_state.safetensors", ".tmp"))]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def http_status(url: str) -> int | None:
     try:
         with urllib.request.urlopen(url, timeout=2) as r:
@@ -186,8 +178,7 @@ def test_the_image_preloads_the_checkpoints_at_build_time():
 def seed_hub_cache(cache: Path, campaign_root: Path, tmp: Path) -> int:
     """What the build's download would leave in the cache, offline: the `publish --dry-run` folder of a campaign,
     laid out as the client caches the default repository at the pinned revision. Returns its file count."""
-    from tests.explorer.test_hub import build_hub_cache
-    from tests.training.test_publish import make_campaign
+    from tests.helpers import build_hub_cache, make_campaign
     from training.hubrepo import HUB_REVISION
     from training.publish import prepare
 
@@ -256,11 +247,10 @@ def test_replayed_dockerfile_serves_a_healthy_app(tmp_path, checkpoints_root):
     server = subprocess.Popen([a.replace(exposed, port) for a in cmd], cwd=workdir, env=env, stdout=log,
                               stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        deadline = time.monotonic() + 120
-        while http_status(f"http://127.0.0.1:{port}/_stcore/health") != 200:
-            assert server.poll() is None, (tmp_path / "streamlit.log").read_text()[-3000:]
-            assert time.monotonic() < deadline, "no healthy answer within 120 s"
-            time.sleep(0.5)
+        try:
+            wait_until_healthy(f"http://127.0.0.1:{port}", server, timeout_s=120)
+        except RuntimeError as e:
+            pytest.fail(f"{e}\n{(tmp_path / 'streamlit.log').read_text()[-3000:]}")
         check = subprocess.run(["bash", "-c", health.replace(exposed, port)], cwd=workdir, env=env, timeout=30)
         assert check.returncode == 0  # the image's own HEALTHCHECK command agrees
         assert http_status(f"http://127.0.0.1:{port}/") == 200

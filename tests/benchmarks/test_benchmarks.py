@@ -2,15 +2,13 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from benchmarks.flops import forward_flops, iteration_flops
+from tests.helpers import REPO
 from training.config import get_variant
 from training.networks import Generator, build_discriminator
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 def test_flops_follow_the_layer_shapes():

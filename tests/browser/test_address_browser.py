@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import serve
-from tests.browser.test_dashboard_browser import wait_until_rendered
+from tests.helpers import serve, wait_until_rendered
 
 pytestmark = pytest.mark.slow
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.test_dashboard_browser import PAGES, wait_until_rendered
+from tests.helpers import BROWSER_PAGES as PAGES
+from tests.helpers import wait_until_rendered
 
 pytestmark = pytest.mark.slow
 SESSIONS = 16

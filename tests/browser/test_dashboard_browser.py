@@ -1,59 +1,14 @@
 """Every page in headless Chromium: rendered images and plotly charts, no exception box, light/dark/narrow."""
 from __future__ import annotations
 
-import time
-
 import pytest
+
+from tests.helpers import BROWSER_PAGES as PAGES
+from tests.helpers import full_page_screenshot, wait_until_rendered
 
 pytestmark = pytest.mark.slow
 
-# page url path -> (minimum images, minimum plotly charts, other selectors that must be visible)
-PAGES = {
-    "": (0, 0, ['[data-testid="stGraphVizChart"] svg', '[data-testid="stDataFrame"]']),
-    "samples": (8, 0, ['[data-testid="stDownloadButton"]']),
-    "histograms": (0, 1, ['[data-testid="stMetric"]']),
-    "interpolation": (3, 2, []),
-    "annealing": (5, 3, []),
-    "objectives": (3, 1, []),
-    "training_metrics": (0, 3, ['[data-testid="stDataFrame"]']),
-    "gradient_lab": (1, 11, ['[data-testid="stMetric"]']),
-}
 VIEWS = {"light": ("light", 1400, 1000), "dark": ("dark", 1400, 1000), "narrow": ("light", 400, 900)}
-RENDER_TIMEOUT_MS = 90_000
-
-
-def wait_until_rendered(page, n_images: int, n_charts: int, selectors: list[str]) -> None:
-    page.wait_for_selector("h1", timeout=RENDER_TIMEOUT_MS)
-    # the script has finished when the running indicator has been gone for a moment
-    deadline = time.monotonic() + RENDER_TIMEOUT_MS / 1000
-    quiet_since = None
-    while time.monotonic() < deadline:
-        running = page.locator('[data-testid="stStatusWidget"]').count() > 0
-        quiet_since = None if running else (quiet_since or time.monotonic())
-        if quiet_since and time.monotonic() - quiet_since > 1.0:
-            break
-        page.wait_for_timeout(200)
-    if n_images:
-        page.wait_for_function(
-            f"""() => {{
-                const imgs = [...document.querySelectorAll('[data-testid="stImage"] img, [data-testid="stFullScreenFrame"] img')];
-                return imgs.length >= {n_images} && imgs.every(i => i.complete && i.naturalWidth > 0);
-            }}""", timeout=RENDER_TIMEOUT_MS)
-    if n_charts:
-        page.wait_for_function(
-            f"() => document.querySelectorAll('.js-plotly-plot .main-svg').length >= {n_charts}",
-            timeout=RENDER_TIMEOUT_MS)
-    for selector in selectors:
-        page.wait_for_selector(selector, timeout=RENDER_TIMEOUT_MS)
-
-
-def full_page_screenshot(page, path, width: int, height: int) -> None:
-    """Streamlit scrolls inside its main panel, so grow the window to the content before the shot."""
-    content = page.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
-    page.set_viewport_size({"width": width, "height": min(max(content, height), 8000)})
-    page.wait_for_timeout(800)  # plotly and the images re-lay out
-    page.screenshot(path=str(path))
-    page.set_viewport_size({"width": width, "height": height})
 
 
 @pytest.mark.parametrize("view", VIEWS)

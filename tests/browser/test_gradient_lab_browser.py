@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from explorer import gradlab
-from tests.browser.conftest import REPO
-from tests.browser.test_dashboard_browser import full_page_screenshot, wait_until_rendered
+from tests.helpers import REPO, full_page_screenshot, wait_until_rendered
 
 pytestmark = pytest.mark.slow
 

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from explorer import analysis, render
-from tests.conftest import REPO
+from tests.helpers import REPO
 
 
 def uniform(n: int = 200_000, seed: int = 0) -> np.ndarray:

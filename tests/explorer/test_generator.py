@@ -3,6 +3,7 @@ import pytest
 import torch
 
 from explorer import CheckpointNotFound, load_generator, make_latents
+from tests.helpers import f32_tol
 from training.config import UnknownVariantError, get_variant
 from training.networks import Generator
 from training.sampling import CHUNK
@@ -62,9 +63,14 @@ def test_decode_is_independent_of_batch_size(use_checkpoints, name):
     z = make_latents(n, seed=2)
     whole = g.decode(z).preactivation
     single = np.concatenate([g.decode(z[i:i + 1]).preactivation for i in (0, CHUNK - 1, CHUNK, n - 1)])
-    np.testing.assert_allclose(whole[[0, CHUNK - 1, CHUNK, n - 1]], single, rtol=1e-5, atol=1e-6)
+    # Other batch shapes pick other kernels and summation orders: equal to float32 rounding, not bit for bit.
+    # p = sigmoid(slope * x) moves by at most slope / 4 times x's error, ~eps * max|x| summed over 1024 inputs.
+    x = np.abs(g.logits(torch.from_numpy(z[:CHUNK])).numpy()).max()
+    tol = f32_tol(g.slope / 4 * x, terms=1024)
+    assert tol < 1e-3  # a sample that depended on its batch (BatchNorm in training mode) moves p by ~0.1
+    np.testing.assert_allclose(whole[[0, CHUNK - 1, CHUNK, n - 1]], single, rtol=0, atol=tol)
     parts = np.concatenate([g.decode(z[:CHUNK + 3]).preactivation, g.decode(z[CHUNK + 3:]).preactivation])
-    np.testing.assert_allclose(whole, parts, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(whole, parts, rtol=0, atol=tol)
 
 
 def test_snapshots_load_by_epoch_and_the_final_epoch_is_the_checkpoint(use_checkpoints):

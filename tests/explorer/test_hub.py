@@ -17,34 +17,13 @@ import torch
 from huggingface_hub import constants, scan_cache_dir
 
 from explorer import CheckpointError, CheckpointNotFound, hub, load_generator
+from tests.helpers import REPO, REPO_ID, build_hub_cache
 from training.checkpoint import atomic_write_json
 from training.classifier import EvalClassifier, save_classifier
 from training.cli import main
 from training.hubrepo import HUB_REVISION, HubConfigError
 from training.manifest import write_manifest
 from training.publish import prepare
-
-REPO = Path(__file__).resolve().parents[2]
-REPO_ID = "binarygan-test/binarygan-mnist"
-
-
-def build_hub_cache(folder: Path, cache: Path, repo_id: str, revision: str) -> str:
-    """Lay `folder` out as huggingface_hub's cache holds a downloaded repository at `revision`:
-    blobs/<hash> (the content), snapshots/<commit>/<path> (relative links to the blobs) and refs/<revision>
-    (the commit). Returns the commit id. The client names blobs by sha256 (LFS) or git sha1; readers only
-    follow the links, so sha256 throughout is enough."""
-    storage = cache / f"models--{repo_id.replace('/', '--')}"
-    commit = hashlib.sha1((folder / "manifest.json").read_bytes()).hexdigest()  # any 40-hex id is a commit id
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        blob = storage / "blobs" / hashlib.sha256(path.read_bytes()).hexdigest()
-        blob.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, blob)
-        link = storage / "snapshots" / commit / path.relative_to(folder)
-        link.parent.mkdir(parents=True, exist_ok=True)
-        link.symlink_to(os.path.relpath(blob, link.parent))
-    (storage / "refs").mkdir(parents=True)
-    (storage / "refs" / revision).write_text(commit)
-    return commit
 
 
 def snapshot(cache: Path) -> Path:
@@ -109,7 +88,9 @@ def test_offline_hub_load_matches_the_local_checkpoint(hub_folder, checkpoints_r
     (tmp_path / "empty").mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "BINARYGAN_"))}
     env |= {"HF_HUB_OFFLINE": "1", "HF_HOME": str(tmp_path / "hf-home"), "HF_HUB_CACHE": str(cache),
-            "BINARYGAN_CHECKPOINTS": str(tmp_path / "empty"), "BINARYGAN_HUB_REPO": REPO_ID, "OMP_NUM_THREADS": "1"}
+            "BINARYGAN_CHECKPOINTS": str(tmp_path / "empty"), "BINARYGAN_HUB_REPO": REPO_ID,
+           # this process's thread count: the same kernels and summation order, so the samples match bit for bit
+           "OMP_NUM_THREADS": str(torch.get_num_threads())}
     wanted = [("mlp-dbn-wgan-gp", None), ("mlp-sbn-wgan-gp", 5), ("cnn-dbn-wgan-gp", None)]
     run = subprocess.run([sys.executable, "-c", OFFLINE_LOAD, json.dumps(wanted), str(tmp_path)], env=env, cwd=REPO,
                          capture_output=True, text=True, timeout=300)
@@ -121,8 +102,7 @@ def test_offline_hub_load_matches_the_local_checkpoint(hub_folder, checkpoints_r
                                checkpoints_root / name / "snapshots" / f"epoch-{epoch:03d}").sample(64, seed=3)
         binary, pre = np.load(tmp_path / f"{name}-{epoch}.npy")
         np.testing.assert_array_equal(binary, local.binary)
-        # the same weights; the two processes' thread counts may order float sums differently in the last bit
-        np.testing.assert_allclose(pre, local.preactivation, rtol=1e-5, atol=1e-6)
+        np.testing.assert_array_equal(pre, local.preactivation)
 
 
 def test_progress_is_reported_in_the_calling_thread(offline_hub):

@@ -5,7 +5,6 @@ import base64
 import json
 import os
 import shutil
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,15 +14,11 @@ from huggingface_hub import constants as hf_constants
 from streamlit.testing.v1 import AppTest
 
 from explorer import demo
+from tests.helpers import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 APP = REPO / "streamlit_app.py"
 PAGES = ("overview", "samples", "histograms", "interpolation", "annealing", "objectives", "training_metrics",
          "gradient_lab")
-
-# The pages import their shared helpers as `dashboard._session`, `dashboard._data` and `dashboard._charts`, from the app's folder (streamlit run does the same).
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
 
 
 @pytest.fixture(scope="session")

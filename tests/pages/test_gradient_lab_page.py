@@ -10,7 +10,7 @@ import pytest
 
 from explorer import gradlab, load_generator
 from explorer.demo import DEMO_CRITICS, write_critic
-from tests.pages.conftest import REPO
+from tests.helpers import REPO
 
 
 def heatmaps(charts: list[dict]) -> dict[str, np.ndarray]:

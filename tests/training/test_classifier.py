@@ -10,7 +10,7 @@ import pytest
 import torch
 from safetensors.torch import save as st_save
 
-from tests.training.conftest import make_classifier
+from tests.helpers import make_classifier
 from training.checkpoint import CheckpointError
 from training.classifier import (
     CLASSIFIER_FILE,

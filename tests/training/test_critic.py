@@ -12,7 +12,7 @@ from safetensors.torch import load_file
 
 from explorer.demo import write_critic
 from explorer.gradlab import load_critic
-from tests.conftest import rewrite_safetensors
+from tests.helpers import REPO_ID, make_campaign, rewrite_safetensors
 from training.checkpoint import CRITIC_FILE, STATE_FILE, CheckpointError, save_generator
 from training.cli import main
 from training.config import VariantConfig, get_variant
@@ -198,8 +198,6 @@ def test_a_batchnorm_critic_keeps_its_running_statistics(tmp_path, tiny_mnist):
 
 
 def test_publish_carries_a_critic_and_refuses_a_broken_one(checkpoints_root, tmp_path, capsys):
-    from tests.training.test_publish import REPO_ID, make_campaign
-
     campaign = make_campaign(tmp_path / "checkpoints", checkpoints_root)
     write_critic(campaign / "mlp-dbn-wgan-gp")
     write_manifest(campaign)

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.conftest import write_tiny_mnist
+from tests.helpers import write_tiny_mnist
 from training.data import FILES, DataError, IdxFile, download, load_split, write_idx
 
 

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from tests.conftest import make_checkpoint
+from tests.helpers import make_checkpoint
 from training.cli import main
 from training.evaluate import compare_metrics, evaluate_checkpoint, evaluate_history, image_metrics, real_data_floor
 from training.metrics import METRICS, PER_EPOCH

@@ -8,40 +8,16 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-import torch
 from huggingface_hub import ModelCard
 
-from training.checkpoint import atomic_write_json, load_checkpoint
-from training.classifier import EvalClassifier, save_classifier
+from tests.helpers import REPO_ID, make_campaign
+from training.checkpoint import load_checkpoint
 from training.cli import main
 from training.manifest import sha256_file, write_manifest
 from training.publish import GRID_VARIANTS
 from training.table import table_markdown
 
-REPO_ID = "binarygan-test/binarygan-mnist"
 COMMIT = "c0ffee" * 6 + "c0ff"
-METRIC_KEYS = ("fd", "precision", "recall", "class_kl", "classes_2pct", "speckle_rate")
-
-
-def make_campaign(root: Path, checkpoints: Path) -> Path:
-    """A checkpoints folder as a finished campaign ships it: variants with their logs and metrics, the
-    evaluation classifier, the metrics table and the manifest (all untrained, all well-formed)."""
-    shutil.copytree(checkpoints, root)
-    variants = {}
-    for i, folder in enumerate(sorted(p for p in root.iterdir() if p.is_dir())):
-        variants[folder.name] = {k: 0.1 * (i + 1) for k in METRIC_KEYS}
-        atomic_write_json(folder / "metrics.json", variants[folder.name])
-        atomic_write_json(folder / "history.json", [{"epoch": 1, "d_loss": 0.0, "g_loss": 0.0}])
-        (folder / "steps.csv").write_text("step,epoch,d_loss,g_loss\n0,1,0.0,0.0\n")
-        if i == 0:  # an extra training seed's numbers, as training.seeds ships them
-            atomic_write_json(folder / "seeds" / "seed-1" / "metrics.json", {k: 0.5 for k in METRIC_KEYS})
-            atomic_write_json(folder / "seeds" / "seed-1" / "history.json", [{"epoch": 1}])
-    torch.manual_seed(0)
-    save_classifier(root / "classifier", EvalClassifier(), {"test_accuracy": 0.1, "seed": 0, "epochs": 0})
-    atomic_write_json(root / "metrics.json", {"real_data": {k: 0.01 for k in METRIC_KEYS} | {"n_samples": 10000},
-                                              "variants": variants})
-    write_manifest(root)
-    return root
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from safetensors.torch import load_file
 
 import training.trainer as trainer
 from explorer import catalog
-from tests.conftest import make_checkpoint
+from tests.helpers import make_checkpoint
 from training.cli import main
 from training.config import get_variant
 from training.manifest import check_manifest, write_manifest

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from tests.conftest import REPO
+from tests.helpers import REPO
 from training.table import rebuild_table, seeds_markdown, table_csv, table_markdown
 
 

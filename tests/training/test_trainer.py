@@ -4,8 +4,8 @@ import subprocess
 import numpy as np
 import pytest
 import torch
-from safetensors.torch import load_file
 
+from tests.helpers import assert_same_state, train_options, training_state
 from training import objectives
 from training.checkpoint import STATE_FILE
 from training.config import get_variant
@@ -16,26 +16,11 @@ from training.trainer import TrainingError, TrainOptions, code_commit, is_finish
 FAST = dict(warmup_steps=1, n_critic=1, n_critic_warmup=2, long_critic_every=10**6)
 
 
-def _opts(out, data, **kw) -> TrainOptions:
-    return TrainOptions(out=out, data_dir=str(data), verify_data=False, progress=False, limit=128, **kw)
-
-
-def _state(out):
-    return load_file(out / STATE_FILE)
-
-
-def assert_same_state(a, b):
-    sa, sb = _state(a), _state(b)
-    assert sa.keys() == sb.keys()
-    for k in sa:
-        assert torch.equal(sa[k], sb[k]), k
-
-
 @pytest.mark.parametrize("name", ["mlp-sbn-wgan-gp", "mlp-dbn-wgan", "cnn-real-wgan-gp", "mlp-gumbel-wgan-gp",
                                   "mlp-sbn-gan-code", "cnn-dbn-wgan-gp-code"])
 def test_run_writes_a_loadable_checkpoint_with_provenance(tmp_path, tiny_mnist, name):
     cfg = get_variant(name).replace(epochs=2, **FAST)
-    out = train(cfg, _opts(tmp_path / "run", tiny_mnist, seed=3))
+    out = train(cfg, train_options(tmp_path / "run", tiny_mnist, seed=3))
     side = json.loads((out / "config.json").read_text())
     prov = side["provenance"]
     assert side["config"] == cfg.to_dict()
@@ -59,19 +44,19 @@ def test_run_writes_a_loadable_checkpoint_with_provenance(tmp_path, tiny_mnist, 
 
 def test_same_seed_same_run(tmp_path, tiny_mnist):
     cfg = get_variant("mlp-sbn-wgan-gp").replace(epochs=1, **FAST)
-    a = train(cfg, _opts(tmp_path / "a", tiny_mnist, seed=1))
-    b = train(cfg, _opts(tmp_path / "b", tiny_mnist, seed=1))
-    c = train(cfg, _opts(tmp_path / "c", tiny_mnist, seed=2))
+    a = train(cfg, train_options(tmp_path / "a", tiny_mnist, seed=1))
+    b = train(cfg, train_options(tmp_path / "b", tiny_mnist, seed=1))
+    c = train(cfg, train_options(tmp_path / "c", tiny_mnist, seed=2))
     assert_same_state(a, b)
-    assert not torch.equal(_state(a)["G.body.net.0.weight"], _state(c)["G.body.net.0.weight"])
+    assert not torch.equal(training_state(a)["G.body.net.0.weight"], training_state(c)["G.body.net.0.weight"])
 
 
 @pytest.mark.parametrize("name", ["mlp-dbn-wgan-gp", "mlp-sbn-gan"])  # the GAN has BatchNorm in D too
 def test_interrupted_then_resumed_equals_uninterrupted(tmp_path, tiny_mnist, name):
     cfg = get_variant(name).replace(epochs=3, **FAST)
-    whole = train(cfg, _opts(tmp_path / "whole", tiny_mnist))
-    part = train(cfg.replace(epochs=1), _opts(tmp_path / "part", tiny_mnist))
-    train(cfg, _opts(part, tiny_mnist, resume=True))
+    whole = train(cfg, train_options(tmp_path / "whole", tiny_mnist))
+    part = train(cfg.replace(epochs=1), train_options(tmp_path / "part", tiny_mnist))
+    train(cfg, train_options(part, tiny_mnist, resume=True))
     assert_same_state(whole, part)
     assert (whole / "steps.csv").read_text() == (part / "steps.csv").read_text()
     strip = lambda h: [{k: v for k, v in e.items() if k != "wall_time_s"} for e in h]  # noqa: E731
@@ -80,24 +65,24 @@ def test_interrupted_then_resumed_equals_uninterrupted(tmp_path, tiny_mnist, nam
 
 def test_resume_refuses_another_seed_and_a_fresh_run_refuses_to_overwrite(tmp_path, tiny_mnist):
     cfg = get_variant("mlp-dbn-wgan-gp").replace(epochs=1, **FAST)
-    out = train(cfg, _opts(tmp_path / "run", tiny_mnist))
+    out = train(cfg, train_options(tmp_path / "run", tiny_mnist))
     with pytest.raises(TrainingError, match="--resume"):
-        train(cfg, _opts(out, tiny_mnist))
+        train(cfg, train_options(out, tiny_mnist))
     with pytest.raises(TrainingError, match="another seed"):
-        train(cfg.replace(epochs=2), _opts(out, tiny_mnist, seed=9, resume=True))
+        train(cfg.replace(epochs=2), train_options(out, tiny_mnist, seed=9, resume=True))
     with pytest.raises(TrainingError, match="already finished"):
-        train(cfg, _opts(out, tiny_mnist, resume=True))
+        train(cfg, train_options(out, tiny_mnist, resume=True))
     with pytest.raises(TrainingError, match="no training state"):
-        train(cfg, _opts(tmp_path / "empty", tiny_mnist, resume=True))
+        train(cfg, train_options(tmp_path / "empty", tiny_mnist, resume=True))
 
 
-def test_nan_loss_stops_training_and_keeps_the_last_good_state(tmp_path, tiny_mnist, monkeypatch):
+def test_nan_loss_stops_training_and_keeps_the_last_goodtraining_state(tmp_path, tiny_mnist, monkeypatch):
     cfg = get_variant("mlp-dbn-wgan-gp").replace(epochs=1, **FAST)
-    out = train(cfg, _opts(tmp_path / "run", tiny_mnist))
+    out = train(cfg, train_options(tmp_path / "run", tiny_mnist))
     before = {p: (out / p).read_bytes() for p in (STATE_FILE, "generator.safetensors", "history.json")}
     monkeypatch.setitem(objectives.G_LOSSES, "wgan-gp", lambda d_fake: d_fake.mean() * float("nan"))
     with pytest.raises(TrainingError, match="NaN or infinite loss|loss became"):
-        train(cfg.replace(epochs=2), _opts(out, tiny_mnist, resume=True))
+        train(cfg.replace(epochs=2), train_options(out, tiny_mnist, resume=True))
     assert {p: (out / p).read_bytes() for p in before} == before
     assert not (out / "snapshots" / "epoch-002").exists()
 
@@ -112,7 +97,7 @@ def test_output_path_that_is_a_file_is_reported_before_training(tmp_path, tiny_m
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
     with pytest.raises(TrainingError, match="not writable"):
-        train(get_variant("mlp-dbn-wgan-gp"), _opts(blocker / "run", tiny_mnist))
+        train(get_variant("mlp-dbn-wgan-gp"), train_options(blocker / "run", tiny_mnist))
 
 
 def _git(repo, *args: str) -> str:
@@ -151,12 +136,12 @@ def test_code_commit_outside_git_comes_from_the_environment(tmp_path, monkeypatc
 def test_a_run_from_before_the_recipe_fields_is_finished_and_resumes(tmp_path, tiny_mnist):
     # runs trained before `batchnorm` and `init` existed recorded configs without them: they mean the defaults
     cfg = get_variant("mlp-dbn-wgan").replace(epochs=1, **FAST)
-    out = train(cfg, _opts(tmp_path / "run", tiny_mnist, seed=0))
+    out = train(cfg, train_options(tmp_path / "run", tiny_mnist, seed=0))
     side = json.loads((out / "config.json").read_text())
     for key in ("batchnorm", "init"):
         del side["config"][key]
     (out / "config.json").write_text(json.dumps(side))
     assert is_finished(out, cfg)
     assert not is_finished(out, cfg.replace(batchnorm="affine"))
-    train(cfg.replace(epochs=2), _opts(out, tiny_mnist, seed=0, resume=True))
+    train(cfg.replace(epochs=2), train_options(out, tiny_mnist, seed=0, resume=True))
     assert is_finished(out, cfg.replace(epochs=2))
