@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from tests.helpers import REPO
 
 README_MAX_LINES = 150  # issue #24: set-up, what it is, the pages, the two-line load, the verdicts, links
 PAGES = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]

@@ -6,7 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from tests.helpers import REPO
+
 DASHBOARD_MAY_IMPORT = {"training.config", "training.metrics", "training.checkpoint", "training.images",
                         "training.hubrepo"}
 
