@@ -21,6 +21,7 @@ import json
 import shutil
 import tempfile
 from pathlib import Path
+from string import Template
 from typing import Any
 
 from training.checkpoint import (
@@ -130,6 +131,10 @@ def check_source_manifest(source: Path) -> None:
 # The model card.
 # ---------------------------------------------------------------------------------------------------
 
+# The card's prose, with ${placeholders} for what each publication fills in.
+CARD_TEMPLATE = Template((Path(__file__).parent / "model_card.md").read_text(encoding="utf-8"))
+
+
 def _text(v: Any) -> str:
     return "—" if v is None or isinstance(v, bool) else str(v)
 
@@ -195,86 +200,14 @@ def model_card(repo_id: str, revision: str, provenance: dict[str, dict[str, Any]
     data_sha = sorted({str(p.get("data_sha256")) for p in provenance.values()})
     real_n = table["real_data"].get("n_samples")
     samples = [f"| `{Path(img).stem}` | ![{Path(img).stem}]({img}) |" for img in images]
-    lines = [
-        "# BinaryGAN: GANs with binary neurons on binarised MNIST",
-        "",
-        f"{len(names)} generator{'' if len(names) == 1 else 's'} that reproduce *Training Generative Adversarial Networks with Binary Neurons by "
-        f"End-to-end Backpropagation* (Hao-Wen Dong and Yi-Hsuan Yang, 2018, [arXiv:1810.04714]({PAPER})), "
-        "trained with the BinaryGAN Explorer code in PyTorch. Each generator ends in binary neurons, "
-        "deterministic (DBN) or stochastic (SBN), so it emits {0, 1} pixels directly; gradients cross them by "
-        "the sigmoid-adjusted straight-through estimator with slope annealing. The real-valued models and the "
-        "ablations of the paper's figures are here too.",
-        "",
-        "## Samples",
-        "",
-        f"{GRID_SAMPLES} samples of each headline model (latent seed {GRID_SEED}).",
-        "",
-        "| model | samples |",
-        "|---|---|",
-        *samples,
-        "",
-        "## Metrics",
-        "",
-        "Computed on the generators' binary outputs in the feature space of this repository's evaluation "
-        f"classifier (`{CLASSIFIER_DIR}/`). The first row is the floor: the same metrics for "
-        f"{_text(real_n)} real training images. Every number, and more, is in `metrics.json` and `metrics.csv`.",
-        "",
-        table_markdown(table, names).rstrip("\n"),
-        "",
-        "## Training",
-        "",
-        "The MNIST training set, binarised: a pixel is 1 where its intensity is nonzero (uncompressed sha256 "
-        f"{', '.join(f'`{s}`' for s in data_sha)}). Weights are stored in fp16; "
-        "each `config.json` holds the full variant config and the provenance (seed, epochs, final slope, "
-        "code commit, data hash, device, wall time, command).",
-        "",
-        *_training_rows(provenance),
-        "",
-    ]
-    if commands:
-        lines += ["Commands:", "", "```bash", *commands, "```", ""]
-    lines += [
-        "## Usage",
-        "",
-        "With the BinaryGAN Explorer package installed (`pip install torch==2.13.0 -e .` in a clone of its code, "
-        "the dashboard's Space repository), two lines load a generator. Only that variant's files are downloaded into the Hugging Face cache, and each "
-        "one is checked against `manifest.json` (sha256 and size) before it loads:",
-        "",
-        "```python",
-        usage_code(repo_id, example, revision).rstrip("\n"),
-        "```",
-        "",
-        f"`variant` is any folder of this repository; `epoch=` picks a snapshot, `revision=` another tag (default "
-        f"`{HUB_REVISION}`), and `token=`, `cache_dir=`, `local_files_only=` work as in `PyTorchModelHubMixin`. Then:",
-        "",
-        "```python",
-        "from explorer import grid_png",
-        "",
-        "s = g.sample(64, seed=0)          # s.binary: (64, 28, 28) uint8 in {0, 1}; s.preactivation: p in [0, 1]",
-        'open("samples.png", "wb").write(grid_png(s.binary, ncols=8))',
-        "```",
-        "",
-        "## Files",
-        "",
-        "- `<variant>/generator.safetensors` + `config.json`: the generator and its config and provenance; "
-        "`metrics.json`, `history.json` (per epoch) and `steps.csv` (per step) beside them, and where shipped "
-        "`critic.safetensors`, the trained critic of the same epoch; "
-        "`snapshots/epoch-NNN/` holds earlier epochs where the paper plots them.",
-        f"- `{CLASSIFIER_DIR}/`: the evaluation classifier behind the metrics.",
-        "- `manifest.json`: the sha256 and size of every other file.",
-        "",
-        "## Citation",
-        "",
-        "```bibtex",
-        "@article{dong2018binarygan,",
-        "  title   = {Training Generative Adversarial Networks with Binary Neurons by End-to-end Backpropagation},",
-        "  author  = {Dong, Hao-Wen and Yang, Yi-Hsuan},",
-        "  journal = {arXiv preprint arXiv:1810.04714},",
-        "  year    = {2018}",
-        "}",
-        "```",
-    ]
-    return ModelCard(f"---\n{data.to_yaml()}\n---\n\n" + "\n".join(lines) + "\n")
+    text = CARD_TEMPLATE.substitute(
+        n_models=f"{len(names)} generator{'' if len(names) == 1 else 's'}", paper=PAPER, grid_samples=GRID_SAMPLES,
+        grid_seed=GRID_SEED, sample_rows="".join(row + "\n" for row in samples), classifier_dir=CLASSIFIER_DIR, real_n=_text(real_n),
+        table=table_markdown(table, names).rstrip("\n"), data_sha=", ".join(f"`{s}`" for s in data_sha),
+        training_rows="\n".join(_training_rows(provenance)),
+        commands="".join(["Commands:\n\n```bash\n", *(c + "\n" for c in commands), "```\n\n"]) if commands else "",
+        usage=usage_code(repo_id, example, revision).rstrip("\n"), hub_revision=HUB_REVISION)
+    return ModelCard(f"---\n{data.to_yaml()}\n---\n\n" + text)
 
 
 # ---------------------------------------------------------------------------------------------------
