@@ -68,9 +68,9 @@ if at.exception or not at.dataframe:
     sys.exit(1)
 print(json.dumps({"import_streamlit_s": t1 - t0, "overview_run_s": t2 - t1}), flush=True)
 os.close(1)  # the cold start is over: the parent stops its clock at this end of file
-from explorer import catalog
+from explorer import tables
 t3 = time.perf_counter()
-variants = len(catalog.variant_table(os.environ["BINARYGAN_CHECKPOINTS"]))
+variants = len(tables.variant_table(os.environ["BINARYGAN_CHECKPOINTS"]))
 t4 = time.perf_counter()
 import torch
 t5 = time.perf_counter()

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import numpy as np
 import streamlit as st
 
-from explorer import analysis, catalog, hub
+from explorer import analysis, files, hub, tables
 from explorer.generator import latents as draw_latents
 from explorer.generator import load_generator
 from training.checkpoint import HISTORY_FILE, STEPS_FILE, CheckpointError, CheckpointNotFound, checkpoints_root
@@ -83,7 +83,7 @@ def _generator(name: str, epoch: int | None, fingerprint: tuple[str, int, int, i
 
 def generator(name: str, epoch: int | None = None) -> LoadedGenerator:
     """The loaded generator; the weights file's path, mtime and size key the cache, so a new run is picked up."""
-    return _generator(name, epoch, catalog.fingerprint(name, epoch))
+    return _generator(name, epoch, files.fingerprint(name, epoch))
 
 
 @st.cache_data(max_entries=96, ttl=CACHE_TTL_S, show_spinner=False)
@@ -104,7 +104,7 @@ def _sample_views(name: str, epoch: int | None, n: int, seed: int, ncols: int,
 
 def sample_views(name: str, n: int, seed: int, ncols: int, epoch: int | None = None) -> dict[str, Any]:
     """PNG grids of n samples (binary, colour-mapped preactivations; raw/threshold/Bernoulli for the real model)."""
-    return _sample_views(name, epoch, n, seed, ncols, catalog.fingerprint(name, epoch))
+    return _sample_views(name, epoch, n, seed, ncols, files.fingerprint(name, epoch))
 
 
 @st.cache_data(max_entries=96, ttl=CACHE_TTL_S, show_spinner=False)
@@ -118,7 +118,7 @@ def _histogram(name: str, epoch: int | None, n: int, seed: int, bins: int, densi
 
 def histogram(name: str, n: int, seed: int, bins: int, density: bool, epoch: int | None = None) -> dict[str, Any]:
     """Histogram of the preactivated outputs of n samples, with their mass near 0/1 and notch depth."""
-    return _histogram(name, epoch, n, seed, bins, density, catalog.fingerprint(name, epoch))
+    return _histogram(name, epoch, n, seed, bins, density, files.fingerprint(name, epoch))
 
 
 @st.cache_data(max_entries=48, ttl=CACHE_TTL_S, show_spinner=False)
@@ -128,7 +128,7 @@ def _decode(name: str, latents: np.ndarray, seed: int, fingerprint: tuple[str, i
 
 def decode(name: str, latents: np.ndarray, seed: int) -> np.ndarray:
     """Binary frames for given latents (the same path for every variant)."""
-    return _decode(name, latents, seed, catalog.fingerprint(name))
+    return _decode(name, latents, seed, files.fingerprint(name))
 
 
 @st.cache_data(max_entries=16, ttl=CACHE_TTL_S, show_spinner=False)
@@ -147,32 +147,32 @@ def latents(n: int, seed: int) -> np.ndarray:
 # Summaries span many files; a short ttl picks up runs and evaluations that ship while the app is open.
 @st.cache_data(max_entries=8, ttl=60, show_spinner=False)
 def variant_table(root: str) -> Any:
-    return catalog.variant_table(root)
+    return tables.variant_table(root)
 
 
 @st.cache_data(max_entries=8, ttl=60, show_spinner=False)
 def _all_metrics(root: str) -> Any:
-    return catalog.all_metrics(root)
+    return files.all_metrics(root)
 
 
 def all_metrics() -> Any:
-    """(real-data metrics, {variant: metrics}); raises catalog.DataFileError for a malformed file."""
+    """(real-data metrics, {variant: metrics}); raises files.DataFileError for a malformed file."""
     return _all_metrics(str(data_root()))
 
 
 @st.cache_data(max_entries=8, ttl=60, show_spinner=False)
 def _seed_metrics(root: str) -> Any:
-    return catalog.seed_metrics(root)
+    return files.seed_metrics(root)
 
 
 def seed_metrics() -> Any:
-    """{training seed: {variant: metrics}}; raises catalog.DataFileError for a malformed file."""
+    """{training seed: {variant: metrics}}; raises files.DataFileError for a malformed file."""
     return _seed_metrics(str(data_root()))
 
 
 @st.cache_data(max_entries=8, ttl=60, show_spinner=False)
 def _seed_spread(root: str) -> Any:
-    return catalog.seed_spread(root)
+    return tables.seed_spread(root)
 
 
 def seed_spread() -> Any:
@@ -182,7 +182,7 @@ def seed_spread() -> Any:
 
 @st.cache_data(max_entries=8, ttl=60, show_spinner=False)
 def _leaderboard(root: str) -> Any:
-    return catalog.leaderboard(root)
+    return tables.leaderboard(root)
 
 
 def leaderboard() -> Any:
@@ -196,7 +196,7 @@ def _stamp(path: Path) -> int:
 # Per-variant files are keyed by their mtime, so a rewritten history shows at the next rerun.
 @st.cache_data(max_entries=64, ttl=CACHE_TTL_S, show_spinner=False)
 def _history(root: str, name: str, stamp: int) -> Any:
-    return catalog.history(name, root)
+    return files.history(name, root)
 
 
 def history(name: str) -> Any:
@@ -206,7 +206,7 @@ def history(name: str) -> Any:
 
 @st.cache_data(max_entries=64, ttl=CACHE_TTL_S, show_spinner=False)
 def _steps(root: str, name: str, smooth: int, stamp: int) -> Any:
-    return catalog.steps(name, root, smooth=smooth)
+    return files.steps(name, root, smooth=smooth)
 
 
 def steps(name: str, smooth: int) -> Any:
@@ -238,7 +238,7 @@ def evaluation(where: Any, what: str, fn: Callable[..., T | None], *args: Any, *
     shows a malformed file's error in `where` only."""
     try:
         value = fn(*args, **kwargs)
-    except catalog.DataFileError as e:
+    except files.DataFileError as e:
         where.error(f"{what}: {e}", icon=":material/error:")
         return None
     if value is None:

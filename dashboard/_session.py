@@ -9,7 +9,7 @@ from typing import Any
 
 import streamlit as st
 
-from explorer import catalog
+from explorer import address
 from training.config import REGISTRY
 
 VARIANTS = tuple(REGISTRY)
@@ -22,7 +22,7 @@ def init_session() -> None:
     """Seed the shared choices once per session, from the query string when it names any (?variants=a,b&seed=3)."""
     ss = st.session_state
     qp = st.query_params
-    chosen, refused = catalog.parse_selection(qp.get_all("variants"), MAX_COMPARE)
+    chosen, refused = address.parse_selection(qp.get_all("variants"), MAX_COMPARE)
     if refused:
         st.warning(f"Ignored in the address: {', '.join(refused)}. Known variants are listed on the Overview page.")
     if "selection" not in ss:

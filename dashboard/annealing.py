@@ -4,7 +4,7 @@ import streamlit as st
 from dashboard import _charts as charts
 from dashboard import _data as data
 from dashboard import _session as session
-from explorer import analysis, catalog, render
+from explorer import analysis, relations, render
 from training.config import SNAPSHOT_EPOCHS, get_variant
 from training.metrics import BY_KEY, PER_EPOCH
 
@@ -14,7 +14,7 @@ HIST_SAMPLES = 500
 st.title("Slope annealing")
 st.markdown("The slope s in p = σ(s·x) starts at 1 and, when annealed, grows ×1.1 per epoch (≈ 6.1 by epoch 20), "
             "sharpening the straight-through gradient s·p·(1−p) around the threshold.")
-pairs = catalog.annealing_pairs()
+pairs = relations.annealing_pairs()
 with st.container(border=True):
     c1, c2, c3 = st.columns([1, 2, 1])
     with c1:

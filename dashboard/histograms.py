@@ -5,7 +5,7 @@ import streamlit as st
 from dashboard import _charts as charts
 from dashboard import _data as data
 from dashboard import _session as session
-from explorer import catalog
+from explorer import relations, tables
 
 SAMPLE_COUNTS = (250, 500, 1000, 2000)
 LAYOUTS = ("overlaid", "side by side")
@@ -35,7 +35,7 @@ with st.container(border=True):
         log_y = st.toggle("Log scale", key="histograms_log",
                           help="A logarithmic y axis, which makes the small bars in the middle of [0, 1] visible.")
         if session.twins_toggle("histograms"):
-            names = [n for row in catalog.recipe_pairs(names) for n in row if n is not None]
+            names = [n for row in relations.recipe_pairs(names) for n in row if n is not None]
 session.to_address(n=n, bins=bins, layout=layout, density=density, log=log_y)
 
 if not names:
@@ -70,8 +70,8 @@ if results:
             st.markdown(f"**{name}**")
             st.metric("mass near 0/1", f"{h['mass_near_01']:.1%}")
             st.metric("notch depth", f"{h['notch_depth']:+.2f}")
-            mass = catalog.seed_band(spread, name, "mass_near_01") if spread is not None else None
-            notch = catalog.seed_band(spread, name, "notch_depth") if spread is not None else None
+            mass = tables.seed_band(spread, name, "mass_near_01") if spread is not None else None
+            notch = tables.seed_band(spread, name, "notch_depth") if spread is not None else None
             if mass is not None and notch is not None:
                 st.caption(f"Over {mass[2]} training seeds (evaluation samples): mass {mass[0]:.1%} ± {mass[1]:.1%}, "
                            f"notch {notch[0]:+.3f} ± {notch[1]:.3f} (mean ± sd).")

@@ -6,7 +6,7 @@ import streamlit as st
 from dashboard import _charts as charts
 from dashboard import _data as data
 from dashboard import _session as session
-from explorer import analysis, catalog
+from explorer import analysis, files
 from training.images import grid_png
 
 SOURCES = ("two seeds", "two samples from a grid")
@@ -46,7 +46,7 @@ with st.container(border=True):
     else:
         seed = session.seed_input("interp", "Grid seed")
         grid_z = data.latents(PICK_GRID**2, seed)  # (16, 128)
-        shown = next((n for n in names if catalog.variant_status(n).state == catalog.TRAINED), None)
+        shown = next((n for n in names if files.variant_status(n).state == files.TRAINED), None)
         frames = data.guarded(st, shown, data.decode, shown, grid_z, seed) if shown else None
         if frames is not None:
             charts.png_button(grid_png(frames, PICK_GRID), f"{shown}-seed{seed}-grid.png", "interp_grid_png",

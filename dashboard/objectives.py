@@ -6,7 +6,7 @@ import streamlit as st
 from dashboard import _charts as charts
 from dashboard import _data as data
 from dashboard import _session as session
-from explorer import catalog
+from explorer import files, relations
 
 OBJECTIVES = (("gan", "GAN"), ("wgan", "WGAN"), ("wgan-gp", "WGAN-GP"))
 BN_IN_D = ((True, "BatchNorm in D"), (False, "no BatchNorm in D"))
@@ -29,11 +29,11 @@ with st.container(border=True):
     with c3:
         seed = session.seed_input("objectives")
 session.to_address(neuron=neuron, recipe=recipe)
-grid = catalog.fig8_grid(neuron, recipe)
+grid = relations.fig8_grid(neuron, recipe)
 
 try:
     real, metrics = data.all_metrics()
-except catalog.DataFileError as e:
+except files.DataFileError as e:
     st.error(f"Evaluation metrics cannot be read: {e}")
     real, metrics = None, {}
 

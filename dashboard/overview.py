@@ -5,7 +5,7 @@ import streamlit as st
 
 from dashboard import _data as data
 from dashboard import _session as session
-from explorer import catalog, claims
+from explorer import claims, files, tables
 from training.metrics import METRICS
 
 # Filled nodes with dark text and mid-grey edges read well on light and dark backgrounds alike.
@@ -41,7 +41,7 @@ root = str(data.data_root())
 table = data.variant_table(root)
 if table.attrs.get("metrics_error"):
     st.error(f"The evaluation summary cannot be read, so headline metrics are missing: {table.attrs['metrics_error']}")
-trained = int((table["status"] == catalog.TRAINED).sum())
+trained = int((table["status"] == files.TRAINED).sum())
 st.caption(f"{trained} of {len(table)} variants trained. Metrics appear once a variant is evaluated.")
 session.pick_variants("overview", "Compare these variants on the other pages")
 st.dataframe(
@@ -65,7 +65,7 @@ BADGE: dict[str, tuple[Literal["green", "red", "orange", "gray"], str]] = {claim
          claims.MIXED: ("orange", ":material/contrast:"), claims.PENDING: ("gray", ":material/hourglass_empty:")}
 try:
     by_seed = data.seed_metrics()
-except catalog.DataFileError:
+except files.DataFileError:
     by_seed = {}  # already reported above the catalogue; every claim shows as not measured
 for judgement in claims.judge(by_seed):
     with st.container(border=True):
@@ -78,5 +78,5 @@ for judgement in claims.judge(by_seed):
                 for claim in verdict.seeds:
                     st.markdown(f"Seed {claim.seed}: {claim.summary}")
                 if len(verdict.seeds) > 1:
-                    st.dataframe(catalog.spread_table(verdict.spread), hide_index=True, width="stretch")
+                    st.dataframe(tables.spread_table(verdict.spread), hide_index=True, width="stretch")
         st.caption(f"Rule: {judgement.rule}")

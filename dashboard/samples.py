@@ -4,7 +4,7 @@ import streamlit as st
 
 from dashboard import _data as data
 from dashboard import _session as session
-from explorer import catalog, render
+from explorer import relations, render
 
 GRID_SIZES = tuple(range(2, 11))  # k x k samples per variant
 
@@ -51,7 +51,7 @@ def show(name: str) -> None:
 
 
 if twins:  # one row per experiment: the paper's text recipe on the left, its reference code on the right
-    for paper, code in catalog.recipe_pairs(names):
+    for paper, code in relations.recipe_pairs(names):
         left, right = st.columns(2)
         with left:
             show(paper)

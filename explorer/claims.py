@@ -24,8 +24,8 @@ SIMILAR_FD_RATIO = 1.5  # "similar quality": FDs within this factor of each othe
 RECIPES = {"paper": "", "code": "-code"}
 RECIPE_LABELS = {"paper": "as the paper's text describes it", "code": "as the paper's reference code ran it"}
 
-Metrics = dict[str, dict[str, Any]]  # {variant: {metric: value}}, as explorer.catalog.all_metrics gives them
-SeedMetrics = dict[int, Metrics]  # {training seed: Metrics}, as explorer.catalog.seed_metrics gives them
+Metrics = dict[str, dict[str, Any]]  # {variant: {metric: value}}, as explorer.files.all_metrics gives them
+SeedMetrics = dict[int, Metrics]  # {training seed: Metrics}, as explorer.files.seed_metrics gives them
 Namer = Callable[[str], str]  # a paper-recipe variant name -> that variant in the recipe being judged
 Evidence = dict[str, dict[str, float]]  # {variant: {metric: value}}: the numbers a verdict rests on
 
@@ -290,7 +290,7 @@ def headline(judgements: list[Judgement]) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from explorer.catalog import seed_metrics  # pandas: only the command line needs it
+    from explorer.files import seed_metrics  # pandas: only the command line needs it
 
     parser = argparse.ArgumentParser(description="Print the paper's claims as judged from the shipped metrics.")
     parser.add_argument("--root", default=None, help="checkpoints folder (default: BINARYGAN_CHECKPOINTS or checkpoints)")

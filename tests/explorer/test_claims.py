@@ -41,7 +41,7 @@ def test_dbn_vs_sbn_compares_mass_near_0_and_1_and_the_notch(kw, verdict):
 
 def test_a_missing_or_nan_metric_keeps_a_claim_pending():
     m = exp_i()
-    m["mlp-sbn-wgan-gp"]["notch_depth"] = math.nan  # what catalog gives for a metric a file lacks
+    m["mlp-sbn-wgan-gp"]["notch_depth"] = math.nan  # what explorer.files gives for a metric a file lacks
     assert by_key(m)["dbn-vs-sbn"].verdict == claims.PENDING
 
 
@@ -178,7 +178,7 @@ def test_the_headline_gives_each_claim_one_line_with_each_recipes_tally():
 def test_the_docs_verdict_tables_are_the_shipped_metrics():
     from pathlib import Path
 
-    from explorer.catalog import seed_metrics
+    from explorer.files import seed_metrics
 
     repo = Path(__file__).resolve().parents[2]
     judgements = claims.judge(seed_metrics(repo / "checkpoints"))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from huggingface_hub import constants as hf_constants
 
-from explorer import catalog
+from explorer import files
 from training.config import REGISTRY
 
 
@@ -15,7 +15,7 @@ def test_catalogue_lists_every_variant_with_status_and_metrics(app, texts):
     assert table["variant"].tolist() == list(REGISTRY)
     assert {"architecture", "neuron", "estimator", "objective", "BN in D", "annealing", "G params", "D params",
             "epochs trained", "Fréchet distance", "class KL to test labels"} <= set(table.columns)
-    trained = table.loc[table["status"] == catalog.TRAINED, "variant"]
+    trained = table.loc[table["status"] == files.TRAINED, "variant"]
     assert len(trained) == 8  # 4 fixture + 3 demo variants + the corrupt one (its config.json is fine)
     assert table["Fréchet distance"].notna().sum() == 7  # the evaluated ones
     assert any("8 of 38 variants trained" in t for t in texts(at, "caption"))
@@ -59,7 +59,7 @@ def test_sessions_are_independent(app):
 def test_an_empty_checkpoints_folder_shows_every_variant_as_not_trained(make_app, tmp_path, texts):
     at = make_app(tmp_path)  # offline, so the Hub fallback fails and says why
     table = at.dataframe[0].value
-    assert len(table) == len(REGISTRY) and (table["status"] == catalog.NOT_TRAINED).all()
+    assert len(table) == len(REGISTRY) and (table["status"] == files.NOT_TRAINED).all()
     assert any("Hub could not provide them" in w for w in texts(at.sidebar, "warning"))
     for page in ("samples", "histograms", "interpolation", "annealing", "objectives", "training_metrics"):
         at.switch_page(f"dashboard/{page}.py").run()
@@ -88,7 +88,7 @@ def test_the_papers_claims_show_each_verdict_with_its_numbers(app, dashboard_roo
     from explorer import claims
 
     at = app()
-    expected = claims.judge(catalog.seed_metrics(dashboard_root))
+    expected = claims.judge(files.seed_metrics(dashboard_root))
     shown = " ".join(texts(at, "markdown"))
     for judgement in expected:
         assert judgement.paper in shown

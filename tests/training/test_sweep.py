@@ -9,7 +9,7 @@ import torch
 from safetensors.torch import load_file
 
 import training.trainer as trainer
-from explorer import catalog
+from explorer import files
 from tests.helpers import make_checkpoint
 from training.cli import main
 from training.config import get_variant
@@ -120,7 +120,7 @@ def test_extra_seeds_train_apart_and_ship_their_numbers_only(tmp_path, tiny_mnis
     table = json.loads((ship / "metrics.json").read_text())
     assert table["seeds"] == {"mlp-dbn-wgan-gp": {"1": json.loads((runs[1] / "metrics.json").read_text())}}
     assert table["variants"]["mlp-dbn-wgan-gp"] == json.loads((runs[0] / "metrics.json").read_text())
-    by_seed = catalog.seed_metrics(ship)
+    by_seed = files.seed_metrics(ship)
     assert sorted(by_seed) == [0, 1] and by_seed[1]["mlp-dbn-wgan-gp"]["fd"] == table["seeds"]["mlp-dbn-wgan-gp"]["1"]["fd"]
 
 
