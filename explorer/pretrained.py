@@ -4,7 +4,7 @@
     g = BinaryGAN.from_pretrained("binarygan-explorer/binarygan-mnist", variant="mlp-dbn-wgan-gp")
 
 `from_pretrained` follows `huggingface_hub.PyTorchModelHubMixin.from_pretrained` (a repository id or a local
-folder; `revision`, `cache_dir`, `force_download`, `token`, `local_files_only`) and adds what a repository of 38
+folder; `revision`, `cache_dir`, `force_download`, `token`, `local_files_only`) and adds what a repository of many
 models needs: `variant` (a folder of the repository) and `epoch` (one of its snapshots). Only that variant's files
 are downloaded, in one `snapshot_download`, and each one is checked against the repository's `manifest.json`
 (sha256 and size) before anything loads it. Nothing is unpickled: the weights are safetensors.

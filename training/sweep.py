@@ -148,7 +148,7 @@ def ship_run(run: Path, ship: Path, cfg: VariantConfig) -> Path:
     dest = ship / cfg.name
     tmp = Path(tempfile.mkdtemp(dir=ship, prefix=f".{cfg.name}.", suffix=".tmp"))
     try:
-        # steps.csv ships as it is (~0.5 MB a run, about 20 MB for all 38): the budget holds it, and the dashboard
+        # steps.csv ships as it is (~0.5 MB a run, about 20 MB for all 41): the budget holds it, and the dashboard
         # and the Hub upload read it directly
         for file in files:
             (tmp / file).parent.mkdir(parents=True, exist_ok=True)

@@ -18,7 +18,7 @@ def test_catalogue_lists_every_variant_with_status_and_metrics(app, texts):
     trained = table.loc[table["status"] == files.TRAINED, "variant"]
     assert len(trained) == 8  # 4 fixture + 3 demo variants + the corrupt one (its config.json is fine)
     assert table["Fréchet distance"].notna().sum() == 7  # the evaluated ones
-    assert any("8 of 38 variants trained" in t for t in texts(at, "caption"))
+    assert any(f"8 of {len(REGISTRY)} variants trained" in t for t in texts(at, "caption"))
     assert at.multiselect[0].value == ["mlp-dbn-wgan-gp", "mlp-sbn-wgan-gp", "mlp-real-wgan-gp"]
 
 
