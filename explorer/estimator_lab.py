@@ -239,7 +239,7 @@ class _Reader:
         v: Any = obj[key]
         if kind is float and isinstance(v, int) and not isinstance(v, bool):
             v = float(v)
-        if not isinstance(v, kind) or isinstance(v, bool) or (kind is float and not math.isfinite(v)):
+        if not isinstance(v, kind) or isinstance(v, bool) or (isinstance(v, float) and not math.isfinite(v)):
             raise self.fail(where, f"{key} = {str(v)[:40]!r} is not a finite {kind.__name__}")
         return v
 
@@ -361,6 +361,28 @@ def table(samples: Iterable[SampleStudy], budget: int) -> list[dict[str, Any]]:
             row[f"{k}_sd"] = float(np.std(v, ddof=1)) if len(v) > 1 else math.nan
         rows.append(row)
     return rows
+
+
+def sample_rows(x: SampleStudy, budget: int) -> list[dict[str, Any]]:
+    """The page's table for one sample at `budget`: one row per estimator, NaN where it is not applicable."""
+    rows = []
+    for e in ESTIMATORS:
+        c = x.cells.get((e, budget))
+        nan = math.nan
+        rows.append({"estimator": LABELS[e], "unbiased": e in UNBIASED, "draws": c.draws if c else 0,
+                     "critic evaluations": c.critic_evals if c else 0, "backward passes": c.backward if c else 0,
+                     "bias²": c.bias2 if c else nan, "bias² noise": c.bias2_noise if c else nan,
+                     "variance": c.variance if c else nan, "MSE": c.mse if c else nan,
+                     "MSE / ‖truth‖²": c.mse / x.truth_norm2 if c and x.truth_norm2 > 0 else nan,
+                     "cosine": c.cosine if c else nan})
+    return rows
+
+
+def mse_curves(x: SampleStudy) -> dict[str, tuple[list[int], list[float]]]:
+    """{estimator: (budgets, MSE)} over the budgets where it applies: the log-log chart's lines."""
+    budgets = sorted({b for _, b in x.cells})
+    return {e: ([b for b in budgets if (e, b) in x.cells], [x.cells[(e, b)].mse for b in budgets if (e, b) in x.cells])
+            for e in ESTIMATORS}
 
 
 def best(samples: Iterable[SampleStudy], budget: int) -> str | None:
