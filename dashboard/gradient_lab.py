@@ -374,10 +374,12 @@ if sample is None:
     if st.button("Recompute live", key="estlab_live", icon=":material/refresh:"):
         bar = st.progress(0.0, text="Estimating…")
 
+        def show_progress(f: float) -> None:
+            bar.progress(f, text=f"Estimating… {f:.0%}")
+
         def compute_study() -> estimator_lab.SampleStudy:
             return estimator_lab.study_sample(data.generator(est_name), _critic(est_name, _fingerprint(est_name)),
-                                              est_index, seed,
-                                              progress=lambda f: bar.progress(f, text=f"Estimating… {f:.0%}"))
+                                              est_index, seed, progress=show_progress)
 
         try:
             sample = _shared().get(live_key, compute_study)
@@ -391,9 +393,9 @@ if sample is not None:
     session.from_address("estlab_estimator", "est_map", estimator_lab.ESTIMATORS, "sigmoid-st")
     session.from_address("estlab_map_budget", "est_map_budget", map_budgets, 8 if 8 in map_budgets else map_budgets[-1],
                          int)
-    for key, options in (("estlab_budget", budgets), ("estlab_map_budget", map_budgets)):
-        if st.session_state[key] not in options:  # a live study offers other budgets than the shipped one
-            st.session_state[key] = options[-1]
+    for key, choices in (("estlab_budget", budgets), ("estlab_map_budget", map_budgets)):
+        if st.session_state[key] not in choices:  # a live study offers other budgets than the shipped one
+            st.session_state[key] = choices[-1]
     noise = sample.truth_noise2 / sample.truth_norm2 if sample.truth_norm2 > 0 else float("nan")
     st.caption(f"{'Shipped' if from_file else 'Computed live'}: "
                f"{sample.repetitions} independent estimates per estimator and budget. The truth, p(1−p)·"
@@ -401,10 +403,10 @@ if sample is not None:
                f"{sample.truth_noise2:.3g}, {noise:.2%} of ‖truth‖² = {sample.truth_norm2:.3g}; it is subtracted "
                "from bias², with the noise of the mean of the estimates.")
     fig = go.Figure()
-    for j, (e, (xs, ys)) in enumerate(estimator_lab.mse_curves(sample).items()):
-        fig.add_scatter(x=xs, y=ys, mode="lines+markers", name=estimator_lab.LABELS[e],
-                        line=dict(color=charts.colour(j), dash="solid" if e in estimator_lab.UNBIASED else "dot"),
-                        hovertemplate="budget %{x}: MSE %{y:.3g}<extra>" + estimator_lab.LABELS[e] + "</extra>")
+    for j, (est, (xs, ys)) in enumerate(estimator_lab.mse_curves(sample).items()):
+        fig.add_scatter(x=xs, y=ys, mode="lines+markers", name=estimator_lab.LABELS[est],
+                        line=dict(color=charts.colour(j), dash="solid" if est in estimator_lab.UNBIASED else "dot"),
+                        hovertemplate="budget %{x}: MSE %{y:.3g}<extra>" + estimator_lab.LABELS[est] + "</extra>")
     fig.update_xaxes(type="log", title="critic evaluations per latent", tickvals=budgets)
     fig.update_yaxes(type="log", title="MSE = bias² + variance")
     fig.update_layout(height=360, margin=dict(t=20, l=10, r=10, b=10), legend=dict(orientation="h", y=-0.25))

@@ -74,8 +74,8 @@ def draws_at(estimator: str, budget: int) -> int:
 
 def _stream(*parts: int) -> int:
     """A seed for one (seed, sample, estimator, budget): independent streams that do not depend on which other
-    samples or budgets are computed alongside."""
-    return int(np.random.SeedSequence(list(parts)).generate_state(1, np.uint64)[0] % 2**62)
+    samples or budgets are computed alongside. 32 bits: torch's CPU generator ignores the higher ones."""
+    return int(np.random.SeedSequence(list(parts)).generate_state(1, np.uint64)[0] % 2**32)
 
 
 @dataclass(frozen=True)
