@@ -416,9 +416,10 @@ if sample is not None:
     budget = st.select_slider("Budget for the table", budgets, key="estlab_budget")
     session.to_address(est_budget=budget)
     shown = pd.DataFrame(estimator_lab.sample_rows(sample, budget))
-    st.dataframe(shown, hide_index=True, key="estlab_table",
-                 column_config={c: st.column_config.NumberColumn(format="%.3g") for c in shown.columns
-                                if shown[c].dtype.kind == "f" and c != "cosine"})
+    with st.container(key="estlab_table_box"):  # a dataframe's own key names no element in the browser
+        st.dataframe(shown, hide_index=True, key="estlab_table",
+                     column_config={c: st.column_config.NumberColumn(format="%.3g") for c in shown.columns
+                                    if shown[c].dtype.kind == "f" and c != "cosine"})
     st.caption("Draws: what the budget buys (RLOO needs two, DisARM spends two evaluations a pair, REBAR three a "
                "draw; empty where it buys none). bias² noise: its standard deviation were there no bias.")
     c1, c2 = st.columns(2)

@@ -54,7 +54,7 @@ def test_estimator_section_renders_from_the_shipped_studies(browser, shipped_url
                       wait_until="domcontentloaded")
             # Streamlit marks a keyed element's container with st-key-<key>: wait for the drawn chart and table.
             page.wait_for_selector(".st-key-estlab_mse_chart .js-plotly-plot .main-svg", timeout=RENDER_TIMEOUT_MS)
-            page.wait_for_selector(".st-key-estlab_table", timeout=RENDER_TIMEOUT_MS)
+            page.wait_for_selector('.st-key-estlab_table_box [data-testid="stDataFrame"]', timeout=RENDER_TIMEOUT_MS)
             page.wait_for_selector(".st-key-gradlab_estlab_maps_2 .js-plotly-plot .main-svg", timeout=RENDER_TIMEOUT_MS)
             page.locator(".st-key-estlab_mse_chart").scroll_into_view_if_needed()
             page.screenshot(path=str(screenshots / f"gradient_lab-estimators-{name}.png"))
