@@ -344,7 +344,8 @@ est_default = name if name in sbn else sbn[0]
 session.from_address("estlab_variant", "est_critic", sbn, est_default)
 session.from_address("estlab_sample", "est_sample", range(GRID), 0, int)
 c1, c2 = st.columns([2, 1])
-est_name = c1.selectbox("SBN variant", sbn, key="estlab_variant")
+est_name = c1.selectbox("SBN variant", sbn, key="estlab_variant",
+                        help="Variants with a stochastic binary output and a shipped critic.")
 est_index = int(c2.number_input("Sample", 0, GRID - 1, key="estlab_sample",
                                 help=f"One of seed {seed}'s first {GRID} samples; the seed is the page's."))
 session.to_address(est_critic=est_name, est_sample=est_index)
@@ -413,7 +414,8 @@ if sample is not None:
     charts.show(fig, key="estlab_mse_chart", filename=f"{est_name}-sample{est_index}-mse")
     st.caption("Dotted: biased (straight-through family); solid: unbiased. Variance falls as 1/draws; bias does "
                "not, so a biased estimator can lead only at small budgets.")
-    budget = st.select_slider("Budget for the table", budgets, key="estlab_budget")
+    budget = st.select_slider("Budget for the table", budgets, key="estlab_budget",
+                              help="Critic evaluations per latent that every estimator may spend.")
     session.to_address(est_budget=budget)
     shown = pd.DataFrame(estimator_lab.sample_rows(sample, budget))
     with st.container(key="estlab_table_box"):  # a dataframe's own key names no element in the browser
@@ -424,7 +426,8 @@ if sample is not None:
                "draw; empty where it buys none). bias² noise: its standard deviation were there no bias.")
     c1, c2 = st.columns(2)
     estimator = c1.selectbox("Maps of", estimator_lab.ESTIMATORS, key="estlab_estimator",
-                             format_func=estimator_lab.LABELS.__getitem__)
+                             format_func=estimator_lab.LABELS.__getitem__,
+                             help="The estimator whose bias and variance maps are drawn.")
     map_budget = c2.select_slider("at budget", map_budgets, key="estlab_map_budget",
                                   help="Shipped studies keep the maps at a few budgets; a live one at every budget.")
     session.to_address(est_map=estimator, est_map_budget=map_budget)
