@@ -1,8 +1,10 @@
 """Gradient lab: for one generated sample, what the critic asks for, what the straight-through estimator passes to
-the generator, what flipping each pixel really does, and how far apart they are; then the same over many samples."""
+the generator, what flipping each pixel really does, and how far apart they are; then the same over many samples;
+then five gradient estimators at equal budgets of critic evaluations (read from shipped files, or computed live)."""
 import os
 import threading
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -12,7 +14,7 @@ import streamlit as st
 from dashboard import _charts as charts
 from dashboard import _data as data
 from dashboard import _session as session
-from explorer import CheckpointError, CheckpointNotFound, LoadedGenerator, gradlab
+from explorer import CheckpointError, CheckpointNotFound, estimator_lab, gradlab
 from training.images import grid_png
 
 GRID = 16  # the sample is picked from the seed's first GRID samples
@@ -98,35 +100,58 @@ def _report(variant: str, seed: int, index: int, draws: int, fingerprint: tuple[
     return gradlab.sample_report(data.generator(variant), _critic(variant, fingerprint), seed, index, GRID, draws)
 
 
-class _Comparisons:
-    """Summaries shared by every session, computed one at a time: visitors who ask for the same table while it is
+class _Shared:
+    """Results shared by every session, computed one at a time: visitors who ask for the same result while it is
     being computed wait for it instead of computing it again. (Not st.cache_data: its replay cannot drive a
     progress bar created outside the cached function.)"""
     MAX_ENTRIES = 64
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.rows: dict[tuple, dict] = {}
+        self.results: dict[tuple, Any] = {}
 
-    def get(self, variant: str, n: int, draws: int, fingerprint: tuple[str, int, int],
-            load: Callable[[], tuple[LoadedGenerator, gradlab.LoadedCritic]],
-            progress: Callable[[float], None]) -> dict:
+    def get(self, key: tuple, compute: Callable[[], Any]) -> Any:
         # The instance outlives the script run that made it, so everything run-specific (the checkpoints root behind
-        # the fingerprint, the loaders) comes in as arguments, never from the page's globals.
-        key = (variant, n, draws, fingerprint)
+        # the fingerprint, the loaders) comes in through `key` and `compute`, never from the page's globals.
         with self.lock:
-            if key not in self.rows:
-                generator, critic = load()
-                cmp = gradlab.compare(generator, critic, n, 0, draws, progress)
-                if len(self.rows) >= self.MAX_ENTRIES:
-                    self.rows.pop(next(iter(self.rows)))
-                self.rows[key] = cmp.summary()
-            return self.rows[key]
+            if key not in self.results:
+                result = compute()
+                if len(self.results) >= self.MAX_ENTRIES:
+                    self.results.pop(next(iter(self.results)))
+                self.results[key] = result
+            return self.results[key]
+
+    def peek(self, key: tuple) -> Any:
+        return self.results.get(key)
 
 
 @st.cache_resource(show_spinner=False)
-def _comparisons() -> _Comparisons:
-    return _Comparisons()
+def _shared() -> _Shared:
+    return _Shared()
+
+
+def _files(variant: str) -> tuple[tuple[str, int, int], ...]:
+    """Path, mtime and size of the generator and critic: the key of everything computed from both."""
+    out = []
+    for f in (gradlab.GENERATOR_FILE, gradlab.CRITIC_FILE):
+        st_ = os.stat(root / variant / f)
+        out.append((str(root / variant / f), st_.st_mtime_ns, st_.st_size))
+    return tuple(out)
+
+
+@st.cache_data(max_entries=64, ttl=data.CACHE_TTL_S, show_spinner=False)
+def _sources(folder: str, files: tuple[tuple[str, int, int], ...]) -> dict[str, str]:
+    return gradlab.sources(folder)
+
+
+@st.cache_data(max_entries=32, ttl=data.CACHE_TTL_S, show_spinner=False)
+def _shipped_study(folder: str, variant: str, stamp: tuple[int, int]) -> estimator_lab.Study | None:
+    return estimator_lab.shipped(variant, folder)
+
+
+@st.cache_data(max_entries=4, ttl=data.CACHE_TTL_S, show_spinner=False)
+def _shipped_comparison(folder: str, stamp: tuple[int, int]) -> dict[str, dict[str, Any]]:
+    return gradlab.shipped_comparison(folder)
 
 
 try:
@@ -239,8 +264,9 @@ with c2:
                      hide_index=True, key="gradlab_x_cosines")
 
 st.subheader("5. Over many samples, every variant side by side")
-st.caption("The same numbers averaged over many samples (seed 0), computed once per variant and cached for every "
-           "visitor. The first request takes a few seconds per DBN variant and up to a minute per SBN variant.")
+st.caption(f"The same numbers averaged over many samples (seed 0). Rows for {gradlab.COMPARE_SAMPLES} samples and "
+           f"K = {gradlab.DEFAULT_DRAWS} ship with the app; other settings are computed once per variant and cached "
+           "for every visitor, a few seconds per DBN variant and up to a minute per SBN variant.")
 c1, c2, c3 = st.columns([1, 1, 1], vertical_alignment="bottom")
 n = c1.select_slider("Samples", COMPARE_N, value=COMPARE_N[-1], key="gradlab_compare_n",
                      help="How many samples (seed 0) each variant's averages are taken over.")
@@ -251,6 +277,14 @@ if c3.button("Compare the variants", key="gradlab_compare", icon=":material/comp
     st.session_state.gradlab_compare_on = True
 if st.session_state.get("gradlab_compare_on"):
     rows = []
+    table_path = root / gradlab.GRADLAB_COMPARISON_FILE
+    try:
+        stamp = (table_path.stat().st_mtime_ns, table_path.stat().st_size) if table_path.is_file() else (0, 0)
+        shipped_rows = _shipped_comparison(str(root), stamp)
+    except (CheckpointError, OSError) as e:
+        st.warning(f"The shipped comparison cannot be read, so every row is computed here. {e}",
+                   icon=":material/warning:")
+        shipped_rows = {}
     bar = st.progress(0.0, text="Comparing…")
     for j, variant in enumerate(offered):
         def report_progress(f: float, j: int = j, variant: str = variant) -> None:
@@ -259,14 +293,16 @@ if st.session_state.get("gradlab_compare_on"):
             cfg = gradlab.REGISTRY[variant]
             cnn = cfg.arch == "cnn"
             vfp = _fingerprint(variant)
+            vn = min(n, CNN_MAX_COMPARE) if cnn else n
+            vk = (min(k, CNN_MAX_DRAWS) if cnn else k) if cfg.neuron == "sbn" else 0
+            files = _files(variant)
+            shipped_row = gradlab.shipped_row(shipped_rows, variant, vn, vk, _sources(str(root / variant), files))
 
-            def load(variant: str = variant, vfp: tuple[str, int, int] = vfp
-                     ) -> tuple[LoadedGenerator, gradlab.LoadedCritic]:
-                return data.generator(variant), _critic(variant, vfp)
+            def compute(variant: str = variant, vfp: tuple[str, int, int] = vfp, vn: int = vn, vk: int = vk,
+                        progress: Callable[[float], None] = report_progress) -> dict:
+                return gradlab.compare(data.generator(variant), _critic(variant, vfp), vn, 0, vk, progress).summary()
 
-            rows.append(_comparisons().get(
-                variant, min(n, CNN_MAX_COMPARE) if cnn else n,
-                (min(k, CNN_MAX_DRAWS) if cnn else k) if cfg.neuron == "sbn" else 0, vfp, load, report_progress))
+            rows.append(shipped_row or _shared().get(("compare", variant, vn, vk, files), compute))
         except (CheckpointError, OSError) as e:
             st.error(f"**{variant}**: cannot be compared. {e}", icon=":material/error:")
     bar.empty()
@@ -287,7 +323,119 @@ if st.session_state.get("gradlab_compare_on"):
                                     if shown[c].dtype.kind == "f" and c != "seconds"})
         st.caption("cosine and sign agreement: g against the exact on-minus-off effect (DBN: at the sample; SBN: its "
                    "expectation over K draws). x-cosine (SBN only): each estimator's ∂D/∂x against the exact "
-                   f"∂E[D]/∂x. seconds: the first computation on this machine. CNN variants use at most "
+                   f"∂E[D]/∂x. seconds: how long the row took to compute (shipped rows: when they were written). "
+                   f"CNN variants use at most "
                    f"{CNN_MAX_COMPARE} samples and K = {CNN_MAX_DRAWS}: their critic is 30× slower to run.")
 else:
     st.info("Press **Compare the variants** to compute the table.", icon=":material/compare_arrows:")
+
+st.subheader("6. Five estimators at equal budgets")
+st.markdown(
+    "The generator needs ∂E[D(b)]/∂θ, b ~ Bernoulli(σ(θ)), θ = s·x. Five estimators of it, each given the same "
+    "budget of critic evaluations per latent: the paper's sigmoid-adjusted straight-through, ReinMax (one "
+    "evaluation and one backward pass a draw), RLOO (one evaluation a draw, at least two draws), DisARM (two a "
+    "pair) and REBAR (three a draw, two backward passes). Each is run many times, independently, and set against "
+    "the exact gradient: bias², variance, their sum the MSE of one estimate, and the cosine.")
+sbn = estimator_lab.offered_variants(root)
+if not sbn:
+    st.info("No SBN variant has a critic here: the estimators need a stochastic binary neuron.", icon=":material/info:")
+    st.stop()
+est_default = name if name in sbn else sbn[0]
+session.from_address("estlab_variant", "est_critic", sbn, est_default)
+session.from_address("estlab_sample", "est_sample", range(GRID), 0, int)
+c1, c2 = st.columns([2, 1])
+est_name = c1.selectbox("SBN variant", sbn, key="estlab_variant",
+                        help="Variants with a stochastic binary output and a shipped critic.")
+est_index = int(c2.number_input("Sample", 0, GRID - 1, key="estlab_sample",
+                                help=f"One of seed {seed}'s first {GRID} samples; the seed is the page's."))
+session.to_address(est_critic=est_name, est_sample=est_index)
+
+study_path = root / est_name / estimator_lab.ESTIMATOR_LAB_FILE
+try:
+    stamp = (study_path.stat().st_mtime_ns, study_path.stat().st_size) if study_path.is_file() else (0, 0)
+    shipped_study = _shipped_study(str(root), est_name, stamp)
+    est_files = _files(est_name)
+    if shipped_study is not None and shipped_study.sources != _sources(str(root / est_name), est_files):
+        st.warning(f"**{est_name}**'s shipped study was computed from another generator or critic; recompute it "
+                   f"with `python -m explorer.estimator_lab --write {est_name}`.", icon=":material/warning:")
+        shipped_study = None
+except (CheckpointError, OSError) as e:
+    st.warning(f"The shipped study cannot be read, so it is computed here. {e}", icon=":material/warning:")
+    shipped_study, est_files = None, ()
+live_key = ("estlab", est_name, seed, est_index, est_files)
+sample = shipped_study.sample(est_index) if shipped_study is not None and shipped_study.seed == seed else None
+from_file = sample is not None
+if sample is None:
+    sample = _shared().peek(live_key)
+if sample is None:
+    shipped_note = (f"Shipped: samples {', '.join(str(x.index) for x in shipped_study.samples)} of seed "
+                    f"{shipped_study.seed}." if shipped_study is not None else "Nothing is shipped for it.")
+    st.info(f"Sample {est_index} of seed {seed} was not precomputed for **{est_name}**. {shipped_note} Computing it "
+            f"takes about ten seconds.", icon=":material/calculate:")
+    if st.button("Recompute live", key="estlab_live", icon=":material/refresh:"):
+        bar = st.progress(0.0, text="Estimating…")
+
+        def show_progress(f: float) -> None:
+            bar.progress(f, text=f"Estimating… {f:.0%}")
+
+        def compute_study() -> estimator_lab.SampleStudy:
+            return estimator_lab.study_sample(data.generator(est_name), _critic(est_name, _fingerprint(est_name)),
+                                              est_index, seed, progress=show_progress)
+
+        try:
+            sample = _shared().get(live_key, compute_study)
+        except (CheckpointError, OSError) as e:
+            st.error(f"**{est_name}**: cannot be studied. {e}", icon=":material/error:")
+        bar.empty()
+if sample is not None:
+    budgets = sorted({b for _, b in sample.cells})
+    map_budgets = sorted({b for _, b in sample.maps})
+    session.from_address("estlab_budget", "est_budget", budgets, 8 if 8 in budgets else budgets[-1], int)
+    session.from_address("estlab_estimator", "est_map", estimator_lab.ESTIMATORS, "sigmoid-st")
+    session.from_address("estlab_map_budget", "est_map_budget", map_budgets, 8 if 8 in map_budgets else map_budgets[-1],
+                         int)
+    for key, choices in (("estlab_budget", budgets), ("estlab_map_budget", map_budgets)):
+        if st.session_state[key] not in choices:  # a live study offers other budgets than the shipped one
+            st.session_state[key] = choices[-1]
+    noise = sample.truth_noise2 / sample.truth_norm2 if sample.truth_norm2 > 0 else float("nan")
+    st.caption(f"{'Shipped' if from_file else 'Computed live'}: "
+               f"{sample.repetitions} independent estimates per estimator and budget. The truth, p(1−p)·"
+               f"E[D(b|bᵢ=1) − D(b|bᵢ=0)] over {sample.truth_draws} draws, has its own noise: ‖se‖² = "
+               f"{sample.truth_noise2:.3g}, {noise:.2%} of ‖truth‖² = {sample.truth_norm2:.3g}; it is subtracted "
+               "from bias², with the noise of the mean of the estimates.")
+    fig = go.Figure()
+    for j, (est, (xs, ys)) in enumerate(estimator_lab.mse_curves(sample).items()):
+        fig.add_scatter(x=xs, y=ys, mode="lines+markers", name=estimator_lab.LABELS[est],
+                        line=dict(color=charts.colour(j), dash="solid" if est in estimator_lab.UNBIASED else "dot"),
+                        hovertemplate="budget %{x}: MSE %{y:.3g}<extra>" + estimator_lab.LABELS[est] + "</extra>")
+    fig.update_xaxes(type="log", title="critic evaluations per latent", tickvals=budgets)
+    fig.update_yaxes(type="log", title="MSE = bias² + variance")
+    fig.update_layout(height=360, margin=dict(t=20, l=10, r=10, b=10), legend=dict(orientation="h", y=-0.25))
+    charts.show(fig, key="estlab_mse_chart", filename=f"{est_name}-sample{est_index}-mse")
+    st.caption("Dotted: biased (straight-through family); solid: unbiased. Variance falls as 1/draws; bias does "
+               "not, so a biased estimator can lead only at small budgets.")
+    budget = st.select_slider("Budget for the table", budgets, key="estlab_budget",
+                              help="Critic evaluations per latent that every estimator may spend.")
+    session.to_address(est_budget=budget)
+    shown = pd.DataFrame(estimator_lab.sample_rows(sample, budget))
+    with st.container(key="estlab_table_box"):  # a dataframe's own key names no element in the browser
+        st.dataframe(shown, hide_index=True, key="estlab_table",
+                     column_config={c: st.column_config.NumberColumn(format="%.3g") for c in shown.columns
+                                    if shown[c].dtype.kind == "f" and c != "cosine"})
+    st.caption("Draws: what the budget buys (RLOO needs two, DisARM spends two evaluations a pair, REBAR three a "
+               "draw; empty where it buys none). bias² noise: its standard deviation were there no bias.")
+    c1, c2 = st.columns(2)
+    estimator = c1.selectbox("Maps of", estimator_lab.ESTIMATORS, key="estlab_estimator",
+                             format_func=estimator_lab.LABELS.__getitem__,
+                             help="The estimator whose bias and variance maps are drawn.")
+    map_budget = c2.select_slider("at budget", map_budgets, key="estlab_map_budget",
+                                  help="Shipped studies keep the maps at a few budgets; a live one at every budget.")
+    session.to_address(est_map=estimator, est_map_budget=map_budget)
+    if (estimator, map_budget) in sample.maps:
+        bias_map, var_map = sample.maps[(estimator, map_budget)]
+        label = f"{estimator_lab.LABELS[estimator]}, budget {map_budget}"
+        row([(sample.truth, "exact ∂E[D]/∂θ", {}), (bias_map, f"bias: mean − truth, {label}", {}),
+             (var_map, f"variance, {label}", dict(diverging=False, zmin=0.0))], "estlab_maps")
+    else:
+        st.info(f"{estimator_lab.LABELS[estimator]} buys no draw at budget {map_budget}.", icon=":material/info:")
+

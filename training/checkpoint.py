@@ -29,10 +29,12 @@ HISTORY_FILE = "history.json"  # one record per epoch
 STEPS_FILE = "steps.csv"  # the losses of every generator step
 STATE_FILE = "train_state.safetensors"  # everything --resume needs; never shipped
 CRITIC_FILE = "critic.safetensors"  # the critic at the generator's epoch, exported from STATE_FILE (training.critic)
+ESTIMATOR_LAB_FILE = "estimator-lab.json"  # the gradient lab's estimator study of the variant (explorer.estimator_lab)
 SNAPSHOTS_DIR = "snapshots"  # snapshots/epoch-NNN/ holds GENERATOR_FILE and CONFIG_FILE after epoch NNN
 SEEDS_DIR = "seeds"  # once shipped, seeds/seed-N/ holds METRICS_FILE and HISTORY_FILE of training seed N (no weights)
 # The checkpoints folder: one run folder per variant, plus
 TABLE_CSV_FILE = "metrics.csv"  # METRICS_FILE at the root is the table over all variants; this is its CSV
+GRADLAB_COMPARISON_FILE = "gradlab-comparison.json"  # the gradient lab's comparison of every variant (explorer.gradlab)
 CLASSIFIER_DIR = "classifier"  # the evaluation classifier (training.classifier)
 CHECKPOINTS_ENV = "BINARYGAN_CHECKPOINTS"
 REPO_CHECKPOINTS = Path(__file__).resolve().parent.parent / "checkpoints"

@@ -28,7 +28,9 @@ from training.checkpoint import (
     CLASSIFIER_DIR,
     CONFIG_FILE,
     CRITIC_FILE,
+    ESTIMATOR_LAB_FILE,
     GENERATOR_FILE,
+    GRADLAB_COMPARISON_FILE,
     HISTORY_FILE,
     METRICS_FILE,
     SEEDS_DIR,
@@ -48,10 +50,11 @@ from training.seeds import shipped_seeds
 from training.table import table_markdown
 
 GRID_VARIANTS = ("mlp-dbn-wgan-gp", "mlp-sbn-wgan-gp", "mlp-real-wgan-gp", "cnn-dbn-wgan-gp", "cnn-sbn-wgan-gp")
-VARIANT_FILES = (GENERATOR_FILE, CONFIG_FILE, METRICS_FILE, HISTORY_FILE, STEPS_FILE, CRITIC_FILE)
+VARIANT_FILES = (GENERATOR_FILE, CONFIG_FILE, METRICS_FILE, HISTORY_FILE, STEPS_FILE, CRITIC_FILE,
+                 ESTIMATOR_LAB_FILE)
 SNAPSHOT_FILES = (GENERATOR_FILE, CONFIG_FILE)
 SEED_FILES = (METRICS_FILE, HISTORY_FILE)  # <variant>/seeds/seed-N/: an extra training seed's numbers
-TABLE_FILES = (METRICS_FILE, TABLE_CSV_FILE)
+TABLE_FILES = (METRICS_FILE, TABLE_CSV_FILE, GRADLAB_COMPARISON_FILE)
 IMAGES_DIR = "images"
 CARD_FILE = "README.md"
 GRID_SAMPLES, GRID_COLS, GRID_SEED = 64, 8, 0
