@@ -72,12 +72,6 @@ def draws_at(estimator: str, budget: int) -> int:
     return draws if draws >= MIN_DRAWS[estimator] else 0
 
 
-def _stream(*parts: int) -> int:
-    """A seed for one (seed, sample, estimator, budget): independent streams that do not depend on which other
-    samples or budgets are computed alongside. 32 bits: torch's CPU generator ignores the higher ones."""
-    return int(np.random.SeedSequence(list(parts)).generate_state(1, np.uint64)[0] % 2**32)
-
-
 @dataclass(frozen=True)
 class Cell:
     """One estimator at one budget, over `repetitions` independent estimates (squared norms over the 784 pixels)."""
@@ -168,13 +162,13 @@ def study_sample(generator: LoadedGenerator, critic: gradlab.LoadedCritic, index
     z = make_latents(index + 1, seed, generator.latent_dim)[index:]  # (1, 128)
     fwd = gradlab.forward(generator, critic, z, seed)
     share = 0.4  # of the progress bar for the truth: about its share of the time
-    truth, se = exact_gradient(critic, fwd.p[0], truth_draws, _stream(seed, index, 0),
+    truth, se = exact_gradient(critic, fwd.p[0], truth_draws, gradlab.stream(seed, index, 0),
                                None if progress is None else lambda f: progress(share * f))
     theta = torch.from_numpy(fwd.slope * fwd.logits).repeat(repetitions, 1)  # (R, 784): one estimate per row
     jobs = [(e, b, draws_at(e, b)) for e in ESTIMATORS for b in budgets if draws_at(e, b)]
     cells, maps = {}, {}
     for j, (e, b, draws) in enumerate(jobs):
-        rng = torch.Generator().manual_seed(_stream(seed, index, 1 + ESTIMATORS.index(e), b))
+        rng = torch.Generator().manual_seed(gradlab.stream(seed, index, 1 + ESTIMATORS.index(e), b))
         estimates = FUNCTIONS[e](theta, critic.differentiable, draws, rng).detach().double().numpy()  # (R, 784)
         cells[(e, b)], maps[(e, b)] = _summarise(e, b, draws, estimates, truth, se)
         if progress is not None:

@@ -60,7 +60,7 @@ MAX_DRAWS = 128  # Bernoulli draws K for the SBN expectation
 MAX_COMPARE = 1024  # samples in one comparison
 DEFAULT_DRAWS = 32
 COMPARE_SAMPLES = 256
-DRAW_STREAM = 2**33  # the expectation's draws use seed + this: never the sample's own noise (seed + NOISE_STREAM)
+DRAW_STREAM = 1  # the expectation's draws use stream(seed, this): never the sample's own noise
 TOP_SHARE = 0.1  # "where it matters": the pixels whose |truth| is in the top 10%
 FLIP_ROWS = 8192  # flipped images per forward pass: ~16 MB of first-layer activations for the MLP critic
 SHIPPED_MAX_BYTES = 4 * 2**20  # a shipped table is far smaller; a larger file is refused unread
@@ -269,13 +269,19 @@ def on_minus_off(critic: LoadedCritic, y: np.ndarray) -> np.ndarray:
     return (1.0 - 2.0 * y) * flip_effects(critic, y)
 
 
+def stream(*parts: int) -> int:
+    """A 32-bit seed for the stream named by `parts`, independent of the streams of other parts. Not seed + an
+    offset: torch's CPU generator keeps only a seed's low 32 bits, so seed + 2**33 would replay seed's own stream."""
+    return int(np.random.SeedSequence(list(parts)).generate_state(1, np.uint64)[0] % 2**32)
+
+
 def expected_gradient(critic: LoadedCritic, p: np.ndarray, draws: int = DEFAULT_DRAWS, seed: int = 0,
                       progress: Callable[[float], None] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(mean, standard error), each (N, 784): dE[D(y)]/dp_i = E[D(y | y_i = 1) - D(y | y_i = 0)] over y ~ Bernoulli(p),
     estimated from `draws` independent draws per image (seeded by `seed`, apart from the sample's own noise)."""
     draws = validate_count(draws, "number of draws", MAX_DRAWS)
     probs = torch.as_tensor(np.asarray(p, dtype=np.float32)).reshape(-1, N_PIXELS)
-    rng = torch.Generator().manual_seed(validate_seed(seed) + DRAW_STREAM)
+    rng = torch.Generator().manual_seed(stream(validate_seed(seed), DRAW_STREAM))
     total = torch.zeros(probs.shape, dtype=torch.float64)
     squares = torch.zeros(probs.shape, dtype=torch.float64)
     for k in range(draws):

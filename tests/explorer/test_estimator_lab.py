@@ -119,7 +119,7 @@ def test_same_seed_same_numbers_and_other_seed_others(lab):
     assert a.cells[("rloo", 4)] != c.cells[("rloo", 4)]
     # the sample is the page's: row 1 of the seed's 16 latents
     fwd = gl.forward(g, critic, gl.make_latents(16, 0), 0)
-    truth, _ = el.exact_gradient(critic, fwd.p[1], SMALL["truth_draws"], el._stream(0, 1, 0))
+    truth, _ = el.exact_gradient(critic, fwd.p[1], SMALL["truth_draws"], gl.stream(0, 1, 0))
     np.testing.assert_allclose(a.truth, truth, rtol=1e-4, atol=1e-9)  # p from a batch of 16, not 1
 
 

@@ -260,3 +260,13 @@ def test_table_cli_says_when_no_variant_has_a_critic(tmp_path, monkeypatch, caps
     monkeypatch.setenv("BINARYGAN_CHECKPOINTS", os.fspath(tmp_path))
     assert gl.main(["--table"]) == 1
     assert "python -m training critic" in capsys.readouterr().err
+
+
+def test_the_expectations_draws_are_not_the_samples_own_noise(lab):
+    """torch keeps only a seed's low 32 bits, so seed + 2**33 replayed the sample's own stream and the first of the
+    K draws was the sample itself; a derived stream draws other images."""
+    g, critic = load_generator("mlp-sbn-wgan-gp"), gl.load_critic("mlp-sbn-wgan-gp")
+    fwd = gl.forward(g, critic, make_latents(4, seed=3), 3)
+    first_draw, _ = gl.expected_gradient(critic, fwd.p, draws=1, seed=3)
+    assert not np.allclose(first_draw, gl.on_minus_off(critic, fwd.y))
+    assert gl.stream(3, gl.DRAW_STREAM) != 3 and gl.stream(3, gl.DRAW_STREAM) == gl.stream(3, gl.DRAW_STREAM)
