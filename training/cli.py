@@ -158,6 +158,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_train(args: argparse.Namespace) -> int:
     import torch
 
+    from training.critic import generator_digest
     from training.data import download
     from training.trainer import TrainOptions, parse_device, train
 
@@ -173,7 +174,7 @@ def cmd_train(args: argparse.Namespace) -> int:
                         progress=not args.no_progress, weights_dtype=torch.float32 if args.fp32 else torch.float16,
                         reproducible=args.reproducible)
     out = train(cfg, opts)
-    print(f"checkpoint written to {out}")
+    print(f"checkpoint written to {out}; generator tensors sha256 {generator_digest(out)}")
     return 0
 
 
