@@ -38,12 +38,13 @@ def env_in_effect(environ: os._Environ[str] | dict[str, str] = os.environ) -> bo
 
 
 def apply_env() -> bool:
-    """Put ENV into this process's environment. True when torch will honour it (torch is not loaded yet, or ENV was
-    already set when it loaded); False when torch is already loaded under other settings: the caller must then run
-    the command again in a fresh process with ENV (see `rerun`)."""
-    already = env_in_effect()
+    """Put ENV into this process's environment and return True, unless torch is already loaded under other settings:
+    then change nothing and return False, and the caller must run the command again in a fresh process with ENV
+    (see `rerun`)."""
+    if "torch" in sys.modules and not env_in_effect():
+        return False
     os.environ.update(ENV)
-    return already or "torch" not in sys.modules
+    return True
 
 
 def rerun(argv: list[str]) -> int:
