@@ -9,6 +9,8 @@ from training.config import REGISTRY, UnknownVariantError, get_variant, registry
 
 MAX_EPOCHS = 10_000
 MAX_SEED = 2**63 - 1
+REPRODUCIBLE_HELP = ("CPU mode whose weights are the same on any x86-64 processor with AVX2: one thread, MKL's "
+                     "COMPATIBLE reproducibility branch, torch's AVX2 kernels, oneDNN off (docs/reproducible.md); slower")
 
 
 def _bounded_int(lo: int, hi: int):
@@ -62,6 +64,7 @@ def build_parser(prog: str = "python -m training") -> argparse.ArgumentParser:
     p.add_argument("--no-verify", action="store_true", help="skip the MNIST sha256 check (tiny test data sets)")
     p.add_argument("--download", action="store_true", help="fetch missing MNIST files from the usual mirrors first")
     p.add_argument("--fp32", action="store_true", help="store generator weights in fp32 (default fp16)")
+    p.add_argument("--reproducible", action="store_true", help=REPRODUCIBLE_HELP)
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     p = sub.add_parser("classifier", help="train the evaluation classifier (CNN on binarised MNIST)")
@@ -109,6 +112,7 @@ def build_parser(prog: str = "python -m training") -> argparse.ArgumentParser:
     p.add_argument("--address", help="with --engine ray: the cluster's HOST:PORT (default: start a local instance)")
     p.add_argument("--classifier", type=Path, help="classifier folder (default: checkpoints/classifier)")
     p.add_argument("--no-verify", action="store_true", help="skip the MNIST sha256 check (tiny test data sets)")
+    p.add_argument("--reproducible", action="store_true", help=REPRODUCIBLE_HELP)
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     p = sub.add_parser("critic", help="write RUN/critic.safetensors (the trained D) from RUN's training state")
@@ -154,6 +158,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_train(args: argparse.Namespace) -> int:
     import torch
 
+    from training.critic import generator_digest
     from training.data import download
     from training.trainer import TrainOptions, parse_device, train
 
@@ -166,9 +171,10 @@ def cmd_train(args: argparse.Namespace) -> int:
         download(args.data_dir)
     opts = TrainOptions(out=args.out, data_dir=args.data_dir, seed=args.seed, limit=args.limit, device=args.device,
                         resume=args.resume, verify_data=not args.no_verify, snapshots=not args.no_snapshots,
-                        progress=not args.no_progress, weights_dtype=torch.float32 if args.fp32 else torch.float16)
+                        progress=not args.no_progress, weights_dtype=torch.float32 if args.fp32 else torch.float16,
+                        reproducible=args.reproducible)
     out = train(cfg, opts)
-    print(f"checkpoint written to {out}")
+    print(f"checkpoint written to {out}; generator tensors sha256 {generator_digest(out)}")
     return 0
 
 
@@ -305,6 +311,12 @@ def main(argv: list[str] | None = None, prog: str = "python -m training") -> int
     if extra and args.command != "app":  # only `app` passes options on (to streamlit run)
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     args.extra = extra
+    if getattr(args, "reproducible", False):
+        from training.reproducible import apply_env, rerun
+
+        # the mode's variables count only if they are set before torch loads, which happens just below
+        if not apply_env():
+            return rerun(sys.argv[1:] if argv is None else argv)
     from training.trainer import TrainingError
 
     try:

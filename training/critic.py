@@ -12,6 +12,7 @@ differ even when every weight is bit-identical.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -138,6 +139,20 @@ def load_critic_checkpoint(folder: str | os.PathLike, root: str | os.PathLike | 
 
 def _bytes(t: torch.Tensor) -> torch.Tensor:
     return t.contiguous().reshape(-1).view(torch.uint8)
+
+
+def generator_digest(folder: str | os.PathLike) -> str:
+    """sha256 of FOLDER's generator tensors: each name, dtype, shape and bytes, in name order. The file's own sha256
+    cannot say whether two runs trained the same weights: its metadata holds the run's wall time and command, and
+    safetensors writes the metadata in no fixed order."""
+    path = Path(folder) / GENERATOR_FILE
+    tensors = parse_safetensors(read_regular_file(path, Path(folder)), str(path))[0]
+    h = hashlib.sha256()
+    for key in sorted(tensors):
+        t = tensors[key]
+        h.update(f"{key} {str(t.dtype).removeprefix('torch.')} {list(t.shape)}\n".encode())
+        h.update(_bytes(t).numpy().tobytes())
+    return h.hexdigest()
 
 
 def compare_generators(run: str | os.PathLike, shipped: str | os.PathLike) -> list[str]:

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from training import reproducible
 from training.checkpoint import atomic_write
 from training.config import REGISTRY, get_variant
 from training.evaluate import Reference
@@ -66,7 +67,9 @@ def sweep_ray(names: list[str], opts: SweepOptions, address: str | None = None,
         except (ConnectionError, RuntimeError, ValueError) as e:
             raise RayUnavailableError(f"cannot reach the Ray cluster at {address or 'a new local instance'}: {e}") from None
     try:
-        task = ray.remote(num_cpus=0 if gpu else 1, num_gpus=1 if gpu else 0, max_retries=1)(run_job)
+        # a worker has torch loaded already: the mode's variables must be in its environment from its start
+        env = {"runtime_env": {"env_vars": reproducible.ENV}} if opts.reproducible else {}
+        task = ray.remote(num_cpus=0 if gpu else 1, num_gpus=1 if gpu else 0, max_retries=1, **env)(run_job)
         pending = {task.remote(name, seed, opts): (name, seed) for name, seed in jobs}
         log(f"{len(jobs)} jobs submitted to Ray ({'1 GPU' if gpu else '1 CPU'} each, "
             f"{int(ray.cluster_resources().get('GPU' if gpu else 'CPU', 0))} available)")

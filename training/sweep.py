@@ -59,6 +59,7 @@ class SweepOptions:
     classifier: Path | None = None
     verify_data: bool = True
     progress: bool = True
+    reproducible: bool = False  # train in the CPU mode of training/reproducible.py
 
 
 def run_variant(cfg: VariantConfig, opts: SweepOptions, ref: Reference, log=print, seed: int = SHIPPED_SEED) -> Path:
@@ -71,7 +72,8 @@ def run_variant(cfg: VariantConfig, opts: SweepOptions, ref: Reference, log=prin
         resume = (run / STATE_FILE).exists()
         log(f"{job}: {'resuming' if resume else 'training'} in {run}")
         train(cfg, TrainOptions(out=run, data_dir=opts.data_dir, seed=seed, limit=opts.limit, device=opts.device,
-                                resume=resume, verify_data=opts.verify_data, progress=opts.progress))
+                                resume=resume, verify_data=opts.verify_data, progress=opts.progress,
+                                reproducible=opts.reproducible))
     # samples are always drawn with seed 0: seeds differ in training only
     if is_evaluated(run, ref, opts.n, 0) and _history_evaluated(run):
         log(f"{job}: metrics are up to date")
@@ -187,4 +189,5 @@ def options_from_args(args) -> SweepOptions:
         parse_device(args.device)
     return SweepOptions(runs=args.runs, ship=args.ship, data_dir=args.data_dir, seeds=tuple(parse_seeds(args.seeds)),
                         epochs=args.epochs, limit=args.limit, device=args.device, n=args.n, history_n=args.history_n,
-                        classifier=args.classifier, verify_data=not args.no_verify, progress=not args.no_progress)
+                        classifier=args.classifier, verify_data=not args.no_verify, progress=not args.no_progress,
+                        reproducible=args.reproducible)

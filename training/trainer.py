@@ -39,6 +39,7 @@ from training.checkpoint import (
 from training.config import SCORE_FUNCTION_ESTIMATORS, VariantConfig
 from training.data import load_split
 from training.networks import Generator, build_discriminator
+from training.reproducible import apply_runtime
 
 MIN_FREE_BYTES = 64 * 2**20  # a run writes ~15 MB of state and snapshots; refuse a nearly full disk up front
 
@@ -59,6 +60,7 @@ class TrainOptions:
     snapshots: bool = True  # keep a generator snapshot after every epoch (cfg.snapshot_epochs are the shipped ones)
     progress: bool = True  # show a progress bar
     weights_dtype: torch.dtype = torch.float16  # shipped generator precision
+    reproducible: bool = False  # the CPU mode of training/reproducible.py: same weights on any AVX2 processor
 
 
 def parse_device(text: str) -> torch.device:
@@ -268,7 +270,12 @@ def train(cfg: VariantConfig, opts: TrainOptions) -> Path:
     for stale in out.rglob(".*.tmp"):  # half-written files of a killed run; the files they were replacing are intact
         stale.unlink()
 
-    device = torch.device(opts.device or default_device())
+    mode: dict[str, Any] | bool = False
+    if opts.reproducible:
+        if opts.device is not None and torch.device(opts.device).type != "cpu":
+            raise TrainingError(f"--reproducible is a CPU mode; it cannot train on --device {opts.device}")
+        mode = apply_runtime()
+    device = torch.device(opts.device or ("cpu" if opts.reproducible else default_device()))
     split = load_split("train", opts.data_dir, verify=opts.verify_data, limit=opts.limit)
     data = torch.from_numpy(split.images).to(device=device, dtype=torch.float32).view(len(split.images), -1)  # (N, 784)
     n, batch = data.shape[0], cfg.batch_size
@@ -290,6 +297,9 @@ def train(cfg: VariantConfig, opts: TrainOptions) -> Path:
         same_recipe = VariantConfig.from_dict({**progress["config"], "epochs": cfg.epochs}) == cfg
         if progress["seed"] != opts.seed or not same_recipe:
             raise TrainingError(f"--resume: {out} was started with another seed or config; resume it with the same ones")
+        if progress.get("reproducible", False) != opts.reproducible:  # states written before the mode existed: off
+            raise TrainingError(f"--resume: {out} was started {'with' if progress.get('reproducible') else 'without'} "
+                                "--reproducible; resume it the same way, or its weights match neither mode")
         if start_epoch > cfg.epochs:
             raise TrainingError(f"--resume: {out} already finished {start_epoch - 1} epochs; ask for more with --epochs")
     if start_epoch == 1:
@@ -300,7 +310,7 @@ def train(cfg: VariantConfig, opts: TrainOptions) -> Path:
     provenance = {
         "seed": opts.seed, "code_commit": code_commit(), "data_sha256": split.sha256, "train_images": n,
         "recipe": cfg.recipe, "batchnorm": cfg.batchnorm, "init": cfg.init, "optimizer": obj.optimizer_name(cfg),
-        "device": describe_device(device), "command": command_line(),
+        "device": describe_device(device), "command": command_line(), "reproducible": mode,
         "versions": {"torch": torch.__version__, "python": platform.python_version()},
     }
     bar = tqdm(total=cfg.epochs * steps_per_epoch, initial=(start_epoch - 1) * steps_per_epoch,
@@ -345,7 +355,7 @@ def train(cfg: VariantConfig, opts: TrainOptions) -> Path:
         save_generator(out, G, cfg, prov, opts.weights_dtype)
         save_state(state_path, G, D, opt_g, opt_d, rng,
                    {"epoch": epoch, "wall_time_s": wall_time, "history": history, "seed": opts.seed,
-                    "config": cfg.to_dict()})
+                    "config": cfg.to_dict(), "reproducible": opts.reproducible})
     bar.close()
     return out
 
