@@ -38,14 +38,11 @@ from training.checkpoint import (
 )
 from training.config import SCORE_FUNCTION_ESTIMATORS, VariantConfig
 from training.data import load_split
+from training.errors import TrainingError
 from training.networks import Generator, build_discriminator
 from training.reproducible import apply_runtime
 
 MIN_FREE_BYTES = 64 * 2**20  # a run writes ~15 MB of state and snapshots; refuse a nearly full disk up front
-
-
-class TrainingError(RuntimeError):
-    """Training cannot start or cannot go on (bad output folder, diverged loss)."""
 
 
 @dataclass

@@ -130,3 +130,22 @@ def test_binarygan_app_serves_the_dashboard(tmp_path):
         if server.poll() is None:
             os.killpg(server.pid, signal.SIGTERM)  # the group this test started: streamlit and its children
         server.wait(timeout=30)
+
+
+def test_list_runs_without_loading_torch():
+    code = "import sys; from training.cli import main; main(['list']); print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "False"
+
+
+@pytest.mark.parametrize("command", ["train", "sweep", "classifier", "evaluate"])
+def test_shared_options_mean_the_same_in_every_command(command):
+    """Options defined once in a parent parser: --data-dir and --no-verify everywhere, --limit where it trains."""
+    from training.cli import build_parser
+
+    argv = {"train": ["train", "mlp-dbn-wgan-gp", "--out", "x"], "sweep": ["sweep"], "classifier": ["classifier"],
+            "evaluate": ["evaluate", "x"]}[command]
+    args = build_parser().parse_args([*argv, "--data-dir", "d", "--no-verify"])
+    assert args.data_dir == "d" and args.no_verify is True
+    if command != "evaluate":
+        assert build_parser().parse_args([*argv, "--limit", "640"]).limit == 640

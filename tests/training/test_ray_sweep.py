@@ -5,9 +5,9 @@ import json
 
 import pytest
 
+from training.errors import TrainingError
 from training.ray_sweep import gather, sweep_ray
 from training.sweep import SweepOptions
-from training.trainer import TrainingError
 
 ray = pytest.importorskip("ray", reason="Ray is an optional extra: pip install -e .[ray] (CI installs it)")
 

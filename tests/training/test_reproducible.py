@@ -10,7 +10,7 @@ import sys
 import pytest
 import torch
 
-from tests.conftest import REPO
+from tests.helpers import REPO
 from training import reproducible
 from training.cli import build_parser, main
 from training.config import get_variant
