@@ -68,5 +68,5 @@ def apply_runtime() -> dict[str, object]:
     if capability != CAPABILITY:
         raise ReproducibleModeError(f"--reproducible needs a processor with AVX2; torch's kernels run {capability} here")
     torch.set_num_threads(1)
-    torch.backends.mkldnn.enabled = False
+    torch.backends.mkldnn.set_flags(False)  # oneDNN has no reproducible mode; its convolutions fall back to MKL
     return {"env": dict(ENV), "onednn": False, "threads": torch.get_num_threads(), "cpu_capability": capability}
