@@ -1,8 +1,8 @@
 """The dashboard's plotly charts, built one way on every page: variant colours, histograms of preactivated
-outputs, line charts over steps or epochs, and the classifier's class shares."""
+outputs, line charts over steps or epochs, the classifier's class shares, and the gradient lab's 28x28 maps."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from typing import Any
 
 import numpy as np
@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 # Okabe-Ito: colour-blind safe, and every entry reads on both the light and the dark background.
 COLOURS = ("#E69F00", "#56B4E9", "#009E73", "#CC79A7", "#D55E00", "#0072B2", "#999999", "#F0E442")
 LEGEND_BELOW = dict(legend=dict(orientation="h", y=-0.3), margin=dict(t=40, l=10, r=10, b=10))
+DIVERGING = "RdBu_r"  # a signed map: blue where the critic wants less, red where it wants more
 
 
 def colour(i: int) -> str:
@@ -55,6 +56,70 @@ def class_shares(rows: dict[str, list[float]]) -> go.Figure:
                                text=np.round(z, 2), texttemplate="%{text}", colorbar=dict(title="share")))
     fig.update_layout(xaxis_title="digit", yaxis_autorange="reversed", height=90 + 40 * len(rows),
                       margin=dict(t=20, l=10, r=10, b=10))
+    return fig
+
+
+def heatmap(values: np.ndarray, title: str, diverging: bool = True, zmin: float | None = None,
+            zmax: float | None = None) -> go.Figure:
+    """A 28x28 map, pixels square, row 0 at the top, so every map lines up with the digit; a diverging map is
+    centred on 0."""
+    img = np.asarray(values, dtype=np.float64).reshape(28, 28)
+    if diverging:
+        bound = float(np.abs(img).max()) or 1.0
+        zmin, zmax = -bound, bound
+    fig = go.Figure(go.Heatmap(z=img, colorscale=DIVERGING if diverging else "Viridis", zmin=zmin, zmax=zmax,
+                               colorbar=dict(thickness=8, len=0.9, tickfont_size=9),
+                               hovertemplate="row %{y}, col %{x}: %{z:.3g}<extra></extra>"))
+    fig.update_yaxes(autorange="reversed", scaleanchor="x", showticklabels=False, showgrid=False)
+    fig.update_xaxes(showticklabels=False, showgrid=False, constrain="domain")
+    fig.update_layout(title=dict(text=title, font_size=13), height=250, margin=dict(t=36, l=4, r=4, b=4))
+    return fig
+
+
+def heatmap_row(maps: Sequence[tuple[np.ndarray, str, dict[str, Any]]], key: str) -> None:
+    """Up to four maps side by side, (values, title, heatmap options) each, keyed f"{key}_{position}"."""
+    import streamlit as st
+
+    for k, ((values, title, kw), col) in enumerate(zip(maps, st.columns(4))):
+        with col:
+            show(heatmap(values, title, **kw), key=f"{key}_{k}", config={"displayModeBar": False})
+
+
+def truth_scatter(truth: np.ndarray, estimate: np.ndarray, on: np.ndarray, x_title: str, y_title: str) -> go.Figure:
+    """One dot per pixel, its estimate against its truth, orange where the pixel is on; dotted: estimate = truth."""
+    on_off = [[0, COLOURS[1]], [1, COLOURS[0]]]  # blue off, orange on
+    fig = go.Figure(go.Scattergl(x=truth, y=estimate, mode="markers",
+                                 marker=dict(size=4, opacity=0.6, color=on, colorscale=on_off),
+                                 hovertemplate="truth %{x:.3g}, estimate %{y:.3g}<extra></extra>"))
+    lo, hi = float(min(truth.min(), estimate.min())), float(max(truth.max(), estimate.max()))
+    fig.add_scatter(x=[lo, hi], y=[lo, hi], mode="lines", line=dict(dash="dot", color="gray"), name="estimate = truth")
+    fig.update_layout(xaxis_title=x_title, yaxis_title=y_title, height=360, showlegend=False,
+                      margin=dict(t=20, l=10, r=10, b=10))
+    return fig
+
+
+def agreement_bars(rows: Sequence[dict[str, Any]]) -> go.Figure:
+    """The gradient lab's comparison: per variant, cosine and sign agreements of g with the truth, grouped."""
+    fig = go.Figure()
+    for j, (metric, label) in enumerate((("cosine", "cosine similarity"), ("sign_agreement", "sign agreement"),
+                                         ("sign_agreement_top", "sign agreement, top 10%"))):
+        fig.add_bar(x=[r["variant"] for r in rows], y=[r[metric] for r in rows], name=label, marker_color=colour(j))
+    fig.update_layout(barmode="group", yaxis_title="mean over samples", yaxis_range=[0, 1.02], height=340,
+                      legend=dict(orientation="h", y=-0.35), margin=dict(t=20, l=10, r=10, b=10))
+    return fig
+
+
+def mse_lines(curves: dict[str, tuple[list[int], list[float]]], labels: dict[str, str], unbiased: Container[str],
+              budgets: Sequence[int]) -> go.Figure:
+    """MSE against budget on log-log axes, one line per estimator ({estimator: (budgets, MSE)}); biased dotted."""
+    fig = go.Figure()
+    for j, (est, (xs, ys)) in enumerate(curves.items()):
+        fig.add_scatter(x=xs, y=ys, mode="lines+markers", name=labels[est],
+                        line=dict(color=colour(j), dash="solid" if est in unbiased else "dot"),
+                        hovertemplate="budget %{x}: MSE %{y:.3g}<extra>" + labels[est] + "</extra>")
+    fig.update_xaxes(type="log", title="critic evaluations per latent", tickvals=list(budgets))
+    fig.update_yaxes(type="log", title="MSE = bias² + variance")
+    fig.update_layout(height=360, margin=dict(t=20, l=10, r=10, b=10), legend=dict(orientation="h", y=-0.25))
     return fig
 
 

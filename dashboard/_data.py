@@ -1,8 +1,9 @@
-"""What the pages show, cached: loaded generators (shared read-only), computed arrays (bounded in count and age),
-the summaries of the checkpoints folder; and per-variant containment, so one bad variant shows its own message
-while the page goes on. All computing happens in explorer/."""
+"""What the pages show, cached: loaded generators and critics (shared read-only), computed arrays (bounded in count
+and age), the summaries of the checkpoints folder, long computations shared by every session; and per-variant
+containment, so one bad variant shows its own message while the page goes on. All computing happens in explorer/."""
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -13,12 +14,23 @@ import streamlit as st
 from explorer import analysis, files, hub, tables
 from explorer.generator import latents as draw_latents
 from explorer.generator import load_generator
-from training.checkpoint import HISTORY_FILE, STEPS_FILE, CheckpointError, CheckpointNotFound, checkpoints_root
+from training.checkpoint import (
+    CRITIC_FILE,
+    ESTIMATOR_LAB_FILE,
+    GRADLAB_COMPARISON_FILE,
+    HISTORY_FILE,
+    STEPS_FILE,
+    CheckpointError,
+    CheckpointNotFound,
+    checkpoints_root,
+)
 from training.hubrepo import HubConfigError
 from training.images import grid_png
 
 if TYPE_CHECKING:  # torch and plotly.express load when a page first needs them, not with the Overview
+    from explorer.estimator_lab import SampleStudy, Study
     from explorer.generator import LoadedGenerator
+    from explorer.gradlab import LoadedCritic, SampleReport
 
 T = TypeVar("T")
 CACHE_TTL_S = 3600
@@ -189,13 +201,14 @@ def leaderboard() -> Any:
     return _leaderboard(str(data_root()))
 
 
-def _stamp(path: Path) -> int:
-    return path.stat().st_mtime_ns if path.exists() else 0
+def _stamp(path: Path) -> tuple[int, int]:
+    st_ = path.stat() if path.exists() else None
+    return (st_.st_mtime_ns, st_.st_size) if st_ is not None else (0, 0)
 
 
-# Per-variant files are keyed by their mtime, so a rewritten history shows at the next rerun.
+# Per-variant files are keyed by their mtime and size, so a rewritten history shows at the next rerun.
 @st.cache_data(max_entries=64, ttl=CACHE_TTL_S, show_spinner=False)
-def _history(root: str, name: str, stamp: int) -> Any:
+def _history(root: str, name: str, stamp: tuple[int, int]) -> Any:
     return files.history(name, root)
 
 
@@ -205,13 +218,156 @@ def history(name: str) -> Any:
 
 
 @st.cache_data(max_entries=64, ttl=CACHE_TTL_S, show_spinner=False)
-def _steps(root: str, name: str, smooth: int, stamp: int) -> Any:
+def _steps(root: str, name: str, smooth: int, stamp: tuple[int, int]) -> Any:
     return files.steps(name, root, smooth=smooth)
 
 
 def steps(name: str, smooth: int) -> Any:
     root = data_root()
     return _steps(str(root), name, smooth, _stamp(root / name / STEPS_FILE))
+
+
+# ---------- the gradient lab: critics, and what is computed from a generator and its critic ----------
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _critic(name: str, fingerprint: tuple[str, int, int, int]) -> LoadedCritic:
+    from explorer import gradlab
+
+    return gradlab.load_critic(name)
+
+
+def critic(name: str) -> LoadedCritic:
+    """The trained critic beside a variant's generator, keyed like `generator` by its file's fingerprint."""
+    return _critic(name, files.fingerprint(name, file=CRITIC_FILE))
+
+
+def model_files(name: str) -> tuple[tuple[str, int, int, int], ...]:
+    """The generator's and the critic's fingerprints: the key of everything computed from both."""
+    return files.fingerprint(name), files.fingerprint(name, file=CRITIC_FILE)
+
+
+@st.cache_data(max_entries=64, ttl=CACHE_TTL_S, show_spinner=False)
+def _gradlab_report(name: str, seed: int, index: int, n: int, draws: int,
+                    key: tuple[tuple[str, int, int, int], ...]) -> SampleReport:
+    from explorer import gradlab
+
+    return gradlab.sample_report(generator(name), critic(name), seed, index, n, draws)
+
+
+def gradlab_report(name: str, seed: int, index: int, n: int, draws: int) -> SampleReport:
+    """Sample `index` of the seed's first n through generator and critic: every map of the gradient lab's first
+    sections (draws: K for an SBN, within gradlab.work_limits; a DBN has one entry whatever K)."""
+    from explorer import gradlab
+
+    n, draws = gradlab.work_limits(name, n, draws)
+    return _gradlab_report(name, seed, index, n, draws, model_files(name))
+
+
+@st.cache_data(max_entries=64, ttl=CACHE_TTL_S, show_spinner=False)
+def _sources(key: tuple[tuple[str, int, int, int], ...]) -> dict[str, str]:
+    from explorer import gradlab
+
+    return gradlab.sources(key[0][0])  # the checkpoint folder
+
+
+def sources(name: str) -> dict[str, str]:
+    """sha256 of the variant's generator and critic, hashed once per version of the files: what a shipped table
+    must have been computed from to be shown."""
+    return _sources(model_files(name))
+
+
+@st.cache_data(max_entries=4, ttl=CACHE_TTL_S, show_spinner=False)
+def _shipped_comparison(root: str, stamp: tuple[int, int]) -> dict[str, dict[str, Any]]:
+    from explorer import gradlab
+
+    return gradlab.shipped_comparison(root)
+
+
+def shipped_comparison() -> dict[str, dict[str, Any]]:
+    """The gradient lab's shipped comparison rows (gradlab.shipped_comparison); CheckpointError for a bad file."""
+    root = data_root()
+    return _shipped_comparison(str(root), _stamp(root / GRADLAB_COMPARISON_FILE))
+
+
+@st.cache_data(max_entries=32, ttl=CACHE_TTL_S, show_spinner=False)
+def _shipped_study(root: str, name: str, stamp: tuple[int, int]) -> Study | None:
+    from explorer import estimator_lab
+
+    return estimator_lab.shipped(name, root)
+
+
+def shipped_study(name: str) -> Study | None:
+    """The variant's shipped estimator study, None when it has none; CheckpointError for a bad file."""
+    root = data_root()
+    return _shipped_study(str(root), name, _stamp(root / name / ESTIMATOR_LAB_FILE))
+
+
+class Shared:
+    """Results shared by every session, computed one at a time: visitors who ask for a result while it is being
+    computed wait for it instead of computing it again. (Not st.cache_data: its replay cannot drive a progress bar
+    created outside the cached function.)"""
+    MAX_ENTRIES = 64
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._results: dict[tuple[Any, ...], Any] = {}
+
+    def get(self, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+        # The instance outlives the script run that made it, so everything run-specific (the files behind the
+        # result, the loaders) comes in through `key` and `compute`, never from a page's globals.
+        with self._lock:
+            if key not in self._results:
+                result = compute()
+                if len(self._results) >= self.MAX_ENTRIES:
+                    self._results.pop(next(iter(self._results)))  # the oldest
+                self._results[key] = result
+            return self._results[key]
+
+    def peek(self, key: tuple[Any, ...]) -> Any:
+        """The result if it is kept; never waits, never computes."""
+        return self._results.get(key)
+
+
+@st.cache_resource(show_spinner=False)
+def shared() -> Shared:
+    """One per process; a key starts with what it is ("compare", "estlab"), so results of different kinds never meet."""
+    return Shared()
+
+
+def comparison_row(name: str, n: int, draws: int, shipped: dict[str, dict[str, Any]],
+                   progress: Callable[[float], None]) -> dict[str, Any]:
+    """One variant's row of the gradient lab's comparison over n samples of seed 0: the shipped row when it was
+    computed at these settings from these files, else computed once for every session."""
+    from explorer import gradlab
+
+    key = model_files(name)
+    row = gradlab.shipped_row(shipped, name, n, draws, _sources(key))
+    if row is not None:
+        return row
+    return shared().get(("compare", name, n, draws, key),
+                        lambda: gradlab.compare(generator(name), critic(name), n, 0, draws, progress).summary())
+
+
+def _study_key(name: str, seed: int, index: int) -> tuple[Any, ...]:
+    return "estlab", name, seed, index, model_files(name)
+
+
+def kept_study(name: str, seed: int, index: int) -> SampleStudy | None:
+    """The estimator study of one sample if some session computed it live, else None."""
+    try:
+        return shared().peek(_study_key(name, seed, index))
+    except (CheckpointError, OSError):  # its files vanished: nothing is kept for them
+        return None
+
+
+def live_study(name: str, seed: int, index: int, progress: Callable[[float], None]) -> SampleStudy:
+    """Every estimator at every budget for one sample, computed once for every session (about ten seconds)."""
+    from explorer import estimator_lab
+
+    def compute() -> SampleStudy:
+        return estimator_lab.study_sample(generator(name), critic(name), index, seed, progress=progress)
+
+    return shared().get(_study_key(name, seed, index), compute)
 
 
 # ---------- containment: one bad variant shows its own message, the page goes on ----------

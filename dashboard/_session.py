@@ -57,10 +57,11 @@ def flag(text: str) -> bool:
     return {"1": True, "0": False}[text]
 
 
-def from_address(key: str, param: str, options: Container[Any], default: Any, cast: Callable[[str], Any] = str) -> Any:
+def from_address(key: str, param: str, options: Container[Any], default: Any, cast: Callable[[str], Any] = str,
+                 refused: Callable[[str], None] | None = None) -> Any:
     """Seed widget `key` from ?param= the first time this session draws it (else `default`): the widget is then
     created without a value of its own. A value that does not parse, or is not among `options`, is ignored with a
-    message. Returns the widget's current value."""
+    message (`refused(raw)` where the page can say more). Returns the widget's current value."""
     ss = st.session_state
     if key not in ss:
         raw = st.query_params.get(param)
@@ -72,7 +73,10 @@ def from_address(key: str, param: str, options: Container[Any], default: Any, ca
                     raise ValueError(raw)
             except (ValueError, KeyError):
                 value = default
-                st.warning(f"Ignored {param}={raw[:20]!r} in the address: not one of this page's choices.")
+                if refused is not None:
+                    refused(raw)
+                else:
+                    st.warning(f"Ignored {param}={raw[:20]!r} in the address: not one of this page's choices.")
         ss[key] = value
     return ss[key]
 

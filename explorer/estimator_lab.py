@@ -37,7 +37,7 @@ import base64
 import math
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -62,6 +62,7 @@ REPETITIONS = 256  # independent estimates per estimator and budget
 TRUTH_DRAWS = 512  # Bernoulli draws behind the truth, in blocks of at most gradlab.MAX_DRAWS
 SHIPPED_SAMPLES = (0, 1, 2, 3)  # of seed 0
 MAP_BUDGETS = (2, 8)  # budgets whose bias and variance maps are shipped: every budget would not fit 300 KB a file
+DEFAULT_BUDGET = 8  # the page's first budget: one of MAP_BUDGETS, so its maps are shipped too
 MAX_REPETITIONS, MAX_BUDGET, MAX_INDEX = 1024, 256, 1024  # bounds on one request
 FORMAT = "binarygan-estimator-lab/1"
 
@@ -110,6 +111,21 @@ class SampleStudy:
     @property
     def truth_norm2(self) -> float:
         return float(np.sum(self.truth.astype(np.float64) ** 2))
+
+    @property
+    def truth_noise_share(self) -> float:
+        """||se||² / ||truth||²: how much of the truth's size is its own noise (NaN for a zero truth)."""
+        return self.truth_noise2 / self.truth_norm2 if self.truth_norm2 > 0 else math.nan
+
+    @property
+    def budgets(self) -> list[int]:
+        """The budgets with numbers, ascending."""
+        return sorted({b for _, b in self.cells})
+
+    @property
+    def map_budgets(self) -> list[int]:
+        """The budgets with bias and variance maps: a few in a shipped study, every budget in a live one."""
+        return sorted({b for _, b in self.maps})
 
 
 def _summarise(estimator: str, budget: int, draws: int, estimates: np.ndarray, truth: np.ndarray,
@@ -188,6 +204,17 @@ class Study:
 
     def sample(self, index: int) -> SampleStudy | None:
         return next((s for s in self.samples if s.index == index), None)
+
+
+def shipped_sample(s: Study | None, seed: int, index: int) -> SampleStudy | None:
+    """Sample `index` of `seed` from a shipped study; None when it does not hold that one, which is then computed
+    live."""
+    return s.sample(index) if s is not None and s.seed == seed else None
+
+
+def default_budget(budgets: Sequence[int]) -> int:
+    """The budget the page first shows: DEFAULT_BUDGET when the study has it, else its largest."""
+    return DEFAULT_BUDGET if DEFAULT_BUDGET in budgets else budgets[-1]
 
 
 def study(name: str, indices: Iterable[int] = SHIPPED_SAMPLES, seed: int = 0, budgets: Iterable[int] = BUDGETS,
@@ -374,7 +401,7 @@ def sample_rows(x: SampleStudy, budget: int) -> list[dict[str, Any]]:
 
 def mse_curves(x: SampleStudy) -> dict[str, tuple[list[int], list[float]]]:
     """{estimator: (budgets, MSE)} over the budgets where it applies: the log-log chart's lines."""
-    budgets = sorted({b for _, b in x.cells})
+    budgets = x.budgets
     return {e: ([b for b in budgets if (e, b) in x.cells], [x.cells[(e, b)].mse for b in budgets if (e, b) in x.cells])
             for e in ESTIMATORS}
 

@@ -87,13 +87,14 @@ def variant_status(name: str, root: str | os.PathLike | None = None) -> VariantS
     return VariantStatus(name, TRAINED, epoch, "")
 
 
-def fingerprint(name: str, epoch: int | None = None) -> tuple[str, int, int, int]:
-    """(folder, inode, mtime_ns, size) of the weights a load would read: a cache key that changes when a run ships.
+def fingerprint(name: str, epoch: int | None = None, file: str = GENERATOR_FILE) -> tuple[str, int, int, int]:
+    """(folder, inode, mtime_ns, size) of the weights a load would read (`file`: the generator's, or the critic's
+    beside them): a cache key that changes when a run ships.
 
-    Raises CheckpointNotFound when there is nothing to load.
+    Raises CheckpointNotFound when there is nothing to load, OSError when `file` is not in the checkpoint folder.
     """
     folder, _ = resolve_checkpoint(name, epoch)
-    st = (folder / GENERATOR_FILE).stat()
+    st = (folder / file).stat()
     return str(folder), st.st_ino, st.st_mtime_ns, st.st_size  # a shipped run is renamed into place
 
 

@@ -28,7 +28,7 @@ import math
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -63,6 +63,8 @@ COMPARE_SAMPLES = 256
 DRAW_STREAM = 1  # the expectation's draws use stream(seed, this): never the sample's own noise
 TOP_SHARE = 0.1  # "where it matters": the pixels whose |truth| is in the top 10%
 FLIP_ROWS = 8192  # flipped images per forward pass: ~16 MB of first-layer activations for the MLP critic
+# A CNN critic scores 784 flipped images in ~0.25 s on one CPU thread, 30x the MLP: its work is capped harder.
+CNN_MAX_DRAWS, CNN_MAX_COMPARE = 8, 64
 SHIPPED_MAX_BYTES = 4 * 2**20  # a shipped table is far smaller; a larger file is refused unread
 COMPARISON_FORMAT = "binarygan-gradlab-comparison/1"
 
@@ -179,6 +181,21 @@ def offered_variants(root: str | os.PathLike | None = None) -> list[str]:
     return [name for name, cfg in REGISTRY.items() if cfg.neuron != "real" and has_critic(name, root)]
 
 
+def draw_choices(name: str, choices: Iterable[int]) -> tuple[int, ...]:
+    """The draws K among `choices` that one sample of `name` may be studied with: a CNN's at most CNN_MAX_DRAWS."""
+    cnn = REGISTRY[name].arch == "cnn"
+    return tuple(k for k in choices if not cnn or k <= CNN_MAX_DRAWS)
+
+
+def work_limits(name: str, n: int, draws: int) -> tuple[int, int]:
+    """(samples, draws) a comparison of `name` runs at when n and draws are asked for: a CNN's capped at
+    CNN_MAX_COMPARE and CNN_MAX_DRAWS, and no draws (0) for a DBN, whose truth is exact."""
+    cfg = REGISTRY[name]
+    if cfg.arch == "cnn":
+        n, draws = min(n, CNN_MAX_COMPARE), min(draws, CNN_MAX_DRAWS)
+    return n, draws if cfg.neuron == "sbn" else 0
+
+
 # ---------------------------------------------------------------------------------------------------
 # Forward and estimator maps
 # ---------------------------------------------------------------------------------------------------
@@ -238,6 +255,12 @@ def sigmoid_adjusted(logits: np.ndarray, grad: np.ndarray, slope: float) -> np.n
     """g * s * p * (1 - p), p = sigmoid(s * x): the paper's estimate of dD/dx at slope s."""
     p = 1.0 / (1.0 + np.exp(-slope * np.asarray(logits, dtype=np.float64)))
     return (grad * slope * p * (1.0 - p)).astype(np.float32)
+
+
+def near_threshold(fwd: Forward, index: int, slope: float) -> float:
+    """Share of sample `index`'s pixels with |s·x| < 2, the ones the sigmoid-adjusted estimate weights most at
+    slope s: annealing s up shrinks it."""
+    return float(np.mean(np.abs(fwd.logits[index]) * slope < 2.0))
 
 
 def estimator_maps(fwd: Forward, slope: float | None = None) -> dict[str, np.ndarray]:
@@ -365,6 +388,20 @@ def sample_report(generator: LoadedGenerator, critic: LoadedCritic, seed: int, i
         truth, se, flips, k = mean[0], std_err[0], None, int(draws)
         x_agree = {e: agreement(m, _x_truth(fwd, truth, i)) for e, m in estimates.items()}
     return SampleReport(fwd, i, estimates, truth, se, flips, k, agreement(fwd.grad[i], truth), x_agree)
+
+
+def flip_prediction(report: SampleReport) -> np.ndarray:
+    """DBN: the estimator's prediction of each pixel's flip effect, the critic's linearisation g·(1−2y)."""
+    fwd, i = report.fwd, report.index
+    return fwd.grad[i] * (1.0 - 2.0 * fwd.y[i])
+
+
+def truth_and_estimate(report: SampleReport) -> tuple[np.ndarray, np.ndarray]:
+    """(truth, estimate) per pixel, what the page plots against each other: for a DBN the exact flip effect and
+    its first-order prediction, for an SBN the expected on-minus-off effect and g at the sample's draw."""
+    if report.flips is not None:
+        return report.flips, flip_prediction(report)
+    return report.truth, report.fwd.grad[report.index]
 
 
 @dataclass(frozen=True)

@@ -198,6 +198,16 @@ def test_a_study_of_another_critic_is_stale(small_study, lab, tmp_path):
     assert el.stale(other) and not el.stale(small_study)
 
 
+def test_the_page_takes_a_shipped_sample_only_for_its_seed_and_opens_at_budget_8(small_study):
+    x = el.shipped_sample(small_study, 0, 2)
+    assert x is small_study.sample(2)
+    assert el.shipped_sample(small_study, 1, 2) is None and el.shipped_sample(small_study, 0, 1) is None
+    assert el.shipped_sample(None, 0, 2) is None
+    assert x.budgets == list(SMALL["budgets"]) and x.map_budgets == x.budgets  # a computed study keeps every map
+    assert el.default_budget(x.budgets) == 8 and el.default_budget([1, 2, 4]) == 4
+    assert x.truth_noise_share == pytest.approx(x.truth_noise2 / x.truth_norm2)
+
+
 def test_table_and_markdown_summarise_over_samples(small_study):
     rows = el.table(small_study.samples, 2)
     assert [r["estimator"] for r in rows] == list(el.ESTIMATORS)

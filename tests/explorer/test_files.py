@@ -4,7 +4,10 @@ from __future__ import annotations
 import json
 import math
 
+import pytest
+
 from explorer import demo, files
+from training.checkpoint import CRITIC_FILE
 
 
 def test_metrics_tolerate_wrong_types_field_by_field(tmp_path):
@@ -26,6 +29,17 @@ def test_fingerprint_changes_when_a_checkpoint_is_rewritten(evaluated_root, monk
     demo.write_untrained(evaluated_root / "mlp-dbn-wgan", "mlp-dbn-wgan", seed=99)
     assert files.fingerprint("mlp-dbn-wgan") != before
     assert files.fingerprint("mlp-dbn-wgan-gp", epoch=5)[0].endswith("epoch-005")
+
+
+def test_the_critic_beside_a_generator_has_its_own_fingerprint(evaluated_root, monkeypatch):
+    monkeypatch.setenv("BINARYGAN_CHECKPOINTS", str(evaluated_root))
+    name = demo.DEMO_CRITICS[0]
+    before = files.fingerprint(name, file=CRITIC_FILE)
+    assert before[0] == files.fingerprint(name)[0] and before[1:] != files.fingerprint(name)[1:]
+    demo.write_critic(evaluated_root / name, seed=98)
+    assert files.fingerprint(name, file=CRITIC_FILE) != before
+    with pytest.raises(OSError):
+        files.fingerprint("mlp-dbn-wgan", file=CRITIC_FILE)  # a generator without a critic
 
 
 def test_the_first_page_reads_no_torch():

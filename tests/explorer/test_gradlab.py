@@ -247,6 +247,26 @@ def test_work_per_request_is_bounded(lab):
         gl.sample_report(g, critic, 0, 16, n=16)
 
 
+def test_a_cnn_critics_work_is_capped_harder_and_a_dbn_has_no_draws():
+    assert gl.work_limits("mlp-sbn-wgan-gp", 256, 32) == (256, 32)
+    assert gl.work_limits("mlp-dbn-wgan-gp", 256, 32) == (256, 0)
+    assert gl.work_limits("cnn-sbn-wgan-gp", 256, 32) == (gl.CNN_MAX_COMPARE, gl.CNN_MAX_DRAWS)
+    assert gl.work_limits("cnn-dbn-wgan-gp", 32, 32) == (32, 0)
+    assert gl.draw_choices("mlp-sbn-wgan-gp", (8, 16, 32)) == (8, 16, 32)
+    assert gl.draw_choices("cnn-sbn-wgan-gp", (8, 16, 32)) == (8,)
+
+
+@pytest.mark.parametrize("name", ["mlp-dbn-wgan-gp", "mlp-sbn-wgan-gp"])
+def test_the_plotted_truth_and_estimate_agree_as_the_report_says(lab, name):
+    r = gl.sample_report(load_generator(name), gl.load_critic(name), seed=1, index=2, n=4, draws=4)
+    truth, estimate = gl.truth_and_estimate(r)
+    # DBN: flip effect against g·(1−2y) is (1−2y)·t against (1−2y)·g, a ±1 per pixel that leaves the cosine
+    np.testing.assert_allclose(gl.agreement(estimate, truth).cosine, r.agreement.cosine, rtol=1e-6)
+    np.testing.assert_array_equal(truth, r.flips if name.startswith("mlp-dbn") else r.truth)
+    near = gl.near_threshold(r.fwd, 2, 1.0)
+    assert near == np.mean(np.abs(r.fwd.logits[2]) < 2.0) and gl.near_threshold(r.fwd, 2, 100.0) <= near
+
+
 def test_table_cli_prints_a_row_per_offered_variant(lab, capsys):
     assert gl.main(["--table", "--n", "3", "--draws", "2"]) == 0
     out = capsys.readouterr().out

@@ -16,6 +16,9 @@ CHANGED = {
                                                          "anneal_metric": "class_kl"}),
     "objectives": ("neuron=sbn&seed=4", {"objectives_neuron": "sbn", "objectives_seed": 4}),
     "training_metrics": ("smooth=7&metric=class_kl", {"training_smooth": 7, "training_metric": "class_kl"}),
+    "gradient_lab": ("critic=mlp-sbn-wgan-gp&sample=3&slope=4&draws=16&seed=2&est_sample=1",
+                     {"gradlab_variant": "mlp-sbn-wgan-gp", "gradlab_sample": 3, "gradlab_slope": 4.0,
+                      "gradlab_draws": 16, "gradlab_seed": 2, "estlab_sample": 1}),
 }
 
 
@@ -50,6 +53,16 @@ def test_junk_in_the_address_falls_back_with_a_message(app, texts):
         "histograms_bins": 50, "histograms_layout": "overlaid", "histograms_density": True}
     warnings = " ".join(w.value for w in at.warning)
     assert "bins='7'" in warnings and "layout='<script>'" in warnings and "density='maybe'" in warnings
+
+
+def test_the_gradient_lab_names_junk_and_explains_a_variant_without_critic(app, texts):
+    at = app("gradient_lab", "critic=mlp-dbn-wgan&sample=99&slope=abc&draws=7")
+    assert any("**mlp-dbn-wgan** has no trained critic" in i for i in texts(at, "info"))
+    warnings = " ".join(texts(at, "warning"))
+    assert "sample='99'" in warnings and "slope='abc'" in warnings and "draws='7'" in warnings
+    assert "critic=" not in warnings  # said once, in the page's own words
+    assert (at.query_params["critic"], at.query_params["sample"], at.query_params["slope"],
+            at.query_params["draws"]) == ("mlp-dbn-wgan-gp", "0", "1", "32")
 
 
 WIDGETS = ("slider", "select_slider", "radio", "selectbox", "number_input", "toggle", "multiselect", "checkbox")
