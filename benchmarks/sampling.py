@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import tempfile
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -46,10 +47,10 @@ def run(quick: bool = False) -> list[dict]:
             n = 1000 if quick else N_SAMPLES
             z = make_latents(n, seed=0)
             cpu = torch.device("cpu")
-            ours = timed(lambda: g.sample(n, seed=0), cpu, min_time)
-            plain = timed(lambda: plain_loop(g, z), cpu, min_time)
+            ours = timed(partial(g.sample, n, seed=0), cpu, min_time)
+            plain = timed(partial(plain_loop, g, z), cpu, min_time)
             frames = make_latents(64, seed=1)
-            interp = timed(lambda: g.decode(frames, seed=0), cpu, min_time)
+            interp = timed(partial(g.decode, frames, seed=0), cpu, min_time)
             rows.append({"variant": name, "n": n, "seconds": ours, "samples_per_s": n / ours,
                          "plain_loop_seconds": plain, "interp_64_frames_ms": interp * 1e3})
     return rows

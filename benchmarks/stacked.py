@@ -47,7 +47,7 @@ class Stacked(nn.Module):
         self.base = models[0]  # the layout functional_call fills with one model's slices
 
     def slices(self, skip_grad: bool = False) -> dict[str, torch.Tensor]:
-        return {k: (p.detach() if skip_grad else p) for k, p in zip(self.names, self.stacked)}
+        return {k: (p.detach() if skip_grad else p) for k, p in zip(self.names, self.stacked, strict=True)}
 
 
 class _CriticLoss(nn.Module):
@@ -75,7 +75,7 @@ def stacked_step(cfg: VariantConfig, G: Stacked, D: Stacked, opt_g: torch.optim.
         return vmap(lambda p, zi: functional_call(body, p, (zi,)))(params, zs)  # (S, B, 784)
 
     def per_seed_noise(logits: torch.Tensor) -> torch.Tensor:  # the neuron is elementwise; each seed's own draws
-        return torch.stack([neuron(x, slope, r) for x, r in zip(logits, rngs)])
+        return torch.stack([neuron(x, slope, r) for x, r in zip(logits, rngs, strict=True)])
 
     # ---- discriminator block ----
     with torch.no_grad():

@@ -80,7 +80,7 @@ def heatmap_row(maps: Sequence[tuple[np.ndarray, str, dict[str, Any]]], key: str
     """Up to four maps side by side, (values, title, heatmap options) each, keyed f"{key}_{position}"."""
     import streamlit as st
 
-    for k, ((values, title, kw), col) in enumerate(zip(maps, st.columns(4))):
+    for k, ((values, title, kw), col) in enumerate(zip(maps, st.columns(4), strict=True)):
         with col:
             show(heatmap(values, title, **kw), key=f"{key}_{k}", config={"displayModeBar": False})
 
@@ -138,7 +138,7 @@ def figure_rows(fig: go.Figure) -> list[dict[str, Any]]:
         elif getattr(trace, "y", None) is not None:
             ys = list(trace.y)
             xs = list(trace.x) if trace.x is not None else list(range(len(ys)))
-            rows += [{"series": name, "x": x, "y": y} for x, y in zip(xs, ys)]
+            rows += [{"series": name, "x": x, "y": y} for x, y in zip(xs, ys, strict=True)]
     return rows
 
 

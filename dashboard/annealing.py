@@ -34,7 +34,7 @@ st.subheader(f"Epoch {epoch}")
 st.caption("The third run is the paper's reference code as it really ran: the slope stays at 1 there too, and its "
            "BatchNorm is a learned affine rather than batch statistics.")
 hists = {}
-for name, col in zip(runs, st.columns(len(runs))):
+for name, col in zip(runs, st.columns(len(runs)), strict=True):
     cfg = get_variant(name)
     with col:
         kind = "annealed" if cfg.annealed else "fixed slope" + (", reference code" if cfg.recipe == "code" else "")

@@ -56,7 +56,7 @@ if results:
         charts.show(charts.histograms(results, names, y_title, log_y, height=380), key="histograms_overlaid",
                     filename=f"histograms-seed{seed}")
     else:
-        for (name, h), col in zip(results.items(), st.columns(len(results))):
+        for (name, h), col in zip(results.items(), st.columns(len(results)), strict=True):
             with col:
                 charts.show(charts.histograms({name: h}, names, y_title, log_y, height=380),
                                 key=f"histograms_{name}")
@@ -65,7 +65,7 @@ if results:
     st.caption("Mass near 0/1: the fraction of p below 0.05 or above 0.95. Notch depth: 1 − density on "
                "[0.48, 0.52) / density on [0.35, 0.45) ∪ [0.55, 0.65); positive means a dip at the threshold.")
     spread = data.evaluation(st, "The spread over training seeds", data.seed_spread)
-    for (name, h), col in zip(results.items(), st.columns(len(results))):
+    for (name, h), col in zip(results.items(), st.columns(len(results)), strict=True):
         with col:
             st.markdown(f"**{name}**")
             st.metric("mass near 0/1", f"{h['mass_near_01']:.1%}")

@@ -39,12 +39,12 @@ except files.DataFileError as e:
 
 st.caption(f"{GRID * GRID} samples per variant, seed {seed}; the paper found that GAN suffers mode collapse.")
 header = st.columns([1, 3, 3])
-for (_bn, bn_label), col in zip(BN_IN_D, header[1:]):
+for (_bn, bn_label), col in zip(BN_IN_D, header[1:], strict=True):
     col.markdown(f"**{bn_label}**")
 for objective, label in OBJECTIVES:
     row = st.columns([1, 3, 3])
     row[0].markdown(f"**{label}**")
-    for (bn, _), col in zip(BN_IN_D, row[1:]):
+    for (bn, _), col in zip(BN_IN_D, row[1:], strict=True):
         name = grid[(objective, bn)]
         with col:
             st.caption(f"{label}, {'BN' if bn else 'no BN'} in D: {name}")
@@ -60,7 +60,7 @@ st.subheader("Class histograms")
 st.caption("The share of samples the evaluation classifier assigns to each digit. Balanced rows are healthy; "
            "a row dominated by a few digits is mode collapse.")
 rows = {"real data": real["class_hist"]} if real and real["class_hist"] else {}
-for objective, label in OBJECTIVES:
+for objective, _label in OBJECTIVES:
     for bn, _ in BN_IN_D:
         name = grid[(objective, bn)]
         if metrics.get(name) and metrics[name]["class_hist"]:

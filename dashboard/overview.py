@@ -70,7 +70,7 @@ except files.DataFileError:
 for judgement in claims.judge(by_seed):
     with st.container(border=True):
         st.markdown(f"**{judgement.paper}** *{judgement.source}*")
-        for column, verdict in zip(st.columns(len(judgement.recipes)), judgement.recipes.values()):
+        for column, verdict in zip(st.columns(len(judgement.recipes)), judgement.recipes.values(), strict=True):
             with column:
                 colour, icon = BADGE[verdict.verdict]
                 st.markdown(f"*{claims.RECIPE_LABELS[verdict.recipe].capitalize()}*")

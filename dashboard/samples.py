@@ -61,7 +61,7 @@ if twins:  # one row per experiment: the paper's text recipe on the left, its re
             else:
                 show(code)
 else:
-    for name, col in zip(names, st.columns(len(names))):
+    for name, col in zip(names, st.columns(len(names)), strict=True):
         with col:
             show(name)
 

@@ -78,7 +78,7 @@ class LoadedCritic:
 
     def __init__(self, cfg: VariantConfig, state: dict[str, torch.Tensor], provenance: dict[str, Any], source: str):
         net = build_discriminator(cfg)
-        net.load_state_dict(state, strict=False)  # BatchNorm batch counters are not stored
+        net.load_state_dict(state, strict=True)  # BatchNorm batch counters are not stored
         net.eval().requires_grad_(False)  # a BatchNorm critic scores with its running statistics, one image at a time
         self._net = net
         self.cfg = cfg

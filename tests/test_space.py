@@ -243,7 +243,7 @@ def test_replayed_dockerfile_serves_a_healthy_app(tmp_path, checkpoints_root):
     assert shutil.which("streamlit", path=env["PATH"]).startswith(str(home / "venv"))
 
     port = str(free_port())
-    log = open(tmp_path / "streamlit.log", "w")
+    log = open(tmp_path / "streamlit.log", "w")  # noqa: SIM115  (the server writes it until the finally below closes it)
     server = subprocess.Popen([a.replace(exposed, port) for a in cmd], cwd=workdir, env=env, stdout=log,
                               stderr=subprocess.STDOUT, start_new_session=True)
     try:

@@ -98,13 +98,13 @@ class VariantConfig:
         return d
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "VariantConfig":
+    def from_dict(cls, d: dict[str, Any]) -> VariantConfig:
         validate_fields(d)
         d = dict(d)
         d["snapshot_epochs"] = tuple(d.get("snapshot_epochs", ()))
         return cls(**d)
 
-    def replace(self, **changes: Any) -> "VariantConfig":
+    def replace(self, **changes: Any) -> VariantConfig:
         return dataclasses.replace(self, **changes)
 
 

@@ -224,7 +224,7 @@ def compare_metrics(shipped: dict[str, Any], fresh: dict[str, Any]) -> list[str]
         if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
             ok = math.isclose(a, b, rel_tol=rtol, abs_tol=atol)
         elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
-            ok = all(math.isclose(x, y, rel_tol=rtol, abs_tol=atol) for x, y in zip(a, b))
+            ok = all(math.isclose(x, y, rel_tol=rtol, abs_tol=atol) for x, y in zip(a, b, strict=True))
         else:
             ok = a == b
         if not ok:

@@ -42,6 +42,7 @@ from training.errors import TrainingError
 from training.networks import Generator, build_discriminator
 from training.reproducible import apply_runtime
 
+PACKAGE = Path(__file__).resolve().parent  # training/: the folder whose commit the provenance names
 MIN_FREE_BYTES = 64 * 2**20  # a run writes ~15 MB of state and snapshots; refuse a nearly full disk up front
 
 
@@ -75,7 +76,7 @@ def default_device() -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
-def code_commit(package: Path = Path(__file__).resolve().parent) -> str:
+def code_commit(package: Path = PACKAGE) -> str:
     """The git commit of this code, "-dirty" when the `package` folder (training/) has uncommitted changes. A tree
     copied without its .git folder (to a rented GPU machine, say) cannot tell; there BINARYGAN_CODE_COMMIT names
     the commit it was copied from, and "unknown" is recorded when that is not set either."""

@@ -1,6 +1,7 @@
 """Many sessions sampling and interpolating at once through one shared (cached) model."""
 import hashlib
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 import numpy as np
 
@@ -31,9 +32,9 @@ def test_sixteen_concurrent_sessions_get_their_solo_results_and_leave_the_model_
         before = _fingerprint(g)
         solo = [_session(g, i) for i in range(SESSIONS)]
         with ThreadPoolExecutor(SESSIONS) as pool:
-            together = list(pool.map(lambda i: _session(g, i), range(SESSIONS)))
-        for a, b in zip(solo, together):
-            for x, y in zip(a, b):
+            together = list(pool.map(partial(_session, g), range(SESSIONS)))
+        for a, b in zip(solo, together, strict=True):
+            for x, y in zip(a, b, strict=True):
                 assert np.array_equal(x, y)
         assert _fingerprint(g) == before
         assert not g._net.training and not any(p.requires_grad for p in g._net.parameters())

@@ -153,7 +153,7 @@ def test_json_round_trip_keeps_numbers_and_the_chosen_maps(small_study, lab):
     back = el.read(path)
     assert back.variant == small_study.variant and back.budgets == small_study.budgets
     assert back.sources == gl.sources(lab / "mlp-sbn-wgan-gp") and not el.stale(back)
-    for x, y in zip(small_study.samples, back.samples):
+    for x, y in zip(small_study.samples, back.samples, strict=True):
         assert y.cells == x.cells and y.index == x.index and y.repetitions == 64 and y.truth_draws == 32
         assert set(y.maps) == {k for k in x.maps if k[1] == 2}
         for k, (bias, var) in y.maps.items():  # float16, scaled to the largest magnitude

@@ -16,7 +16,7 @@ def test_variant_names_resolve_in_the_checkpoints_folder(use_checkpoints):
     assert s.binary.shape == (8, 28, 28) and s.binary.dtype == np.uint8
     assert s.preactivation.shape == (8, 28, 28) and s.preactivation.dtype == np.float32
     assert set(np.unique(s.binary)) <= {0, 1}
-    assert 0.0 <= s.preactivation.min() and s.preactivation.max() <= 1.0
+    assert s.preactivation.min() >= 0.0 and s.preactivation.max() <= 1.0
 
 
 @pytest.mark.parametrize("name", ["mlp-dbn-wgan-gp", "mlp-sbn-wgan-gp", "mlp-real-wgan-gp", "cnn-dbn-wgan-gp"])

@@ -97,7 +97,7 @@ def test_the_papers_claims_show_each_verdict_with_its_numbers(app, dashboard_roo
             assert all(f"Seed {c.seed}: {c.summary}" in shown for c in verdict.seeds)
     badges = [t for t in texts(at, "markdown") if "-badge[" in t]  # st.badge renders as a markdown badge
     assert len(badges) == 2 * len(expected)  # paper and code side by side
-    assert all(v.tally in b for b, v in zip(badges, (v for j in expected for v in j.recipes.values())))
+    assert all(v.tally in b for b, v in zip(badges, (v for j in expected for v in j.recipes.values()), strict=True))
     verdicts = {j.key: j.recipes["paper"].verdict for j in expected}
     assert verdicts["wgan-quality"] == claims.PENDING  # the fixture has no mlp-sbn-wgan
     assert verdicts["dbn-vs-sbn"] != claims.PENDING and verdicts["cnn-artefacts"] != claims.PENDING

@@ -41,7 +41,7 @@ def test_random_shift_moves_each_image_by_at_most_two_pixels():
     assert (y.sum((1, 2)) == 1).all()  # nothing falls off: the pixel is far from the border
     pos = y.flatten(1).argmax(1)
     dy, dx = pos // 28 - 14, pos % 28 - 14
-    assert dy.abs().max() == 2 and dx.abs().max() == 2 and len(set(zip(dy.tolist(), dx.tolist()))) > 10
+    assert dy.abs().max() == 2 and dx.abs().max() == 2 and len(set(zip(dy.tolist(), dx.tolist(), strict=True))) > 10
 
 
 def test_train_save_load_roundtrip(tmp_path, tiny_mnist):

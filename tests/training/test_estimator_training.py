@@ -98,7 +98,7 @@ def test_same_seed_same_weights_for_a_score_function_step():
         z = torch.randn(64, 128, generator=torch.Generator().manual_seed(2))
         train_step(cfg, G, D, opt_g, opt_d, real, z, 1.0, 1, torch.Generator().manual_seed(3))
         results.append([p.detach().clone() for p in G.parameters()])
-    assert all(torch.equal(a, b) for a, b in zip(*results))
+    assert all(torch.equal(a, b) for a, b in zip(*results, strict=True))
 
 
 @pytest.mark.parametrize(("changes", "match"), [

@@ -84,8 +84,8 @@ def test_a_step_updates_both_networks():
     opt_g, opt_d = obj.make_optimizers(cfg, G, D)
     train_step(cfg, G, D, opt_g, opt_d, torch.rand(64, 784).round(), torch.randn(64, 128), 1.0, 2,
                torch.Generator().manual_seed(0))
-    assert all(not torch.equal(a, b) for a, b in zip(g0, G.parameters()))
-    assert all(not torch.equal(a, b) for a, b in zip(d0, D.parameters()))
+    assert all(not torch.equal(a, b) for a, b in zip(g0, G.parameters(), strict=True))
+    assert all(not torch.equal(a, b) for a, b in zip(d0, D.parameters(), strict=True))
 
 
 def test_critic_schedule_follows_the_reference_code():
@@ -119,7 +119,7 @@ def test_closed_form_penalty_equals_autograds_double_backward(variant, d_batchno
     gp_auto, grads_auto = penalty_and_grads(False)
     gp_closed, grads_closed = penalty_and_grads(True)
     torch.testing.assert_close(gp_closed, gp_auto, rtol=1e-5, atol=1e-6)
-    for a, b in zip(grads_closed, grads_auto):
+    for a, b in zip(grads_closed, grads_auto, strict=True):
         torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-6)
 
 
