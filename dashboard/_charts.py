@@ -80,7 +80,7 @@ def heatmap_row(maps: Sequence[tuple[np.ndarray, str, dict[str, Any]]], key: str
     """Up to four maps side by side, (values, title, heatmap options) each, keyed f"{key}_{position}"."""
     import streamlit as st
 
-    for k, ((values, title, kw), col) in enumerate(zip(maps, st.columns(4), strict=True)):
+    for k, ((values, title, kw), col) in enumerate(zip(maps, st.columns(4), strict=False)):  # up to four
         with col:
             show(heatmap(values, title, **kw), key=f"{key}_{k}", config={"displayModeBar": False})
 

@@ -370,13 +370,14 @@ def table(samples: Iterable[SampleStudy], budget: int) -> list[dict[str, Any]]:
     samples = list(samples)
     rows = []
     for e in ESTIMATORS:
-        cells = [x.cells[(e, budget)] for x in samples if (e, budget) in x.cells]
+        have = [x for x in samples if (e, budget) in x.cells]  # the samples whose study has this cell
+        cells = [x.cells[(e, budget)] for x in have]
         row: dict[str, Any] = {"estimator": e, "label": LABELS[e], "unbiased": e in UNBIASED,
                                "draws": cells[0].draws if cells else 0,
                                "backward": cells[0].backward if cells else 0}
         per = {"bias2": [c.bias2 for c in cells], "variance": [c.variance for c in cells],
                "mse": [c.mse for c in cells], "cosine": [c.cosine for c in cells],
-               "relative_mse": [c.mse / x.truth_norm2 for c, x in zip(cells, samples, strict=True) if x.truth_norm2 > 0]}
+               "relative_mse": [c.mse / x.truth_norm2 for c, x in zip(cells, have, strict=True) if x.truth_norm2 > 0]}
         for k, v in per.items():
             row[k] = float(np.mean(v)) if v else math.nan
             row[f"{k}_sd"] = float(np.std(v, ddof=1)) if len(v) > 1 else math.nan

@@ -54,7 +54,8 @@ from training.networks import N_PIXELS, build_discriminator
 from training.sampling import NOISE_STREAM, LoadedGenerator, make_latents, validate_count, validate_seed
 
 ESTIMATORS = ("sigmoid-st", "st", "gumbel-st")
-ESTIMATOR_LABELS = {"sigmoid-st": "sigmoid-adjusted ST", "st": "plain ST", "gumbel-st": "binary-Concrete ST"}
+ESTIMATOR_LABELS = {"sigmoid-st": "sigmoid-adjusted ST", "st": "plain ST", "gumbel-st": "binary-Concrete ST",
+                    "reinmax": "ReinMax", "rloo": "RLOO", "disarm": "DisARM"}  # every estimator a variant trains with
 # Bounds on the work one request may ask for, so a hosted app stays responsive with many visitors.
 MAX_DRAWS = 128  # Bernoulli draws K for the SBN expectation
 MAX_COMPARE = 1024  # samples in one comparison
@@ -78,7 +79,7 @@ class LoadedCritic:
 
     def __init__(self, cfg: VariantConfig, state: dict[str, torch.Tensor], provenance: dict[str, Any], source: str):
         net = build_discriminator(cfg)
-        net.load_state_dict(state, strict=True)  # BatchNorm batch counters are not stored
+        net.load_state_dict(state, strict=False)  # BatchNorm batch counters are not stored
         net.eval().requires_grad_(False)  # a BatchNorm critic scores with its running statistics, one image at a time
         self._net = net
         self.cfg = cfg

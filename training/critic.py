@@ -117,7 +117,7 @@ def _critic_from_state(run: Path) -> tuple[torch.nn.Module, VariantConfig, dict[
     state = {k[2:]: v for k, v in tensors.items() if k.startswith("D.")}
     check_state({k: v for k, v in state.items() if not k.endswith("num_batches_tracked")}, inference_state(D),
                 f"{state_path} (D)")
-    D.load_state_dict(state, strict=True)  # BatchNorm batch counters are not needed
+    D.load_state_dict(state, strict=False)  # BatchNorm batch counters are not needed
     return D, cfg, prov
 
 

@@ -57,7 +57,7 @@ class LoadedGenerator:
                  source: str):
         cfg = VariantConfig.from_dict(config)
         net = Generator(cfg)
-        net.load_state_dict(state, strict=True)  # BatchNorm batch counters are not stored
+        net.load_state_dict(state, strict=False)  # BatchNorm batch counters are not stored
         net.eval().requires_grad_(False)
         self._net = net
         self._config = cfg.to_dict()

@@ -139,7 +139,7 @@ def test_cli_exports_a_critic_and_compares_generators(run, tmp_path, capsys):
     cfg, _, prov = load_critic_checkpoint(out)
     ship = tmp_path / "checkpoints"
     G = Generator(cfg)
-    G.load_state_dict({k: v.float() for k, v in load_file(run / "generator.safetensors").items()}, strict=True)
+    G.load_state_dict({k: v.float() for k, v in load_file(run / "generator.safetensors").items()}, strict=False)
     save_generator(ship / cfg.name, G, cfg, {**prov, "code_commit": "other", "wall_time_s": 1.0})
     assert (ship / cfg.name / "generator.safetensors").read_bytes() != (run / "generator.safetensors").read_bytes()
     assert compare_generators(run, ship / cfg.name) == []
