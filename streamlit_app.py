@@ -1,4 +1,5 @@
 """BinaryGAN Explorer: `streamlit run streamlit_app.py`. Pages live in dashboard/, all logic in explorer/."""
+
 import streamlit as st
 
 from dashboard import _data as data

@@ -1,4 +1,5 @@
 """`python -m benchmarks [--quick] [--json PATH]`: training, sampling and dashboard speed on this machine."""
+
 from __future__ import annotations
 
 import argparse
@@ -16,8 +17,12 @@ from benchmarks.report import table
 def machine(device: torch.device) -> dict:
     if device.type == "cuda":
         return {"device": torch.cuda.get_device_name(device), "torch": torch.__version__}
-    return {"device": f"cpu: {platform.processor() or platform.machine()}", "threads": torch.get_num_threads(),
-            "torch": torch.__version__, "python": platform.python_version()}
+    return {
+        "device": f"cpu: {platform.processor() or platform.machine()}",
+        "threads": torch.get_num_threads(),
+        "torch": torch.__version__,
+        "python": platform.python_version(),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,23 +40,44 @@ def main(argv: list[str] | None = None) -> int:
 
     results["training"] = training.run(device, peak, args.quick)
     print("training, one iteration = 5 critic updates + 1 generator update, batch 64")
-    print(table(results["training"], [
-        ("variant", "variant", "s"), ("ms_per_iteration", "ms/it", ".1f"), ("naive_ms_per_iteration", "naive ms/it", ".1f"),
-        ("speedup_vs_naive", "speed-up", ".2f"), ("gflop_per_iteration", "GFLOP/it", ".2f"),
-        ("achieved_gflops", "GFLOP/s", ".1f"), ("roofline_share", "of roofline", ".0%")]))
+    print(
+        table(
+            results["training"],
+            [
+                ("variant", "variant", "s"),
+                ("ms_per_iteration", "ms/it", ".1f"),
+                ("naive_ms_per_iteration", "naive ms/it", ".1f"),
+                ("speedup_vs_naive", "speed-up", ".2f"),
+                ("gflop_per_iteration", "GFLOP/it", ".2f"),
+                ("achieved_gflops", "GFLOP/s", ".1f"),
+                ("roofline_share", "of roofline", ".0%"),
+            ],
+        )
+    )
 
-    results["stacked"] = [row for variant in stacked.VARIANTS[:1 if args.quick else None]
-                          for row in stacked.run(variant, (2,) if args.quick else stacked.SIZES, device,
-                                                 0.5 if args.quick else 3.0)]
+    results["stacked"] = [
+        row
+        for variant in stacked.VARIANTS[: 1 if args.quick else None]
+        for row in stacked.run(variant, (2,) if args.quick else stacked.SIZES, device, 0.5 if args.quick else 3.0)
+    ]
     print("\nseveral seeds in one process, stacked (vmap), against train_step once per seed")
     print(table(results["stacked"], stacked.COLUMNS))
 
     results["sampling"] = sampling.run(args.quick)
     print("\nsampling")
-    print(table(results["sampling"], [
-        ("variant", "variant", "s"), ("n", "samples", "d"), ("seconds", "seconds", ".3f"),
-        ("samples_per_s", "samples/s", ",.0f"), ("plain_loop_seconds", "plain loop s", ".3f"),
-        ("interp_64_frames_ms", "64-frame interp ms", ".1f")]))
+    print(
+        table(
+            results["sampling"],
+            [
+                ("variant", "variant", "s"),
+                ("n", "samples", "d"),
+                ("seconds", "seconds", ".3f"),
+                ("samples_per_s", "samples/s", ",.0f"),
+                ("plain_loop_seconds", "plain loop s", ".3f"),
+                ("interp_64_frames_ms", "64-frame interp ms", ".1f"),
+            ],
+        )
+    )
 
     if not args.no_dashboard:
         from benchmarks import dashboard

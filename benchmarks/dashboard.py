@@ -9,6 +9,7 @@ re-run `--repeats` times with the same widget values, which is what a browser re
 unrelated widget costs. AppTest runs the page script in-process, so the times include Streamlit's own
 script overhead but not the network or the browser's drawing.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,8 +23,16 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-PAGES = ("overview", "samples", "histograms", "interpolation", "annealing", "objectives", "training_metrics",
-         "gradient_lab")
+PAGES = (
+    "overview",
+    "samples",
+    "histograms",
+    "interpolation",
+    "annealing",
+    "objectives",
+    "training_metrics",
+    "gradient_lab",
+)
 
 
 def measure(root: Path, repeats: int = 10, pages: tuple[str, ...] = PAGES) -> list[dict]:
@@ -49,8 +58,14 @@ def measure(root: Path, repeats: int = 10, pages: tuple[str, ...] = PAGES) -> li
             t0 = time.perf_counter()
             at.run()
             warm.append(time.perf_counter() - t0)
-        rows.append({"page": page, "cold_ms": 1000 * cold, "warm_median_ms": 1000 * statistics.median(warm),
-                     "warm_max_ms": 1000 * max(warm)})
+        rows.append(
+            {
+                "page": page,
+                "cold_ms": 1000 * cold,
+                "warm_median_ms": 1000 * statistics.median(warm),
+                "warm_max_ms": 1000 * max(warm),
+            }
+        )
     return rows
 
 
@@ -87,8 +102,13 @@ def cold_start(root: Path) -> dict:
     first page with samples adds (checkpoint scan again, torch's import, the first model load)."""
     env = {**os.environ, "BINARYGAN_CHECKPOINTS": str(root), "PYTHONPATH": str(REPO)}
     t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-c", COLD_START, str(REPO / "streamlit_app.py")], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", COLD_START, str(REPO / "streamlit_app.py")],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     assert proc.stdout is not None and proc.stderr is not None
     stages = json.loads(proc.stdout.readline() or "{}")  # the child prints one line, then closes stdout
     proc.stdout.read()  # end of file: the child closed it when the overview was rendered
@@ -113,18 +133,21 @@ def cold_start_seconds(root: Path) -> float:
 
 
 def format_cold_start(c: dict) -> str:
-    return (f"cold start, median of {c['repeats']}: {c['total_s']:.2f} s "
-            f"(all: {', '.join(f'{t:.2f}' for t in c['total_all_s'])}) = interpreter {c['interpreter_s']:.2f} "
-            f"+ import streamlit {c['import_streamlit_s']:.2f} + overview's first run {c['overview_run_s']:.2f}\n"
-            f"  then a first page with samples adds: import torch {c['import_torch_s']:.2f} s, "
-            f"first model load {c['first_model_load_s']:.2f} s; "
-            f"checkpoint scan (catalogue, {c['variants']:.0f} variants) {c['scan_checkpoints_s']:.3f} s")
+    return (
+        f"cold start, median of {c['repeats']}: {c['total_s']:.2f} s "
+        f"(all: {', '.join(f'{t:.2f}' for t in c['total_all_s'])}) = interpreter {c['interpreter_s']:.2f} "
+        f"+ import streamlit {c['import_streamlit_s']:.2f} + overview's first run {c['overview_run_s']:.2f}\n"
+        f"  then a first page with samples adds: import torch {c['import_torch_s']:.2f} s, "
+        f"first model load {c['first_model_load_s']:.2f} s; "
+        f"checkpoint scan (catalogue, {c['variants']:.0f} variants) {c['scan_checkpoints_s']:.3f} s"
+    )
 
 
 def format_table(rows: list[dict]) -> str:
     lines = [f"{'page':<22} {'first ms':>9} {'warm median ms':>15} {'warm max ms':>12}"]
-    lines += [f"{r['page']:<22} {r['cold_ms']:>9.0f} {r['warm_median_ms']:>15.0f} {r['warm_max_ms']:>12.0f}"
-              for r in rows]
+    lines += [
+        f"{r['page']:<22} {r['cold_ms']:>9.0f} {r['warm_median_ms']:>15.0f} {r['warm_max_ms']:>12.0f}" for r in rows
+    ]
     return "\n".join(lines)
 
 
@@ -142,8 +165,15 @@ def run(quick: bool = False, root: Path | None = None, repeats: int | None = Non
                 root = demo.build(Path(tmp) / "checkpoints")
             root = Path(root).resolve()
             cold = cold_start_median(root, 1 if quick else 3)
-            return [{"page": "cold start (process)", "cold_ms": 1000 * cold["total_s"], "breakdown": cold,
-                     "warm_median_ms": float("nan"), "warm_max_ms": float("nan")}] + measure(root, repeats)
+            return [
+                {
+                    "page": "cold start (process)",
+                    "cold_ms": 1000 * cold["total_s"],
+                    "breakdown": cold,
+                    "warm_median_ms": float("nan"),
+                    "warm_max_ms": float("nan"),
+                }
+            ] + measure(root, repeats)
     finally:
         if saved is None:
             os.environ.pop("BINARYGAN_CHECKPOINTS", None)

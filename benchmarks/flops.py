@@ -5,6 +5,7 @@ the weight gradient and again for the input gradient. The gradient penalty adds 
 interpolates, their input gradient (one more pass), and the double backward through that input gradient
 (two more passes).
 """
+
 from __future__ import annotations
 
 import torch
@@ -29,8 +30,11 @@ def forward_flops(module: nn.Module, example: torch.Tensor) -> int:
             k = layer.kernel_size[0] * layer.kernel_size[1] * layer.out_channels // layer.groups
             total += 2 * inputs[0].numel() * k
 
-    handles = [m.register_forward_hook(hook) for m in module.modules()
-               if isinstance(m, (nn.Linear, nn.Conv2d, nn.ConvTranspose2d))]
+    handles = [
+        m.register_forward_hook(hook)
+        for m in module.modules()
+        if isinstance(m, (nn.Linear, nn.Conv2d, nn.ConvTranspose2d))
+    ]
     try:
         with torch.no_grad():
             module.eval()(example)

@@ -8,6 +8,7 @@ run picks another sample, so its maps (784 flips; K draws x 784 flips for SBN) a
 cache. The comparison is what `python -m explorer.gradlab --table` computes for one variant, timed once (the page
 computes it once per variant and keeps it).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -63,17 +64,28 @@ def measure(root: Path, quick: bool = False, repeats: int = 8) -> list[dict]:
             if at.exception:
                 raise RuntimeError(f"{name}: {at.exception[0].value}")
         cmp = gradlab.compare(g, critic, n=n, seed=0, draws=gradlab.DEFAULT_DRAWS)
-        rows.append({"variant": name, "neuron": critic.cfg.neuron, "draws": gradlab.DEFAULT_DRAWS if sbn else 0,
-                     "api_sample_ms": 1000 * statistics.median(api), "page_sample_ms": 1000 * statistics.median(page),
-                     "page_max_ms": 1000 * max(page), "compare_n": n, "compare_s": cmp.seconds})
+        rows.append(
+            {
+                "variant": name,
+                "neuron": critic.cfg.neuron,
+                "draws": gradlab.DEFAULT_DRAWS if sbn else 0,
+                "api_sample_ms": 1000 * statistics.median(api),
+                "page_sample_ms": 1000 * statistics.median(page),
+                "page_max_ms": 1000 * max(page),
+                "compare_n": n,
+                "compare_s": cmp.seconds,
+            }
+        )
     return rows
 
 
 def format_table(rows: list[dict]) -> str:
     lines = [f"{'variant':<26} {'K':>3} {'maps ms':>8} {'page ms (median / max)':>23} {'comparison':>16}"]
-    lines += [f"{r['variant']:<26} {r['draws'] or '-':>3} {r['api_sample_ms']:>8.0f} "
-              f"{r['page_sample_ms']:>12.0f} / {r['page_max_ms']:<8.0f} {r['compare_s']:>6.1f} s ({r['compare_n']})"
-              for r in rows]
+    lines += [
+        f"{r['variant']:<26} {r['draws'] or '-':>3} {r['api_sample_ms']:>8.0f} "
+        f"{r['page_sample_ms']:>12.0f} / {r['page_max_ms']:<8.0f} {r['compare_s']:>6.1f} s ({r['compare_n']})"
+        for r in rows
+    ]
     return "\n".join(lines)
 
 

@@ -1,4 +1,5 @@
 """The Markdown tables the benchmarks print."""
+
 from __future__ import annotations
 
 

@@ -1,4 +1,5 @@
 """The machine's own dense fp32 matmul throughput: the roofline every other number is compared with."""
+
 from __future__ import annotations
 
 import time

@@ -1,4 +1,5 @@
 """Sampling throughput and interpolation decode time, from real checkpoint folders."""
+
 from __future__ import annotations
 
 import tempfile
@@ -33,7 +34,7 @@ def plain_loop(g: LoadedGenerator, latents: np.ndarray) -> np.ndarray:
     net = g._net
     with torch.no_grad():
         for i in range(0, len(latents), 64):
-            p = torch.sigmoid(g.slope * net.logits(torch.from_numpy(latents[i:i + 64])))
+            p = torch.sigmoid(g.slope * net.logits(torch.from_numpy(latents[i : i + 64])))
             out.append((p > 0.5).numpy())
     return np.concatenate(out)
 
@@ -51,6 +52,14 @@ def run(quick: bool = False) -> list[dict]:
             plain = timed(partial(plain_loop, g, z), cpu, min_time)
             frames = make_latents(64, seed=1)
             interp = timed(partial(g.decode, frames, seed=0), cpu, min_time)
-            rows.append({"variant": name, "n": n, "seconds": ours, "samples_per_s": n / ours,
-                         "plain_loop_seconds": plain, "interp_64_frames_ms": interp * 1e3})
+            rows.append(
+                {
+                    "variant": name,
+                    "n": n,
+                    "seconds": ours,
+                    "samples_per_s": n / ours,
+                    "plain_loop_seconds": plain,
+                    "interp_64_frames_ms": interp * 1e3,
+                }
+            )
     return rows

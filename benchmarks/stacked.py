@@ -8,6 +8,7 @@ statistics can stack (the code recipe, or no BatchNorm): vmap cannot update one 
 
 `python -m benchmarks.stacked [--variant NAME] [--sizes 1,2,4,8]` prints the time per model and per iteration.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,9 +30,14 @@ from training.trainer import critic_loss, penalty_mix
 N_CRITIC = 5
 VARIANTS = ("mlp-dbn-wgan-gp-code", "mlp-sbn-wgan-gp-code")
 SIZES = (1, 2, 4, 8)
-COLUMNS = [("variant", "variant", "s"), ("how", "how", "s"), ("models", "models", "d"),
-           ("ms_per_iteration", "ms/it", ".1f"), ("ms_per_model", "ms/it per model", ".1f"),
-           ("speedup_per_model", "speed-up per model", ".2f")]
+COLUMNS = [
+    ("variant", "variant", "s"),
+    ("how", "how", "s"),
+    ("models", "models", "d"),
+    ("ms_per_iteration", "ms/it", ".1f"),
+    ("ms_per_model", "ms/it per model", ".1f"),
+    ("speedup_per_model", "speed-up per model", ".2f"),
+]
 
 
 class Stacked(nn.Module):
@@ -61,9 +67,18 @@ class _CriticLoss(nn.Module):
         return critic_loss(self.cfg, self.D, real, fake, alpha)
 
 
-def stacked_step(cfg: VariantConfig, G: Stacked, D: Stacked, opt_g: torch.optim.Optimizer,
-                 opt_d: torch.optim.Optimizer, real: torch.Tensor, z: torch.Tensor, slope: float, n_critic: int,
-                 rngs: list[torch.Generator]) -> tuple[torch.Tensor, torch.Tensor]:
+def stacked_step(
+    cfg: VariantConfig,
+    G: Stacked,
+    D: Stacked,
+    opt_g: torch.optim.Optimizer,
+    opt_d: torch.optim.Optimizer,
+    real: torch.Tensor,
+    z: torch.Tensor,
+    slope: float,
+    n_critic: int,
+    rngs: list[torch.Generator],
+) -> tuple[torch.Tensor, torch.Tensor]:
     """One generator iteration for S seeds at once: real (S, B, 784), z (S, B, 128); returns the losses (S,), (S,)."""
     gen = G.base
     assert isinstance(gen, Generator)
@@ -86,8 +101,9 @@ def stacked_step(cfg: VariantConfig, G: Stacked, D: Stacked, opt_g: torch.optim.
             fake = per_seed_noise(logits)  # (S, B, 784)
         mixes = [penalty_mix(cfg, real[i], r) for i, r in enumerate(rngs)]
         alpha = None if mixes[0] is None else torch.stack([m for m in mixes if m is not None])
-        d_losses = vmap(lambda p, r, f, a: functional_call(loss_d, p, (r, f, a)),
-                        in_dims=(0, 0, 0, None if alpha is None else 0))(params, real, fake, alpha)  # (S,)
+        d_losses = vmap(
+            lambda p, r, f, a: functional_call(loss_d, p, (r, f, a)), in_dims=(0, 0, 0, None if alpha is None else 0)
+        )(params, real, fake, alpha)  # (S,)
         opt_d.zero_grad(set_to_none=True)
         d_losses.sum().backward()  # the seeds share no parameter, so each slice gets its own seed's gradient
         opt_d.step()
@@ -107,8 +123,9 @@ def stacked_step(cfg: VariantConfig, G: Stacked, D: Stacked, opt_g: torch.optim.
 def build(cfg: VariantConfig, seeds: list[int], device: torch.device) -> tuple[Stacked, Stacked]:
     """The networks `train` would build for each seed, stacked."""
     if cfg.estimator in SCORE_FUNCTION_ESTIMATORS:
-        raise ValueError(f"{cfg.name}: the {cfg.estimator} estimator's generator step is not stacked; time it with "
-                         "train_step")
+        raise ValueError(
+            f"{cfg.name}: the {cfg.estimator} estimator's generator step is not stacked; time it with train_step"
+        )
     Gs, Ds = [], []
     for seed in seeds:
         torch.manual_seed(seed)
@@ -127,6 +144,7 @@ def stacked_iteration(cfg: VariantConfig, size: int, device: torch.device, n_ima
         idx = torch.randint(n_images, (size, cfg.batch_size), device=device, generator=rngs[0])
         z = torch.randn(size, cfg.batch_size, cfg.latent_dim, device=device, generator=rngs[0])
         stacked_step(cfg, G, D, opt_g, opt_d, data[idx], z, 1.0, N_CRITIC, rngs)
+
     return step
 
 
@@ -134,13 +152,29 @@ def run(variant: str, sizes: tuple[int, ...], device: torch.device, min_time: fl
     """Milliseconds per iteration and per model for one seed per process (`train_step`) and for each stack size."""
     cfg = get_variant(variant)
     one = timed(project_iteration(cfg, device), device, min_time)
-    rows = [{"variant": variant, "models": 1, "how": "train_step", "ms_per_iteration": one * 1e3,
-             "ms_per_model": one * 1e3, "speedup_per_model": 1.0}]
+    rows = [
+        {
+            "variant": variant,
+            "models": 1,
+            "how": "train_step",
+            "ms_per_iteration": one * 1e3,
+            "ms_per_model": one * 1e3,
+            "speedup_per_model": 1.0,
+        }
+    ]
     for size in sizes:
         t = timed(stacked_iteration(cfg, size, device), device, min_time)
         sync(device)
-        rows.append({"variant": variant, "models": size, "how": "stacked (vmap)", "ms_per_iteration": t * 1e3,
-                     "ms_per_model": t * 1e3 / size, "speedup_per_model": one / (t / size)})
+        rows.append(
+            {
+                "variant": variant,
+                "models": size,
+                "how": "stacked (vmap)",
+                "ms_per_iteration": t * 1e3,
+                "ms_per_model": t * 1e3 / size,
+                "speedup_per_model": one / (t / size),
+            }
+        )
     return rows
 
 
@@ -153,8 +187,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     sizes = tuple(int(s) for s in args.sizes.split(","))
     device = torch.device(args.device)
-    print(f"device {device}, {torch.get_num_threads()} threads; one iteration = {N_CRITIC} critic + 1 generator "
-          f"updates, batch 64 per model")
+    print(
+        f"device {device}, {torch.get_num_threads()} threads; one iteration = {N_CRITIC} critic + 1 generator "
+        f"updates, batch 64 per model"
+    )
     for variant in args.variant or VARIANTS:
         print(table(run(variant, sizes, device, args.min_time), COLUMNS))
     return 0

@@ -1,4 +1,5 @@
 """Training throughput: the project's step against a plain PyTorch loop, in the same process."""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
@@ -13,8 +14,15 @@ from training.config import VariantConfig, get_variant
 from training.networks import Discriminator, Generator, build_discriminator
 from training.trainer import train_step
 
-CASES = ("mlp-dbn-wgan-gp", "mlp-sbn-wgan-gp", "mlp-real-wgan-gp", "mlp-dbn-wgan", "mlp-dbn-gan",
-         "cnn-dbn-wgan-gp", "cnn-real-wgan-gp")
+CASES = (
+    "mlp-dbn-wgan-gp",
+    "mlp-sbn-wgan-gp",
+    "mlp-real-wgan-gp",
+    "mlp-dbn-wgan",
+    "mlp-dbn-gan",
+    "cnn-dbn-wgan-gp",
+    "cnn-real-wgan-gp",
+)
 QUICK_CASES = ("mlp-dbn-wgan-gp", "cnn-dbn-wgan-gp")
 N_CRITIC = 5
 
@@ -40,9 +48,10 @@ def project_iteration(cfg: VariantConfig, device: torch.device, n_images: int = 
     def step() -> None:
         i = state["i"] % (n_images // cfg.batch_size)
         state["i"] += 1
-        real = data[perm[i * cfg.batch_size:(i + 1) * cfg.batch_size]]
+        real = data[perm[i * cfg.batch_size : (i + 1) * cfg.batch_size]]
         z = torch.randn(cfg.batch_size, cfg.latent_dim, device=device, generator=rng)
         train_step(cfg, G, D, opt_g, opt_d, real, z, 1.0, N_CRITIC, rng)
+
     return step
 
 
@@ -88,6 +97,7 @@ def naive_iteration(cfg: VariantConfig, device: torch.device, n_images: int = 40
         g_loss.backward()
         opt_g.step()
         log.append(g_loss.item())
+
     return step
 
 
@@ -101,9 +111,15 @@ def run(device: torch.device, roofline_gflops: float, quick: bool = False) -> li
         naive = timed(naive_iteration(cfg, device), device, min_time)
         sync(device)
         gflops = flops / ours / 1e9
-        rows.append({
-            "variant": name, "ms_per_iteration": ours * 1e3, "naive_ms_per_iteration": naive * 1e3,
-            "speedup_vs_naive": naive / ours, "gflop_per_iteration": flops / 1e9, "achieved_gflops": gflops,
-            "roofline_share": gflops / roofline_gflops,
-        })
+        rows.append(
+            {
+                "variant": name,
+                "ms_per_iteration": ours * 1e3,
+                "naive_ms_per_iteration": naive * 1e3,
+                "speedup_vs_naive": naive / ours,
+                "gflop_per_iteration": flops / 1e9,
+                "achieved_gflops": gflops,
+                "roofline_share": gflops / roofline_gflops,
+            }
+        )
     return rows

@@ -1,6 +1,7 @@
 """What the pages show, cached: loaded generators and critics (shared read-only), computed arrays (bounded in count
 and age), the summaries of the checkpoints folder, long computations shared by every session; and per-variant
 containment, so one bad variant shows its own message while the page goes on. All computing happens in explorer/."""
+
 from __future__ import annotations
 
 import threading
@@ -99,14 +100,20 @@ def generator(name: str, epoch: int | None = None) -> LoadedGenerator:
 
 
 @st.cache_data(max_entries=96, ttl=CACHE_TTL_S, show_spinner=False)
-def _sample_views(name: str, epoch: int | None, n: int, seed: int, ncols: int,
-                  fingerprint: tuple[str, int, int, int]) -> dict[str, Any]:
+def _sample_views(
+    name: str, epoch: int | None, n: int, seed: int, ncols: int, fingerprint: tuple[str, int, int, int]
+) -> dict[str, Any]:
     from explorer import render
 
     g = generator(name, epoch)
     s = g.sample(n, seed)
-    views: dict[str, Any] = {"neuron": g.neuron, "slope": g.slope, "epoch": g.epoch,
-                             "binary": grid_png(s.binary, ncols), "colormap": render.colormap_png(s.preactivation, ncols)}
+    views: dict[str, Any] = {
+        "neuron": g.neuron,
+        "slope": g.slope,
+        "epoch": g.epoch,
+        "binary": grid_png(s.binary, ncols),
+        "colormap": render.colormap_png(s.preactivation, ncols),
+    }
     if g.neuron == "real":
         views["raw"] = grid_png(s.preactivation, ncols)
         views["threshold"] = grid_png(analysis.threshold_view(s.preactivation), ncols)
@@ -120,12 +127,17 @@ def sample_views(name: str, n: int, seed: int, ncols: int, epoch: int | None = N
 
 
 @st.cache_data(max_entries=96, ttl=CACHE_TTL_S, show_spinner=False)
-def _histogram(name: str, epoch: int | None, n: int, seed: int, bins: int, density: bool,
-               fingerprint: tuple[str, int, int, int]) -> dict[str, Any]:
+def _histogram(
+    name: str, epoch: int | None, n: int, seed: int, bins: int, density: bool, fingerprint: tuple[str, int, int, int]
+) -> dict[str, Any]:
     pre = generator(name, epoch).sample(n, seed).preactivation  # (n, 28, 28)
     edges, heights = analysis.histogram(pre, bins, density)
-    return {"edges": edges, "heights": heights, "mass_near_01": analysis.mass_near_01(pre),
-            "notch_depth": analysis.notch_depth(pre)}
+    return {
+        "edges": edges,
+        "heights": heights,
+        "mass_near_01": analysis.mass_near_01(pre),
+        "notch_depth": analysis.notch_depth(pre),
+    }
 
 
 def histogram(name: str, n: int, seed: int, bins: int, density: bool, epoch: int | None = None) -> dict[str, Any]:
@@ -229,6 +241,7 @@ def steps(name: str, smooth: int) -> Any:
 
 # ---------- the gradient lab: critics, and what is computed from a generator and its critic ----------
 
+
 @st.cache_resource(max_entries=8, show_spinner=False)
 def _critic(name: str, fingerprint: tuple[str, int, int, int]) -> LoadedCritic:
     from explorer import gradlab
@@ -247,8 +260,9 @@ def model_files(name: str) -> tuple[tuple[str, int, int, int], ...]:
 
 
 @st.cache_data(max_entries=64, ttl=CACHE_TTL_S, show_spinner=False)
-def _gradlab_report(name: str, seed: int, index: int, n: int, draws: int,
-                    key: tuple[tuple[str, int, int, int], ...]) -> SampleReport:
+def _gradlab_report(
+    name: str, seed: int, index: int, n: int, draws: int, key: tuple[tuple[str, int, int, int], ...]
+) -> SampleReport:
     from explorer import gradlab
 
     return gradlab.sample_report(generator(name), critic(name), seed, index, n, draws)
@@ -306,6 +320,7 @@ class Shared:
     """Results shared by every session, computed one at a time: visitors who ask for a result while it is being
     computed wait for it instead of computing it again. (Not st.cache_data: its replay cannot drive a progress bar
     created outside the cached function.)"""
+
     MAX_ENTRIES = 64
 
     def __init__(self) -> None:
@@ -334,8 +349,9 @@ def shared() -> Shared:
     return Shared()
 
 
-def comparison_row(name: str, n: int, draws: int, shipped: dict[str, dict[str, Any]],
-                   progress: Callable[[float], None]) -> dict[str, Any]:
+def comparison_row(
+    name: str, n: int, draws: int, shipped: dict[str, dict[str, Any]], progress: Callable[[float], None]
+) -> dict[str, Any]:
     """One variant's row of the gradient lab's comparison over n samples of seed 0: the shipped row when it was
     computed at these settings from these files, else computed once for every session."""
     from explorer import gradlab
@@ -344,8 +360,10 @@ def comparison_row(name: str, n: int, draws: int, shipped: dict[str, dict[str, A
     row = gradlab.shipped_row(shipped, name, n, draws, _sources(key))
     if row is not None:
         return row
-    return shared().get(("compare", name, n, draws, key),
-                        lambda: gradlab.compare(generator(name), critic(name), n, 0, draws, progress).summary())
+    return shared().get(
+        ("compare", name, n, draws, key),
+        lambda: gradlab.compare(generator(name), critic(name), n, 0, draws, progress).summary(),
+    )
 
 
 def _study_key(name: str, seed: int, index: int) -> tuple[Any, ...]:
@@ -371,6 +389,7 @@ def live_study(name: str, seed: int, index: int, progress: Callable[[float], Non
 
 
 # ---------- containment: one bad variant shows its own message, the page goes on ----------
+
 
 def guarded(where: Any, name: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
     """fn(*args, **kwargs) or None, after telling `where` (a container) that the variant is untrained or broken."""
@@ -410,6 +429,7 @@ def prewarm() -> bool:
     import importlib
     import threading
 
-    threading.Thread(target=importlib.import_module, args=("training.sampling",), name="binarygan-prewarm",
-                     daemon=True).start()
+    threading.Thread(
+        target=importlib.import_module, args=("training.sampling",), name="binarygan-prewarm", daemon=True
+    ).start()
     return True

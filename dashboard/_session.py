@@ -2,6 +2,7 @@
 address is the state: the variants, the seed and each page's main settings are read from it when a session first
 shows them (?variants=a,b&seed=3&bins=50) and written back to it on every run, so a copied link reproduces the view.
 Nothing lives in module globals."""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Container
@@ -50,15 +51,19 @@ def _sync(page_key: str, shared: str) -> None:
         st.query_params["variants"] = ",".join(st.session_state.selection)
 
 
-
-
 def flag(text: str) -> bool:
     """A toggle in the address: 1 or 0."""
     return {"1": True, "0": False}[text]
 
 
-def from_address(key: str, param: str, options: Container[Any], default: Any, cast: Callable[[str], Any] = str,
-                 refused: Callable[[str], None] | None = None) -> Any:
+def from_address(
+    key: str,
+    param: str,
+    options: Container[Any],
+    default: Any,
+    cast: Callable[[str], Any] = str,
+    refused: Callable[[str], None] | None = None,
+) -> Any:
     """Seed widget `key` from ?param= the first time this session draws it (else `default`): the widget is then
     created without a value of its own. A value that does not parse, or is not among `options`, is ignored with a
     message (`refused(raw)` where the page can say more). Returns the widget's current value."""
@@ -84,20 +89,35 @@ def from_address(key: str, param: str, options: Container[Any], default: Any, ca
 def to_address(**params: Any) -> None:
     """Write this view's settings into the address (booleans as 1/0), so that the link reproduces it."""
     for param, value in params.items():
-        text = ("1" if value else "0") if isinstance(value, bool) else f"{value:g}" if isinstance(value, float) else str(value)
+        text = (
+            ("1" if value else "0")
+            if isinstance(value, bool)
+            else f"{value:g}"
+            if isinstance(value, float)
+            else str(value)
+        )
         if st.query_params.get(param) != text:
             st.query_params[param] = text
 
 
-def pick_variants(page: str, label: str = "Variants", limit: int = MAX_COMPARE,
-                  options: tuple[str, ...] = VARIANTS) -> list[str]:
+def pick_variants(
+    page: str, label: str = "Variants", limit: int = MAX_COMPARE, options: tuple[str, ...] = VARIANTS
+) -> list[str]:
     """A multiselect bound to the session's shared selection, so a choice made on one page carries to the next."""
     init_session()  # a page run on its own (AppTest, a script) has not been through streamlit_app.py
     key = f"{page}_variants"
     selection = [v for v in st.session_state.selection if v in options][:limit]
     st.session_state[key] = selection
-    st.multiselect(label, options, key=key, max_selections=limit, on_change=_sync, args=(key, "selection"),
-                   placeholder="Choose variants", help=f"Up to {limit}; the choice is shared by every page.")
+    st.multiselect(
+        label,
+        options,
+        key=key,
+        max_selections=limit,
+        on_change=_sync,
+        args=(key, "selection"),
+        placeholder="Choose variants",
+        help=f"Up to {limit}; the choice is shared by every page.",
+    )
     to_address(variants=",".join(selection))
     return selection
 
@@ -106,9 +126,17 @@ def seed_input(page: str, label: str = "Seed") -> int:
     init_session()
     key = f"{page}_seed"
     st.session_state[key] = clamp_seed(st.session_state.seed)
-    st.number_input(label, min_value=0, max_value=SEED_MAX, step=1, key=key, on_change=_sync, args=(key, "seed"),
-                    help="The seed of the latent vectors z: the same seed gives the same latents to every variant, "
-                         "so columns compare like with like.")
+    st.number_input(
+        label,
+        min_value=0,
+        max_value=SEED_MAX,
+        step=1,
+        key=key,
+        on_change=_sync,
+        args=(key, "seed"),
+        help="The seed of the latent vectors z: the same seed gives the same latents to every variant, "
+        "so columns compare like with like.",
+    )
     seed = clamp_seed(st.session_state.seed)
     to_address(seed=seed)
     return seed
@@ -119,10 +147,13 @@ def twins_toggle(page: str) -> bool:
     recipe against the reference code's."""
     key = f"{page}_twins"
     from_address(key, "twins", (True, False), False, flag)
-    on = st.toggle("Both recipes", key=key,
-                   help="Show each chosen variant beside the same experiment in the other recipe: the paper's text "
-                        "(annealed slope, batch-statistics BatchNorm) and its reference code (slope 1, learned "
-                        "affine BatchNorm, truncated-normal initialisation).")
+    on = st.toggle(
+        "Both recipes",
+        key=key,
+        help="Show each chosen variant beside the same experiment in the other recipe: the paper's text "
+        "(annealed slope, batch-statistics BatchNorm) and its reference code (slope 1, learned "
+        "affine BatchNorm, truncated-normal initialisation).",
+    )
     to_address(twins=on)
     return on
 

@@ -1,4 +1,5 @@
 """Slope annealing: the annealed run next to its fixed-slope twin, epoch by epoch over the shipped snapshots."""
+
 import streamlit as st
 
 from dashboard import _charts as charts
@@ -12,27 +13,38 @@ GRID = 6  # 6 x 6 samples per run
 HIST_SAMPLES = 500
 
 st.title("Slope annealing")
-st.markdown("The slope s in p = σ(s·x) starts at 1 and, when annealed, grows ×1.1 per epoch (≈ 6.1 by epoch 20), "
-            "sharpening the straight-through gradient s·p·(1−p) around the threshold.")
+st.markdown(
+    "The slope s in p = σ(s·x) starts at 1 and, when annealed, grows ×1.1 per epoch (≈ 6.1 by epoch 20), "
+    "sharpening the straight-through gradient s·p·(1−p) around the threshold."
+)
 pairs = relations.annealing_pairs()
 with st.container(border=True):
     c1, c2, c3 = st.columns([1, 2, 1])
     with c1:
         session.from_address("anneal_neuron", "neuron", tuple(pairs), tuple(pairs)[0])
-        neuron = st.radio("Neuron", tuple(pairs), horizontal=True, key="anneal_neuron", format_func=str.upper,
-                          help="DBN thresholds p at 0.5; SBN samples each pixel from Bernoulli(p).")
+        neuron = st.radio(
+            "Neuron",
+            tuple(pairs),
+            horizontal=True,
+            key="anneal_neuron",
+            format_func=str.upper,
+            help="DBN thresholds p at 0.5; SBN samples each pixel from Bernoulli(p).",
+        )
     with c2:
         session.from_address("anneal_epoch", "epoch", SNAPSHOT_EPOCHS, SNAPSHOT_EPOCHS[-1], int)
-        epoch = st.select_slider("Epoch", SNAPSHOT_EPOCHS, key="anneal_epoch",
-                                 help="Generators are kept after these epochs.")
+        epoch = st.select_slider(
+            "Epoch", SNAPSHOT_EPOCHS, key="anneal_epoch", help="Generators are kept after these epochs."
+        )
     with c3:
         seed = session.seed_input("anneal")
 
 session.to_address(neuron=neuron, epoch=epoch)
 runs = pairs[neuron]
 st.subheader(f"Epoch {epoch}")
-st.caption("The third run is the paper's reference code as it really ran: the slope stays at 1 there too, and its "
-           "BatchNorm is a learned affine rather than batch statistics.")
+st.caption(
+    "The third run is the paper's reference code as it really ran: the slope stays at 1 there too, and its "
+    "BatchNorm is a learned affine rather than batch statistics."
+)
 hists = {}
 for name, col in zip(runs, st.columns(len(runs)), strict=True):
     cfg = get_variant(name)
@@ -60,13 +72,21 @@ with left:
     for name in runs:
         cfg = get_variant(name)
         schedules[name] = analysis.slope_schedule(cfg.initial_slope, cfg.slope_annealing_rate, cfg.epochs)
-    charts.show(charts.lines(schedules, runs, "slope schedule", "epoch", "slope s", marker_epoch=epoch),
-                    key="anneal_schedule")
+    charts.show(
+        charts.lines(schedules, runs, "slope schedule", "epoch", "slope s", marker_epoch=epoch), key="anneal_schedule"
+    )
 with right:
     keys = [m.key for m in PER_EPOCH]
     session.from_address("anneal_metric", "metric", keys, keys[0])
-    metric = BY_KEY[st.selectbox("Metric", keys, key="anneal_metric", format_func=lambda k: BY_KEY[k].label,
-                                 help="An evaluation metric measured on 2,000 samples at every snapshot epoch.")]
+    metric = BY_KEY[
+        st.selectbox(
+            "Metric",
+            keys,
+            key="anneal_metric",
+            format_func=lambda k: BY_KEY[k].label,
+            help="An evaluation metric measured on 2,000 samples at every snapshot epoch.",
+        )
+    ]
     session.to_address(metric=metric.key)
     curves = {}
     for name in runs:

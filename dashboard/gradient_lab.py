@@ -1,6 +1,7 @@
 """Gradient lab: for one generated sample, what the critic asks for, what the straight-through estimator passes to
 the generator, what flipping each pixel really does, and how far apart they are; then the same over many samples;
 then five gradient estimators at equal budgets of critic evaluations (read from shipped files, or computed live)."""
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -16,8 +17,11 @@ SLOPES = (0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 16.0)
 DRAWS = (8, 16, 32, 64)  # K for the SBN expectation; the API allows up to gradlab.MAX_DRAWS
 COMPARE_N = (32, 64, 128, 256)
 COMPARE_DRAWS = (8, 16, 32)  # 256 samples x 32 draws is ~40 s of one CPU thread per SBN variant
-X_COSINES = {"x_cosine_sigmoid-st": "x-cosine sigmoid-adjusted", "x_cosine_st": "x-cosine plain",
-             "x_cosine_gumbel-st": "x-cosine binary-Concrete"}
+X_COSINES = {
+    "x_cosine_sigmoid-st": "x-cosine sigmoid-adjusted",
+    "x_cosine_st": "x-cosine plain",
+    "x_cosine_gumbel-st": "x-cosine binary-Concrete",
+}
 
 st.title("Gradient lab")
 st.markdown(
@@ -25,20 +29,27 @@ st.markdown(
     "passes the critic's gradient **g = ∂D/∂y** through the neuron as if it were the identity on p = σ(s·x) "
     "(the paper's sigmoid-adjusted estimator, **g·s·p(1−p)**) or on x (plain straight-through, **g**). Here one "
     "sample goes through the trained generator and its trained critic, and the estimate is set against the truth: "
-    "what turning each pixel on rather than off really does to the critic's score.")
+    "what turning each pixel on rather than off really does to the critic's score."
+)
 
 root = data.data_root()
 offered = gradlab.offered_variants(root)
 if not offered:
-    st.info("No variant has a trained critic here yet, so there is nothing to show. A critic is exported from a "
-            "training run with `python -m training critic RUN_FOLDER` and shipped beside its generator as "
-            "`critic.safetensors`.", icon=":material/hourglass_empty:")
+    st.info(
+        "No variant has a trained critic here yet, so there is nothing to show. A critic is exported from a "
+        "training run with `python -m training critic RUN_FOLDER` and shipped beside its generator as "
+        "`critic.safetensors`.",
+        icon=":material/hourglass_empty:",
+    )
     st.stop()
 
 
 def no_critic(wanted: str) -> None:
-    st.info(f"**{wanted[:60]}** has no trained critic here, so it cannot be shown; showing {offered[0]}. "
-            f"Variants with a critic: {', '.join(offered)}.", icon=":material/info:")
+    st.info(
+        f"**{wanted[:60]}** has no trained critic here, so it cannot be shown; showing {offered[0]}. "
+        f"Variants with a critic: {', '.join(offered)}.",
+        icon=":material/info:",
+    )
 
 
 session.from_address("gradlab_variant", "critic", offered, offered[0], refused=no_critic)
@@ -51,23 +62,37 @@ session.from_address("gradlab_draws", "draws", DRAWS, 32, int)
 with st.container(border=True):
     c1, c2, c3 = st.columns([2, 1, 1])
     with c1:
-        name = st.selectbox("Variant", offered, key="gradlab_variant",
-                            help="Variants with a binary output and a shipped critic.")
+        name = st.selectbox(
+            "Variant", offered, key="gradlab_variant", help="Variants with a binary output and a shipped critic."
+        )
         st.caption(f"{len(offered)} variant(s) have a critic: {', '.join(offered)}.")
     with c2:
         seed = session.seed_input("gradlab")
-        index = st.number_input("Sample", 0, GRID - 1, key="gradlab_sample",
-                                help=f"One of the seed's first {GRID} samples, left to right, top to bottom.")
+        index = st.number_input(
+            "Sample",
+            0,
+            GRID - 1,
+            key="gradlab_sample",
+            help=f"One of the seed's first {GRID} samples, left to right, top to bottom.",
+        )
     with c3:
-        slope = st.select_slider("Slope s for the sigmoid-adjusted estimate", SLOPES, key="gradlab_slope",
-                                 help="Recomputes g·s·p(1−p) at another slope: the larger s, the more the gradient "
-                                      "concentrates on pixels near the threshold. This is what slope annealing does.")
+        slope = st.select_slider(
+            "Slope s for the sigmoid-adjusted estimate",
+            SLOPES,
+            key="gradlab_slope",
+            help="Recomputes g·s·p(1−p) at another slope: the larger s, the more the gradient "
+            "concentrates on pixels near the threshold. This is what slope annealing does.",
+        )
         draw_options = gradlab.draw_choices(name, DRAWS)
         if st.session_state.gradlab_draws not in draw_options:
             st.session_state.gradlab_draws = draw_options[-1]
-        draws = st.select_slider("Bernoulli draws K (SBN)", draw_options, key="gradlab_draws",
-                                 disabled=gradlab.REGISTRY[name].neuron != "sbn",
-                                 help="Draws behind the SBN's expected effect; its standard error shrinks as 1/√K.")
+        draws = st.select_slider(
+            "Bernoulli draws K (SBN)",
+            draw_options,
+            key="gradlab_draws",
+            disabled=gradlab.REGISTRY[name].neuron != "sbn",
+            help="Draws behind the SBN's expected effect; its standard error shrinks as 1/√K.",
+        )
 session.to_address(critic=name, sample=index, slope=slope, draws=draws)
 
 try:
@@ -80,62 +105,90 @@ except (CheckpointError, OSError) as e:  # CheckpointNotFound included: a varian
 fwd, i = report.fwd, report.index
 left, right = st.columns([1, 3])
 with left:
-    st.image(grid_png(fwd.y.reshape(-1, 28, 28), 4, scale=2), width="stretch",
-             caption=f"{name}, seed {seed}: samples 0–{GRID - 1}; this is sample {i}")
+    st.image(
+        grid_png(fwd.y.reshape(-1, 28, 28), 4, scale=2),
+        width="stretch",
+        caption=f"{name}, seed {seed}: samples 0–{GRID - 1}; this is sample {i}",
+    )
     charts.png_button(grid_png(fwd.y.reshape(-1, 28, 28), 4), f"{name}-seed{seed}-{GRID}.png", "gradlab_png")
 with right:
     m1, m2, m3 = st.columns(3)
     m1.metric("critic score D(y)", f"{fwd.score[i]:.3f}")
     m2.metric("slope s (trained)", f"{fwd.slope:.3g}")
     m3.metric("pixels on", f"{int(fwd.y[i].sum())} of 784")
-    st.caption(f"{gradlab.REGISTRY[name].description}. Its own estimator: "
-               f"**{gradlab.ESTIMATOR_LABELS[fwd.estimator]}**. Critic and generator from epoch "
-               f"{data.critic(name).epoch}.")
+    st.caption(
+        f"{gradlab.REGISTRY[name].description}. Its own estimator: "
+        f"**{gradlab.ESTIMATOR_LABELS[fwd.estimator]}**. Critic and generator from epoch "
+        f"{data.critic(name).epoch}."
+    )
 
 st.subheader("1. Forward, and what the critic asks for")
-charts.heatmap_row([(fwd.logits[i], "logits x", {}),
-                    (fwd.p[i], "p = σ(s·x)", dict(diverging=False, zmin=0.0, zmax=1.0)),
-                    (fwd.y[i], "binary output y", dict(diverging=False, zmin=0.0, zmax=1.0)),
-                    (fwd.grad[i], "g = ∂D/∂y: red asks for on", {})], "gradlab_forward")
+charts.heatmap_row(
+    [
+        (fwd.logits[i], "logits x", {}),
+        (fwd.p[i], "p = σ(s·x)", dict(diverging=False, zmin=0.0, zmax=1.0)),
+        (fwd.y[i], "binary output y", dict(diverging=False, zmin=0.0, zmax=1.0)),
+        (fwd.grad[i], "g = ∂D/∂y: red asks for on", {}),
+    ],
+    "gradlab_forward",
+)
 
 st.subheader("2. What the generator receives: the estimated ∂D/∂x")
 estimates: list[tuple[np.ndarray, str, dict]] = [
     (report.estimates["sigmoid-st"], f"sigmoid-adjusted, s = {fwd.slope:.3g}", {}),
-    (report.estimates["st"], "plain straight-through: g", {})]
+    (report.estimates["st"], "plain straight-through: g", {}),
+]
 if "gumbel-st" in report.estimates:
     estimates.append((report.estimates["gumbel-st"], f"binary-Concrete, τ = {fwd.temperature:g}", {}))
 estimates.append((gradlab.estimator_maps(fwd, slope)["sigmoid-st"][i], f"sigmoid-adjusted at slider s = {slope:g}", {}))
 charts.heatmap_row(estimates, "gradlab_estimates")
-st.caption(f"The sigmoid-adjusted estimate weights g by s·p(1−p), largest where x is near 0 (p near 0.5). At "
-           f"s = {slope:g}, {gradlab.near_threshold(fwd, i, slope):.0%} of the pixels have |s·x| < 2, where that "
-           f"weight is at least a fifth of its peak s/4; annealing s up narrows the gradient to the pixels closest to "
-           f"flipping.")
+st.caption(
+    f"The sigmoid-adjusted estimate weights g by s·p(1−p), largest where x is near 0 (p near 0.5). At "
+    f"s = {slope:g}, {gradlab.near_threshold(fwd, i, slope):.0%} of the pixels have |s·x| < 2, where that "
+    f"weight is at least a fifth of its peak s/4; annealing s up narrows the gradient to the pixels closest to "
+    f"flipping."
+)
 
 st.subheader("3. The truth it approximates")
 if report.flips is not None:  # DBN: the exact flip effects
     prediction = gradlab.flip_prediction(report)
-    charts.heatmap_row([(report.flips, "Δ = D(y, pixel flipped) − D(y)", {}),
-                        (prediction, "first-order prediction g·(1−2y)", {}),
-                        (report.flips - prediction, "Δ − prediction", {})], "gradlab_truth")
-    st.caption("All 784 flips in one batched call: each pixel of y flipped on its own, scored by the critic. The "
-               "estimator's prediction of a flip is the critic's linearisation, g·(1−2y).")
+    charts.heatmap_row(
+        [
+            (report.flips, "Δ = D(y, pixel flipped) − D(y)", {}),
+            (prediction, "first-order prediction g·(1−2y)", {}),
+            (report.flips - prediction, "Δ − prediction", {}),
+        ],
+        "gradlab_truth",
+    )
+    st.caption(
+        "All 784 flips in one batched call: each pixel of y flipped on its own, scored by the critic. The "
+        "estimator's prediction of a flip is the critic's linearisation, g·(1−2y)."
+    )
     x_label, y_label = "exact flip effect Δ", "predicted g·(1−2y)"
 elif report.truth_se is not None:  # SBN: the expected gradient over K draws
-    charts.heatmap_row([(report.truth, f"∂E[D]/∂p = E[D(y|yᵢ=1) − D(y|yᵢ=0)], K = {report.draws}", {}),
-                        (report.truth_se, "its standard error", dict(diverging=False, zmin=0.0)),
-                        (fwd.grad[i], "estimate: g at this draw", {})], "gradlab_truth")
-    st.caption(f"The exact gradient of the expected score, estimated from K = {report.draws} fresh Bernoulli draws "
-               f"of the whole image: for each draw, every pixel forced on and off. Mean standard error "
-               f"{float(np.mean(report.truth_se)):.2g} against a mean |truth| of "
-               f"{float(np.mean(np.abs(report.truth))):.2g}.")
+    charts.heatmap_row(
+        [
+            (report.truth, f"∂E[D]/∂p = E[D(y|yᵢ=1) − D(y|yᵢ=0)], K = {report.draws}", {}),
+            (report.truth_se, "its standard error", dict(diverging=False, zmin=0.0)),
+            (fwd.grad[i], "estimate: g at this draw", {}),
+        ],
+        "gradlab_truth",
+    )
+    st.caption(
+        f"The exact gradient of the expected score, estimated from K = {report.draws} fresh Bernoulli draws "
+        f"of the whole image: for each draw, every pixel forced on and off. Mean standard error "
+        f"{float(np.mean(report.truth_se)):.2g} against a mean |truth| of "
+        f"{float(np.mean(np.abs(report.truth))):.2g}."
+    )
     x_label, y_label = f"exact ∂E[D]/∂p (K = {report.draws})", "estimate g = ∂D/∂y"
 
 st.subheader("4. How wrong it is")
 a = report.agreement
 c1, c2 = st.columns([3, 2])
 with c1:
-    charts.show(charts.truth_scatter(*gradlab.truth_and_estimate(report), fwd.y[i], x_label, y_label),
-                key="gradlab_scatter")
+    charts.show(
+        charts.truth_scatter(*gradlab.truth_and_estimate(report), fwd.y[i], x_label, y_label), key="gradlab_scatter"
+    )
     st.caption("One dot per pixel; orange pixels are on, blue off.")
 with c2:
     st.metric("cosine similarity", f"{a.cosine[0]:.3f}")
@@ -143,52 +196,83 @@ with c2:
     st.metric("signs agree, top 10% of |truth|", f"{a.sign_top[0]:.1%}")
     if report.x_agreement:
         st.markdown("Cosine of each estimator's ∂D/∂x with the exact ∂E[D]/∂x = s·p(1−p)·∂E[D]/∂p:")
-        st.dataframe(pd.DataFrame({"estimator": [gradlab.ESTIMATOR_LABELS[e] for e in report.x_agreement],
-                                   "cosine": [float(v.cosine[0]) for v in report.x_agreement.values()]}),
-                     hide_index=True, key="gradlab_x_cosines")
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "estimator": [gradlab.ESTIMATOR_LABELS[e] for e in report.x_agreement],
+                    "cosine": [float(v.cosine[0]) for v in report.x_agreement.values()],
+                }
+            ),
+            hide_index=True,
+            key="gradlab_x_cosines",
+        )
 
 st.subheader("5. Over many samples, every variant side by side")
-st.caption(f"The same numbers averaged over many samples (seed 0). Rows for {gradlab.COMPARE_SAMPLES} samples and "
-           f"K = {gradlab.DEFAULT_DRAWS} ship with the app; other settings are computed once per variant and cached "
-           "for every visitor, a few seconds per DBN variant and up to a minute per SBN variant.")
+st.caption(
+    f"The same numbers averaged over many samples (seed 0). Rows for {gradlab.COMPARE_SAMPLES} samples and "
+    f"K = {gradlab.DEFAULT_DRAWS} ship with the app; other settings are computed once per variant and cached "
+    "for every visitor, a few seconds per DBN variant and up to a minute per SBN variant."
+)
 c1, c2, c3 = st.columns([1, 1, 1], vertical_alignment="bottom")
-n = c1.select_slider("Samples", COMPARE_N, value=COMPARE_N[-1], key="gradlab_compare_n",
-                     help="How many samples (seed 0) each variant's averages are taken over.")
-k = c2.select_slider("Draws K (SBN)", COMPARE_DRAWS, value=32, key="gradlab_compare_draws",
-                     help="Bernoulli draws behind each SBN sample's expected effect; more draws, less noise, "
-                          "longer to compute.")
+n = c1.select_slider(
+    "Samples",
+    COMPARE_N,
+    value=COMPARE_N[-1],
+    key="gradlab_compare_n",
+    help="How many samples (seed 0) each variant's averages are taken over.",
+)
+k = c2.select_slider(
+    "Draws K (SBN)",
+    COMPARE_DRAWS,
+    value=32,
+    key="gradlab_compare_draws",
+    help="Bernoulli draws behind each SBN sample's expected effect; more draws, less noise, longer to compute.",
+)
 if c3.button("Compare the variants", key="gradlab_compare", icon=":material/compare_arrows:"):
     st.session_state.gradlab_compare_on = True
 if st.session_state.get("gradlab_compare_on"):
     try:
         shipped_rows = data.shipped_comparison()
     except (CheckpointError, OSError) as e:
-        st.warning(f"The shipped comparison cannot be read, so every row is computed here. {e}",
-                   icon=":material/warning:")
+        st.warning(
+            f"The shipped comparison cannot be read, so every row is computed here. {e}", icon=":material/warning:"
+        )
         shipped_rows = {}
     rows = []
     bar = st.progress(0.0, text="Comparing…")
     for j, variant in enumerate(offered):
+
         def report_progress(f: float, j: int = j, variant: str = variant) -> None:
             bar.progress((j + f) / len(offered), text=f"{variant}: {f:.0%}")
+
         try:
-            rows.append(data.comparison_row(variant, *gradlab.work_limits(variant, n, k), shipped_rows,
-                                            report_progress))
+            rows.append(
+                data.comparison_row(variant, *gradlab.work_limits(variant, n, k), shipped_rows, report_progress)
+            )
         except (CheckpointError, OSError) as e:
             st.error(f"**{variant}**: cannot be compared. {e}", icon=":material/error:")
     bar.empty()
     if rows:
         charts.show(charts.agreement_bars(rows), key="gradlab_compare_chart")
         shown = pd.DataFrame(rows).rename(columns=X_COSINES)
-        st.dataframe(shown, hide_index=True, key="gradlab_compare_table",
-                     column_config={c: st.column_config.NumberColumn(format="%.3f") for c in shown.columns
-                                    if shown[c].dtype.kind == "f" and c != "seconds"})
-        st.caption("cosine and sign agreement: g against the exact on-minus-off effect (DBN: at the sample; SBN: its "
-                   "expectation over K draws). x-cosine (SBN only): each estimator's ∂D/∂x against the exact "
-                   f"∂E[D]/∂x. seconds: how long the row took to compute (shipped rows: when they were written). "
-                   f"CNN variants use at most "
-                   f"{gradlab.CNN_MAX_COMPARE} samples and K = {gradlab.CNN_MAX_DRAWS}: their critic is 30× slower "
-                   f"to run.")
+        st.dataframe(
+            shown,
+            hide_index=True,
+            key="gradlab_compare_table",
+            column_config={
+                c: st.column_config.NumberColumn(format="%.3f")
+                for c in shown.columns
+                if shown[c].dtype.kind == "f" and c != "seconds"
+            },
+        )
+        st.caption(
+            "cosine and sign agreement: g against the exact on-minus-off effect (DBN: at the sample; SBN: its "
+            "expectation over K draws). x-cosine (SBN only): each estimator's ∂D/∂x against the exact "
+            f"∂E[D]/∂x. seconds: how long the row took to compute (shipped rows: when they were written). "
+            f"CNN variants use at most "
+            f"{gradlab.CNN_MAX_COMPARE} samples and K = {gradlab.CNN_MAX_DRAWS}: their critic is 30× slower "
+            f"to run."
+        )
 else:
     st.info("Press **Compare the variants** to compute the table.", icon=":material/compare_arrows:")
 
@@ -198,7 +282,8 @@ st.markdown(
     "budget of critic evaluations per latent: the paper's sigmoid-adjusted straight-through, ReinMax (one "
     "evaluation and one backward pass a draw), RLOO (one evaluation a draw, at least two draws), DisARM (two a "
     "pair) and REBAR (three a draw, two backward passes). Each is run many times, independently, and set against "
-    "the exact gradient: bias², variance, their sum the MSE of one estimate, and the cosine.")
+    "the exact gradient: bias², variance, their sum the MSE of one estimate, and the cosine."
+)
 sbn = estimator_lab.offered_variants(root)
 if not sbn:
     st.info("No SBN variant has a critic here: the estimators need a stochastic binary neuron.", icon=":material/info:")
@@ -206,17 +291,28 @@ if not sbn:
 session.from_address("estlab_variant", "est_critic", sbn, name if name in sbn else sbn[0])
 session.from_address("estlab_sample", "est_sample", range(GRID), 0, int)
 c1, c2 = st.columns([2, 1])
-est_name = c1.selectbox("SBN variant", sbn, key="estlab_variant",
-                        help="Variants with a stochastic binary output and a shipped critic.")
-est_index = int(c2.number_input("Sample", 0, GRID - 1, key="estlab_sample",
-                                help=f"One of seed {seed}'s first {GRID} samples; the seed is the page's."))
+est_name = c1.selectbox(
+    "SBN variant", sbn, key="estlab_variant", help="Variants with a stochastic binary output and a shipped critic."
+)
+est_index = int(
+    c2.number_input(
+        "Sample",
+        0,
+        GRID - 1,
+        key="estlab_sample",
+        help=f"One of seed {seed}'s first {GRID} samples; the seed is the page's.",
+    )
+)
 session.to_address(est_critic=est_name, est_sample=est_index)
 
 try:
     shipped_study = data.shipped_study(est_name)
     if shipped_study is not None and shipped_study.sources != data.sources(est_name):
-        st.warning(f"**{est_name}**'s shipped study was computed from another generator or critic; recompute it "
-                   f"with `python -m explorer.estimator_lab --write {est_name}`.", icon=":material/warning:")
+        st.warning(
+            f"**{est_name}**'s shipped study was computed from another generator or critic; recompute it "
+            f"with `python -m explorer.estimator_lab --write {est_name}`.",
+            icon=":material/warning:",
+        )
         shipped_study = None
 except (CheckpointError, OSError) as e:
     st.warning(f"The shipped study cannot be read, so it is computed here. {e}", icon=":material/warning:")
@@ -226,10 +322,16 @@ from_file = sample is not None
 if sample is None:
     sample = data.kept_study(est_name, seed, est_index)
 if sample is None:
-    shipped_note = (f"Shipped: samples {', '.join(str(x.index) for x in shipped_study.samples)} of seed "
-                    f"{shipped_study.seed}." if shipped_study is not None else "Nothing is shipped for it.")
-    st.info(f"Sample {est_index} of seed {seed} was not precomputed for **{est_name}**. {shipped_note} Computing it "
-            f"takes about ten seconds.", icon=":material/calculate:")
+    shipped_note = (
+        f"Shipped: samples {', '.join(str(x.index) for x in shipped_study.samples)} of seed {shipped_study.seed}."
+        if shipped_study is not None
+        else "Nothing is shipped for it."
+    )
+    st.info(
+        f"Sample {est_index} of seed {seed} was not precomputed for **{est_name}**. {shipped_note} Computing it "
+        f"takes about ten seconds.",
+        icon=":material/calculate:",
+    )
     if st.button("Recompute live", key="estlab_live", icon=":material/refresh:"):
         bar = st.progress(0.0, text="Estimating…")
 
@@ -245,41 +347,76 @@ if sample is not None:
     budgets, map_budgets = sample.budgets, sample.map_budgets
     session.from_address("estlab_budget", "est_budget", budgets, estimator_lab.default_budget(budgets), int)
     session.from_address("estlab_estimator", "est_map", estimator_lab.ESTIMATORS, "sigmoid-st")
-    session.from_address("estlab_map_budget", "est_map_budget", map_budgets, estimator_lab.default_budget(map_budgets),
-                         int)
+    session.from_address(
+        "estlab_map_budget", "est_map_budget", map_budgets, estimator_lab.default_budget(map_budgets), int
+    )
     for key, choices in (("estlab_budget", budgets), ("estlab_map_budget", map_budgets)):
         if st.session_state[key] not in choices:  # a live study offers other budgets than the shipped one
             st.session_state[key] = choices[-1]
-    st.caption(f"{'Shipped' if from_file else 'Computed live'}: "
-               f"{sample.repetitions} independent estimates per estimator and budget. The truth, p(1−p)·"
-               f"E[D(b|bᵢ=1) − D(b|bᵢ=0)] over {sample.truth_draws} draws, has its own noise: ‖se‖² = "
-               f"{sample.truth_noise2:.3g}, {sample.truth_noise_share:.2%} of ‖truth‖² = {sample.truth_norm2:.3g}; "
-               "it is subtracted from bias², with the noise of the mean of the estimates.")
-    charts.show(charts.mse_lines(estimator_lab.mse_curves(sample), estimator_lab.LABELS, estimator_lab.UNBIASED,
-                                 budgets), key="estlab_mse_chart", filename=f"{est_name}-sample{est_index}-mse")
-    st.caption("Dotted: biased (straight-through family); solid: unbiased. Variance falls as 1/draws; bias does "
-               "not, so a biased estimator can lead only at small budgets.")
-    budget = st.select_slider("Budget for the table", budgets, key="estlab_budget",
-                              help="Critic evaluations per latent that every estimator may spend.")
+    st.caption(
+        f"{'Shipped' if from_file else 'Computed live'}: "
+        f"{sample.repetitions} independent estimates per estimator and budget. The truth, p(1−p)·"
+        f"E[D(b|bᵢ=1) − D(b|bᵢ=0)] over {sample.truth_draws} draws, has its own noise: ‖se‖² = "
+        f"{sample.truth_noise2:.3g}, {sample.truth_noise_share:.2%} of ‖truth‖² = {sample.truth_norm2:.3g}; "
+        "it is subtracted from bias², with the noise of the mean of the estimates."
+    )
+    charts.show(
+        charts.mse_lines(estimator_lab.mse_curves(sample), estimator_lab.LABELS, estimator_lab.UNBIASED, budgets),
+        key="estlab_mse_chart",
+        filename=f"{est_name}-sample{est_index}-mse",
+    )
+    st.caption(
+        "Dotted: biased (straight-through family); solid: unbiased. Variance falls as 1/draws; bias does "
+        "not, so a biased estimator can lead only at small budgets."
+    )
+    budget = st.select_slider(
+        "Budget for the table",
+        budgets,
+        key="estlab_budget",
+        help="Critic evaluations per latent that every estimator may spend.",
+    )
     session.to_address(est_budget=budget)
     shown = pd.DataFrame(estimator_lab.sample_rows(sample, budget))
     with st.container(key="estlab_table_box"):  # a dataframe's own key names no element in the browser
-        st.dataframe(shown, hide_index=True, key="estlab_table",
-                     column_config={c: st.column_config.NumberColumn(format="%.3g") for c in shown.columns
-                                    if shown[c].dtype.kind == "f" and c != "cosine"})
-    st.caption("Draws: what the budget buys (RLOO needs two, DisARM spends two evaluations a pair, REBAR three a "
-               "draw; empty where it buys none). bias² noise: its standard deviation were there no bias.")
+        st.dataframe(
+            shown,
+            hide_index=True,
+            key="estlab_table",
+            column_config={
+                c: st.column_config.NumberColumn(format="%.3g")
+                for c in shown.columns
+                if shown[c].dtype.kind == "f" and c != "cosine"
+            },
+        )
+    st.caption(
+        "Draws: what the budget buys (RLOO needs two, DisARM spends two evaluations a pair, REBAR three a "
+        "draw; empty where it buys none). bias² noise: its standard deviation were there no bias."
+    )
     c1, c2 = st.columns(2)
-    estimator = c1.selectbox("Maps of", estimator_lab.ESTIMATORS, key="estlab_estimator",
-                             format_func=estimator_lab.LABELS.__getitem__,
-                             help="The estimator whose bias and variance maps are drawn.")
-    map_budget = c2.select_slider("at budget", map_budgets, key="estlab_map_budget",
-                                  help="Shipped studies keep the maps at a few budgets; a live one at every budget.")
+    estimator = c1.selectbox(
+        "Maps of",
+        estimator_lab.ESTIMATORS,
+        key="estlab_estimator",
+        format_func=estimator_lab.LABELS.__getitem__,
+        help="The estimator whose bias and variance maps are drawn.",
+    )
+    map_budget = c2.select_slider(
+        "at budget",
+        map_budgets,
+        key="estlab_map_budget",
+        help="Shipped studies keep the maps at a few budgets; a live one at every budget.",
+    )
     session.to_address(est_map=estimator, est_map_budget=map_budget)
     if (estimator, map_budget) in sample.maps:
         bias_map, var_map = sample.maps[(estimator, map_budget)]
         label = f"{estimator_lab.LABELS[estimator]}, budget {map_budget}"
-        charts.heatmap_row([(sample.truth, "exact ∂E[D]/∂θ", {}), (bias_map, f"bias: mean − truth, {label}", {}),
-                            (var_map, f"variance, {label}", dict(diverging=False, zmin=0.0))], "gradlab_estlab_maps")
+        charts.heatmap_row(
+            [
+                (sample.truth, "exact ∂E[D]/∂θ", {}),
+                (bias_map, f"bias: mean − truth, {label}", {}),
+                (var_map, f"variance, {label}", dict(diverging=False, zmin=0.0)),
+            ],
+            "gradlab_estlab_maps",
+        )
     else:
         st.info(f"{estimator_lab.LABELS[estimator]} buys no draw at budget {map_budget}.", icon=":material/info:")

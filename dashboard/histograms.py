@@ -1,5 +1,6 @@
 """Pre-activation histograms (paper Fig. 4): DBN shows a notch at the 0.5 threshold, SBN more mass near 0 and 1,
 the real-valued model a deeper U without a notch."""
+
 import streamlit as st
 
 from dashboard import _charts as charts
@@ -17,23 +18,44 @@ with st.container(border=True):
     with c1:
         seed = session.seed_input("histograms")
         session.from_address("histograms_n", "n", SAMPLE_COUNTS, 1000, int)
-        n = st.select_slider("Samples per variant", SAMPLE_COUNTS, key="histograms_n",
-                             help="How many samples' 784 pixels go into each histogram.")
+        n = st.select_slider(
+            "Samples per variant",
+            SAMPLE_COUNTS,
+            key="histograms_n",
+            help="How many samples' 784 pixels go into each histogram.",
+        )
     with c2:
         session.from_address("histograms_bins", "bins", range(10, 201, 5), 50, int)
-        bins = st.slider("Bins", min_value=10, max_value=200, step=5, key="histograms_bins",
-                         help="The number of equal-width intervals [0, 1] is cut into; more bins show finer "
-                              "detail, such as the notch at 0.5, but noisier bars.")
+        bins = st.slider(
+            "Bins",
+            min_value=10,
+            max_value=200,
+            step=5,
+            key="histograms_bins",
+            help="The number of equal-width intervals [0, 1] is cut into; more bins show finer "
+            "detail, such as the notch at 0.5, but noisier bars.",
+        )
         session.from_address("histograms_layout", "layout", LAYOUTS, LAYOUTS[0])
-        layout = st.radio("Layout", LAYOUTS, horizontal=True, key="histograms_layout",
-                          help="Overlaid: all variants on one chart. Side by side: one chart per variant.")
+        layout = st.radio(
+            "Layout",
+            LAYOUTS,
+            horizontal=True,
+            key="histograms_layout",
+            help="Overlaid: all variants on one chart. Side by side: one chart per variant.",
+        )
     with c3:
         session.from_address("histograms_density", "density", (True, False), True, session.flag)
-        density = st.toggle("Density", key="histograms_density",
-                            help="On: a probability density on [0, 1]. Off: the fraction of pixels in each bin.")
+        density = st.toggle(
+            "Density",
+            key="histograms_density",
+            help="On: a probability density on [0, 1]. Off: the fraction of pixels in each bin.",
+        )
         session.from_address("histograms_log", "log", (True, False), False, session.flag)
-        log_y = st.toggle("Log scale", key="histograms_log",
-                          help="A logarithmic y axis, which makes the small bars in the middle of [0, 1] visible.")
+        log_y = st.toggle(
+            "Log scale",
+            key="histograms_log",
+            help="A logarithmic y axis, which makes the small bars in the middle of [0, 1] visible.",
+        )
         if session.twins_toggle("histograms"):
             names = [n for row in relations.recipe_pairs(names) for n in row if n is not None]
 session.to_address(n=n, bins=bins, layout=layout, density=density, log=log_y)
@@ -53,17 +75,21 @@ y_title = "density" if density else "fraction of pixels"
 if results:
     st.caption(f"{n} samples × 784 pixels per variant, seed {seed}; the dotted line is the DBN threshold 0.5.")
     if layout == "overlaid":
-        charts.show(charts.histograms(results, names, y_title, log_y, height=380), key="histograms_overlaid",
-                    filename=f"histograms-seed{seed}")
+        charts.show(
+            charts.histograms(results, names, y_title, log_y, height=380),
+            key="histograms_overlaid",
+            filename=f"histograms-seed{seed}",
+        )
     else:
         for (name, h), col in zip(results.items(), st.columns(len(results)), strict=True):
             with col:
-                charts.show(charts.histograms({name: h}, names, y_title, log_y, height=380),
-                                key=f"histograms_{name}")
+                charts.show(charts.histograms({name: h}, names, y_title, log_y, height=380), key=f"histograms_{name}")
 
     st.subheader("Shape of each histogram")
-    st.caption("Mass near 0/1: the fraction of p below 0.05 or above 0.95. Notch depth: 1 − density on "
-               "[0.48, 0.52) / density on [0.35, 0.45) ∪ [0.55, 0.65); positive means a dip at the threshold.")
+    st.caption(
+        "Mass near 0/1: the fraction of p below 0.05 or above 0.95. Notch depth: 1 − density on "
+        "[0.48, 0.52) / density on [0.35, 0.45) ∪ [0.55, 0.65); positive means a dip at the threshold."
+    )
     spread = data.evaluation(st, "The spread over training seeds", data.seed_spread)
     for (name, h), col in zip(results.items(), st.columns(len(results)), strict=True):
         with col:
@@ -73,5 +99,7 @@ if results:
             mass = tables.seed_band(spread, name, "mass_near_01") if spread is not None else None
             notch = tables.seed_band(spread, name, "notch_depth") if spread is not None else None
             if mass is not None and notch is not None:
-                st.caption(f"Over {mass[2]} training seeds (evaluation samples): mass {mass[0]:.1%} ± {mass[1]:.1%}, "
-                           f"notch {notch[0]:+.3f} ± {notch[1]:.3f} (mean ± sd).")
+                st.caption(
+                    f"Over {mass[2]} training seeds (evaluation samples): mass {mass[0]:.1%} ± {mass[1]:.1%}, "
+                    f"notch {notch[0]:+.3f} ± {notch[1]:.3f} (mean ± sd)."
+                )

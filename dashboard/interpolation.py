@@ -1,5 +1,6 @@
 """Latent interpolation: one path through latent space, decoded by several variants side by side, with the
 number of pixels that flip between frames (a smooth binary generator flips few) and a playable animation."""
+
 import numpy as np
 import streamlit as st
 
@@ -18,28 +19,52 @@ with st.container(border=True):
     c1, c2, c3 = st.columns(3)
     with c1:
         session.from_address("interp_source", "ends", SOURCES, SOURCES[0])
-        source = st.radio("End points", SOURCES, key="interp_source",
-                          help="Where the path starts and ends: the first latent of two seeds, or two samples "
-                               "picked from one seed's grid.")
+        source = st.radio(
+            "End points",
+            SOURCES,
+            key="interp_source",
+            help="Where the path starts and ends: the first latent of two seeds, or two samples "
+            "picked from one seed's grid.",
+        )
     with c2:
         session.from_address("interp_steps", "steps", range(2, 65), 16, int)
-        steps = st.slider("Steps", min_value=2, max_value=64, key="interp_steps",
-                          help="Frames along the path, both end points included.")
+        steps = st.slider(
+            "Steps",
+            min_value=2,
+            max_value=64,
+            key="interp_steps",
+            help="Frames along the path, both end points included.",
+        )
     with c3:
         session.from_address("interp_kind", "path", analysis.INTERPOLATIONS, analysis.INTERPOLATIONS[0])
-        kind = st.radio("Path", analysis.INTERPOLATIONS, horizontal=True, key="interp_kind",
-                        help="Linear: a straight line between the two latents. Spherical: along the great circle, "
-                             "which keeps every frame's latent at the typical length of a Gaussian vector.",
-                        format_func=lambda k: {"linear": "linear (lerp)", "spherical": "spherical (slerp)"}[k])
+        kind = st.radio(
+            "Path",
+            analysis.INTERPOLATIONS,
+            horizontal=True,
+            key="interp_kind",
+            help="Linear: a straight line between the two latents. Spherical: along the great circle, "
+            "which keeps every frame's latent at the typical length of a Gaussian vector.",
+            format_func=lambda k: {"linear": "linear (lerp)", "spherical": "spherical (slerp)"}[k],
+        )
 
     if source == "two seeds":
         a, b = st.columns(2)
         session.from_address("interp_seed_a", "start", range(session.SEED_MAX + 1), 0, int)
         session.from_address("interp_seed_b", "end", range(session.SEED_MAX + 1), 1, int)
-        seed_a = a.number_input("Start seed", 0, session.SEED_MAX, key="interp_seed_a",
-                                help="The path starts at this seed's first latent vector.")
-        seed_b = b.number_input("End seed", 0, session.SEED_MAX, key="interp_seed_b",
-                                help="The path ends at this seed's first latent vector.")
+        seed_a = a.number_input(
+            "Start seed",
+            0,
+            session.SEED_MAX,
+            key="interp_seed_a",
+            help="The path starts at this seed's first latent vector.",
+        )
+        seed_b = b.number_input(
+            "End seed",
+            0,
+            session.SEED_MAX,
+            key="interp_seed_b",
+            help="The path ends at this seed's first latent vector.",
+        )
         session.to_address(start=int(seed_a), end=int(seed_b))
         z0, z1 = data.latents(1, int(seed_a))[0], data.latents(1, int(seed_b))[0]
         noise_seed = int(seed_a)
@@ -49,17 +74,30 @@ with st.container(border=True):
         shown = next((n for n in names if files.variant_status(n).state == files.TRAINED), None)
         frames = data.guarded(st, shown, data.decode, shown, grid_z, seed) if shown else None
         if frames is not None:
-            charts.png_button(grid_png(frames, PICK_GRID), f"{shown}-seed{seed}-grid.png", "interp_grid_png",
-                              "Download the grid (PNG)")
-            st.image(grid_png(frames, PICK_GRID, scale=3), width=PICK_GRID * 29 * 3,
-                     caption=f"{shown}, seed {seed}: samples 0–{PICK_GRID**2 - 1}, left to right, top to bottom")
+            charts.png_button(
+                grid_png(frames, PICK_GRID),
+                f"{shown}-seed{seed}-grid.png",
+                "interp_grid_png",
+                "Download the grid (PNG)",
+            )
+            st.image(
+                grid_png(frames, PICK_GRID, scale=3),
+                width=PICK_GRID * 29 * 3,
+                caption=f"{shown}, seed {seed}: samples 0–{PICK_GRID**2 - 1}, left to right, top to bottom",
+            )
         a, b = st.columns(2)
         session.from_address("interp_i0", "start", range(PICK_GRID**2), 0, int)
         session.from_address("interp_i1", "end", range(PICK_GRID**2), PICK_GRID**2 - 1, int)
-        i0 = a.number_input("Start sample", 0, PICK_GRID**2 - 1, key="interp_i0",
-                            help="The grid's sample the path starts at, counted from 0, left to right, top to bottom.")
-        i1 = b.number_input("End sample", 0, PICK_GRID**2 - 1, key="interp_i1",
-                            help="The grid's sample the path ends at.")
+        i0 = a.number_input(
+            "Start sample",
+            0,
+            PICK_GRID**2 - 1,
+            key="interp_i0",
+            help="The grid's sample the path starts at, counted from 0, left to right, top to bottom.",
+        )
+        i1 = b.number_input(
+            "End sample", 0, PICK_GRID**2 - 1, key="interp_i1", help="The grid's sample the path ends at."
+        )
         session.to_address(start=int(i0), end=int(i1))
         z0, z1 = grid_z[int(i0)], grid_z[int(i1)]
         noise_seed = seed
@@ -87,8 +125,10 @@ for name, frames in decoded.items():
     charts.png_button(png, f"{name}-{kind}-{steps}-frames.png", f"interp_png_{name}")
 
 st.subheader("Pixels that flip between consecutive frames")
-st.caption("Few flips per step means a smooth latent space. A stochastic neuron resamples its pixels at every "
-           "frame, so SBN flips even where p barely moves.")
+st.caption(
+    "Few flips per step means a smooth latent space. A stochastic neuron resamples its pixels at every "
+    "frame, so SBN flips even where p barely moves."
+)
 flips = {name: (np.arange(1, steps), analysis.pixel_flips(frames)) for name, frames in decoded.items()}
 fig = charts.lines(flips, names, x_title="step (frame t−1 → t)", y_title="pixels flipped")
 charts.show(fig, key="interp_flips")

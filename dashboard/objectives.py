@@ -1,5 +1,6 @@
 """Objectives and mode collapse (paper Fig. 8): GAN / WGAN / WGAN-GP, with and without BatchNorm in D, for DBN
 and SBN; each variant's class histogram from the evaluation classifier makes mode collapse visible."""
+
 import numpy as np
 import streamlit as st
 
@@ -18,14 +19,25 @@ with st.container(border=True):
     c1, c2, c3 = st.columns(3)
     with c1:
         session.from_address("objectives_neuron", "neuron", ("dbn", "sbn"), "dbn")
-        neuron = st.radio("Neuron", ("dbn", "sbn"), horizontal=True, key="objectives_neuron", format_func=str.upper,
-                          help="DBN thresholds p at 0.5; SBN samples each pixel from Bernoulli(p).")
+        neuron = st.radio(
+            "Neuron",
+            ("dbn", "sbn"),
+            horizontal=True,
+            key="objectives_neuron",
+            format_func=str.upper,
+            help="DBN thresholds p at 0.5; SBN samples each pixel from Bernoulli(p).",
+        )
     with c2:
         session.from_address("objectives_recipe", "recipe", tuple(RECIPES), "paper")
-        recipe = st.radio("Recipe", tuple(RECIPES), horizontal=True, key="objectives_recipe",
-                          format_func=RECIPES.__getitem__,
-                          help="The paper's text (slope annealed, BatchNorm with batch statistics) or what its "
-                               "reference code ran (slope fixed at 1, BatchNorm as a learned affine).")
+        recipe = st.radio(
+            "Recipe",
+            tuple(RECIPES),
+            horizontal=True,
+            key="objectives_recipe",
+            format_func=RECIPES.__getitem__,
+            help="The paper's text (slope annealed, BatchNorm with batch statistics) or what its "
+            "reference code ran (slope fixed at 1, BatchNorm as a learned affine).",
+        )
     with c3:
         seed = session.seed_input("objectives")
 session.to_address(neuron=neuron, recipe=recipe)
@@ -57,8 +69,10 @@ for objective, label in OBJECTIVES:
                 st.caption(f"class KL {m['class_kl']:.3f} · classes ≥ 2%: {m['classes_2pct']:.0f}")
 
 st.subheader("Class histograms")
-st.caption("The share of samples the evaluation classifier assigns to each digit. Balanced rows are healthy; "
-           "a row dominated by a few digits is mode collapse.")
+st.caption(
+    "The share of samples the evaluation classifier assigns to each digit. Balanced rows are healthy; "
+    "a row dominated by a few digits is mode collapse."
+)
 rows = {"real data": real["class_hist"]} if real and real["class_hist"] else {}
 for objective, _label in OBJECTIVES:
     for bn, _ in BN_IN_D:

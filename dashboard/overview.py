@@ -1,4 +1,5 @@
 """Overview: what BinaryGAN is, and a catalogue of every variant; the variants chosen here carry to other pages."""
+
 from typing import Literal
 
 import streamlit as st
@@ -45,7 +46,9 @@ trained = int((table["status"] == files.TRAINED).sum())
 st.caption(f"{trained} of {len(table)} variants trained. Metrics appear once a variant is evaluated.")
 session.pick_variants("overview", "Compare these variants on the other pages")
 st.dataframe(
-    table, hide_index=True, width="stretch",
+    table,
+    hide_index=True,
+    width="stretch",
     column_config={
         "BN in D": st.column_config.CheckboxColumn("BN in D"),
         "G params": st.column_config.NumberColumn(format="localized"),
@@ -56,13 +59,19 @@ st.dataframe(
 )
 
 st.subheader("The paper's claims, measured")
-st.caption("The paper reports these qualitatively. Here each is judged by the stated rule on the evaluation "
-           "metrics (10,000 samples per model, see *Training and metrics*), once per training seed, under two "
-           "recipes: the paper's text (annealed slope, BatchNorm with batch statistics) and what its reference "
-           "code ran (slope fixed at 1, BatchNorm as a learned affine, its initialisation). Verdicts update when "
-           "a variant or seed is retrained.")
-BADGE: dict[str, tuple[Literal["green", "red", "orange", "gray"], str]] = {claims.SUPPORTED: ("green", ":material/check:"), claims.CONTRADICTED: ("red", ":material/close:"),
-         claims.MIXED: ("orange", ":material/contrast:"), claims.PENDING: ("gray", ":material/hourglass_empty:")}
+st.caption(
+    "The paper reports these qualitatively. Here each is judged by the stated rule on the evaluation "
+    "metrics (10,000 samples per model, see *Training and metrics*), once per training seed, under two "
+    "recipes: the paper's text (annealed slope, BatchNorm with batch statistics) and what its reference "
+    "code ran (slope fixed at 1, BatchNorm as a learned affine, its initialisation). Verdicts update when "
+    "a variant or seed is retrained."
+)
+BADGE: dict[str, tuple[Literal["green", "red", "orange", "gray"], str]] = {
+    claims.SUPPORTED: ("green", ":material/check:"),
+    claims.CONTRADICTED: ("red", ":material/close:"),
+    claims.MIXED: ("orange", ":material/contrast:"),
+    claims.PENDING: ("gray", ":material/hourglass_empty:"),
+}
 try:
     by_seed = data.seed_metrics()
 except files.DataFileError:

@@ -1,5 +1,6 @@
 """Samples: binary digits next to their preactivated outputs (paper Fig. 3); raw/threshold/Bernoulli for the
 real-valued model (Fig. 5). Every column decodes the same latents."""
+
 import streamlit as st
 
 from dashboard import _data as data
@@ -16,8 +17,13 @@ with st.container(border=True):
         seed = session.seed_input("samples")
     with c2:
         session.from_address("samples_grid", "grid", GRID_SIZES, 8, int)
-        k = st.select_slider("Grid size", GRID_SIZES, key="samples_grid", format_func=lambda k: f"{k}×{k}",
-                             help="k×k samples per variant, drawn from the first k² latents of the seed.")
+        k = st.select_slider(
+            "Grid size",
+            GRID_SIZES,
+            key="samples_grid",
+            format_func=lambda k: f"{k}×{k}",
+            help="k×k samples per variant, drawn from the first k² latents of the seed.",
+        )
     with c3:
         session.resample_button("samples")
     with c4:
@@ -28,8 +34,10 @@ if not names:
     st.info("Choose at least one variant above.")
     st.stop()
 
-st.caption(f"{k * k} samples per variant from seed {seed}; the same latents in every column. "
-           "Colour map: the preactivated output p of each pixel, from 0 (dark) to 1 (yellow).")
+st.caption(
+    f"{k * k} samples per variant from seed {seed}; the same latents in every column. "
+    "Colour map: the preactivated output p of each pixel, from 0 (dark) to 1 (yellow)."
+)
 
 
 def show(name: str) -> None:
@@ -45,9 +53,15 @@ def show(name: str) -> None:
     else:
         st.image(views["binary"], caption="binary output", width="stretch")
         st.image(views["colormap"], caption="preactivated output p", width="stretch")
-    st.download_button("Download grid (PNG)", views["binary"], file_name=f"{name}-seed{seed}-{k}x{k}.png",
-                       mime="image/png", key=f"samples_download_{name}", icon=":material/download:",
-                       on_click="ignore")
+    st.download_button(
+        "Download grid (PNG)",
+        views["binary"],
+        file_name=f"{name}-seed{seed}-{k}x{k}.png",
+        mime="image/png",
+        key=f"samples_download_{name}",
+        icon=":material/download:",
+        on_click="ignore",
+    )
 
 
 if twins:  # one row per experiment: the paper's text recipe on the left, its reference code on the right

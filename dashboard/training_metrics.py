@@ -1,5 +1,6 @@
 """Training and metrics: loss curves and per-epoch metrics for any variants, and a sortable leaderboard that
 includes the real-data floor."""
+
 import streamlit as st
 
 from dashboard import _charts as charts
@@ -15,14 +16,24 @@ with st.container(border=True):
     c1, c2 = st.columns(2)
     with c1:
         session.from_address("training_smooth", "smooth", range(1, 501), 50, int)
-        smooth = st.slider("Smoothing (steps)", min_value=1, max_value=500, key="training_smooth",
-                           help="A centred rolling mean over this many generator steps; 1 shows the raw losses.")
+        smooth = st.slider(
+            "Smoothing (steps)",
+            min_value=1,
+            max_value=500,
+            key="training_smooth",
+            help="A centred rolling mean over this many generator steps; 1 shows the raw losses.",
+        )
     with c2:
         keys = [m.key for m in PER_EPOCH]
         session.from_address("training_metric", "metric", keys, keys[0])
-        key = st.selectbox("Per-epoch metric", keys, key="training_metric", format_func=lambda k: BY_KEY[k].label,
-                           help="An evaluation metric measured on 2,000 samples at every snapshot epoch; "
-                                "Fréchet distance: lower is closer to the data.")
+        key = st.selectbox(
+            "Per-epoch metric",
+            keys,
+            key="training_metric",
+            format_func=lambda k: BY_KEY[k].label,
+            help="An evaluation metric measured on 2,000 samples at every snapshot epoch; "
+            "Fréchet distance: lower is closer to the data.",
+        )
         metric = BY_KEY[key]
 session.to_address(smooth=smooth, metric=key)
 
@@ -40,14 +51,28 @@ if names:
     if losses:
         left, right = st.columns(2)
         with left:
-            charts.show(charts.lines({n: (s["step"], s["d_loss"]) for n, s in losses.items()}, names,
-                                     "discriminator loss", "generator step"), key="training_d_loss")
+            charts.show(
+                charts.lines(
+                    {n: (s["step"], s["d_loss"]) for n, s in losses.items()},
+                    names,
+                    "discriminator loss",
+                    "generator step",
+                ),
+                key="training_d_loss",
+            )
         with right:
-            charts.show(charts.lines({n: (s["step"], s["g_loss"]) for n, s in losses.items()}, names,
-                                     "generator loss", "generator step"), key="training_g_loss")
+            charts.show(
+                charts.lines(
+                    {n: (s["step"], s["g_loss"]) for n, s in losses.items()}, names, "generator loss", "generator step"
+                ),
+                key="training_g_loss",
+            )
     # the evaluation fills metrics only at snapshot epochs; drop the gaps so the points join up
-    series = {n: (h.dropna(subset=[metric.key])["epoch"], h.dropna(subset=[metric.key])[metric.key])
-              for n, h in per_epoch.items() if h[metric.key].notna().any()}
+    series = {
+        n: (h.dropna(subset=[metric.key])["epoch"], h.dropna(subset=[metric.key])[metric.key])
+        for n, h in per_epoch.items()
+        if h[metric.key].notna().any()
+    }
     if series:
         charts.show(charts.lines(series, names, metric.label, "epoch"), key="training_metric_chart")
     elif per_epoch:
@@ -59,18 +84,29 @@ st.subheader("Leaderboard")
 board = data.evaluation(st, "The leaderboard", data.leaderboard)
 if board is not None and len(board):
     directions = " ".join(f"{m.label} {m.arrow}" for m in METRICS if m.better is not None)
-    st.caption(f"Click a column header to sort. {directions} (↑ higher is better, ↓ lower is better). "
-               "The real-data row is the floor a perfect generator reaches.")
+    st.caption(
+        f"Click a column header to sort. {directions} (↑ higher is better, ↓ lower is better). "
+        "The real-data row is the floor a perfect generator reaches."
+    )
     formats = {m.label: st.column_config.NumberColumn(format=f"%.{m.decimals}f") for m in METRICS}
     st.dataframe(board, hide_index=True, width="stretch", key="training_leaderboard", column_config=formats)
-    st.download_button("Leaderboard (CSV)", board.to_csv(index=False).encode(), file_name="leaderboard.csv",
-                       mime="text/csv", key="training_leaderboard_csv", icon=":material/download:", on_click="ignore")
+    st.download_button(
+        "Leaderboard (CSV)",
+        board.to_csv(index=False).encode(),
+        file_name="leaderboard.csv",
+        mime="text/csv",
+        key="training_leaderboard_csv",
+        icon=":material/download:",
+        on_click="ignore",
+    )
 elif board is not None:
     data.not_evaluated(st, "The leaderboard")
 
 spread = data.evaluation(st, "The spread over training seeds", data.seed_spread)
 if spread is not None and len(spread):
     st.subheader("Over training seeds")
-    st.caption("Variants trained with more than one seed: the mean, the sample standard deviation and each seed's "
-               "value. Only seed 0's weights ship; the other seeds ship their metrics.")
+    st.caption(
+        "Variants trained with more than one seed: the mean, the sample standard deviation and each seed's "
+        "value. Only seed 0's weights ship; the other seeds ship their metrics."
+    )
     st.dataframe(spread, hide_index=True, width="stretch", key="training_seed_spread")

@@ -3,6 +3,7 @@
 The names below load on first use, so the numpy-only modules (explorer.analysis, explorer.claims) import
 without torch.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -16,14 +17,26 @@ if TYPE_CHECKING:  # the public names' real types, for mypy and editors; at run 
     from training.sampling import LoadedGenerator, Samples, make_latents
 
 _EXPORTS = {
-    "CheckpointError": "training.checkpoint", "CheckpointNotFound": "training.checkpoint",
-    "checkpoints_root": "training.checkpoint", "LoadedGenerator": "training.sampling", "Samples": "training.sampling",
-    "make_latents": "training.sampling", "load_generator": "explorer.generator",
-    "BinaryGAN": "explorer.pretrained", "grid_png": "training.images",
+    "CheckpointError": "training.checkpoint",
+    "CheckpointNotFound": "training.checkpoint",
+    "checkpoints_root": "training.checkpoint",
+    "LoadedGenerator": "training.sampling",
+    "Samples": "training.sampling",
+    "make_latents": "training.sampling",
+    "load_generator": "explorer.generator",
+    "BinaryGAN": "explorer.pretrained",
+    "grid_png": "training.images",
 }
 __all__ = [
-    "BinaryGAN", "CheckpointError", "CheckpointNotFound", "LoadedGenerator", "Samples", "checkpoints_root",
-    "grid_png", "load_generator", "make_latents",
+    "BinaryGAN",
+    "CheckpointError",
+    "CheckpointNotFound",
+    "LoadedGenerator",
+    "Samples",
+    "checkpoints_root",
+    "grid_png",
+    "load_generator",
+    "make_latents",
 ]
 
 if not TYPE_CHECKING:  # out of mypy's sight, so a name outside __all__ is an error there rather than Any

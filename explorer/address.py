@@ -1,4 +1,5 @@
 """The page address's values, parsed: what a query string may ask for, checked against the registry."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable

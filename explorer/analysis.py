@@ -4,14 +4,26 @@ Everything here takes arrays (and a seed where randomness is involved) and retur
 calls Streamlit, and nothing needs torch. The two shape metrics are the evaluation's own (training.metrics),
 so the dashboard and the shipped numbers share exactly the same definitions.
 """
+
 from __future__ import annotations
 
 import numpy as np
 
 from training.metrics import finite_flat, mass_near_01, notch_depth
 
-__all__ = ["INTERPOLATIONS", "MAX_STEPS", "bernoulli_view", "histogram", "interpolate", "mass_near_01",
-           "notch_depth", "pixel_flips", "slope_schedule", "threshold_view"]
+__all__ = [
+    "INTERPOLATIONS",
+    "MAX_STEPS",
+    "bernoulli_view",
+    "histogram",
+    "interpolate",
+    "mass_near_01",
+    "notch_depth",
+    "pixel_flips",
+    "slope_schedule",
+    "threshold_view",
+]
+
 
 def histogram(pre: np.ndarray, bins: int = 50, density: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """(edges (bins+1,), heights (bins,)) of preactivated outputs on [0, 1].
@@ -105,4 +117,3 @@ def slope_schedule(initial_slope: float, rate: float, epochs: int) -> tuple[np.n
     """(epochs 1..E, slope used during each): s_e = s_1 * rate**(e-1), the paper's annealing."""
     e = np.arange(1, int(epochs) + 1)
     return e, initial_slope * rate ** (e - 1.0)
-

@@ -4,6 +4,7 @@ They let the dashboard, its tests and its benchmark run before (or without) the 
     python -m explorer.demo /tmp/demo && BINARYGAN_CHECKPOINTS=/tmp/demo streamlit run streamlit_app.py
 The numbers are random but shaped like real ones; nothing here is a result.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,8 +33,13 @@ from training.critic import save_critic
 from training.networks import Generator, build_discriminator
 
 DEMO_VARIANTS = {  # variant -> snapshot epochs
-    "mlp-dbn-wgan-gp": SNAPSHOT_EPOCHS, "mlp-sbn-wgan-gp": SNAPSHOT_EPOCHS, "mlp-real-wgan-gp": (),
-    "cnn-dbn-wgan-gp": (), "mlp-dbn-wgan-gp-noanneal": SNAPSHOT_EPOCHS, "mlp-dbn-gan": (), "mlp-dbn-wgan": (),
+    "mlp-dbn-wgan-gp": SNAPSHOT_EPOCHS,
+    "mlp-sbn-wgan-gp": SNAPSHOT_EPOCHS,
+    "mlp-real-wgan-gp": (),
+    "cnn-dbn-wgan-gp": (),
+    "mlp-dbn-wgan-gp-noanneal": SNAPSHOT_EPOCHS,
+    "mlp-dbn-gan": (),
+    "mlp-dbn-wgan": (),
 }
 DEMO_CRITICS = ("mlp-dbn-wgan-gp", "mlp-sbn-wgan-gp")  # the gradient lab's variants; the others have none
 STEPS_PER_EPOCH = 937
@@ -60,8 +66,16 @@ def write_untrained(folder: Path, variant: str, seed: int = 0, snapshots: Iterab
     G = untrained_generator(cfg, seed)
 
     def provenance(epoch: int) -> dict:
-        return {"seed": seed, "epoch": epoch, "epochs": cfg.epochs, "final_slope": cfg.slope_at(epoch),
-                "code_commit": "demo", "data_sha256": "demo", "wall_time_s": 0.0, "device": "cpu (demo)"}
+        return {
+            "seed": seed,
+            "epoch": epoch,
+            "epochs": cfg.epochs,
+            "final_slope": cfg.slope_at(epoch),
+            "code_commit": "demo",
+            "data_sha256": "demo",
+            "wall_time_s": 0.0,
+            "device": "cpu (demo)",
+        }
 
     for e in snapshots:
         if e != cfg.epochs:  # the last epoch's snapshot is the checkpoint itself
@@ -80,34 +94,64 @@ def write_critic(folder: Path, seed: int = 0) -> Path:
 
 def fake_metrics(rng: np.random.Generator, collapsed: bool = False) -> dict:
     hist = rng.dirichlet(np.full(10, 0.3 if collapsed else 50.0))
-    return {"fd": float(rng.uniform(5, 60)), "precision": float(rng.uniform(0.3, 0.9)),
-            "recall": float(rng.uniform(0.1, 0.8)), "class_hist": hist.tolist(),
-            "class_kl": float(np.sum(hist * np.log(np.maximum(hist, 1e-12) * 10))),
-            "classes_2pct": int((hist >= 0.02).sum()), "on_fraction_mean": float(rng.uniform(0.1, 0.2)),
-            "on_fraction_std": float(rng.uniform(0.02, 0.06)), "speckle_rate": float(rng.uniform(0, 0.05)),
-            "memorisation_rate": float(rng.uniform(0, 0.01)), "mass_near_01": float(rng.uniform(0.3, 0.9)),
-            "notch_depth": float(rng.uniform(-0.2, 0.8))}
+    return {
+        "fd": float(rng.uniform(5, 60)),
+        "precision": float(rng.uniform(0.3, 0.9)),
+        "recall": float(rng.uniform(0.1, 0.8)),
+        "class_hist": hist.tolist(),
+        "class_kl": float(np.sum(hist * np.log(np.maximum(hist, 1e-12) * 10))),
+        "classes_2pct": int((hist >= 0.02).sum()),
+        "on_fraction_mean": float(rng.uniform(0.1, 0.2)),
+        "on_fraction_std": float(rng.uniform(0.02, 0.06)),
+        "speckle_rate": float(rng.uniform(0, 0.05)),
+        "memorisation_rate": float(rng.uniform(0, 0.01)),
+        "mass_near_01": float(rng.uniform(0.3, 0.9)),
+        "notch_depth": float(rng.uniform(-0.2, 0.8)),
+    }
 
 
 def write_evaluation(root: Path, variants: Iterable[str], seed: int = 0) -> None:
     """history.json, steps.csv and metrics.json for each variant, and the summary checkpoints/metrics.json."""
     rng = np.random.default_rng(seed)
-    summary: dict = {"real_data": {**fake_metrics(rng), "fd": 0.0, "precision": 1.0, "recall": 1.0,
-                                   "class_hist": [0.1] * 10, "class_kl": 0.0, "classes_2pct": 10,
-                                   "mass_near_01": None, "notch_depth": None},  # real digits have no p
-                     "variants": {}}
+    summary: dict = {
+        "real_data": {
+            **fake_metrics(rng),
+            "fd": 0.0,
+            "precision": 1.0,
+            "recall": 1.0,
+            "class_hist": [0.1] * 10,
+            "class_kl": 0.0,
+            "classes_2pct": 10,
+            "mass_near_01": None,
+            "notch_depth": None,
+        },  # real digits have no p
+        "variants": {},
+    }
     for name in variants:
         cfg = get_variant(name)
         folder = root / name
         history = []
         for epoch in range(1, cfg.epochs + 1):
             decay = np.exp(-epoch / 6)
-            row = {"epoch": epoch, "slope": cfg.slope_at(epoch), "wall_time_s": 60.0 * epoch,
-                   "d_loss": float(-2 * decay + rng.normal(0, 0.05)), "g_loss": float(decay + rng.normal(0, 0.05))}
+            row = {
+                "epoch": epoch,
+                "slope": cfg.slope_at(epoch),
+                "wall_time_s": 60.0 * epoch,
+                "d_loss": float(-2 * decay + rng.normal(0, 0.05)),
+                "g_loss": float(decay + rng.normal(0, 0.05)),
+            }
             if epoch in DEMO_VARIANTS.get(name, ()):  # the evaluation measures the epochs that have a snapshot
-                row.update({"fd": float(60 * decay + 5 + rng.normal(0, 1)), "class_kl": float(0.5 * decay),
-                            "classes_2pct": 10, "on_fraction_mean": 0.13, "speckle_rate": float(0.05 * decay),
-                            "mass_near_01": float(1 - 0.7 * decay), "notch_depth": float(0.5 * (1 - decay))})
+                row.update(
+                    {
+                        "fd": float(60 * decay + 5 + rng.normal(0, 1)),
+                        "class_kl": float(0.5 * decay),
+                        "classes_2pct": 10,
+                        "on_fraction_mean": 0.13,
+                        "speckle_rate": float(0.05 * decay),
+                        "mass_near_01": float(1 - 0.7 * decay),
+                        "notch_depth": float(0.5 * (1 - decay)),
+                    }
+                )
             history.append(row)
         atomic_write_json(folder / HISTORY_FILE, history)
         buf = io.StringIO()
@@ -115,8 +159,14 @@ def write_evaluation(root: Path, variants: Iterable[str], seed: int = 0) -> None
         writer.writerow(["step", "epoch", "d_loss", "g_loss"])
         for step in range(0, cfg.epochs * STEPS_PER_EPOCH, 7):
             decay = np.exp(-step / (6 * STEPS_PER_EPOCH))
-            writer.writerow([step, step // STEPS_PER_EPOCH + 1, f"{-2 * decay + rng.normal(0, 0.3):.4f}",
-                             f"{decay + rng.normal(0, 0.3):.4f}"])
+            writer.writerow(
+                [
+                    step,
+                    step // STEPS_PER_EPOCH + 1,
+                    f"{-2 * decay + rng.normal(0, 0.3):.4f}",
+                    f"{decay + rng.normal(0, 0.3):.4f}",
+                ]
+            )
         atomic_write(folder / STEPS_FILE, buf.getvalue().encode())
         metrics = fake_metrics(rng, collapsed=cfg.objective == "gan")
         atomic_write_json(folder / METRICS_FILE, metrics)

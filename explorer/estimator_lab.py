@@ -30,6 +30,7 @@ only samples that were not shipped.
     python -m explorer.estimator_lab --write [NAMES...]   # precompute and ship the studies (every SBN variant)
     python -m explorer.estimator_lab --markdown           # the shipped numbers at budgets 2 and 8, for the docs
 """
+
 from __future__ import annotations
 
 import argparse
@@ -54,8 +55,13 @@ from training.networks import N_PIXELS
 from training.sampling import LoadedGenerator, make_latents, validate_count, validate_seed
 
 ESTIMATORS = tuple(FUNCTIONS)
-LABELS = {"sigmoid-st": "sigmoid-adjusted ST", "reinmax": "ReinMax", "rloo": "RLOO", "disarm": "DisARM",
-          "rebar": "REBAR"}
+LABELS = {
+    "sigmoid-st": "sigmoid-adjusted ST",
+    "reinmax": "ReinMax",
+    "rloo": "RLOO",
+    "disarm": "DisARM",
+    "rebar": "REBAR",
+}
 BACKWARD = {"sigmoid-st": 1, "reinmax": 1, "rloo": 0, "disarm": 0, "rebar": 2}  # critic backward passes per draw
 BUDGETS = (1, 2, 4, 8, 16, 32)  # critic evaluations per latent
 REPETITIONS = 256  # independent estimates per estimator and budget
@@ -76,6 +82,7 @@ def draws_at(estimator: str, budget: int) -> int:
 @dataclass(frozen=True)
 class Cell:
     """One estimator at one budget, over `repetitions` independent estimates (squared norms over the 784 pixels)."""
+
     estimator: str
     budget: int
     draws: int
@@ -92,6 +99,7 @@ class Cell:
 @dataclass(frozen=True)
 class SampleStudy:
     """Every estimator at every budget for one sample; maps are (784,), reshape to (28, 28)."""
+
     variant: str
     seed: int
     index: int  # latents make_latents(n, seed)[index], the page's sample `index`
@@ -128,23 +136,36 @@ class SampleStudy:
         return sorted({b for _, b in self.maps})
 
 
-def _summarise(estimator: str, budget: int, draws: int, estimates: np.ndarray, truth: np.ndarray,
-               se: np.ndarray) -> tuple[Cell, tuple[np.ndarray, np.ndarray]]:
+def _summarise(
+    estimator: str, budget: int, draws: int, estimates: np.ndarray, truth: np.ndarray, se: np.ndarray
+) -> tuple[Cell, tuple[np.ndarray, np.ndarray]]:
     r = len(estimates)  # estimates (R, 784), float64
     mean, var = estimates.mean(0), estimates.var(0, ddof=1)  # (784,) each
     variance = float(var.sum())
-    raw = float(np.sum((mean - truth) ** 2) - variance / r - np.sum(se ** 2))
-    noise = math.sqrt(2.0 * float(np.sum((var / r + se ** 2) ** 2)))  # a sum of scaled chi²(1) terms
+    raw = float(np.sum((mean - truth) ** 2) - variance / r - np.sum(se**2))
+    noise = math.sqrt(2.0 * float(np.sum((var / r + se**2) ** 2)))  # a sum of scaled chi²(1) terms
     norms = np.linalg.norm(estimates, axis=1) * np.linalg.norm(truth)
     cosine = np.divide(estimates @ truth, norms, out=np.zeros(r), where=norms > 0)
     bias2 = max(raw, 0.0)
-    cell = Cell(estimator, budget, draws, draws * CRITIC_EVALS[estimator], draws * BACKWARD[estimator], bias2, raw,
-                noise, variance, bias2 + variance, float(cosine.mean()))
+    cell = Cell(
+        estimator,
+        budget,
+        draws,
+        draws * CRITIC_EVALS[estimator],
+        draws * BACKWARD[estimator],
+        bias2,
+        raw,
+        noise,
+        variance,
+        bias2 + variance,
+        float(cosine.mean()),
+    )
     return cell, ((mean - truth).astype(np.float32), var.astype(np.float32))
 
 
-def exact_gradient(critic: gradlab.LoadedCritic, p: np.ndarray, draws: int, seed: int,
-                   progress: Callable[[float], None] | None = None) -> tuple[np.ndarray, np.ndarray]:
+def exact_gradient(
+    critic: gradlab.LoadedCritic, p: np.ndarray, draws: int, seed: int, progress: Callable[[float], None] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """(truth, se), each (784,): dE[D]/dtheta = p (1 - p) dE[D]/dp for one sample's p (784,), from `draws` draws
     of gradlab.expected_gradient, run as independent blocks of at most gradlab.MAX_DRAWS in one call."""
     blocks = -(-draws // gradlab.MAX_DRAWS)
@@ -158,9 +179,16 @@ def exact_gradient(critic: gradlab.LoadedCritic, p: np.ndarray, draws: int, seed
     return slope * t, slope * t_se
 
 
-def study_sample(generator: LoadedGenerator, critic: gradlab.LoadedCritic, index: int, seed: int = 0,
-                 budgets: Iterable[int] = BUDGETS, repetitions: int = REPETITIONS, truth_draws: int = TRUTH_DRAWS,
-                 progress: Callable[[float], None] | None = None) -> SampleStudy:
+def study_sample(
+    generator: LoadedGenerator,
+    critic: gradlab.LoadedCritic,
+    index: int,
+    seed: int = 0,
+    budgets: Iterable[int] = BUDGETS,
+    repetitions: int = REPETITIONS,
+    truth_draws: int = TRUTH_DRAWS,
+    progress: Callable[[float], None] | None = None,
+) -> SampleStudy:
     """Every estimator at every budget for sample `index` of `seed` (latents make_latents(n, seed)[index]), with
     the bias and variance maps at every budget."""
     t0 = time.perf_counter()
@@ -178,8 +206,13 @@ def study_sample(generator: LoadedGenerator, critic: gradlab.LoadedCritic, index
     z = make_latents(index + 1, seed, generator.latent_dim)[index:]  # (1, 128)
     fwd = gradlab.forward(generator, critic, z, seed)
     share = 0.4  # of the progress bar for the truth: about its share of the time
-    truth, se = exact_gradient(critic, fwd.p[0], truth_draws, gradlab.stream(seed, index, 0),
-                               None if progress is None else lambda f: progress(share * f))
+    truth, se = exact_gradient(
+        critic,
+        fwd.p[0],
+        truth_draws,
+        gradlab.stream(seed, index, 0),
+        None if progress is None else lambda f: progress(share * f),
+    )
     theta = torch.from_numpy(fwd.slope * fwd.logits).repeat(repetitions, 1)  # (R, 784): one estimate per row
     jobs = [(e, b, draws_at(e, b)) for e in ESTIMATORS for b in budgets if draws_at(e, b)]
     cells, maps = {}, {}
@@ -189,13 +222,24 @@ def study_sample(generator: LoadedGenerator, critic: gradlab.LoadedCritic, index
         cells[(e, b)], maps[(e, b)] = _summarise(e, b, draws, estimates, truth, se)
         if progress is not None:
             progress(share + (1 - share) * (j + 1) / len(jobs))
-    return SampleStudy(critic.name, seed, index, repetitions, truth_draws, truth.astype(np.float32),
-                       se.astype(np.float32), cells, maps, time.perf_counter() - t0)
+    return SampleStudy(
+        critic.name,
+        seed,
+        index,
+        repetitions,
+        truth_draws,
+        truth.astype(np.float32),
+        se.astype(np.float32),
+        cells,
+        maps,
+        time.perf_counter() - t0,
+    )
 
 
 @dataclass(frozen=True)
 class Study:
     """The shipped study of one variant: a few samples of one seed, and the sha256 of the files behind it."""
+
     variant: str
     seed: int
     budgets: tuple[int, ...]
@@ -217,9 +261,15 @@ def default_budget(budgets: Sequence[int]) -> int:
     return DEFAULT_BUDGET if DEFAULT_BUDGET in budgets else budgets[-1]
 
 
-def study(name: str, indices: Iterable[int] = SHIPPED_SAMPLES, seed: int = 0, budgets: Iterable[int] = BUDGETS,
-          repetitions: int = REPETITIONS, truth_draws: int = TRUTH_DRAWS,
-          log: Callable[[str], None] | None = None) -> Study:
+def study(
+    name: str,
+    indices: Iterable[int] = SHIPPED_SAMPLES,
+    seed: int = 0,
+    budgets: Iterable[int] = BUDGETS,
+    repetitions: int = REPETITIONS,
+    truth_draws: int = TRUTH_DRAWS,
+    log: Callable[[str], None] | None = None,
+) -> Study:
     """study_sample for each of `indices` of a variant in the checkpoints folder."""
     generator, critic = load_generator(name), gradlab.load_critic(name)
     budgets = tuple(budgets)
@@ -235,8 +285,19 @@ def study(name: str, indices: Iterable[int] = SHIPPED_SAMPLES, seed: int = 0, bu
 # Shipping: JSON, maps as base64 float16 scaled to their largest magnitude (3 significant digits, 2 bytes a pixel)
 # ---------------------------------------------------------------------------------------------------
 
-_CELL_FIELDS = {"estimator": str, "budget": int, "draws": int, "critic_evals": int, "backward": int, "bias2": float,
-                "bias2_raw": float, "bias2_noise": float, "variance": float, "mse": float, "cosine": float}
+_CELL_FIELDS = {
+    "estimator": str,
+    "budget": int,
+    "draws": int,
+    "critic_evals": int,
+    "backward": int,
+    "bias2": float,
+    "bias2_raw": float,
+    "bias2_noise": float,
+    "variance": float,
+    "mse": float,
+    "cosine": float,
+}
 
 
 def _encode_map(values: np.ndarray) -> dict[str, Any]:
@@ -284,16 +345,31 @@ def to_json(s: Study, map_budgets: Iterable[int] = MAP_BUDGETS) -> dict[str, Any
     keep = set(map_budgets)
     samples = []
     for x in s.samples:
-        samples.append({
-            "index": x.index, "seconds": round(x.seconds, 2), "truth": _encode_map(x.truth),
-            "truth_se": _encode_map(x.truth_se),
-            "cells": [{k: getattr(c, k) for k in _CELL_FIELDS} for c in x.cells.values()],
-            "maps": [{"estimator": e, "budget": b, "bias": _encode_map(bias), "variance": _encode_map(var)}
-                     for (e, b), (bias, var) in x.maps.items() if b in keep]})
+        samples.append(
+            {
+                "index": x.index,
+                "seconds": round(x.seconds, 2),
+                "truth": _encode_map(x.truth),
+                "truth_se": _encode_map(x.truth_se),
+                "cells": [{k: getattr(c, k) for k in _CELL_FIELDS} for c in x.cells.values()],
+                "maps": [
+                    {"estimator": e, "budget": b, "bias": _encode_map(bias), "variance": _encode_map(var)}
+                    for (e, b), (bias, var) in x.maps.items()
+                    if b in keep
+                ],
+            }
+        )
     first = s.samples[0] if s.samples else None
-    return {"format": FORMAT, "variant": s.variant, "seed": s.seed, "budgets": list(s.budgets),
-            "repetitions": first.repetitions if first else REPETITIONS,
-            "truth_draws": first.truth_draws if first else TRUTH_DRAWS, "sources": s.sources, "samples": samples}
+    return {
+        "format": FORMAT,
+        "variant": s.variant,
+        "seed": s.seed,
+        "budgets": list(s.budgets),
+        "repetitions": first.repetitions if first else REPETITIONS,
+        "truth_draws": first.truth_draws if first else TRUTH_DRAWS,
+        "sources": s.sources,
+        "samples": samples,
+    }
 
 
 def from_json(obj: dict[str, Any], path: Path) -> Study:
@@ -325,9 +401,20 @@ def from_json(obj: dict[str, Any], path: Path) -> Study:
             if key not in cells:
                 raise rd.fail(w, f"a map for {key}, which has no numbers")
             maps[key] = (rd.map(m, "bias", w), rd.map(m, "variance", w))
-        samples.append(SampleStudy(variant, seed, rd.field(x, "index", int, where), reps, truth_draws,
-                                   rd.map(x, "truth", where), rd.map(x, "truth_se", where), cells, maps,
-                                   rd.field(x, "seconds", float, where)))
+        samples.append(
+            SampleStudy(
+                variant,
+                seed,
+                rd.field(x, "index", int, where),
+                reps,
+                truth_draws,
+                rd.map(x, "truth", where),
+                rd.map(x, "truth_se", where),
+                cells,
+                maps,
+                rd.field(x, "seconds", float, where),
+            )
+        )
     return Study(variant, seed, tuple(budgets), tuple(samples), dict(srcs))
 
 
@@ -363,6 +450,7 @@ def offered_variants(root: str | Path | None = None) -> list[str]:
 # Summaries
 # ---------------------------------------------------------------------------------------------------
 
+
 def table(samples: Iterable[SampleStudy], budget: int) -> list[dict[str, Any]]:
     """One row per estimator at `budget`: each number's mean over the samples, and its standard deviation (NaN
     for one sample). MSE is also given relative to ||truth||², comparable across samples. Rows of estimators not
@@ -372,12 +460,20 @@ def table(samples: Iterable[SampleStudy], budget: int) -> list[dict[str, Any]]:
     for e in ESTIMATORS:
         have = [x for x in samples if (e, budget) in x.cells]  # the samples whose study has this cell
         cells = [x.cells[(e, budget)] for x in have]
-        row: dict[str, Any] = {"estimator": e, "label": LABELS[e], "unbiased": e in UNBIASED,
-                               "draws": cells[0].draws if cells else 0,
-                               "backward": cells[0].backward if cells else 0}
-        per = {"bias2": [c.bias2 for c in cells], "variance": [c.variance for c in cells],
-               "mse": [c.mse for c in cells], "cosine": [c.cosine for c in cells],
-               "relative_mse": [c.mse / x.truth_norm2 for c, x in zip(cells, have, strict=True) if x.truth_norm2 > 0]}
+        row: dict[str, Any] = {
+            "estimator": e,
+            "label": LABELS[e],
+            "unbiased": e in UNBIASED,
+            "draws": cells[0].draws if cells else 0,
+            "backward": cells[0].backward if cells else 0,
+        }
+        per = {
+            "bias2": [c.bias2 for c in cells],
+            "variance": [c.variance for c in cells],
+            "mse": [c.mse for c in cells],
+            "cosine": [c.cosine for c in cells],
+            "relative_mse": [c.mse / x.truth_norm2 for c, x in zip(cells, have, strict=True) if x.truth_norm2 > 0],
+        }
         for k, v in per.items():
             row[k] = float(np.mean(v)) if v else math.nan
             row[f"{k}_sd"] = float(np.std(v, ddof=1)) if len(v) > 1 else math.nan
@@ -391,20 +487,31 @@ def sample_rows(x: SampleStudy, budget: int) -> list[dict[str, Any]]:
     for e in ESTIMATORS:
         c = x.cells.get((e, budget))
         nan = math.nan
-        rows.append({"estimator": LABELS[e], "unbiased": e in UNBIASED, "draws": c.draws if c else 0,
-                     "critic evaluations": c.critic_evals if c else 0, "backward passes": c.backward if c else 0,
-                     "bias²": c.bias2 if c else nan, "bias² noise": c.bias2_noise if c else nan,
-                     "variance": c.variance if c else nan, "MSE": c.mse if c else nan,
-                     "MSE / ‖truth‖²": c.mse / x.truth_norm2 if c and x.truth_norm2 > 0 else nan,
-                     "cosine": c.cosine if c else nan})
+        rows.append(
+            {
+                "estimator": LABELS[e],
+                "unbiased": e in UNBIASED,
+                "draws": c.draws if c else 0,
+                "critic evaluations": c.critic_evals if c else 0,
+                "backward passes": c.backward if c else 0,
+                "bias²": c.bias2 if c else nan,
+                "bias² noise": c.bias2_noise if c else nan,
+                "variance": c.variance if c else nan,
+                "MSE": c.mse if c else nan,
+                "MSE / ‖truth‖²": c.mse / x.truth_norm2 if c and x.truth_norm2 > 0 else nan,
+                "cosine": c.cosine if c else nan,
+            }
+        )
     return rows
 
 
 def mse_curves(x: SampleStudy) -> dict[str, tuple[list[int], list[float]]]:
     """{estimator: (budgets, MSE)} over the budgets where it applies: the log-log chart's lines."""
     budgets = x.budgets
-    return {e: ([b for b in budgets if (e, b) in x.cells], [x.cells[(e, b)].mse for b in budgets if (e, b) in x.cells])
-            for e in ESTIMATORS}
+    return {
+        e: ([b for b in budgets if (e, b) in x.cells], [x.cells[(e, b)].mse for b in budgets if (e, b) in x.cells])
+        for e in ESTIMATORS
+    }
 
 
 def best(samples: Iterable[SampleStudy], budget: int) -> str | None:
@@ -415,10 +522,13 @@ def best(samples: Iterable[SampleStudy], budget: int) -> str | None:
 
 def markdown(s: Study, budgets: Iterable[int] = MAP_BUDGETS) -> str:
     """The docs' table for one variant: mean ± sd over its samples at each of `budgets`."""
-    lines = [f"**`{s.variant}`** (samples {', '.join(str(x.index) for x in s.samples)} of seed {s.seed}; "
-             f"mean ± sd over samples)", "",
-             "| budget | estimator | draws | bias² | variance | MSE | MSE / ‖truth‖² | cosine |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        f"**`{s.variant}`** (samples {', '.join(str(x.index) for x in s.samples)} of seed {s.seed}; "
+        f"mean ± sd over samples)",
+        "",
+        "| budget | estimator | draws | bias² | variance | MSE | MSE / ‖truth‖² | cosine |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for b in budgets:
         winner = best(s.samples, b)
         for r in table(s.samples, b):
@@ -429,8 +539,11 @@ def markdown(s: Study, budgets: Iterable[int] = MAP_BUDGETS) -> str:
             lines.append(f"| {b} | {r['label']} | {r['draws']} | {cells} | {r['cosine']:.3f} ± {r['cosine_sd']:.3f} |")
         lines.append(f"| {b} | lowest MSE: **{LABELS[winner] if winner else '–'}** | | | | | | |")
     noise = [x.truth_noise2 / x.truth_norm2 for x in s.samples if x.truth_norm2 > 0]
-    lines += ["", f"Truth: {s.samples[0].truth_draws} draws; its noise ‖se‖² / ‖truth‖² = "
-                  f"{np.mean(noise):.2g} (mean over samples)."]
+    lines += [
+        "",
+        f"Truth: {s.samples[0].truth_draws} draws; its noise ‖se‖² / ‖truth‖² = "
+        f"{np.mean(noise):.2g} (mean over samples).",
+    ]
     return "\n".join(lines)
 
 

@@ -4,6 +4,7 @@ Every reader returns None for a file that is not there yet (the campaign ships v
 DataFileError, a ValueError, for a file that is there but malformed, so a caller can contain it to one variant.
 Nothing here loads generator weights.
 """
+
 from __future__ import annotations
 
 import json
@@ -111,8 +112,9 @@ def history(name: str, root: str | os.PathLike | None = None) -> pd.DataFrame | 
     return df.dropna(subset=["epoch"]).sort_values("epoch").reset_index(drop=True)
 
 
-def steps(name: str, root: str | os.PathLike | None = None, max_points: int = 2000,
-          smooth: int = 1) -> pd.DataFrame | None:
+def steps(
+    name: str, root: str | os.PathLike | None = None, max_points: int = 2000, smooth: int = 1
+) -> pd.DataFrame | None:
     """Per-step losses of steps.csv, smoothed by a centred rolling mean of `smooth` steps, then thinned to at
     most `max_points` rows so a chart of several 18,740-step runs stays light."""
     path = resolve_root(root) / name / STEPS_FILE

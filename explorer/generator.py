@@ -1,5 +1,6 @@
 """Where a generator comes from: a variant name resolves in the local checkpoints folder or, when that holds
 none, on the Hugging Face Hub (explorer.hub); a path is a checkpoint folder. Sampling is training.sampling's."""
+
 from __future__ import annotations
 
 import os

@@ -19,6 +19,7 @@ Everything takes seeds and returns numpy arrays; nothing here calls Streamlit.
     python -m explorer.gradlab --table      # the agreement table over 256 samples, for every variant with a critic
     python -m explorer.gradlab --write      # the same rows into checkpoints/gradlab-comparison.json, for the page
 """
+
 from __future__ import annotations
 
 import argparse
@@ -54,8 +55,14 @@ from training.networks import N_PIXELS, build_discriminator
 from training.sampling import NOISE_STREAM, LoadedGenerator, make_latents, validate_count, validate_seed
 
 ESTIMATORS = ("sigmoid-st", "st", "gumbel-st")
-ESTIMATOR_LABELS = {"sigmoid-st": "sigmoid-adjusted ST", "st": "plain ST", "gumbel-st": "binary-Concrete ST",
-                    "reinmax": "ReinMax", "rloo": "RLOO", "disarm": "DisARM"}  # every estimator a variant trains with
+ESTIMATOR_LABELS = {
+    "sigmoid-st": "sigmoid-adjusted ST",
+    "st": "plain ST",
+    "gumbel-st": "binary-Concrete ST",
+    "reinmax": "ReinMax",
+    "rloo": "RLOO",
+    "disarm": "DisARM",
+}  # every estimator a variant trains with
 # Bounds on the work one request may ask for, so a hosted app stays responsive with many visitors.
 MAX_DRAWS = 128  # Bernoulli draws K for the SBN expectation
 MAX_COMPARE = 1024  # samples in one comparison
@@ -124,7 +131,7 @@ class LoadedCritic:
         rows = max(1, FLIP_ROWS // N_PIXELS)  # images per pass
         with torch.inference_mode():
             for start in range(0, len(y), rows):
-                yb = y[start:start + rows]  # (b, 784)
+                yb = y[start : start + rows]  # (b, 784)
                 sign = 1.0 - 2.0 * yb  # +1 turns a pixel on, -1 turns it off
                 if self._first is not None and self._rest is not None:
                     h = self._first(yb)  # (b, H)
@@ -133,7 +140,7 @@ class LoadedCritic:
                 else:
                     flipped = yb[:, None, :] + sign[:, :, None] * torch.eye(N_PIXELS)[None]  # (b, 784, 784)
                     d = self._net(flipped.reshape(-1, N_PIXELS)).reshape(len(yb), N_PIXELS)
-                out[start:start + rows] = d
+                out[start : start + rows] = d
         return out
 
 
@@ -201,9 +208,11 @@ def work_limits(name: str, n: int, draws: int) -> tuple[int, int]:
 # Forward and estimator maps
 # ---------------------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Forward:
     """One batch through generator and critic. Rows are samples, columns the 784 pixels (row-major 28x28)."""
+
     name: str
     neuron: str  # "dbn" or "sbn"
     estimator: str  # the variant's own estimator
@@ -248,8 +257,20 @@ def forward(generator: LoadedGenerator, critic: LoadedCritic, latents: np.ndarra
             u = u.clamp(1e-6, 1 - 1e-6)
             noise = torch.log1p(-u) - torch.log(u)
     d, g = critic.gradient(y)
-    return Forward(cfg.name, cfg.neuron, cfg.estimator, s, cfg.gumbel_temperature, z, x.numpy(), p.numpy(),
-                   y.numpy(), d.numpy(), g.numpy(), None if noise is None else noise.numpy())
+    return Forward(
+        cfg.name,
+        cfg.neuron,
+        cfg.estimator,
+        s,
+        cfg.gumbel_temperature,
+        z,
+        x.numpy(),
+        p.numpy(),
+        y.numpy(),
+        d.numpy(),
+        g.numpy(),
+        None if noise is None else noise.numpy(),
+    )
 
 
 def sigmoid_adjusted(logits: np.ndarray, grad: np.ndarray, slope: float) -> np.ndarray:
@@ -269,8 +290,10 @@ def estimator_maps(fwd: Forward, slope: float | None = None) -> dict[str, np.nda
     plain straight-through always, binary-Concrete for a stochastic neuron (with the noise behind its draw).
 
     `slope` recomputes the sigmoid-adjusted estimate at another s (the binary output and g stay the sample's)."""
-    maps = {"sigmoid-st": sigmoid_adjusted(fwd.logits, fwd.grad, fwd.slope if slope is None else slope),
-            "st": fwd.grad.copy()}
+    maps = {
+        "sigmoid-st": sigmoid_adjusted(fwd.logits, fwd.grad, fwd.slope if slope is None else slope),
+        "st": fwd.grad.copy(),
+    }
     if fwd.concrete_noise is not None:
         c = 1.0 / (1.0 + np.exp(-(fwd.slope * fwd.logits.astype(np.float64) + fwd.concrete_noise) / fwd.temperature))
         maps["gumbel-st"] = (fwd.grad * (fwd.slope / fwd.temperature) * c * (1.0 - c)).astype(np.float32)
@@ -280,6 +303,7 @@ def estimator_maps(fwd: Forward, slope: float | None = None) -> dict[str, np.nda
 # ---------------------------------------------------------------------------------------------------
 # The truth
 # ---------------------------------------------------------------------------------------------------
+
 
 def flip_effects(critic: LoadedCritic, y: np.ndarray) -> np.ndarray:
     """Delta (N, 784): D(y with pixel i flipped) - D(y), every pixel of every image, in batched calls."""
@@ -299,8 +323,13 @@ def stream(*parts: int) -> int:
     return int(np.random.SeedSequence(list(parts)).generate_state(1, np.uint64)[0] % 2**32)
 
 
-def expected_gradient(critic: LoadedCritic, p: np.ndarray, draws: int = DEFAULT_DRAWS, seed: int = 0,
-                      progress: Callable[[float], None] | None = None) -> tuple[np.ndarray, np.ndarray]:
+def expected_gradient(
+    critic: LoadedCritic,
+    p: np.ndarray,
+    draws: int = DEFAULT_DRAWS,
+    seed: int = 0,
+    progress: Callable[[float], None] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """(mean, standard error), each (N, 784): dE[D(y)]/dp_i = E[D(y | y_i = 1) - D(y | y_i = 0)] over y ~ Bernoulli(p),
     estimated from `draws` independent draws per image (seeded by `seed`, apart from the sample's own noise)."""
     draws = validate_count(draws, "number of draws", MAX_DRAWS)
@@ -324,10 +353,12 @@ def expected_gradient(critic: LoadedCritic, p: np.ndarray, draws: int = DEFAULT_
 # Agreement
 # ---------------------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Agreement:
     """Per row of (estimate, truth): cosine similarity, share of pixels whose signs agree, and that share among the
     10% of pixels with the largest |truth| (where being right matters most). Each is (N,)."""
+
     cosine: np.ndarray
     sign: np.ndarray
     sign_top: np.ndarray
@@ -351,9 +382,11 @@ def agreement(estimate: np.ndarray, truth: np.ndarray) -> Agreement:
 # One sample (the page) and many samples (the comparison table)
 # ---------------------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class SampleReport:
     """Everything the page shows for one sample; maps are (784,), reshape to (28, 28)."""
+
     fwd: Forward  # the batch the sample came from
     index: int
     estimates: dict[str, np.ndarray]  # estimator -> dD/dx estimate at the generator's slope
@@ -371,8 +404,9 @@ def _x_truth(fwd: Forward, truth: np.ndarray, rows: Any = slice(None)) -> np.nda
     return truth * fwd.slope * p * (1.0 - p)
 
 
-def sample_report(generator: LoadedGenerator, critic: LoadedCritic, seed: int, index: int, n: int = 16,
-                  draws: int = DEFAULT_DRAWS) -> SampleReport:
+def sample_report(
+    generator: LoadedGenerator, critic: LoadedCritic, seed: int, index: int, n: int = 16, draws: int = DEFAULT_DRAWS
+) -> SampleReport:
     """Sample `index` of the n samples drawn with `seed` (latents make_latents(n, seed)), every map the page shows."""
     n = validate_count(n, "number of samples", MAX_COMPARE)
     if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or not 0 <= index < n:
@@ -381,11 +415,11 @@ def sample_report(generator: LoadedGenerator, critic: LoadedCritic, seed: int, i
     i = int(index)
     estimates = {k: v[i] for k, v in estimator_maps(fwd).items()}
     if fwd.neuron == "dbn":
-        flips = flip_effects(critic, fwd.y[i:i + 1])[0]
+        flips = flip_effects(critic, fwd.y[i : i + 1])[0]
         truth, se, k = (1.0 - 2.0 * fwd.y[i]) * flips, None, 0
         x_agree: dict[str, Agreement] = {}
     else:
-        mean, std_err = expected_gradient(critic, fwd.p[i:i + 1], draws, seed)
+        mean, std_err = expected_gradient(critic, fwd.p[i : i + 1], draws, seed)
         truth, se, flips, k = mean[0], std_err[0], None, int(draws)
         x_agree = {e: agreement(m, _x_truth(fwd, truth, i)) for e, m in estimates.items()}
     return SampleReport(fwd, i, estimates, truth, se, flips, k, agreement(fwd.grad[i], truth), x_agree)
@@ -408,6 +442,7 @@ def truth_and_estimate(report: SampleReport) -> tuple[np.ndarray, np.ndarray]:
 @dataclass(frozen=True)
 class Comparison:
     """Agreement over many samples for one variant; per-sample arrays are (n,)."""
+
     name: str
     neuron: str
     estimator: str
@@ -422,18 +457,30 @@ class Comparison:
         """Means over the samples (and the standard error of the mean cosine): one table row."""
         a = self.agreement
         row: dict[str, Any] = {
-            "variant": self.name, "neuron": self.neuron, "estimator": self.estimator, "samples": self.n,
-            "draws": self.draws, "cosine": float(a.cosine.mean()),
+            "variant": self.name,
+            "neuron": self.neuron,
+            "estimator": self.estimator,
+            "samples": self.n,
+            "draws": self.draws,
+            "cosine": float(a.cosine.mean()),
             "cosine_se": float(a.cosine.std(ddof=1) / math.sqrt(self.n)) if self.n > 1 else math.nan,
-            "sign_agreement": float(a.sign.mean()), "sign_agreement_top": float(a.sign_top.mean()),
-            "seconds": self.seconds}
+            "sign_agreement": float(a.sign.mean()),
+            "sign_agreement_top": float(a.sign_top.mean()),
+            "seconds": self.seconds,
+        }
         for est in ESTIMATORS:
             row[f"x_cosine_{est}"] = float(self.x_agreement[est].cosine.mean()) if est in self.x_agreement else math.nan
         return row
 
 
-def compare(generator: LoadedGenerator, critic: LoadedCritic, n: int = COMPARE_SAMPLES, seed: int = 0,
-            draws: int = DEFAULT_DRAWS, progress: Callable[[float], None] | None = None) -> Comparison:
+def compare(
+    generator: LoadedGenerator,
+    critic: LoadedCritic,
+    n: int = COMPARE_SAMPLES,
+    seed: int = 0,
+    draws: int = DEFAULT_DRAWS,
+    progress: Callable[[float], None] | None = None,
+) -> Comparison:
     """Estimate against truth for n samples (latents make_latents(n, seed)): the page's numbers, over many samples."""
     n = validate_count(n, "number of samples", MAX_COMPARE)
     t0 = time.perf_counter()
@@ -449,12 +496,26 @@ def compare(generator: LoadedGenerator, critic: LoadedCritic, n: int = COMPARE_S
         x_truth = _x_truth(fwd, truth)
         x_agree = {e: agreement(m, x_truth) for e, m in estimator_maps(fwd).items()}
         k = int(draws)
-    return Comparison(fwd.name, fwd.neuron, fwd.estimator, n, k, int(seed), time.perf_counter() - t0,
-                      agreement(fwd.grad, truth), x_agree)
+    return Comparison(
+        fwd.name,
+        fwd.neuron,
+        fwd.estimator,
+        n,
+        k,
+        int(seed),
+        time.perf_counter() - t0,
+        agreement(fwd.grad, truth),
+        x_agree,
+    )
 
 
-def comparison_table(names: list[str] | None = None, n: int = COMPARE_SAMPLES, seed: int = 0,
-                     draws: int = DEFAULT_DRAWS, log: Callable[[str], None] | None = None) -> list[dict[str, Any]]:
+def comparison_table(
+    names: list[str] | None = None,
+    n: int = COMPARE_SAMPLES,
+    seed: int = 0,
+    draws: int = DEFAULT_DRAWS,
+    log: Callable[[str], None] | None = None,
+) -> list[dict[str, Any]]:
     """One summary row per variant (default: every variant with a critic in the checkpoints folder)."""
     rows = []
     for name in names if names is not None else offered_variants():
@@ -466,9 +527,18 @@ def comparison_table(names: list[str] | None = None, n: int = COMPARE_SAMPLES, s
 
 
 _ROW_TYPES: dict[str, type] = {
-    "variant": str, "neuron": str, "estimator": str, "samples": int, "draws": int, "cosine": float,
-    "cosine_se": float, "sign_agreement": float, "sign_agreement_top": float, "seconds": float,
-    **{f"x_cosine_{e}": float for e in ESTIMATORS}}
+    "variant": str,
+    "neuron": str,
+    "estimator": str,
+    "samples": int,
+    "draws": int,
+    "cosine": float,
+    "cosine_se": float,
+    "sign_agreement": float,
+    "sign_agreement_top": float,
+    "seconds": float,
+    **{f"x_cosine_{e}": float for e in ESTIMATORS},
+}
 
 
 def write_comparison(rows: list[dict[str, Any]], root: str | os.PathLike | None = None) -> Path:
@@ -512,8 +582,9 @@ def shipped_comparison(root: str | os.PathLike | None = None) -> dict[str, dict[
     return out
 
 
-def shipped_row(shipped: dict[str, dict[str, Any]], variant: str, n: int, draws: int,
-                current: dict[str, str]) -> dict[str, Any] | None:
+def shipped_row(
+    shipped: dict[str, dict[str, Any]], variant: str, n: int, draws: int, current: dict[str, str]
+) -> dict[str, Any] | None:
     """The shipped summary of `variant` if it was computed over n samples and `draws` draws from the files whose
     sha256 are `current` (sources(folder) now); None when it has to be computed."""
     entry = shipped.get(variant)
@@ -525,27 +596,37 @@ def shipped_row(shipped: dict[str, dict[str, Any]], variant: str, n: int, draws:
 
 def format_table(rows: list[dict[str, Any]]) -> str:
     """The Markdown table of docs/gradient-lab.md."""
+
     def cell(v: float, fmt: str) -> str:
         return "–" if isinstance(v, float) and math.isnan(v) else format(v, fmt)
 
-    lines = ["| variant | neuron | estimator | samples | draws K | cosine(g, t) | sign agreement | "
-             "sign agreement, top 10% | x-scale cosine: sigmoid-adjusted / plain / binary-Concrete |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| variant | neuron | estimator | samples | draws K | cosine(g, t) | sign agreement | "
+        "sign agreement, top 10% | x-scale cosine: sigmoid-adjusted / plain / binary-Concrete |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for r in rows:
         x = " / ".join(cell(r[f"x_cosine_{e}"], ".3f") for e in ESTIMATORS)
-        lines.append(f"| `{r['variant']}` | {r['neuron'].upper()} | {ESTIMATOR_LABELS[r['estimator']]} | {r['samples']} "
-                     f"| {r['draws'] or '–'} | {r['cosine']:.3f} ± {cell(r['cosine_se'], '.3f')} "
-                     f"| {r['sign_agreement']:.1%} | {r['sign_agreement_top']:.1%} | {x} |")
+        lines.append(
+            f"| `{r['variant']}` | {r['neuron'].upper()} | {ESTIMATOR_LABELS[r['estimator']]} | {r['samples']} "
+            f"| {r['draws'] or '–'} | {r['cosine']:.3f} ± {cell(r['cosine_se'], '.3f')} "
+            f"| {r['sign_agreement']:.1%} | {r['sign_agreement_top']:.1%} | {x} |"
+        )
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m explorer.gradlab", description=__doc__.splitlines()[0])
     parser.add_argument("--table", action="store_true", help="print the agreement table (Markdown)")
-    parser.add_argument("--write", action="store_true",
-                        help=f"write the rows to the checkpoints folder's {GRADLAB_COMPARISON_FILE}, for the page")
+    parser.add_argument(
+        "--write",
+        action="store_true",
+        help=f"write the rows to the checkpoints folder's {GRADLAB_COMPARISON_FILE}, for the page",
+    )
     parser.add_argument("names", nargs="*", help="variants (default: every variant with a critic)")
-    parser.add_argument("--n", type=int, default=COMPARE_SAMPLES, help=f"samples per variant (default {COMPARE_SAMPLES})")
+    parser.add_argument(
+        "--n", type=int, default=COMPARE_SAMPLES, help=f"samples per variant (default {COMPARE_SAMPLES})"
+    )
     parser.add_argument("--draws", type=int, default=DEFAULT_DRAWS, help=f"SBN draws K (default {DEFAULT_DRAWS})")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
@@ -554,14 +635,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.write and args.seed != 0:
         parser.error("the page reads shipped rows for seed 0 only")
     try:
-        rows = comparison_table(args.names or None, args.n, args.seed, args.draws,
-                                log=lambda line: print(line, file=sys.stderr, flush=True))
+        rows = comparison_table(
+            args.names or None, args.n, args.seed, args.draws, log=lambda line: print(line, file=sys.stderr, flush=True)
+        )
     except ValueError as e:  # CheckpointError and its kin are ValueErrors
         print(f"error: {e}", file=sys.stderr)
         return 1
     if not rows:
-        print(f"no variant in {checkpoints_root()} has a {CRITIC_FILE}; export one with "
-              f"`python -m training critic RUN_FOLDER`", file=sys.stderr)
+        print(
+            f"no variant in {checkpoints_root()} has a {CRITIC_FILE}; export one with "
+            f"`python -m training critic RUN_FOLDER`",
+            file=sys.stderr,
+        )
         return 1
     if args.write:
         print(f"wrote {write_comparison(rows)}", file=sys.stderr)

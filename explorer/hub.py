@@ -10,6 +10,7 @@ Where checkpoints come from (see `explorer.generator.resolve_checkpoint`):
 The repository's `manifest.json` lists every file with its sha256 and size; each downloaded file is checked
 against it before anything loads it, and a mismatch raises CheckpointError naming the file.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
@@ -28,6 +29,7 @@ from training.manifest import MANIFEST_FILE, read_manifest, sha256_file
 @dataclass(frozen=True)
 class DownloadProgress:
     """Where a Hub fetch stands; sizes come from the manifest, so `total_bytes` is known from the start."""
+
     done_files: int
     total_files: int
     done_bytes: int
@@ -40,8 +42,10 @@ class DownloadProgress:
 
     @property
     def text(self) -> str:
-        return (f"Checkpoints from the Hugging Face Hub: {self.done_files}/{self.total_files} files, "
-                f"{self.done_bytes / 2**20:.1f} of {self.total_bytes / 2**20:.1f} MB")
+        return (
+            f"Checkpoints from the Hugging Face Hub: {self.done_files}/{self.total_files} files, "
+            f"{self.done_bytes / 2**20:.1f} of {self.total_bytes / 2**20:.1f} MB"
+        )
 
 
 ProgressCallback = Callable[[DownloadProgress], None]
@@ -89,8 +93,10 @@ def verify_files(base: Path, entries: dict[str, dict[str, Any]], where: str, rem
         if got != entry["sha256"]:
             found = f"sha256 {got}" if got else f"{st.st_size} bytes"
             expected = f"sha256 {entry['sha256']}" if got else f"{entry['size']} bytes"
-            raise CheckpointError(f"{where}: {rel} does not match the manifest ({found}, expected {expected}); "
-                                  f"the file was altered or corrupted, so it is not used. {remedy}")
+            raise CheckpointError(
+                f"{where}: {rel} does not match the manifest ({found}, expected {expected}); "
+                f"the file was altered or corrupted, so it is not used. {remedy}"
+            )
         _verified[key] = True
 
 
@@ -98,9 +104,11 @@ def verify_files(base: Path, entries: dict[str, dict[str, Any]], where: str, rem
 # Fetching from the Hub.
 # ---------------------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class HubSource:
     """Which repository and revision to fetch, and how: the keyword arguments of huggingface_hub's downloads."""
+
     repo_id: str
     revision: str
     cache_dir: str | None = None
@@ -136,13 +144,22 @@ def _client_errors(src: HubSource, filename: str) -> Iterator[None]:
     try:
         yield
     except LocalEntryNotFoundError:  # before EntryNotFoundError, its base class
-        why = ("HF_HUB_OFFLINE is set" if constants.HF_HUB_OFFLINE else
-               "local_files_only is set" if src.local_files_only else "the Hub could not be reached")
-        raise CheckpointNotFound(f"{where}: {filename} is not in the Hugging Face cache "
-                                 f"({src.cache_dir or constants.HF_HUB_CACHE}) and {why}") from None
+        why = (
+            "HF_HUB_OFFLINE is set"
+            if constants.HF_HUB_OFFLINE
+            else "local_files_only is set"
+            if src.local_files_only
+            else "the Hub could not be reached"
+        )
+        raise CheckpointNotFound(
+            f"{where}: {filename} is not in the Hugging Face cache "
+            f"({src.cache_dir or constants.HF_HUB_CACHE}) and {why}"
+        ) from None
     except RepositoryNotFoundError:
-        raise CheckpointNotFound(f"{where}: no such repository, or it is private or gated (set HF_TOKEN or run "
-                                 f"`hf auth login`); set {HUB_REPO_ENV} to a published BinaryGAN repository") from None
+        raise CheckpointNotFound(
+            f"{where}: no such repository, or it is private or gated (set HF_TOKEN or run "
+            f"`hf auth login`); set {HUB_REPO_ENV} to a published BinaryGAN repository"
+        ) from None
     except RevisionNotFoundError:
         raise CheckpointNotFound(f"{where}: the repository has no such revision; set {HUB_REVISION_ENV}") from None
     except EntryNotFoundError:
@@ -156,9 +173,17 @@ def _download(src: HubSource, filename: str) -> Path:
     from huggingface_hub import hf_hub_download
 
     with _client_errors(src, filename):
-        return Path(hf_hub_download(src.repo_id, filename, revision=src.revision, cache_dir=src.cache_dir,
-                                    token=src.token, local_files_only=src.local_files_only,
-                                    force_download=src.force_download))
+        return Path(
+            hf_hub_download(
+                src.repo_id,
+                filename,
+                revision=src.revision,
+                cache_dir=src.cache_dir,
+                token=src.token,
+                local_files_only=src.local_files_only,
+                force_download=src.force_download,
+            )
+        )
 
 
 def _progress_bar(snapshot: Path, wanted: dict[str, dict[str, Any]], report: ProgressCallback):
@@ -179,15 +204,23 @@ def _progress_bar(snapshot: Path, wanted: dict[str, dict[str, Any]], report: Pro
             shown = super().update(n)
             if self._counts_files:
                 present = [rel for rel in wanted if (snapshot / rel).is_file()]
-                report(DownloadProgress(len(present), len(wanted), sum(wanted[r]["size"] for r in present), total,
-                                        present[-1] if present else ""))
+                report(
+                    DownloadProgress(
+                        len(present),
+                        len(wanted),
+                        sum(wanted[r]["size"] for r in present),
+                        total,
+                        present[-1] if present else "",
+                    )
+                )
             return shown
 
     return Reporting
 
 
-def _fetch(select: Callable[[str], bool], what: str, progress: ProgressCallback | None,
-           src: HubSource | None = None) -> Path:
+def _fetch(
+    select: Callable[[str], bool], what: str, progress: ProgressCallback | None, src: HubSource | None = None
+) -> Path:
     """Download the manifest, then the manifest's files that `select` accepts in one parallel
     `snapshot_download`, verify them all, return the cached snapshot folder."""
     from huggingface_hub import constants, snapshot_download
@@ -203,31 +236,52 @@ def _fetch(select: Callable[[str], bool], what: str, progress: ProgressCallback 
     total = sum(e["size"] for e in wanted.values())
     missing = [rel for rel in wanted if not (snapshot / rel).is_file()]
     if report:
-        report(DownloadProgress(len(wanted) - len(missing), len(wanted),
-                                total - sum(wanted[r]["size"] for r in missing), total, ""))
+        report(
+            DownloadProgress(
+                len(wanted) - len(missing), len(wanted), total - sum(wanted[r]["size"] for r in missing), total, ""
+            )
+        )
     if missing or src.force_download:
         # By commit, not by the tag: every file then comes from the manifest's own commit, even if the tag moves
         # mid-download. Exact paths as patterns: only the manifest's files, only the variant asked for.
         with _client_errors(src, missing[0] if missing else MANIFEST_FILE):
-            snapshot_download(src.repo_id, revision=snapshot.name, allow_patterns=sorted(wanted),
-                              cache_dir=src.cache_dir, token=src.token, local_files_only=src.local_files_only,
-                              force_download=src.force_download,
-                              tqdm_class=_progress_bar(snapshot, wanted, report) if report else None)
+            snapshot_download(
+                src.repo_id,
+                revision=snapshot.name,
+                allow_patterns=sorted(wanted),
+                cache_dir=src.cache_dir,
+                token=src.token,
+                local_files_only=src.local_files_only,
+                force_download=src.force_download,
+                tqdm_class=_progress_bar(snapshot, wanted, report) if report else None,
+            )
         still = [rel for rel in wanted if not (snapshot / rel).is_file()]
         if still:
-            why = ("HF_HUB_OFFLINE is set" if constants.HF_HUB_OFFLINE else
-                   "local_files_only is set" if src.local_files_only else "the Hub could not be reached")
-            raise CheckpointNotFound(f"{src.where}: {still[0]} is not in the Hugging Face cache "
-                                     f"({src.cache_dir or constants.HF_HUB_CACHE}) and {why}")
+            why = (
+                "HF_HUB_OFFLINE is set"
+                if constants.HF_HUB_OFFLINE
+                else "local_files_only is set"
+                if src.local_files_only
+                else "the Hub could not be reached"
+            )
+            raise CheckpointNotFound(
+                f"{src.where}: {still[0]} is not in the Hugging Face cache "
+                f"({src.cache_dir or constants.HF_HUB_CACHE}) and {why}"
+            )
         if report:
             report(DownloadProgress(len(wanted), len(wanted), total, total, missing[-1] if missing else ""))
-    verify_files(snapshot, wanted, src.where, f"Delete the repository's cache folder {snapshot.parent.parent} "
-                 f"so that the next load downloads it afresh")
+    verify_files(
+        snapshot,
+        wanted,
+        src.where,
+        f"Delete the repository's cache folder {snapshot.parent.parent} so that the next load downloads it afresh",
+    )
     return snapshot
 
 
-def fetch_variant(name: str, progress: ProgressCallback | None = None,
-                  src: HubSource | None = None) -> tuple[Path, Path]:
+def fetch_variant(
+    name: str, progress: ProgressCallback | None = None, src: HubSource | None = None
+) -> tuple[Path, Path]:
     """(checkpoint folder, root that bounds its files) of one variant from the Hub, verified; only its files
     are downloaded.
 
@@ -261,8 +315,12 @@ def main(argv: list[str] | None = None) -> int:
     from training.hubrepo import HubConfigError
 
     parser = argparse.ArgumentParser(prog="python -m explorer.hub", description=main.__doc__)
-    parser.add_argument("--preload", action="store_true", required=True,
-                        help="download and verify the pinned campaign into the Hugging Face cache")
+    parser.add_argument(
+        "--preload",
+        action="store_true",
+        required=True,
+        help="download and verify the pinned campaign into the Hugging Face cache",
+    )
     parser.parse_args(argv)
     try:
         folder = preload()

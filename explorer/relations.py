@@ -1,6 +1,7 @@
 """How registry variants relate: the twin of a variant in the other recipe, the paper's Fig. 8 grid, the
 slope-annealing ablation's triples. Names only; no files are read.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -12,9 +13,14 @@ def fig8_grid(neuron: str, recipe: str = "paper") -> dict[tuple[str, bool], str]
     """{(objective, BN in D): variant} for the paper's Fig. 8: every objective with and without BatchNorm in D, as the
     paper's text describes it (annealed slope) or as its reference code ran it (the "-code" twins)."""
     grid: dict[tuple[str, bool], str] = {
-        (c.objective, c.d_batchnorm): c.name for c in REGISTRY.values()
-        if c.arch == "mlp" and c.neuron == neuron and c.estimator == "sigmoid-st" and c.recipe == recipe
-        and (c.annealed or recipe == "code")}
+        (c.objective, c.d_batchnorm): c.name
+        for c in REGISTRY.values()
+        if c.arch == "mlp"
+        and c.neuron == neuron
+        and c.estimator == "sigmoid-st"
+        and c.recipe == recipe
+        and (c.annealed or recipe == "code")
+    }
     if len(grid) != 6:
         raise RuntimeError(f"the registry should hold 6 Fig. 8 variants for {neuron} ({recipe}), found {len(grid)}")
     return grid
@@ -42,6 +48,8 @@ def recipe_pairs(names: Iterable[str]) -> list[tuple[str, str | None]]:
 def annealing_pairs() -> dict[str, tuple[str, ...]]:
     """{neuron: (annealed variant, its fixed-slope twin, the code recipe's twin)} for the slope-annealing ablation;
     the code recipe's twin also keeps the slope at 1, with the reference code's BatchNorm and initialisation."""
-    return {c.neuron: (c.name.removesuffix("-noanneal"), c.name, c.name.removesuffix("-noanneal") + CODE_SUFFIX)
-            for c in REGISTRY.values()
-            if c.name.endswith("-noanneal") and c.name.removesuffix("-noanneal") in REGISTRY}
+    return {
+        c.neuron: (c.name.removesuffix("-noanneal"), c.name, c.name.removesuffix("-noanneal") + CODE_SUFFIX)
+        for c in REGISTRY.values()
+        if c.name.endswith("-noanneal") and c.name.removesuffix("-noanneal") in REGISTRY
+    }

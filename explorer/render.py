@@ -1,4 +1,5 @@
 """Arrays to pictures for the dashboard: colour-mapped preactivations and side-by-side animation frames."""
+
 from __future__ import annotations
 
 import io
@@ -13,8 +14,13 @@ from training.images import tile
 
 # Viridis, as plotly ships it, stretched to 256 entries: perceptually uniform and readable on light and dark pages.
 _STOPS = np.array([hex_to_rgb(c) for c in sequential.Viridis], dtype=np.float64)  # (10, 3)
-VIRIDIS = np.stack([np.interp(np.linspace(0, 1, 256), np.linspace(0, 1, len(_STOPS)), _STOPS[:, k])
-                    for k in range(3)], axis=1).round().astype(np.uint8)  # (256, 3)
+VIRIDIS = (
+    np.stack(
+        [np.interp(np.linspace(0, 1, 256), np.linspace(0, 1, len(_STOPS)), _STOPS[:, k]) for k in range(3)], axis=1
+    )
+    .round()
+    .astype(np.uint8)
+)  # (256, 3)
 PAD_RGB = np.array([128, 128, 128], dtype=np.uint8)  # the grid lines, neutral in both themes
 
 
@@ -46,15 +52,22 @@ def side_by_side(frames: list[np.ndarray], pad: int = 2) -> np.ndarray:
     t, h, w = frames[0].shape
     out = np.full((t, h + 2 * pad, len(frames) * (w + pad) + pad), 0.5, dtype=np.float32)
     for k, f in enumerate(frames):
-        out[:, pad:pad + h, pad + k * (w + pad): pad + k * (w + pad) + w] = 1.0 - f
+        out[:, pad : pad + h, pad + k * (w + pad) : pad + k * (w + pad) + w] = 1.0 - f
     return out
 
 
 def animation(decoded: dict[str, np.ndarray], height: int = 360) -> go.Figure:
     """A playable plotly figure: one frame per step, the variants' (T, H, W) frames side by side, with a slider."""
     movie = side_by_side(list(decoded.values()))  # (T, h, w)
-    fig = px.imshow(movie, animation_frame=0, binary_string=True, zmin=0, zmax=1,
-                    labels={"animation_frame": "frame"}, title=" | ".join(decoded))
+    fig = px.imshow(
+        movie,
+        animation_frame=0,
+        binary_string=True,
+        zmin=0,
+        zmax=1,
+        labels={"animation_frame": "frame"},
+        title=" | ".join(decoded),
+    )
     fig.update_xaxes(showticklabels=False).update_yaxes(showticklabels=False)
     fig.update_layout(height=height, margin=dict(t=40, l=10, r=10, b=10), title_font_size=12)
     return fig

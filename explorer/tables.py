@@ -1,6 +1,7 @@
 """The Overview's and the other pages' tables, built from the checkpoints folder's files (explorer.files) and the
 registry. Nothing here loads generator weights: the variant table must stay fast with every variant.
 """
+
 from __future__ import annotations
 
 import functools
@@ -17,8 +18,10 @@ from training.seeds import spread
 # (G, D) parameter counts by (architecture, BatchNorm in D), as training.networks builds them; the catalogue reads
 # them here so that the first page needs no torch (tests/explorer/test_tables.py checks them against the networks).
 PARAMETER_COUNTS = {
-    ("mlp", False): (939_312, 533_505), ("mlp", True): (939_312, 535_041),
-    ("cnn", False): (216_227, 313_985), ("cnn", True): (216_227, 314_433),
+    ("mlp", False): (939_312, 533_505),
+    ("mlp", True): (939_312, 535_041),
+    ("cnn", False): (216_227, 313_985),
+    ("cnn", True): (216_227, 314_433),
 }
 
 
@@ -52,16 +55,24 @@ def variant_table(root: str | os.PathLike | None = None) -> pd.DataFrame:
         status = variant_status(cfg.name, root)
         g_params, d_params = parameter_counts(cfg.arch, cfg.d_batchnorm)
         m = metrics.get(cfg.name, {})
-        rows.append({
-            "variant": cfg.name, "experiment": cfg.experiment, "architecture": cfg.arch.upper(),
-            "neuron": cfg.neuron.upper() if cfg.neuron != "real" else "real", "estimator": cfg.estimator,
-            "objective": cfg.objective.upper(), "BN in D": cfg.d_batchnorm, "annealing": annealing_label(cfg),
-            "G params": g_params, "D params": d_params,
-            "status": status.state if status.state != BROKEN else f"error: {status.message}",
-            "epochs trained": status.epoch,
-            **{x.label: m.get(x.key, math.nan) for x in METRICS if x.headline},
-            "description": cfg.description,
-        })
+        rows.append(
+            {
+                "variant": cfg.name,
+                "experiment": cfg.experiment,
+                "architecture": cfg.arch.upper(),
+                "neuron": cfg.neuron.upper() if cfg.neuron != "real" else "real",
+                "estimator": cfg.estimator,
+                "objective": cfg.objective.upper(),
+                "BN in D": cfg.d_batchnorm,
+                "annealing": annealing_label(cfg),
+                "G params": g_params,
+                "D params": d_params,
+                "status": status.state if status.state != BROKEN else f"error: {status.message}",
+                "epochs trained": status.epoch,
+                **{x.label: m.get(x.key, math.nan) for x in METRICS if x.headline},
+                "description": cfg.description,
+            }
+        )
     df = pd.DataFrame(rows)
     df["epochs trained"] = df["epochs trained"].astype("Int64")  # missing for untrained variants
     df.attrs["metrics_error"] = metrics_error  # a broken summary file must not hide the catalogue
@@ -78,9 +89,17 @@ def leaderboard(root: str | os.PathLike | None = None) -> pd.DataFrame:
 
 def spread_table(spread: dict[str, dict[str, tuple[float, float, int]]]) -> pd.DataFrame:
     """A claim's evidence over seeds, {variant: {metric: (mean, sd, seeds)}}, as one row per variant and metric."""
-    rows = [{"variant": variant, "metric": BY_KEY[metric].label if metric in BY_KEY else metric, "mean": mean, "sd": sd,
-             "seeds": n}
-            for variant, row in spread.items() for metric, (mean, sd, n) in row.items()]
+    rows = [
+        {
+            "variant": variant,
+            "metric": BY_KEY[metric].label if metric in BY_KEY else metric,
+            "mean": mean,
+            "sd": sd,
+            "seeds": n,
+        }
+        for variant, row in spread.items()
+        for metric, (mean, sd, n) in row.items()
+    ]
     return pd.DataFrame(rows, columns=["variant", "metric", "mean", "sd", "seeds"])
 
 
@@ -103,6 +122,14 @@ def seed_spread(root: str | os.PathLike | None = None) -> pd.DataFrame:
         for metric in METRICS:
             if metric.key in stats:
                 st = stats[metric.key]
-                rows.append({"variant": name, "metric": metric.label, "mean": st["mean"], "sd": st["sd"],
-                             "seeds": st["n"], **{f"seed {seed}": v for seed, v in st["values"].items()}})
+                rows.append(
+                    {
+                        "variant": name,
+                        "metric": metric.label,
+                        "mean": st["mean"],
+                        "sd": st["sd"],
+                        "seeds": st["n"],
+                        **{f"seed {seed}": v for seed, v in st["values"].items()},
+                    }
+                )
     return pd.DataFrame(rows)

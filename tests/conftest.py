@@ -1,4 +1,5 @@
 """Shared fixtures: tiny IDX data sets and tiny checkpoints, built in temporary folders."""
+
 from __future__ import annotations
 
 import os
@@ -25,8 +26,10 @@ def full_mnist() -> Path:
     the full 70,000 digits skip, saying so, everywhere else (a contributor's laptop, a GitHub runner)."""
     data = os.environ.get("BINARYGAN_DATA")
     if not data or not all((Path(data) / spec.filename).is_file() for spec in FILES.values()):
-        pytest.skip("needs the full MNIST: set $BINARYGAN_DATA to a folder with its four IDX gzip files "
-                    "(.ci/run uses ../shared/datasets/mnist when it exists)")
+        pytest.skip(
+            "needs the full MNIST: set $BINARYGAN_DATA to a folder with its four IDX gzip files "
+            "(.ci/run uses ../shared/datasets/mnist when it exists)"
+        )
     return Path(data)
 
 

@@ -3,6 +3,7 @@
 Fixtures stay in the conftest files; these are plain functions and constants, imported as `tests.helpers`
 (pyproject's `pythonpath = ["."]` puts the repository root on sys.path, for bare `pytest` as for `python -m pytest`).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -38,6 +39,7 @@ F32_EPS = float(np.finfo(np.float32).eps)
 
 # ---- float32 tolerances -------------------------------------------------------------------------------------------
 
+
 def f32_tol(scale: float | torch.Tensor, terms: int = 1, factor: float = 16.0) -> float:
     """An absolute tolerance for two float32 results of the same quantity computed along different paths (another
     batch shape, thread count or kernel, so another summation order).
@@ -53,12 +55,13 @@ def f32_tol(scale: float | torch.Tensor, terms: int = 1, factor: float = 16.0) -
 
 # ---- data and checkpoints -----------------------------------------------------------------------------------------
 
+
 def rewrite_safetensors(path: Path, mutate_tensors=None, mutate_meta=None) -> None:
     """Rewrite a safetensors file in place after mutating its tensors and/or its metadata (hostile-file tests)."""
     blob = path.read_bytes()
     tensors = st_load(blob)
     (n,) = struct.unpack("<Q", blob[:8])
-    meta = json.loads(blob[8:8 + n])["__metadata__"]
+    meta = json.loads(blob[8 : 8 + n])["__metadata__"]
     if mutate_tensors:
         mutate_tensors(tensors)
     if mutate_meta:
@@ -84,6 +87,7 @@ def make_classifier(folder: Path, seed: int = 0) -> Path:
 
 
 # ---- training runs ------------------------------------------------------------------------------------------------
+
 
 def train_options(out, data, **kw) -> TrainOptions:
     """A short, quiet run on the tiny data set."""
@@ -123,8 +127,10 @@ def make_campaign(root: Path, checkpoints: Path) -> Path:
             atomic_write_json(folder / "seeds" / "seed-1" / "metrics.json", {k: 0.5 for k in METRIC_KEYS})
             atomic_write_json(folder / "seeds" / "seed-1" / "history.json", [{"epoch": 1}])
     make_classifier(root / "classifier")
-    atomic_write_json(root / "metrics.json", {"real_data": {k: 0.01 for k in METRIC_KEYS} | {"n_samples": 10000},
-                                              "variants": variants})
+    atomic_write_json(
+        root / "metrics.json",
+        {"real_data": {k: 0.01 for k in METRIC_KEYS} | {"n_samples": 10000}, "variants": variants},
+    )
     write_manifest(root)
     return root
 
@@ -185,10 +191,23 @@ def serve(root: Path, log_dir: Path) -> Iterator[str]:
     log = (log_dir / "server.log").open("w")
     env = {**os.environ, "BINARYGAN_CHECKPOINTS": str(root), "OMP_NUM_THREADS": "1"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless=true",
-         f"--server.port={port}", "--server.address=127.0.0.1", "--browser.gatherUsageStats=false",
-         "--server.fileWatcherType=none"],
-        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "streamlit_app.py",
+            "--server.headless=true",
+            f"--server.port={port}",
+            "--server.address=127.0.0.1",
+            "--browser.gatherUsageStats=false",
+            "--server.fileWatcherType=none",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         try:
@@ -218,8 +237,7 @@ BROWSER_PAGES = {
 }
 # Streamlit's own end-to-end tests wait on these attributes of the app's root: the websocket is up, and no script
 # run is in progress or asked for. Elements left from an earlier run are marked data-stale="true" until replaced.
-APP_IDLE = ('[data-testid="stApp"][data-test-connection-state="CONNECTED"]'
-            '[data-test-script-state="notRunning"]')
+APP_IDLE = '[data-testid="stApp"][data-test-connection-state="CONNECTED"][data-test-script-state="notRunning"]'
 APP_IDLE_JS = f"""() => document.querySelector('{APP_IDLE}') !== null
     && document.querySelector('[data-stale="true"]') === null"""
 IMAGES = '[data-testid="stImage"] img, [data-testid="stFullScreenFrame"] img'
@@ -235,11 +253,14 @@ def wait_until_rendered(page, n_images: int, n_charts: int, selectors: list[str]
             f"""() => {{
                 const imgs = [...document.querySelectorAll('{IMAGES}')];
                 return imgs.length >= {n_images} && imgs.every(i => i.complete && i.naturalWidth > 0);
-            }}""", timeout=RENDER_TIMEOUT_MS)
+            }}""",
+            timeout=RENDER_TIMEOUT_MS,
+        )
     if n_charts:
         page.wait_for_function(
             f"() => document.querySelectorAll('.js-plotly-plot .main-svg').length >= {n_charts}",
-            timeout=RENDER_TIMEOUT_MS)
+            timeout=RENDER_TIMEOUT_MS,
+        )
     for selector in selectors:
         page.wait_for_selector(selector, timeout=RENDER_TIMEOUT_MS)
     # a rerun the script asked for (st.rerun, a query-string update) may have started meanwhile: idle again

@@ -2,6 +2,7 @@
 
 The numbers in the docs are checked where they are made: tests/training/test_table.py (results and seeds
 tables) and tests/explorer/test_claims.py (verdicts)."""
+
 from __future__ import annotations
 
 import re
@@ -48,6 +49,8 @@ def test_every_relative_link_points_at_a_file_and_heading_that_exist(page):
 
 def test_the_link_checker_sees_links_and_anchors():
     assert slug("What the code recipe changes") == "what-the-code-recipe-changes"
-    assert slug("Gradient lab: how wrong is the straight-through estimator?") == \
-        "gradient-lab-how-wrong-is-the-straight-through-estimator"
+    assert (
+        slug("Gradient lab: how wrong is the straight-through estimator?")
+        == "gradient-lab-how-wrong-is-the-straight-through-estimator"
+    )
     assert "docs/results.md#what-the-code-recipe-changes" in relative_links(REPO / "README.md")

@@ -1,6 +1,7 @@
 """The one rule for what the dashboard takes from training/ directly (CONTRIBUTING.md, "What the dashboard may
 import"): torch-free modules of names, definitions and pure helpers. Anything that loads torch or runs a model is
 reached through explorer/."""
+
 import ast
 import subprocess
 import sys
@@ -8,8 +9,13 @@ from pathlib import Path
 
 from tests.helpers import REPO
 
-DASHBOARD_MAY_IMPORT = {"training.config", "training.metrics", "training.checkpoint", "training.images",
-                        "training.hubrepo"}
+DASHBOARD_MAY_IMPORT = {
+    "training.config",
+    "training.metrics",
+    "training.checkpoint",
+    "training.images",
+    "training.hubrepo",
+}
 
 
 def training_imports(path: Path) -> set[str]:

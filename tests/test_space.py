@@ -1,5 +1,6 @@
 """The hosted Space: README front matter, Dockerfile, .dockerignore and requirements.txt agree with each other
 and with the app; a replay of the Dockerfile in a fresh virtual environment serves a healthy app."""
+
 from __future__ import annotations
 
 import fnmatch
@@ -31,10 +32,14 @@ ADMIN_COMMANDS = ("useradd",)  # RUN steps that set up the image's system, not t
 
 def dockerfile() -> list[tuple[str, str]]:
     """(INSTRUCTION, arguments) in order; continuation lines joined, comments dropped."""
-    text = re.sub(r"\\\n\s*", " ", "\n".join(line for line in (REPO / "Dockerfile").read_text().splitlines()
-                                              if not line.lstrip().startswith("#")))
-    return [(line.split(None, 1)[0].upper(), line.split(None, 1)[1].strip()) for line in text.splitlines()
-            if line.strip()]
+    text = re.sub(
+        r"\\\n\s*",
+        " ",
+        "\n".join(line for line in (REPO / "Dockerfile").read_text().splitlines() if not line.lstrip().startswith("#")),
+    )
+    return [
+        (line.split(None, 1)[0].upper(), line.split(None, 1)[1].strip()) for line in text.splitlines() if line.strip()
+    ]
 
 
 def instruction(name: str) -> list[str]:
@@ -52,8 +57,18 @@ def cmd_options(cmd: list[str]) -> dict[str, str]:
 def test_front_matter_is_a_valid_docker_space():
     card = space_card()
     data = card.data.to_dict()
-    for key in ("title", "emoji", "colorFrom", "colorTo", "sdk", "app_port", "license", "short_description",
-                "models", "datasets"):
+    for key in (
+        "title",
+        "emoji",
+        "colorFrom",
+        "colorTo",
+        "sdk",
+        "app_port",
+        "license",
+        "short_description",
+        "models",
+        "datasets",
+    ):
         assert data.get(key), key
     assert data["sdk"] == "docker" and data["app_port"] == 8501
     assert {data["colorFrom"], data["colorTo"]} <= HF_COLORS
@@ -93,7 +108,9 @@ def test_dockerfile_agrees_with_the_app_and_the_front_matter():
 
 def test_constraints_pin_every_package_the_image_installs():
     """Exact versions for requirements.txt and all it pulls in, and the Dockerfile installs with them."""
-    pins = [Requirement(ln) for ln in (REPO / "constraints.txt").read_text().splitlines() if ln and not ln.startswith("#")]
+    pins = [
+        Requirement(ln) for ln in (REPO / "constraints.txt").read_text().splitlines() if ln and not ln.startswith("#")
+    ]
     assert all(len(p.specifier) == 1 and next(iter(p.specifier)).operator == "==" for p in pins)
     pinned = {p.name.lower().replace("_", "-"): next(iter(p.specifier)).version for p in pins}
     for line in (REPO / "requirements.txt").read_text().splitlines():
@@ -110,8 +127,11 @@ def test_requirements_txt_matches_pyproject():
 
 
 def dockerignore() -> list[str]:
-    return [ln.strip() for ln in (REPO / ".dockerignore").read_text().splitlines()
-            if ln.strip() and not ln.lstrip().startswith("#")]
+    return [
+        ln.strip()
+        for ln in (REPO / ".dockerignore").read_text().splitlines()
+        if ln.strip() and not ln.lstrip().startswith("#")
+    ]
 
 
 def ignored(rel: str, patterns: list[str]) -> bool:
@@ -122,8 +142,11 @@ def ignored(rel: str, patterns: list[str]) -> bool:
     for pat in patterns:
         pat = pat.lstrip("/")
         if pat.startswith("**/"):
-            if any(fnmatch.fnmatchcase("/".join(p.split("/")[i:]), pat[3:])
-                   for p in prefixes for i in range(len(p.split("/")))):
+            if any(
+                fnmatch.fnmatchcase("/".join(p.split("/")[i:]), pat[3:])
+                for p in prefixes
+                for i in range(len(p.split("/")))
+            ):
                 return True
         elif any(fnmatch.fnmatchcase(p, pat) for p in prefixes):
             return True
@@ -144,12 +167,26 @@ def build_context() -> list[str]:
 def test_build_context_holds_the_app_and_no_development_files():
     assert not any(p.startswith("!") for p in dockerignore())  # ignored() does not implement exceptions
     files = set(build_context())
-    for needed in ("streamlit_app.py", "pyproject.toml", "README.md", "requirements.txt", "constraints.txt", ".streamlit/config.toml",
-                   "explorer/generator.py", "explorer/hub.py", "training/checkpoint.py"):
+    for needed in (
+        "streamlit_app.py",
+        "pyproject.toml",
+        "README.md",
+        "requirements.txt",
+        "constraints.txt",
+        ".streamlit/config.toml",
+        "explorer/generator.py",
+        "explorer/hub.py",
+        "training/checkpoint.py",
+    ):
         assert needed in files, needed
     assert any(f.startswith("dashboard/") for f in files)
-    assert not [f for f in files if f.split("/")[0] in ("tests", "runs", ".git", ".ci", ".venv")
-                or "__pycache__" in f or f.endswith(("train_state.safetensors", ".tmp"))]
+    assert not [
+        f
+        for f in files
+        if f.split("/")[0] in ("tests", "runs", ".git", ".ci", ".venv")
+        or "__pycache__" in f
+        or f.endswith(("train_state.safetensors", ".tmp"))
+    ]
 
 
 def http_status(url: str) -> int | None:
@@ -202,8 +239,11 @@ def test_replayed_dockerfile_serves_a_healthy_app(tmp_path, checkpoints_root):
     home.mkdir()
     n_files = seed_hub_cache(home / ".cache" / "huggingface" / "hub", checkpoints_root, tmp_path)
     outputs = []
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("HF_", "BINARYGAN_", "VIRTUAL_ENV", "PYTHON", "STREAMLIT_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("HF_", "BINARYGAN_", "VIRTUAL_ENV", "PYTHON", "STREAMLIT_"))
+    }
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"  # `python` is this interpreter
     env["XDG_CONFIG_HOME"] = os.environ.get("XDG_CONFIG_HOME", str(Path.home() / ".config"))  # pip's config
     env |= {"HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1"}  # no Hub here: fail fast instead of retrying
@@ -220,8 +260,7 @@ def test_replayed_dockerfile_serves_a_healthy_app(tmp_path, checkpoints_root):
         elif kw == "RUN" and not arg.startswith(ADMIN_COMMANDS):
             arg, n = CPU_INDEX.subn("", arg)
             cpu_index_dropped += n
-            run = subprocess.run(["bash", "-c", arg], cwd=workdir, env=env, capture_output=True, text=True,
-                                 timeout=600)
+            run = subprocess.run(["bash", "-c", arg], cwd=workdir, env=env, capture_output=True, text=True, timeout=600)
             assert run.returncode == 0, f"RUN {arg}\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}"
             outputs.append(run.stdout)
         elif kw == "COPY":
@@ -244,8 +283,14 @@ def test_replayed_dockerfile_serves_a_healthy_app(tmp_path, checkpoints_root):
 
     port = str(free_port())
     log = open(tmp_path / "streamlit.log", "w")  # noqa: SIM115  (the server writes it until the finally below closes it)
-    server = subprocess.Popen([a.replace(exposed, port) for a in cmd], cwd=workdir, env=env, stdout=log,
-                              stderr=subprocess.STDOUT, start_new_session=True)
+    server = subprocess.Popen(
+        [a.replace(exposed, port) for a in cmd],
+        cwd=workdir,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         try:
             wait_until_healthy(f"http://127.0.0.1:{port}", server, timeout_s=120)
@@ -255,8 +300,14 @@ def test_replayed_dockerfile_serves_a_healthy_app(tmp_path, checkpoints_root):
         assert check.returncode == 0  # the image's own HEALTHCHECK command agrees
         assert http_status(f"http://127.0.0.1:{port}/") == 200
         # what the app reads on its first page resolves from the preloaded cache, offline, verified
-        resolve = subprocess.run(["python", "-c", "from explorer import hub; print(hub.checkpoints_dir())"],
-                                 cwd=workdir, env=env, capture_output=True, text=True, timeout=120)
+        resolve = subprocess.run(
+            ["python", "-c", "from explorer import hub; print(hub.checkpoints_dir())"],
+            cwd=workdir,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert resolve.returncode == 0 and "/snapshots/" in resolve.stdout, resolve.stderr[-2000:]
     finally:
         os.killpg(server.pid, signal.SIGTERM)  # the group this test started: streamlit and its children

@@ -4,6 +4,7 @@ The layout of a run folder and of the checkpoints folder is spelled here once; e
 names. Every file is treated as hostile: nothing is unpickled, and everything is validated before a model is
 built. Any problem raises CheckpointError, whose message names the file and what is wrong.
 """
+
 from __future__ import annotations
 
 import json
@@ -126,8 +127,9 @@ def inference_state(module: torch.nn.Module) -> dict[str, torch.Tensor]:
     return {k: v for k, v in module.state_dict().items() if not k.endswith("num_batches_tracked")}
 
 
-def save_generator(folder: Path, G: torch.nn.Module, cfg: VariantConfig, provenance: dict[str, Any],
-                   dtype: torch.dtype | None = None) -> None:
+def save_generator(
+    folder: Path, G: torch.nn.Module, cfg: VariantConfig, provenance: dict[str, Any], dtype: torch.dtype | None = None
+) -> None:
     """Write generator.safetensors and config.json into `folder`; weights stored in `dtype` (default fp16)."""
     import torch
     from safetensors.torch import save as st_save
@@ -154,8 +156,9 @@ def read_regular_file(path: Path, root: Path, what: str = "generator", max_bytes
     return path.read_bytes()
 
 
-def parse_safetensors(blob: bytes, name: str, dtypes: tuple[str, ...] = WEIGHT_DTYPES
-                      ) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
+def parse_safetensors(
+    blob: bytes, name: str, dtypes: tuple[str, ...] = WEIGHT_DTYPES
+) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
     """Check the header ourselves (for clear messages), then let safetensors parse the rest."""
     if len(blob) < 8:
         raise CheckpointError(f"{name}: {len(blob)} bytes, too short for a safetensors header")
@@ -219,8 +222,9 @@ def check_state(tensors: dict[str, torch.Tensor], expected: dict[str, torch.Tens
             raise CheckpointError(f"{name}: tensor {key!r} holds a negative variance")
 
 
-def read_weights_file(path: Path, root: Path, fmt: str, what: str = "generator", max_bytes: int = MAX_FILE_BYTES
-                      ) -> tuple[dict[str, torch.Tensor], VariantConfig, dict[str, Any]]:
+def read_weights_file(
+    path: Path, root: Path, fmt: str, what: str = "generator", max_bytes: int = MAX_FILE_BYTES
+) -> tuple[dict[str, torch.Tensor], VariantConfig, dict[str, Any]]:
     """(tensors, config, provenance) of a weights file inside `root` whose metadata says format `fmt`: the hostile-file
     checks every shipped safetensors file (generator, critic) goes through."""
     tensors, metadata = parse_safetensors(read_regular_file(path, root, what, max_bytes), str(path))
@@ -233,8 +237,9 @@ def read_weights_file(path: Path, root: Path, fmt: str, what: str = "generator",
     return tensors, cfg, provenance
 
 
-def load_checkpoint(folder: str | os.PathLike, root: str | os.PathLike | None = None
-                    ) -> tuple[VariantConfig, dict[str, torch.Tensor], dict[str, Any]]:
+def load_checkpoint(
+    folder: str | os.PathLike, root: str | os.PathLike | None = None
+) -> tuple[VariantConfig, dict[str, torch.Tensor], dict[str, Any]]:
     """Validate a checkpoint folder; return (config, fp32 state dict, provenance).
 
     `root` bounds where the files may live (default: the folder itself), so a symlink cannot pull a

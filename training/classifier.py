@@ -6,6 +6,7 @@ for precision/recall. A folder `checkpoints/classifier/` holds `classifier.safet
 beside `config.json` (architecture version, measured test accuracy, provenance). Loading validates
 both files the way generator checkpoints are validated; nothing is unpickled.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -92,7 +93,7 @@ class Classifier:
         feats, preds = [], []
         with torch.inference_mode():
             for start in range(0, len(images), EVAL_CHUNK):
-                x = torch.from_numpy(np.ascontiguousarray(images[start:start + EVAL_CHUNK], dtype=np.float32))
+                x = torch.from_numpy(np.ascontiguousarray(images[start : start + EVAL_CHUNK], dtype=np.float32))
                 f = self.net.features(x)
                 feats.append(f)
                 preds.append(self.net.fc2(f).argmax(1))
@@ -149,7 +150,7 @@ def train_classifier(opts: ClassifierOptions) -> Classifier:
         net.train()
         perm = torch.randperm(len(x), generator=rng)
         for i in range(steps):
-            idx = perm[i * opts.batch_size:(i + 1) * opts.batch_size]
+            idx = perm[i * opts.batch_size : (i + 1) * opts.batch_size]
             loss = F.cross_entropy(net(random_shift(x[idx], rng)), y[idx])
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -159,11 +160,20 @@ def train_classifier(opts: ClassifierOptions) -> Classifier:
     bar.close()
 
     info = {
-        "format": FORMAT, "feature_dim": FEATURE_DIM, "seed": opts.seed, "epochs": opts.epochs,
-        "batch_size": opts.batch_size, "lr_schedule": f"one-cycle, Adam, peak {opts.lr}",
-        "augmentation": f"random shifts of up to {MAX_SHIFT} px", "train_images": len(x),
-        "train_data_sha256": train.sha256, "test_data_sha256": test.sha256, "code_commit": code_commit(),
-        "device": describe_device(torch.device("cpu")), "versions": {"torch": torch.__version__}, "weights_dtype": "float16",
+        "format": FORMAT,
+        "feature_dim": FEATURE_DIM,
+        "seed": opts.seed,
+        "epochs": opts.epochs,
+        "batch_size": opts.batch_size,
+        "lr_schedule": f"one-cycle, Adam, peak {opts.lr}",
+        "augmentation": f"random shifts of up to {MAX_SHIFT} px",
+        "train_images": len(x),
+        "train_data_sha256": train.sha256,
+        "test_data_sha256": test.sha256,
+        "code_commit": code_commit(),
+        "device": describe_device(torch.device("cpu")),
+        "versions": {"torch": torch.__version__},
+        "weights_dtype": "float16",
     }
     blob = st_save(_to_fp16(net), metadata={"format": FORMAT})
     # accuracy of the weights as shipped (fp16, reloaded), not of the fp32 ones still in memory

@@ -1,4 +1,5 @@
 """Variant configs: one typed dataclass per model variant, and a registry keyed by name."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -47,7 +48,9 @@ class VariantConfig:
     # Every BatchNorm of G and D: "batch" normalises with batch statistics (running ones when sampling), as the
     # paper's text says; "affine" is what the reference code ran: gamma * x / sqrt(1 + 1e-3) + beta per unit.
     batchnorm: BatchNorm = "batch"
-    init: Init = "torch"  # weights of G and D: PyTorch's defaults, or the reference's N(0, 0.02) cut at 2 sd, zero biases
+    init: Init = (
+        "torch"  # weights of G and D: PyTorch's defaults, or the reference's N(0, 0.02) cut at 2 sd, zero biases
+    )
     # The WGANs' RMSProp: "torch" is PyTorch's (accumulator from 0, eps outside the root), as the paper's text leaves
     # it; "tf" is TensorFlow's, which the reference code ran (accumulator from 1, eps inside the root). Not read by
     # the other objectives, which use Adam.
@@ -74,7 +77,7 @@ class VariantConfig:
 
     @property
     def recipe(self) -> str:
-        """"code" for the reference code's BatchNorm and initialisation, "paper" for the text's."""
+        """ "code" for the reference code's BatchNorm and initialisation, "paper" for the text's."""
         return "code" if (self.batchnorm, self.init) == ("affine", "reference") else "paper"
 
     @property
@@ -109,21 +112,50 @@ class VariantConfig:
 
 
 _FIELD_TYPES: dict[str, tuple[type, ...]] = {
-    "name": (str,), "arch": (str,), "neuron": (str,), "estimator": (str,), "objective": (str,),
-    "d_batchnorm": (bool,), "experiment": (str,), "slope_annealing_rate": (float, int),
-    "initial_slope": (float, int), "gumbel_temperature": (float, int), "estimator_draws": (int,), "batchnorm": (str,), "init": (str,), "rmsprop": (str,), "epochs": (int,),
-    "batch_size": (int,), "latent_dim": (int,), "lr": (float, int), "gp_lambda": (float, int),
-    "clip_value": (float, int), "n_critic": (int,), "n_critic_warmup": (int,), "warmup_steps": (int,),
-    "long_critic_every": (int,), "snapshot_epochs": (list, tuple), "description": (str,),
+    "name": (str,),
+    "arch": (str,),
+    "neuron": (str,),
+    "estimator": (str,),
+    "objective": (str,),
+    "d_batchnorm": (bool,),
+    "experiment": (str,),
+    "slope_annealing_rate": (float, int),
+    "initial_slope": (float, int),
+    "gumbel_temperature": (float, int),
+    "estimator_draws": (int,),
+    "batchnorm": (str,),
+    "init": (str,),
+    "rmsprop": (str,),
+    "epochs": (int,),
+    "batch_size": (int,),
+    "latent_dim": (int,),
+    "lr": (float, int),
+    "gp_lambda": (float, int),
+    "clip_value": (float, int),
+    "n_critic": (int,),
+    "n_critic_warmup": (int,),
+    "warmup_steps": (int,),
+    "long_critic_every": (int,),
+    "snapshot_epochs": (list, tuple),
+    "description": (str,),
 }
 _REQUIRED = ("name", "arch", "neuron", "estimator", "objective", "d_batchnorm", "experiment")
 # Sane ranges: wide enough for any experiment, narrow enough to refuse hostile or broken configs.
 _RANGES: dict[str, tuple[float, float]] = {
-    "slope_annealing_rate": (0.5, 2.0), "initial_slope": (1e-3, 1e3), "gumbel_temperature": (1e-3, 1e2),
+    "slope_annealing_rate": (0.5, 2.0),
+    "initial_slope": (1e-3, 1e3),
+    "gumbel_temperature": (1e-3, 1e2),
     "estimator_draws": (1, 1024),
-    "epochs": (1, 10_000), "batch_size": (1, 65_536), "latent_dim": (128, 128), "lr": (0.0, 1.0),
-    "gp_lambda": (0.0, 1e4), "clip_value": (0.0, 10.0), "n_critic": (1, 1000), "n_critic_warmup": (1, 1000),
-    "warmup_steps": (0, 10**9), "long_critic_every": (1, 10**9),
+    "epochs": (1, 10_000),
+    "batch_size": (1, 65_536),
+    "latent_dim": (128, 128),
+    "lr": (0.0, 1.0),
+    "gp_lambda": (0.0, 1e4),
+    "clip_value": (0.0, 10.0),
+    "n_critic": (1, 1000),
+    "n_critic_warmup": (1, 1000),
+    "warmup_steps": (0, 10**9),
+    "long_critic_every": (1, 10**9),
 }
 
 
@@ -147,8 +179,15 @@ def validate_fields(d: Any) -> None:
             lo, hi = _RANGES[key]
             if not (lo <= value <= hi):  # also refuses NaN
                 raise ValueError(f"config field {key!r} = {value!r} is outside [{lo}, {hi}]")
-    for key, allowed in (("arch", ARCHS), ("neuron", NEURONS), ("estimator", ESTIMATORS), ("objective", OBJECTIVES),
-                         ("batchnorm", BATCHNORMS), ("init", INITS), ("rmsprop", RMSPROPS)):
+    for key, allowed in (
+        ("arch", ARCHS),
+        ("neuron", NEURONS),
+        ("estimator", ESTIMATORS),
+        ("objective", OBJECTIVES),
+        ("batchnorm", BATCHNORMS),
+        ("init", INITS),
+        ("rmsprop", RMSPROPS),
+    ):
         if key in d and d[key] not in allowed:
             raise ValueError(f"config field {key!r} = {d[key]!r} is not one of {', '.join(allowed)}")
     if (d["neuron"] == "real") != (d["estimator"] == "none"):
@@ -159,14 +198,20 @@ def validate_fields(d: Any) -> None:
     if d["estimator"] == "rloo" and draws < 2:
         raise ValueError("config field 'estimator_draws' must be at least 2 for rloo: its baseline leaves one draw out")
     if d["estimator"] not in SCORE_FUNCTION_ESTIMATORS and draws != 1:
-        raise ValueError(f"config field 'estimator_draws' = {draws} needs a score-function estimator "
-                         f"({', '.join(SCORE_FUNCTION_ESTIMATORS)}); {d['estimator']} draws once")
+        raise ValueError(
+            f"config field 'estimator_draws' = {draws} needs a score-function estimator "
+            f"({', '.join(SCORE_FUNCTION_ESTIMATORS)}); {d['estimator']} draws once"
+        )
     snaps = d.get("snapshot_epochs", ())
     if not all(isinstance(e, int) and not isinstance(e, bool) and 1 <= e <= 10_000 for e in snaps):
         raise ValueError("config field 'snapshot_epochs' must hold epoch numbers in [1, 10000]")
-    if not isinstance(d["name"], str) or not d["name"] or len(d["name"]) > 100 or not all(
-        c.isalnum() or c in "-_." for c in d["name"]
-    ) or d["name"].startswith("."):
+    if (
+        not isinstance(d["name"], str)
+        or not d["name"]
+        or len(d["name"]) > 100
+        or not all(c.isalnum() or c in "-_." for c in d["name"])
+        or d["name"].startswith(".")
+    ):
         raise ValueError(f"config field 'name' = {d['name']!r} is not a safe variant name")
 
 
@@ -182,52 +227,126 @@ def _v(name: str, experiment: str, description: str, **kw: Any) -> VariantConfig
 
 
 _VARIANTS = [
-    _v("mlp-dbn-wgan-gp", "Exp I (Fig. 3a, 4)", "MLP, deterministic binary neurons, WGAN-GP",
-       objective="wgan-gp", d_batchnorm=False, snapshot_epochs=SNAPSHOT_EPOCHS),
-    _v("mlp-sbn-wgan-gp", "Exp I (Fig. 3b, 4)", "MLP, stochastic binary neurons, WGAN-GP",
-       objective="wgan-gp", d_batchnorm=False, snapshot_epochs=SNAPSHOT_EPOCHS),
-    _v("mlp-real-wgan-gp", "Exp II (Fig. 5)", "MLP, real-valued sigmoid output, WGAN-GP",
-       objective="wgan-gp", d_batchnorm=False),
-    _v("mlp-dbn-wgan", "Exp III (Fig. 6)", "MLP, DBN, WGAN with weight clipping",
-       objective="wgan", d_batchnorm=False),
-    _v("mlp-sbn-wgan", "Exp III (Fig. 6)", "MLP, SBN, WGAN with weight clipping",
-       objective="wgan", d_batchnorm=False),
-    _v("mlp-dbn-gan", "Exp III (Fig. 6)", "MLP, DBN, non-saturating GAN, BatchNorm in D",
-       objective="gan", d_batchnorm=True),
-    _v("mlp-sbn-gan", "Exp III (Fig. 6)", "MLP, SBN, non-saturating GAN, BatchNorm in D",
-       objective="gan", d_batchnorm=True),
-    _v("mlp-dbn-wgan-gp-bnd", "Fig. 8", "MLP, DBN, WGAN-GP with BatchNorm in D",
-       objective="wgan-gp", d_batchnorm=True),
-    _v("mlp-sbn-wgan-gp-bnd", "Fig. 8", "MLP, SBN, WGAN-GP with BatchNorm in D",
-       objective="wgan-gp", d_batchnorm=True),
-    _v("mlp-dbn-wgan-bnd", "Fig. 8", "MLP, DBN, WGAN with BatchNorm in D",
-       objective="wgan", d_batchnorm=True),
-    _v("mlp-sbn-wgan-bnd", "Fig. 8", "MLP, SBN, WGAN with BatchNorm in D",
-       objective="wgan", d_batchnorm=True),
-    _v("mlp-dbn-gan-nobnd", "Fig. 8", "MLP, DBN, GAN without BatchNorm in D",
-       objective="gan", d_batchnorm=False),
-    _v("mlp-sbn-gan-nobnd", "Fig. 8", "MLP, SBN, GAN without BatchNorm in D",
-       objective="gan", d_batchnorm=False),
-    _v("cnn-dbn-wgan-gp", "Exp IV (Fig. 7)", "CNN, deterministic binary neurons, WGAN-GP",
-       objective="wgan-gp", d_batchnorm=False),
-    _v("cnn-sbn-wgan-gp", "Exp IV (Fig. 7)", "CNN, stochastic binary neurons, WGAN-GP",
-       objective="wgan-gp", d_batchnorm=False),
-    _v("cnn-real-wgan-gp", "Exp IV (Fig. 7)", "CNN, real-valued sigmoid output, WGAN-GP",
-       objective="wgan-gp", d_batchnorm=False),
-    _v("mlp-dbn-wgan-gp-noanneal", "slope-annealing ablation", "Exp I's DBN with the slope fixed at 1.0",
-       objective="wgan-gp", d_batchnorm=False, slope_annealing_rate=1.0, snapshot_epochs=SNAPSHOT_EPOCHS),
-    _v("mlp-sbn-wgan-gp-noanneal", "slope-annealing ablation", "Exp I's SBN with the slope fixed at 1.0",
-       objective="wgan-gp", d_batchnorm=False, slope_annealing_rate=1.0, snapshot_epochs=SNAPSHOT_EPOCHS),
-    _v("mlp-dbn-wgan-gp-st", "extra", "DBN with the plain straight-through estimator (identity backward)",
-       objective="wgan-gp", d_batchnorm=False, estimator="st"),
-    _v("mlp-sbn-wgan-gp-st", "extra", "SBN with the plain straight-through estimator (identity backward)",
-       objective="wgan-gp", d_batchnorm=False, estimator="st"),
-    _v("mlp-gumbel-wgan-gp", "extra", "binary-Concrete (Gumbel-sigmoid) straight-through estimator, tau 0.5",
-       neuron="sbn", estimator="gumbel-st", objective="wgan-gp", d_batchnorm=False),
+    _v(
+        "mlp-dbn-wgan-gp",
+        "Exp I (Fig. 3a, 4)",
+        "MLP, deterministic binary neurons, WGAN-GP",
+        objective="wgan-gp",
+        d_batchnorm=False,
+        snapshot_epochs=SNAPSHOT_EPOCHS,
+    ),
+    _v(
+        "mlp-sbn-wgan-gp",
+        "Exp I (Fig. 3b, 4)",
+        "MLP, stochastic binary neurons, WGAN-GP",
+        objective="wgan-gp",
+        d_batchnorm=False,
+        snapshot_epochs=SNAPSHOT_EPOCHS,
+    ),
+    _v(
+        "mlp-real-wgan-gp",
+        "Exp II (Fig. 5)",
+        "MLP, real-valued sigmoid output, WGAN-GP",
+        objective="wgan-gp",
+        d_batchnorm=False,
+    ),
+    _v("mlp-dbn-wgan", "Exp III (Fig. 6)", "MLP, DBN, WGAN with weight clipping", objective="wgan", d_batchnorm=False),
+    _v("mlp-sbn-wgan", "Exp III (Fig. 6)", "MLP, SBN, WGAN with weight clipping", objective="wgan", d_batchnorm=False),
+    _v(
+        "mlp-dbn-gan",
+        "Exp III (Fig. 6)",
+        "MLP, DBN, non-saturating GAN, BatchNorm in D",
+        objective="gan",
+        d_batchnorm=True,
+    ),
+    _v(
+        "mlp-sbn-gan",
+        "Exp III (Fig. 6)",
+        "MLP, SBN, non-saturating GAN, BatchNorm in D",
+        objective="gan",
+        d_batchnorm=True,
+    ),
+    _v("mlp-dbn-wgan-gp-bnd", "Fig. 8", "MLP, DBN, WGAN-GP with BatchNorm in D", objective="wgan-gp", d_batchnorm=True),
+    _v("mlp-sbn-wgan-gp-bnd", "Fig. 8", "MLP, SBN, WGAN-GP with BatchNorm in D", objective="wgan-gp", d_batchnorm=True),
+    _v("mlp-dbn-wgan-bnd", "Fig. 8", "MLP, DBN, WGAN with BatchNorm in D", objective="wgan", d_batchnorm=True),
+    _v("mlp-sbn-wgan-bnd", "Fig. 8", "MLP, SBN, WGAN with BatchNorm in D", objective="wgan", d_batchnorm=True),
+    _v("mlp-dbn-gan-nobnd", "Fig. 8", "MLP, DBN, GAN without BatchNorm in D", objective="gan", d_batchnorm=False),
+    _v("mlp-sbn-gan-nobnd", "Fig. 8", "MLP, SBN, GAN without BatchNorm in D", objective="gan", d_batchnorm=False),
+    _v(
+        "cnn-dbn-wgan-gp",
+        "Exp IV (Fig. 7)",
+        "CNN, deterministic binary neurons, WGAN-GP",
+        objective="wgan-gp",
+        d_batchnorm=False,
+    ),
+    _v(
+        "cnn-sbn-wgan-gp",
+        "Exp IV (Fig. 7)",
+        "CNN, stochastic binary neurons, WGAN-GP",
+        objective="wgan-gp",
+        d_batchnorm=False,
+    ),
+    _v(
+        "cnn-real-wgan-gp",
+        "Exp IV (Fig. 7)",
+        "CNN, real-valued sigmoid output, WGAN-GP",
+        objective="wgan-gp",
+        d_batchnorm=False,
+    ),
+    _v(
+        "mlp-dbn-wgan-gp-noanneal",
+        "slope-annealing ablation",
+        "Exp I's DBN with the slope fixed at 1.0",
+        objective="wgan-gp",
+        d_batchnorm=False,
+        slope_annealing_rate=1.0,
+        snapshot_epochs=SNAPSHOT_EPOCHS,
+    ),
+    _v(
+        "mlp-sbn-wgan-gp-noanneal",
+        "slope-annealing ablation",
+        "Exp I's SBN with the slope fixed at 1.0",
+        objective="wgan-gp",
+        d_batchnorm=False,
+        slope_annealing_rate=1.0,
+        snapshot_epochs=SNAPSHOT_EPOCHS,
+    ),
+    _v(
+        "mlp-dbn-wgan-gp-st",
+        "extra",
+        "DBN with the plain straight-through estimator (identity backward)",
+        objective="wgan-gp",
+        d_batchnorm=False,
+        estimator="st",
+    ),
+    _v(
+        "mlp-sbn-wgan-gp-st",
+        "extra",
+        "SBN with the plain straight-through estimator (identity backward)",
+        objective="wgan-gp",
+        d_batchnorm=False,
+        estimator="st",
+    ),
+    _v(
+        "mlp-gumbel-wgan-gp",
+        "extra",
+        "binary-Concrete (Gumbel-sigmoid) straight-through estimator, tau 0.5",
+        neuron="sbn",
+        estimator="gumbel-st",
+        objective="wgan-gp",
+        d_batchnorm=False,
+    ),
     # Exp II's model lacks the U-shape the paper reports; is that because it alone does not anneal its slope?
-    _v("mlp-real-wgan-gp-anneal", "extra", "Exp II's real-valued model with the binary models' slope annealing",
-       objective="wgan-gp", d_batchnorm=False, slope_annealing_rate=1.1),
+    _v(
+        "mlp-real-wgan-gp-anneal",
+        "extra",
+        "Exp II's real-valued model with the binary models' slope annealing",
+        objective="wgan-gp",
+        d_batchnorm=False,
+        slope_annealing_rate=1.1,
+    ),
 ]
+
 
 def _code_twin(paper: VariantConfig) -> VariantConfig:
     """The variant as the reference code ran it: slope fixed at 1, affine BatchNorm, its initialisation, and for the
@@ -236,13 +355,34 @@ def _code_twin(paper: VariantConfig) -> VariantConfig:
     It keeps the 60,000 training images (the reference trained on all 70,000), because evaluation uses the test digits.
     """
     return paper.replace(
-        name=paper.name + CODE_SUFFIX, experiment=f"{paper.experiment}, code recipe", slope_annealing_rate=1.0,
-        batchnorm="affine", init="reference", rmsprop="tf" if paper.objective == "wgan" else "torch", description=f"{paper.description}; as the reference code ran it")
+        name=paper.name + CODE_SUFFIX,
+        experiment=f"{paper.experiment}, code recipe",
+        slope_annealing_rate=1.0,
+        batchnorm="affine",
+        init="reference",
+        rmsprop="tf" if paper.objective == "wgan" else "torch",
+        description=f"{paper.description}; as the reference code ran it",
+    )
 
 
-_CODE_TWINS = ("mlp-dbn-wgan-gp", "mlp-sbn-wgan-gp", "mlp-real-wgan-gp", "mlp-dbn-wgan", "mlp-sbn-wgan", "mlp-dbn-gan",
-               "mlp-sbn-gan", "mlp-dbn-wgan-gp-bnd", "mlp-sbn-wgan-gp-bnd", "mlp-dbn-wgan-bnd", "mlp-sbn-wgan-bnd",
-               "mlp-dbn-gan-nobnd", "mlp-sbn-gan-nobnd", "cnn-dbn-wgan-gp", "cnn-sbn-wgan-gp", "cnn-real-wgan-gp")
+_CODE_TWINS = (
+    "mlp-dbn-wgan-gp",
+    "mlp-sbn-wgan-gp",
+    "mlp-real-wgan-gp",
+    "mlp-dbn-wgan",
+    "mlp-sbn-wgan",
+    "mlp-dbn-gan",
+    "mlp-sbn-gan",
+    "mlp-dbn-wgan-gp-bnd",
+    "mlp-sbn-wgan-gp-bnd",
+    "mlp-dbn-wgan-bnd",
+    "mlp-sbn-wgan-bnd",
+    "mlp-dbn-gan-nobnd",
+    "mlp-sbn-gan-nobnd",
+    "cnn-dbn-wgan-gp",
+    "cnn-sbn-wgan-gp",
+    "cnn-real-wgan-gp",
+)
 _VARIANTS += [_code_twin(v) for name in _CODE_TWINS for v in _VARIANTS if v.name == name]
 
 # Beyond the paper: other gradient estimators for SBN (training/estimators.py), each on the code recipe's SBN WGAN-GP,
@@ -256,9 +396,14 @@ _ESTIMATOR_VARIANTS = (
 )
 _baseline = next(v for v in _VARIANTS if v.name == ESTIMATOR_BASELINE)
 _VARIANTS += [
-    _baseline.replace(name=f"{ESTIMATOR_BASELINE}-{estimator}", estimator=estimator, estimator_draws=draws,
-                      experiment="estimators (beyond the paper)", snapshot_epochs=(),
-                      description=f"the code recipe's SBN, WGAN-GP, trained with {label}")
+    _baseline.replace(
+        name=f"{ESTIMATOR_BASELINE}-{estimator}",
+        estimator=estimator,
+        estimator_draws=draws,
+        experiment="estimators (beyond the paper)",
+        snapshot_epochs=(),
+        description=f"the code recipe's SBN, WGAN-GP, trained with {label}",
+    )
     for estimator, draws, label in _ESTIMATOR_VARIANTS
 ]
 

@@ -10,6 +10,7 @@ dtypes, config, names, shapes and values are validated, and every error names th
 embed provenance (commit, wall time), and safetensors writes metadata keys in random order, so the files' hashes
 differ even when every weight is bit-identical.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -57,8 +58,14 @@ def _read_side_config(folder: Path, root: Path) -> dict[str, Any]:
     return side
 
 
-def save_critic(folder: str | os.PathLike, D: torch.nn.Module, cfg: VariantConfig, provenance: dict[str, Any],
-                dtype: torch.dtype = torch.float16, retrained_by: dict[str, Any] | None = None) -> Path:
+def save_critic(
+    folder: str | os.PathLike,
+    D: torch.nn.Module,
+    cfg: VariantConfig,
+    provenance: dict[str, Any],
+    dtype: torch.dtype = torch.float16,
+    retrained_by: dict[str, Any] | None = None,
+) -> Path:
     """Write FOLDER/critic.safetensors: D's inference state in `dtype`, with cfg and provenance as metadata, and the
     provenance of the retraining it came from when that is not the run that made the generator (adopt_critic)."""
     tensors = {k: v.detach().to("cpu", dtype).contiguous() for k, v in inference_state(D).items()}
@@ -70,8 +77,9 @@ def save_critic(folder: str | os.PathLike, D: torch.nn.Module, cfg: VariantConfi
     return path
 
 
-def export_critic(run: str | os.PathLike, out: str | os.PathLike | None = None,
-                  dtype: torch.dtype = torch.float16) -> Path:
+def export_critic(
+    run: str | os.PathLike, out: str | os.PathLike | None = None, dtype: torch.dtype = torch.float16
+) -> Path:
     """D of RUN/train_state.safetensors -> OUT/critic.safetensors (OUT defaults to RUN); returns the path."""
     D, cfg, prov = _critic_from_state(Path(run))
     return save_critic(out if out is not None else run, D, cfg, prov, dtype)
@@ -84,8 +92,10 @@ def adopt_critic(run: str | os.PathLike, shipped: str | os.PathLike, dtype: torc
     run, shipped = Path(run), Path(shipped)
     differences = compare_generators(run, shipped)
     if differences:
-        raise CheckpointError(f"{run}: its generator is not bit-identical to {shipped}'s ({differences[0]}; "
-                              f"{len(differences)} tensor(s) differ), so its critic is not the shipped generator's")
+        raise CheckpointError(
+            f"{run}: its generator is not bit-identical to {shipped}'s ({differences[0]}; "
+            f"{len(differences)} tensor(s) differ), so its critic is not the shipped generator's"
+        )
     D, cfg, prov = _critic_from_state(run)
     side = _read_side_config(shipped, shipped)
     if parse_config(side["config"], str(shipped / CONFIG_FILE)) != cfg:
@@ -101,28 +111,38 @@ def _critic_from_state(run: Path) -> tuple[torch.nn.Module, VariantConfig, dict[
     state_path = run / STATE_FILE
     side = _read_side_config(run, run)
     cfg = parse_config(side["config"], str(run / CONFIG_FILE))
-    tensors, metadata = parse_safetensors(read_regular_file(state_path, run, "training state", MAX_STATE_BYTES),
-                                          str(state_path), STATE_DTYPES)
+    tensors, metadata = parse_safetensors(
+        read_regular_file(state_path, run, "training state", MAX_STATE_BYTES), str(state_path), STATE_DTYPES
+    )
     meta = metadata_json(metadata, "state", str(state_path))
     progress = meta.get("progress") if isinstance(meta, dict) else None
     if not isinstance(progress, dict):
         raise CheckpointError(f"{state_path}: metadata has no training progress")
     prov = side["provenance"]
-    if progress.get("config") != cfg.to_dict() or progress.get("epoch") != prov.get("epoch") \
-            or progress.get("seed") != prov.get("seed"):
-        raise CheckpointError(f"{state_path}: epoch {progress.get('epoch')!r} (seed {progress.get('seed')!r}) does not "
-                              f"match the generator in {run / CONFIG_FILE} (epoch {prov.get('epoch')!r}, seed "
-                              f"{prov.get('seed')!r}); a run still training may be between two writes, try again")
+    if (
+        progress.get("config") != cfg.to_dict()
+        or progress.get("epoch") != prov.get("epoch")
+        or progress.get("seed") != prov.get("seed")
+    ):
+        raise CheckpointError(
+            f"{state_path}: epoch {progress.get('epoch')!r} (seed {progress.get('seed')!r}) does not "
+            f"match the generator in {run / CONFIG_FILE} (epoch {prov.get('epoch')!r}, seed "
+            f"{prov.get('seed')!r}); a run still training may be between two writes, try again"
+        )
     D = build_discriminator(cfg)
     state = {k[2:]: v for k, v in tensors.items() if k.startswith("D.")}
-    check_state({k: v for k, v in state.items() if not k.endswith("num_batches_tracked")}, inference_state(D),
-                f"{state_path} (D)")
+    check_state(
+        {k: v for k, v in state.items() if not k.endswith("num_batches_tracked")},
+        inference_state(D),
+        f"{state_path} (D)",
+    )
     D.load_state_dict(state, strict=False)  # BatchNorm batch counters are not needed
     return D, cfg, prov
 
 
-def load_critic_checkpoint(folder: str | os.PathLike, root: str | os.PathLike | None = None
-                           ) -> tuple[VariantConfig, dict[str, torch.Tensor], dict[str, Any]]:
+def load_critic_checkpoint(
+    folder: str | os.PathLike, root: str | os.PathLike | None = None
+) -> tuple[VariantConfig, dict[str, torch.Tensor], dict[str, Any]]:
     """Validate FOLDER/critic.safetensors against the architecture its config describes and against the
     generator's config.json beside it; return (config, fp32 state dict, provenance)."""
     folder = Path(folder)
@@ -131,8 +151,10 @@ def load_critic_checkpoint(folder: str | os.PathLike, root: str | os.PathLike | 
     tensors, cfg, provenance = read_weights_file(path, root, CRITIC_FORMAT, "critic", MAX_CRITIC_BYTES)
     side = _read_side_config(folder, root)
     if parse_config(side["config"], str(folder / CONFIG_FILE)) != cfg or side["provenance"] != provenance:
-        raise CheckpointError(f"{path}: config or provenance differs from the generator's {folder / CONFIG_FILE}; "
-                              f"the critic belongs to another run or epoch")
+        raise CheckpointError(
+            f"{path}: config or provenance differs from the generator's {folder / CONFIG_FILE}; "
+            f"the critic belongs to another run or epoch"
+        )
     check_state(tensors, inference_state(build_discriminator(cfg)), str(path))
     return cfg, {k: v.float() for k, v in tensors.items()}, provenance
 
@@ -171,8 +193,9 @@ def compare_generators(run: str | os.PathLike, shipped: str | os.PathLike) -> li
             lines.append(f"{key}: {x.dtype} {tuple(x.shape)} against {y.dtype} {tuple(y.shape)}")
         elif not torch.equal(_bytes(x), _bytes(y)):  # bytes, not values: NaN and -0.0 count too
             diff = (x.float() - y.float()).abs()
-            lines.append(f"{key}: {int((diff > 0).sum())} of {x.numel()} values differ, max |difference| "
-                         f"{float(diff.max()):.3g}")
+            lines.append(
+                f"{key}: {int((diff > 0).sum())} of {x.numel()} values differ, max |difference| {float(diff.max()):.3g}"
+            )
     return lines
 
 
@@ -198,7 +221,7 @@ def main_compare(args: Any) -> int:
     shipped = Path(args.shipped)
     if (shipped.parent / MANIFEST_FILE).is_file():
         rel = f"{shipped.name}/{GENERATOR_FILE}"
-        problems = [p[len(rel) + 2:] for p in check_manifest(shipped.parent) if p.startswith(rel + ":")]
+        problems = [p[len(rel) + 2 :] for p in check_manifest(shipped.parent) if p.startswith(rel + ":")]
         print(f"{shipped / GENERATOR_FILE}: " + ("; ".join(problems) if problems else f"matches {MANIFEST_FILE}"))
         if problems:
             return 1
@@ -206,6 +229,8 @@ def main_compare(args: Any) -> int:
     for line in lines:
         print(line)
     n = len(parse_safetensors(read_regular_file(shipped / GENERATOR_FILE, shipped), str(shipped))[0])
-    print(f"{args.run} against {shipped}: " + (f"{len(lines)} of {n} tensors differ" if lines else
-                                               f"all {n} generator tensors are bit-identical"))
+    print(
+        f"{args.run} against {shipped}: "
+        + (f"{len(lines)} of {n} tensors differ" if lines else f"all {n} generator tensors are bit-identical")
+    )
     return 1 if lines else 0

@@ -3,6 +3,7 @@
 The directory comes from `--data-dir` or the BINARYGAN_DATA environment variable. Users who are online
 may download the files from the usual mirrors; downloads are verified, then written atomically.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -35,14 +36,18 @@ class IdxFile:
 
 
 FILES = {
-    "train-images": IdxFile("train-images-idx3-ubyte.gz",
-                            "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db", 0x803, 60_000),
-    "train-labels": IdxFile("train-labels-idx1-ubyte.gz",
-                            "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5", 0x801, 60_000),
-    "test-images": IdxFile("t10k-images-idx3-ubyte.gz",
-                           "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7", 0x803, 10_000),
-    "test-labels": IdxFile("t10k-labels-idx1-ubyte.gz",
-                           "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2", 0x801, 10_000),
+    "train-images": IdxFile(
+        "train-images-idx3-ubyte.gz", "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db", 0x803, 60_000
+    ),
+    "train-labels": IdxFile(
+        "train-labels-idx1-ubyte.gz", "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5", 0x801, 60_000
+    ),
+    "test-images": IdxFile(
+        "t10k-images-idx3-ubyte.gz", "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7", 0x803, 10_000
+    ),
+    "test-labels": IdxFile(
+        "t10k-labels-idx1-ubyte.gz", "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2", 0x801, 10_000
+    ),
 }
 MAX_UNCOMPRESSED = 64 * 2**20  # the largest real file is 47 MB; refuse gzip bombs
 
@@ -104,8 +109,9 @@ def read_idx(data_dir: Path, key: str, verify: bool = True) -> tuple[np.ndarray,
     return array, digest
 
 
-def load_split(split: str = "train", data_dir: str | os.PathLike | None = None, verify: bool = True,
-               limit: int | None = None) -> Split:
+def load_split(
+    split: str = "train", data_dir: str | os.PathLike | None = None, verify: bool = True, limit: int | None = None
+) -> Split:
     """Binarised MNIST: pixels with nonzero intensity become 1. `limit` keeps the first N examples."""
     if split not in ("train", "test"):
         raise ValueError(f"split must be 'train' or 'test', got {split!r}")
@@ -123,8 +129,9 @@ def load_split(split: str = "train", data_dir: str | os.PathLike | None = None, 
     return Split((images > 0).astype(np.uint8), labels.copy(), digest)
 
 
-def download(data_dir: str | os.PathLike | None = None, mirrors: tuple[str, ...] = MIRRORS,
-             timeout: float = 60.0) -> Path:
+def download(
+    data_dir: str | os.PathLike | None = None, mirrors: tuple[str, ...] = MIRRORS, timeout: float = 60.0
+) -> Path:
     """Fetch any missing or broken file from the first mirror that serves a verified copy."""
     root = resolve_data_dir(data_dir)
     root.mkdir(parents=True, exist_ok=True)

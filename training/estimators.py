@@ -9,6 +9,7 @@ of work; `CRITIC_EVALS` says how many evaluations of f one draw costs, so that b
 The exact target, by enumeration of b (feasible only for small n), is
     d E[f] / d theta_i = sum_b q(b) f(b) (b_i - p_i),   p = sigmoid(theta).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -99,8 +100,14 @@ def sigmoid_st(theta: torch.Tensor, f: Loss, draws: int, generator: torch.Genera
     return (p * (1 - p) * _input_gradient(f, b)).mean(0)
 
 
-def rebar(theta: torch.Tensor, f: Loss, draws: int, generator: torch.Generator | None = None,
-          temperature: float = 0.5, eta: float = 1.0) -> torch.Tensor:
+def rebar(
+    theta: torch.Tensor,
+    f: Loss,
+    draws: int,
+    generator: torch.Generator | None = None,
+    temperature: float = 0.5,
+    eta: float = 1.0,
+) -> torch.Tensor:
     """REBAR (Tucker et al. 2017) with fixed temperature and eta, averaged over K draws. With z = theta + logit(u),
     b = 1[z > 0], and z~ the same logistic variable drawn again given b (u~ = 1 - p + v p if b = 1, v (1 - p) if
     not), the relaxed control variate c(z) = f(sigmoid(z / temperature)) gives
@@ -128,7 +135,11 @@ def rebar(theta: torch.Tensor, f: Loss, draws: int, generator: torch.Generator |
 
 
 FUNCTIONS: dict[str, Estimator] = {
-    "sigmoid-st": sigmoid_st, "reinmax": reinmax, "rloo": rloo, "disarm": disarm, "rebar": rebar,
+    "sigmoid-st": sigmoid_st,
+    "reinmax": reinmax,
+    "rloo": rloo,
+    "disarm": disarm,
+    "rebar": rebar,
 }
 CRITIC_EVALS = {"sigmoid-st": 1, "reinmax": 1, "rloo": 1, "disarm": 2, "rebar": 3}  # evaluations of f per draw
 UNBIASED = ("rloo", "disarm", "rebar")

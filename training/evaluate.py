@@ -11,6 +11,7 @@ null (N/A) there.
 The cheap per-epoch subset (`history_metrics`) uses 2,000 samples and skips precision/recall and
 memorisation; its fd is against the full test set, so it is biased upwards relative to the 10k fd.
 """
+
 from __future__ import annotations
 
 import json
@@ -54,10 +55,20 @@ HISTORY_N = 2_000
 # The preactivations are float sums whose last bits depend on the CPU's vector kernels (AVX2, AVX-512), so a few
 # of the 7.8 million p values land across a histogram edge or the threshold on another machine: shape and pixel
 # statistics get an absolute tolerance of about a hundred values' worth.
-TOLERANCES = {"fd": (1e-3, 1e-3), "precision": (0, 1e-3), "recall": (0, 1e-3), "class_kl": (1e-3, 1e-4),
-              "class_hist": (0, 1e-3), "classes_2pct": (0, 0), "mass_near_01": (0, 1e-4), "notch_depth": (0, 1e-4),
-              "speckle_rate": (1e-4, 1e-4), "on_fraction_mean": (0, 1e-5), "on_fraction_std": (0, 1e-5),
-              "memorisation_rate": (0, 1e-3)}
+TOLERANCES = {
+    "fd": (1e-3, 1e-3),
+    "precision": (0, 1e-3),
+    "recall": (0, 1e-3),
+    "class_kl": (1e-3, 1e-4),
+    "class_hist": (0, 1e-3),
+    "classes_2pct": (0, 0),
+    "mass_near_01": (0, 1e-4),
+    "notch_depth": (0, 1e-4),
+    "speckle_rate": (1e-4, 1e-4),
+    "on_fraction_mean": (0, 1e-5),
+    "on_fraction_std": (0, 1e-5),
+    "memorisation_rate": (0, 1e-3),
+}
 DEFAULT_TOLERANCE = (1e-6, 1e-6)  # (rtol, atol)
 
 
@@ -65,11 +76,16 @@ DEFAULT_TOLERANCE = (1e-6, 1e-6)  # (rtol, atol)
 # The reference side, computed once per process and shared by every checkpoint evaluated.
 # ---------------------------------------------------------------------------------------------------
 
+
 class Reference:
     """Test-set features and statistics, plus (lazily) the training set for memorisation."""
 
-    def __init__(self, data_dir: str | os.PathLike | None = None, classifier: Classifier | str | os.PathLike | None = None,
-                 verify: bool = True):
+    def __init__(
+        self,
+        data_dir: str | os.PathLike | None = None,
+        classifier: Classifier | str | os.PathLike | None = None,
+        verify: bool = True,
+    ):
         self.data_dir, self.verify = data_dir, verify
         self.classifier = classifier if isinstance(classifier, Classifier) else load_classifier(classifier)
         test = load_split("test", data_dir, verify=verify)
@@ -98,36 +114,51 @@ class Reference:
     def memorisation_threshold(self) -> float:
         """The 5th percentile of test digits' Hamming distances to their nearest training image."""
         if self._threshold is None:
-            self._threshold = float(np.percentile(nearest_hamming(self.test_images, self.train.images), MEMO_PERCENTILE))
+            self._threshold = float(
+                np.percentile(nearest_hamming(self.test_images, self.train.images), MEMO_PERCENTILE)
+            )
         return self._threshold
 
     def fingerprint(self) -> dict[str, Any]:
         """What the numbers depend on besides the samples: changing any of these invalidates them."""
-        return {"classifier_sha256": self.classifier.sha256, "test_data_sha256": self.test_sha256,
-                "k": K, "memorisation_percentile": MEMO_PERCENTILE,
-                "class_kl_direction": "KL(generated || test labels)"}
+        return {
+            "classifier_sha256": self.classifier.sha256,
+            "test_data_sha256": self.test_sha256,
+            "k": K,
+            "memorisation_percentile": MEMO_PERCENTILE,
+            "class_kl_direction": "KL(generated || test labels)",
+        }
 
 
 def _finite(x: float) -> float | None:
     return x if math.isfinite(x) else None
 
 
-def image_metrics(images: np.ndarray, ref: Reference, full: bool = True, memorisation: np.ndarray | None = None
-                  ) -> dict[str, Any]:
+def image_metrics(
+    images: np.ndarray, ref: Reference, full: bool = True, memorisation: np.ndarray | None = None
+) -> dict[str, Any]:
     """Metrics of binary images (N, 28, 28). `memorisation` holds precomputed nearest-training distances."""
     out = ref.classifier.run(images)
     hist = class_histogram(out.predictions)
     mean, std = on_fraction(images)
-    m: dict[str, Any] = {"fd": frechet_distance(*gaussian_stats(out.features), ref.test_mu, ref.test_sigma),
-                         "class_kl": class_kl(hist, ref.label_hist), "classes_2pct": classes_2pct(hist),
-                         "on_fraction_mean": mean, "speckle_rate": speckle_rate(images)}
+    m: dict[str, Any] = {
+        "fd": frechet_distance(*gaussian_stats(out.features), ref.test_mu, ref.test_sigma),
+        "class_kl": class_kl(hist, ref.label_hist),
+        "classes_2pct": classes_2pct(hist),
+        "on_fraction_mean": mean,
+        "speckle_rate": speckle_rate(images),
+    }
     if full:
         precision, recall = precision_recall(ref.test_features, out.features, real_radii=ref.test_radii)
         if memorisation is None:
             memorisation = nearest_hamming(images, ref.train.images)
-        m |= {"precision": precision, "recall": recall, "class_hist": [float(v) for v in hist],
-              "on_fraction_std": std,
-              "memorisation_rate": float((memorisation < ref.memorisation_threshold).mean())}
+        m |= {
+            "precision": precision,
+            "recall": recall,
+            "class_hist": [float(v) for v in hist],
+            "on_fraction_std": std,
+            "memorisation_rate": float((memorisation < ref.memorisation_threshold).mean()),
+        }
     return m
 
 
@@ -135,15 +166,21 @@ def _shape_metrics(s: Samples) -> dict[str, float]:
     return {"mass_near_01": mass_near_01(s.preactivation), "notch_depth": notch_depth(s.preactivation)}
 
 
-def evaluate_checkpoint(folder: str | os.PathLike, ref: Reference, n: int = DEFAULT_N, seed: int = 0
-                        ) -> dict[str, Any]:
+def evaluate_checkpoint(folder: str | os.PathLike, ref: Reference, n: int = DEFAULT_N, seed: int = 0) -> dict[str, Any]:
     """All metrics of the checkpoint in `folder`, with what they depend on."""
     folder = Path(folder)
     g = load_folder(folder)
     s = g.sample(n, seed)
     m = image_metrics(s.binary, ref) | _shape_metrics(s)
-    return {"variant": g.name, "epoch": g.epoch, "n_samples": n, "seed": seed,
-            "generator_sha256": sha256_file(folder / GENERATOR_FILE), **ref.fingerprint(), **_ordered(m)}
+    return {
+        "variant": g.name,
+        "epoch": g.epoch,
+        "n_samples": n,
+        "seed": seed,
+        "generator_sha256": sha256_file(folder / GENERATOR_FILE),
+        **ref.fingerprint(),
+        **_ordered(m),
+    }
 
 
 def real_data_floor(ref: Reference, n: int = DEFAULT_N) -> dict[str, Any]:
@@ -154,8 +191,13 @@ def real_data_floor(ref: Reference, n: int = DEFAULT_N) -> dict[str, Any]:
     images = train[:n]
     m = image_metrics(images, ref, memorisation=nearest_hamming(images, train, exclude_self=True))
     m |= {"mass_near_01": None, "notch_depth": None}
-    return {"variant": "real_data", "n_samples": n, "train_data_sha256": ref.train.sha256,
-            **ref.fingerprint(), **_ordered(m)}
+    return {
+        "variant": "real_data",
+        "n_samples": n,
+        "train_data_sha256": ref.train.sha256,
+        **ref.fingerprint(),
+        **_ordered(m),
+    }
 
 
 def _ordered(m: dict[str, Any]) -> dict[str, Any]:
@@ -169,7 +211,8 @@ def history_metrics(folder: Path, ref: Reference, n: int = HISTORY_N, seed: int 
     s = load_folder(folder).sample(n, seed)
     m = image_metrics(s.binary, ref, full=False) | _shape_metrics(s)
     return {x.key: _finite(m[x.key]) if isinstance(m[x.key], float) else m[x.key] for x in PER_EPOCH} | {
-        "eval_samples": n}
+        "eval_samples": n
+    }
 
 
 def check_writable(path: Path) -> Path:
@@ -179,13 +222,16 @@ def check_writable(path: Path) -> Path:
     from huggingface_hub import constants
 
     if path.is_symlink() or path.resolve().is_relative_to(Path(constants.HF_HUB_CACHE).resolve()):
-        raise EvaluationError(f"{path}: in the Hugging Face cache, which is never written to; evaluate a local copy "
-                              "of the checkpoint folder, or write the metrics elsewhere with --out")
+        raise EvaluationError(
+            f"{path}: in the Hugging Face cache, which is never written to; evaluate a local copy "
+            "of the checkpoint folder, or write the metrics elsewhere with --out"
+        )
     return path
 
 
-def evaluate_history(run: str | os.PathLike, ref: Reference, n: int = HISTORY_N, seed: int = 0,
-                     progress: bool = False) -> list[dict[str, Any]]:
+def evaluate_history(
+    run: str | os.PathLike, ref: Reference, n: int = HISTORY_N, seed: int = 0, progress: bool = False
+) -> list[dict[str, Any]]:
     """Evaluate snapshots/epoch-NNN (or the folder itself for its final epoch) for every history entry,
     and merge the numbers into run/history.json. Entries without a generator are left as they are."""
     from tqdm.auto import tqdm
@@ -196,7 +242,9 @@ def evaluate_history(run: str | os.PathLike, ref: Reference, n: int = HISTORY_N,
         history = json.loads(path.read_text())
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
         raise EvaluationError(f"{path}: cannot read the training history ({e})") from None
-    if not isinstance(history, list) or not all(isinstance(r, dict) and isinstance(r.get("epoch"), int) for r in history):
+    if not isinstance(history, list) or not all(
+        isinstance(r, dict) and isinstance(r.get("epoch"), int) for r in history
+    ):
         raise EvaluationError(f"{path}: expected a list of per-epoch objects with an integer 'epoch'")
     final = final_epoch(run)
     for record in tqdm(history, disable=not progress, desc=f"history {run.name}"):
@@ -214,6 +262,7 @@ def evaluate_history(run: str | os.PathLike, ref: Reference, n: int = HISTORY_N,
 # ---------------------------------------------------------------------------------------------------
 # Comparison with shipped numbers.
 # ---------------------------------------------------------------------------------------------------
+
 
 def compare_metrics(shipped: dict[str, Any], fresh: dict[str, Any]) -> list[str]:
     """Differences beyond TOLERANCES, one line each; [] when `fresh` reproduces `shipped`."""
@@ -245,7 +294,9 @@ def is_evaluated(folder: Path, ref: Reference, n: int, seed: int) -> bool:
     m = _read_metrics(Path(folder) / METRICS_FILE)
     if m is None or not (Path(folder) / GENERATOR_FILE).is_file():
         return False
-    wanted = ref.fingerprint() | {"n_samples": n, "seed": seed,
-                                  "generator_sha256": sha256_file(Path(folder) / GENERATOR_FILE)}
+    wanted = ref.fingerprint() | {
+        "n_samples": n,
+        "seed": seed,
+        "generator_sha256": sha256_file(Path(folder) / GENERATOR_FILE),
+    }
     return all(m.get(k) == v for k, v in wanted.items())
-

@@ -1,4 +1,5 @@
 """Image grids: arrays of digits to one picture (array or PNG bytes)."""
+
 from __future__ import annotations
 
 import io
@@ -18,7 +19,7 @@ def tile(images: np.ndarray, ncols: int | None = None, pad: int = 1, pad_value: 
     grid = np.full((nrows * (h + pad) + pad, ncols * (w + pad) + pad), pad_value, dtype=np.float32)
     for i, img in enumerate(images):
         r, c = divmod(i, ncols)
-        grid[pad + r * (h + pad): pad + r * (h + pad) + h, pad + c * (w + pad): pad + c * (w + pad) + w] = img
+        grid[pad + r * (h + pad) : pad + r * (h + pad) + h, pad + c * (w + pad) : pad + c * (w + pad) + w] = img
     return grid
 
 

@@ -5,6 +5,7 @@ paths in sorted order; `check_manifest` reports missing, changed and unlisted fi
 Hub repository (training.publish), where it comes with the download, so `read_manifest` validates it as
 strictly as any other file.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -80,17 +81,23 @@ def read_manifest(root: str | os.PathLike) -> dict[str, dict[str, Any]]:
             raise ManifestError(f"{path}: larger than a manifest can be ({MANIFEST_MAX_BYTES} bytes)")
         doc = json.loads(path.read_bytes())
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise ManifestError(f"{path}: cannot read the manifest ({e}); write it with `python -m training manifest`"
-                            ) from None
+        raise ManifestError(
+            f"{path}: cannot read the manifest ({e}); write it with `python -m training manifest`"
+        ) from None
     files = doc.get("files") if isinstance(doc, dict) else None
     if not isinstance(files, dict):
         raise ManifestError(f'{path}: expected {{"files": {{path: {{"sha256": ..., "size": ...}}}}}}')
     for rel, entry in files.items():
         if not is_safe_relpath(rel):
             raise ManifestError(f"{path}: entry {rel!r} is not a relative path inside the repository")
-        if (not isinstance(entry, dict) or not isinstance(entry.get("sha256"), str)
-                or not _SHA256.fullmatch(entry["sha256"]) or isinstance(entry.get("size"), bool)
-                or not isinstance(entry.get("size"), int) or entry["size"] < 0):
+        if (
+            not isinstance(entry, dict)
+            or not isinstance(entry.get("sha256"), str)
+            or not _SHA256.fullmatch(entry["sha256"])
+            or isinstance(entry.get("size"), bool)
+            or not isinstance(entry.get("size"), int)
+            or entry["size"] < 0
+        ):
             raise ManifestError(f"{path}: entry {rel!r} needs a lowercase hex sha256 and a size in bytes")
     return files
 
@@ -116,7 +123,8 @@ def total_bytes(root: str | os.PathLike) -> int:
     """Everything under `root`, the manifest included."""
     root = Path(root)
     return sum((root / rel).lstat().st_size for rel in list_files(root)) + (
-        (root / MANIFEST_FILE).stat().st_size if (root / MANIFEST_FILE).is_file() else 0)
+        (root / MANIFEST_FILE).stat().st_size if (root / MANIFEST_FILE).is_file() else 0
+    )
 
 
 def main_manifest(args) -> int:
@@ -130,6 +138,8 @@ def main_manifest(args) -> int:
         print(f"{root}: every file matches {MANIFEST_FILE}")
         return 0
     manifest = write_manifest(root)
-    print(f"{root / MANIFEST_FILE}: {len(manifest['files'])} files, {manifest['total_bytes'] / 2**20:.1f} MiB "
-          f"(budget {BUDGET_BYTES / 2**20:.0f} MiB)")
+    print(
+        f"{root / MANIFEST_FILE}: {len(manifest['files'])} files, {manifest['total_bytes'] / 2**20:.1f} MiB "
+        f"(budget {BUDGET_BYTES / 2**20:.0f} MiB)"
+    )
     return 0 if total_bytes(root) <= BUDGET_BYTES else 1

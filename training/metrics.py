@@ -19,6 +19,7 @@ All numbers are measured on `n` samples drawn with a fixed seed (training.evalua
 - mass_near_01, notch_depth: shape of the preactivated outputs p = sigmoid(s * x); the dashboard shows the
   same numbers (explorer.analysis re-exports them).
 """
+
 from __future__ import annotations
 
 import math
@@ -42,9 +43,10 @@ class EvaluationError(ValueError):
 # The list of metrics: what each is called, which way is better, how tables print it.
 # ---------------------------------------------------------------------------------------------------
 
+
 def _fixed(digits: int) -> Callable[[float], str]:
     """Format with `digits` decimals, or one significant digit for smaller nonzero values (the real-data floor)."""
-    return lambda v: f"{v:.{digits}f}" if v == 0 or abs(v) >= 10 ** -digits else f"{v:.1g}"
+    return lambda v: f"{v:.{digits}f}" if v == 0 or abs(v) >= 10**-digits else f"{v:.1g}"
 
 
 @dataclass(frozen=True)
@@ -81,8 +83,15 @@ class Metric:
 
 # Pixel statistics of real-valued models are on thresholded samples.
 METRICS = (
-    Metric("fd", "Fréchet distance", "FD ↓", "lower", lambda v: f"{v:.1f}" if v >= 10 else f"{v:.2f}",
-           per_epoch=True, headline=True),
+    Metric(
+        "fd",
+        "Fréchet distance",
+        "FD ↓",
+        "lower",
+        lambda v: f"{v:.1f}" if v >= 10 else f"{v:.2f}",
+        per_epoch=True,
+        headline=True,
+    ),
     Metric("precision", "precision", "precision", "higher", _fixed(3), headline=True),
     Metric("recall", "recall", "recall", "higher", _fixed(3), headline=True),
     Metric("class_kl", "class KL to test labels", "class KL ↓", "lower", _fixed(3), per_epoch=True, headline=True),
@@ -102,6 +111,7 @@ PER_EPOCH = tuple(m for m in METRICS if m.per_epoch)
 # The metrics of samples: arrays in, numbers out.
 # ---------------------------------------------------------------------------------------------------
 
+
 def gaussian_stats(features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     f = np.asarray(features, dtype=np.float64)
     if len(f) < 2:
@@ -120,8 +130,10 @@ def frechet_distance(mu1: np.ndarray, s1: np.ndarray, mu2: np.ndarray, s2: np.nd
     eigenvalues = np.linalg.eigvals(np.asarray(s1, np.float64) @ np.asarray(s2, np.float64))
     trace = np.sqrt(eigenvalues.astype(np.complex128)).sum()
     if not np.isfinite(trace) or abs(trace.imag) > FD_MAX_IMAGINARY * max(abs(trace.real), 1.0):
-        raise EvaluationError(f"tr((s1 s2)^(1/2)) = {trace:.6g} has a large imaginary part: the matrices are not "
-                              "covariances (symmetric, positive semi-definite)")
+        raise EvaluationError(
+            f"tr((s1 s2)^(1/2)) = {trace:.6g} has a large imaginary part: the matrices are not "
+            "covariances (symmetric, positive semi-definite)"
+        )
     diff = np.asarray(mu1, np.float64) - np.asarray(mu2, np.float64)
     return float(max(diff @ diff + np.trace(s1) + np.trace(s2) - 2 * trace.real, 0.0))
 
@@ -139,8 +151,8 @@ def knn_radii(features: np.ndarray, k: int = K) -> np.ndarray:
         raise EvaluationError(f"need more than k={k} points for k-NN radii, got {len(f)}")
     radii = np.empty(len(f))
     for start in range(0, len(f), ROWS):
-        d = _sq_dists(f[start:start + ROWS], f)
-        radii[start:start + ROWS] = np.partition(d, k, axis=1)[:, k]  # index 0 is the point itself
+        d = _sq_dists(f[start : start + ROWS], f)
+        radii[start : start + ROWS] = np.partition(d, k, axis=1)[:, k]  # index 0 is the point itself
     return radii
 
 
@@ -149,12 +161,13 @@ def coverage(queries: np.ndarray, points: np.ndarray, radii: np.ndarray) -> floa
     q, p = np.asarray(queries, dtype=np.float64), np.asarray(points, dtype=np.float64)
     inside = np.zeros(len(q), dtype=bool)
     for start in range(0, len(q), ROWS):
-        inside[start:start + ROWS] = (_sq_dists(q[start:start + ROWS], p) <= radii[None, :]).any(1)
+        inside[start : start + ROWS] = (_sq_dists(q[start : start + ROWS], p) <= radii[None, :]).any(1)
     return float(inside.mean())
 
 
-def precision_recall(real: np.ndarray, fake: np.ndarray, k: int = K,
-                     real_radii: np.ndarray | None = None) -> tuple[float, float]:
+def precision_recall(
+    real: np.ndarray, fake: np.ndarray, k: int = K, real_radii: np.ndarray | None = None
+) -> tuple[float, float]:
     """Improved precision and recall; `real_radii` may be passed in when the real set is reused."""
     real_radii = knn_radii(real, k) if real_radii is None else real_radii
     return coverage(fake, real, real_radii), coverage(real, fake, knn_radii(fake, k))
@@ -205,17 +218,16 @@ def nearest_hamming(queries: np.ndarray, base: np.ndarray, exclude_self: bool = 
     out = np.empty(len(q), dtype=np.int64)
     buf = np.empty((min(ROWS, len(q)), len(b)), dtype=np.float32)  # reused: 245 MB of fresh pages per block is slow
     for start in range(0, len(q), ROWS):
-        block = q[start:start + ROWS]
-        d = buf[:len(block)]
+        block = q[start : start + ROWS]
+        d = buf[: len(block)]
         np.matmul(block, b.T, out=d)
         d *= -2
         d += bn  # |b| - 2 a.b; |a| is constant along the row, added after the minimum
         if exclude_self:
             rows = np.arange(len(block))
             d[rows, start + rows] = np.inf
-        out[start:start + ROWS] = np.rint(d.min(1) + block.sum(1)).astype(np.int64)
+        out[start : start + ROWS] = np.rint(d.min(1) + block.sum(1)).astype(np.int64)
     return out
-
 
 
 # ---------------------------------------------------------------------------------------------------

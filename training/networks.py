@@ -4,6 +4,7 @@ Images travel flat, as (B, 784) in [0, 1]; the CNNs reshape at their edges.
 BatchNorm is the config's: "batch" follows the paper's text (batch statistics while training, running statistics when
 sampling); "affine" is what the reference code ran (AffineBatchNorm).
 """
+
 from __future__ import annotations
 
 import math
@@ -59,8 +60,11 @@ class MLPGeneratorBody(nn.Module):
     def __init__(self, latent_dim: int, batchnorm: BatchNorm = "batch"):
         super().__init__()
         self.net = nn.Sequential(
-            nn.Linear(latent_dim, 1024), norm_layer(batchnorm, 1024), nn.ReLU(),
-            nn.Linear(1024, N_PIXELS), norm_layer(batchnorm, N_PIXELS),  # the reference code normalises the output layer too
+            nn.Linear(latent_dim, 1024),
+            norm_layer(batchnorm, 1024),
+            nn.ReLU(),
+            nn.Linear(1024, N_PIXELS),
+            norm_layer(batchnorm, N_PIXELS),  # the reference code normalises the output layer too
         )
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:  # (B, 128) -> (B, 784)
@@ -72,7 +76,10 @@ class CNNGeneratorBody(nn.Module):
         super().__init__()
 
         def up(c_in: int, c_out: int, k: int, s: int, relu: bool = True) -> list[nn.Module]:
-            layers: list[nn.Module] = [nn.ConvTranspose2d(c_in, c_out, k, stride=s), norm_layer(batchnorm, c_out, conv=True)]
+            layers: list[nn.Module] = [
+                nn.ConvTranspose2d(c_in, c_out, k, stride=s),
+                norm_layer(batchnorm, c_out, conv=True),
+            ]
             return layers + [nn.ReLU()] if relu else layers
 
         self.net = nn.Sequential(
@@ -122,8 +129,12 @@ class MLPDiscriminator(nn.Module):
     def __init__(self, batchnorm: bool, kind: BatchNorm = "batch"):
         super().__init__()
         self.net = nn.Sequential(
-            nn.Linear(N_PIXELS, 512), *_maybe_bn(batchnorm, kind, 512), nn.LeakyReLU(0.2),
-            nn.Linear(512, 256), *_maybe_bn(batchnorm, kind, 256), nn.LeakyReLU(0.2),
+            nn.Linear(N_PIXELS, 512),
+            *_maybe_bn(batchnorm, kind, 512),
+            nn.LeakyReLU(0.2),
+            nn.Linear(512, 256),
+            *_maybe_bn(batchnorm, kind, 256),
+            nn.LeakyReLU(0.2),
             nn.Linear(256, 1),
         )
         # Without batch statistics each example's score depends on that example alone, so dD/dx has a closed form;
@@ -162,12 +173,18 @@ class CNNDiscriminator(nn.Module):
         super().__init__()
         # Pooling before the LeakyReLU gives the same values and gradients (both are monotone), on 4x fewer elements.
         self.net = nn.Sequential(
-            nn.Conv2d(1, 32, 3), *_maybe_bn(batchnorm, kind, 32, conv=True),  # (B, 32, 26, 26)
-            nn.MaxPool2d(2), nn.LeakyReLU(0.2),  # (B, 32, 13, 13)
-            nn.Conv2d(32, 64, 3), *_maybe_bn(batchnorm, kind, 64, conv=True),  # (B, 64, 11, 11)
-            nn.MaxPool2d(2, ceil_mode=True), nn.LeakyReLU(0.2),  # "same" pooling: (B, 64, 6, 6)
+            nn.Conv2d(1, 32, 3),
+            *_maybe_bn(batchnorm, kind, 32, conv=True),  # (B, 32, 26, 26)
+            nn.MaxPool2d(2),
+            nn.LeakyReLU(0.2),  # (B, 32, 13, 13)
+            nn.Conv2d(32, 64, 3),
+            *_maybe_bn(batchnorm, kind, 64, conv=True),  # (B, 64, 11, 11)
+            nn.MaxPool2d(2, ceil_mode=True),
+            nn.LeakyReLU(0.2),  # "same" pooling: (B, 64, 6, 6)
             nn.Flatten(),  # (B, 2304)
-            nn.Linear(2304, 128), *_maybe_bn(batchnorm, kind, 128), nn.LeakyReLU(0.2),
+            nn.Linear(2304, 128),
+            *_maybe_bn(batchnorm, kind, 128),
+            nn.LeakyReLU(0.2),
             nn.Linear(128, 1),
         )
         self.has_closed_form_input_gradient = not batchnorm or kind == "affine"

@@ -15,6 +15,7 @@ The forward value is binary; the estimator decides what the backward pass preten
 The score-function estimators ("rloo", "disarm") pass no gradient through y; training/estimators.py computes them
 from several critic evaluations, and the trainer applies them to the pre-activation directly.
 """
+
 from __future__ import annotations
 
 import torch

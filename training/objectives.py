@@ -2,6 +2,7 @@
 
 D outputs raw scores (B,). GAN reads them as logits; WGAN and WGAN-GP as critic values.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
@@ -43,13 +44,19 @@ def wgan_g_losses(d_fake: torch.Tensor) -> torch.Tensor:
 
 
 D_LOSSES: dict[str, Callable[[torch.Tensor, torch.Tensor], torch.Tensor]] = {
-    "gan": gan_d_loss, "wgan": wgan_d_loss, "wgan-gp": wgan_d_loss,
+    "gan": gan_d_loss,
+    "wgan": wgan_d_loss,
+    "wgan-gp": wgan_d_loss,
 }
 G_LOSSES: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
-    "gan": gan_g_loss, "wgan": wgan_g_loss, "wgan-gp": wgan_g_loss,
+    "gan": gan_g_loss,
+    "wgan": wgan_g_loss,
+    "wgan-gp": wgan_g_loss,
 }
 G_EXAMPLE_LOSSES: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
-    "gan": gan_g_losses, "wgan": wgan_g_losses, "wgan-gp": wgan_g_losses,
+    "gan": gan_g_losses,
+    "wgan": wgan_g_losses,
+    "wgan-gp": wgan_g_losses,
 }
 
 
@@ -60,6 +67,7 @@ def interpolate(real: torch.Tensor, fake: torch.Tensor, alpha: torch.Tensor) -> 
 
 class ClosedFormCritic(Protocol):
     """A critic that computes its own dD/dx (training.networks' discriminators without batch statistics)."""
+
     has_closed_form_input_gradient: bool
 
     def input_gradient(self, x: torch.Tensor) -> torch.Tensor: ...
@@ -92,7 +100,9 @@ def optimizer_name(cfg: VariantConfig) -> str:
     return f"rmsprop-{cfg.rmsprop}" if cfg.objective == "wgan" else "adam"
 
 
-def make_optimizers(cfg: VariantConfig, G: nn.Module, D: nn.Module) -> tuple[torch.optim.Optimizer, torch.optim.Optimizer]:
+def make_optimizers(
+    cfg: VariantConfig, G: nn.Module, D: nn.Module
+) -> tuple[torch.optim.Optimizer, torch.optim.Optimizer]:
     """(opt_G, opt_D): RMSProp (decay 0.9; PyTorch's or TensorFlow's, cfg.rmsprop) for WGAN, Adam (beta 0.5, 0.9)
     otherwise; lr 1e-4 for both."""
     make: Callable[[Iterator[nn.Parameter]], torch.optim.Optimizer]

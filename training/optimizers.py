@@ -5,6 +5,7 @@ gradients are tiny:
 - TensorFlow's mean-square accumulator starts at 1, not 0, so the first steps are about lr * g, not lr * sign(g);
 - its epsilon sits inside the square root: p -= lr * g / sqrt(ms + eps), not lr * g / (sqrt(ms) + eps).
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable

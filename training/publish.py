@@ -15,6 +15,7 @@ The prepared folder is exactly what gets uploaded (`--dry-run --out DIR` stops t
 The upload is one commit that mirrors the folder (files of an older campaign are deleted), tagged with
 `--revision`, the tag the explorer pins (training.hubrepo.HUB_REVISION).
 """
+
 from __future__ import annotations
 
 import json
@@ -50,8 +51,7 @@ from training.seeds import shipped_seeds
 from training.table import table_markdown
 
 GRID_VARIANTS = ("mlp-dbn-wgan-gp", "mlp-sbn-wgan-gp", "mlp-real-wgan-gp", "cnn-dbn-wgan-gp", "cnn-sbn-wgan-gp")
-VARIANT_FILES = (GENERATOR_FILE, CONFIG_FILE, METRICS_FILE, HISTORY_FILE, STEPS_FILE, CRITIC_FILE,
-                 ESTIMATOR_LAB_FILE)
+VARIANT_FILES = (GENERATOR_FILE, CONFIG_FILE, METRICS_FILE, HISTORY_FILE, STEPS_FILE, CRITIC_FILE, ESTIMATOR_LAB_FILE)
 SNAPSHOT_FILES = (GENERATOR_FILE, CONFIG_FILE)
 SEED_FILES = (METRICS_FILE, HISTORY_FILE)  # <variant>/seeds/seed-N/: an extra training seed's numbers
 TABLE_FILES = (METRICS_FILE, TABLE_CSV_FILE, GRADLAB_COMPARISON_FILE)
@@ -68,6 +68,7 @@ class PublishError(ValueError):
 # ---------------------------------------------------------------------------------------------------
 # What gets published.
 # ---------------------------------------------------------------------------------------------------
+
 
 def _regular(path: Path) -> bool:
     if path.is_symlink():
@@ -114,9 +115,12 @@ def read_table(path: Path) -> dict[str, Any]:
         table = json.loads(path.read_bytes())
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         raise PublishError(f"{path}: not valid JSON ({e})") from None
-    if (not isinstance(table, dict) or not isinstance(table.get("real_data"), dict)
-            or not isinstance(table.get("variants"), dict)
-            or not all(isinstance(m, dict) for m in table["variants"].values())):
+    if (
+        not isinstance(table, dict)
+        or not isinstance(table.get("real_data"), dict)
+        or not isinstance(table.get("variants"), dict)
+        or not all(isinstance(m, dict) for m in table["variants"].values())
+    ):
         raise PublishError(f'{path}: expected {{"real_data": {{...}}, "variants": {{name: {{...}}}}}}')
     return table
 
@@ -125,9 +129,11 @@ def check_source_manifest(source: Path) -> None:
     """Publish only a checkpoints folder that its manifest vouches for, file by file."""
     problems = check_manifest(source)
     if problems:
-        raise PublishError(f"{source / MANIFEST_FILE} disagrees with the files: {'; '.join(problems[:5])}"
-                           f"{' ...' if len(problems) > 5 else ''}; if the changes are intended, refresh it with "
-                           "`python -m training manifest`")
+        raise PublishError(
+            f"{source / MANIFEST_FILE} disagrees with the files: {'; '.join(problems[:5])}"
+            f"{' ...' if len(problems) > 5 else ''}; if the changes are intended, refresh it with "
+            "`python -m training manifest`"
+        )
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -147,8 +153,10 @@ def _training_rows(provenance: dict[str, dict[str, Any]]) -> list[str]:
     for name, p in provenance.items():
         s = p.get("wall_time_s")
         wall = f"{s / 60:.1f} min" if isinstance(s, (int, float)) and not isinstance(s, bool) else "—"
-        rows.append(f"| `{name}` | {REGISTRY[name].experiment} | {_text(p.get('epoch'))} | {_text(p.get('seed'))} "
-                    f"| {_text(p.get('device'))} | {wall} | `{str(p.get('code_commit', '—'))[:12]}` |")
+        rows.append(
+            f"| `{name}` | {REGISTRY[name].experiment} | {_text(p.get('epoch'))} | {_text(p.get('seed'))} "
+            f"| {_text(p.get('device'))} | {wall} | `{str(p.get('code_commit', '—'))[:12]}` |"
+        )
     return rows
 
 
@@ -170,33 +178,45 @@ def eval_results(table: dict[str, Any], names: list[str]) -> list[Any]:
             value = metrics.get(m.key)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
                 continue  # not evaluated, or NaN: the Hub's schema wants a number
-            results.append(EvalResult(
-                task_type=EVAL_TASK, task_name="Unconditional image generation", dataset_type=EVAL_DATASET[0],
-                dataset_name=EVAL_DATASET[1], dataset_split=EVAL_DATASET[2], metric_type=m.key,
-                metric_name=f"{m.label} {m.arrow}".strip() + f" ({name})", metric_config=name,
-                metric_value=round(float(value), 6)))
+            results.append(
+                EvalResult(
+                    task_type=EVAL_TASK,
+                    task_name="Unconditional image generation",
+                    dataset_type=EVAL_DATASET[0],
+                    dataset_name=EVAL_DATASET[1],
+                    dataset_split=EVAL_DATASET[2],
+                    metric_type=m.key,
+                    metric_name=f"{m.label} {m.arrow}".strip() + f" ({name})",
+                    metric_config=name,
+                    metric_value=round(float(value), 6),
+                )
+            )
     return results
 
 
 def usage_code(repo_id: str, variant: str, revision: str) -> str:
     """The card's two-line load (explorer.pretrained.BinaryGAN), tested as written in tests/explorer/test_hub.py."""
     pin = "" if revision == HUB_REVISION else f', revision="{revision}"'
-    return (f"from explorer import BinaryGAN\n"
-            f'g = BinaryGAN.from_pretrained("{repo_id}", variant="{variant}"{pin})\n')
+    return f'from explorer import BinaryGAN\ng = BinaryGAN.from_pretrained("{repo_id}", variant="{variant}"{pin})\n'
 
 
-def model_card(repo_id: str, revision: str, provenance: dict[str, dict[str, Any]], table: dict[str, Any],
-               images: list[str]):
+def model_card(
+    repo_id: str, revision: str, provenance: dict[str, dict[str, Any]], table: dict[str, Any], images: list[str]
+):
     """A huggingface_hub.ModelCard: metadata for the Hub's search, widgets and evaluation results, then the text."""
     from huggingface_hub import ModelCard, ModelCardData
 
     names = list(provenance)
     results = eval_results(table, names)
     data = ModelCardData(
-        license="mit", library_name="pytorch", datasets=["mnist"], pipeline_tag="unconditional-image-generation",
+        license="mit",
+        library_name="pytorch",
+        datasets=["mnist"],
+        pipeline_tag="unconditional-image-generation",
         tags=["gan", "binary-neurons", "straight-through-estimator", "mnist", "pytorch", "safetensors"],
         metrics=[m.key for m in METRICS if m.in_table],
-        model_name=MODEL_NAME if results else None, eval_results=results or None,
+        model_name=MODEL_NAME if results else None,
+        eval_results=results or None,
     )
     example = Path(images[0]).stem if images else names[0]
     commands = sorted({p["command"] for p in provenance.values() if isinstance(p.get("command"), str)})
@@ -204,18 +224,27 @@ def model_card(repo_id: str, revision: str, provenance: dict[str, dict[str, Any]
     real_n = table["real_data"].get("n_samples")
     samples = [f"| `{Path(img).stem}` | ![{Path(img).stem}]({img}) |" for img in images]
     text = CARD_TEMPLATE.substitute(
-        n_models=f"{len(names)} generator{'' if len(names) == 1 else 's'}", paper=PAPER, grid_samples=GRID_SAMPLES,
-        grid_seed=GRID_SEED, sample_rows="".join(row + "\n" for row in samples), classifier_dir=CLASSIFIER_DIR, real_n=_text(real_n),
-        table=table_markdown(table, names).rstrip("\n"), data_sha=", ".join(f"`{s}`" for s in data_sha),
+        n_models=f"{len(names)} generator{'' if len(names) == 1 else 's'}",
+        paper=PAPER,
+        grid_samples=GRID_SAMPLES,
+        grid_seed=GRID_SEED,
+        sample_rows="".join(row + "\n" for row in samples),
+        classifier_dir=CLASSIFIER_DIR,
+        real_n=_text(real_n),
+        table=table_markdown(table, names).rstrip("\n"),
+        data_sha=", ".join(f"`{s}`" for s in data_sha),
         training_rows="\n".join(_training_rows(provenance)),
         commands="".join(["Commands:\n\n```bash\n", *(c + "\n" for c in commands), "```\n\n"]) if commands else "",
-        usage=usage_code(repo_id, example, revision).rstrip("\n"), hub_revision=HUB_REVISION)
+        usage=usage_code(repo_id, example, revision).rstrip("\n"),
+        hub_revision=HUB_REVISION,
+    )
     return ModelCard(f"---\n{data.to_yaml()}\n---\n\n" + text)
 
 
 # ---------------------------------------------------------------------------------------------------
 # Prepare and upload.
 # ---------------------------------------------------------------------------------------------------
+
 
 def prepare(source: Path, out: Path, repo_id: str, revision: str) -> dict[str, Any]:
     """Write the repository into `out` (new or empty); return its manifest."""
@@ -232,8 +261,11 @@ def prepare(source: Path, out: Path, repo_id: str, revision: str) -> dict[str, A
         (out / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(src, out / rel)
 
-    provenance = {name: json.loads((out / name / CONFIG_FILE).read_text())["provenance"]
-                  for name in REGISTRY if f"{name}/{GENERATOR_FILE}" in files}
+    provenance = {
+        name: json.loads((out / name / CONFIG_FILE).read_text())["provenance"]
+        for name in REGISTRY
+        if f"{name}/{GENERATOR_FILE}" in files
+    }
     images = []
     for name in (n for n in GRID_VARIANTS if n in provenance):
         s = load_folder(out / name).sample(GRID_SAMPLES, seed=GRID_SEED)
@@ -250,10 +282,16 @@ def upload(api, out: Path, repo_id: str, revision: str) -> str:
     from huggingface_hub.utils import HfHubHTTPError
 
     try:
-        info = api.upload_folder(repo_id=repo_id, repo_type="model", folder_path=out, delete_patterns="*",
-                                 commit_message=f"BinaryGAN checkpoints {revision}")
-        api.create_tag(repo_id, tag=revision, revision=info.oid, repo_type="model",
-                       tag_message=f"BinaryGAN checkpoints {revision}")
+        info = api.upload_folder(
+            repo_id=repo_id,
+            repo_type="model",
+            folder_path=out,
+            delete_patterns="*",
+            commit_message=f"BinaryGAN checkpoints {revision}",
+        )
+        api.create_tag(
+            repo_id, tag=revision, revision=info.oid, repo_type="model", tag_message=f"BinaryGAN checkpoints {revision}"
+        )
     except HfHubHTTPError as e:
         raise PublishError(f"{repo_id}: the Hub refused the upload ({e})") from None
     return info.commit_url
@@ -266,8 +304,10 @@ def connect(repo_id: str, revision: str):
 
     token = get_token()  # $HF_TOKEN, else the token `hf auth login` saved
     if not token:
-        raise PublishError("no Hugging Face token: run `hf auth login` or set HF_TOKEN to a token with write access "
-                           "to upload (or use --dry-run)")
+        raise PublishError(
+            "no Hugging Face token: run `hf auth login` or set HF_TOKEN to a token with write access "
+            "to upload (or use --dry-run)"
+        )
     api = HfApi(token=token)
     try:
         api.create_repo(repo_id, repo_type="model", exist_ok=True)
@@ -275,8 +315,10 @@ def connect(repo_id: str, revision: str):
     except HfHubHTTPError as e:
         raise PublishError(f"{repo_id}: cannot create or read the repository ({e})") from None
     if revision in tags:
-        raise PublishError(f"{repo_id} already has the tag {revision!r}: installed copies pin it, so a new campaign "
-                           "needs a new tag (--revision, and training.hubrepo.HUB_REVISION to match)")
+        raise PublishError(
+            f"{repo_id} already has the tag {revision!r}: installed copies pin it, so a new campaign "
+            "needs a new tag (--revision, and training.hubrepo.HUB_REVISION to match)"
+        )
     return api
 
 
@@ -288,8 +330,10 @@ def main_publish(args) -> int:
         if args.out is None:
             raise PublishError("--dry-run needs --out DIR, the folder to write the repository into")
         manifest = prepare(source, args.out, repo_id, revision)
-        print(f"{args.out}: {len(manifest['files']) + 1} files, what `publish` would upload to {repo_id} "
-              f"as {revision}; nothing was uploaded")
+        print(
+            f"{args.out}: {len(manifest['files']) + 1} files, what `publish` would upload to {repo_id} "
+            f"as {revision}; nothing was uploaded"
+        )
         return 0
     api = connect(repo_id, revision)  # before preparing: a missing token or a taken tag fails fast
     with tempfile.TemporaryDirectory(prefix="binarygan-publish-") as tmp:
@@ -298,4 +342,3 @@ def main_publish(args) -> int:
         url = upload(api, out, repo_id, revision)
     print(f"published {len(manifest['files']) + 1} files to {repo_id}, tagged {revision}: {url}")
     return 0
-

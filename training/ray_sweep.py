@@ -7,6 +7,7 @@ checkout, the MNIST files at the same --data-dir and the evaluation classifier.
 
 `pip install -e .[ray]`; `python -m training sweep NAME... --seeds 0,1,2 --engine ray [--address HOST:6379]`.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -50,8 +51,13 @@ def gather(name: str, seed: int, files: dict[str, bytes], opts: SweepOptions) ->
     return run
 
 
-def sweep_ray(names: list[str], opts: SweepOptions, address: str | None = None,
-              log: Callable[[str], None] = print, init_kwargs: dict[str, Any] | None = None) -> list[Path]:
+def sweep_ray(
+    names: list[str],
+    opts: SweepOptions,
+    address: str | None = None,
+    log: Callable[[str], None] = print,
+    init_kwargs: dict[str, Any] | None = None,
+) -> list[Path]:
     """Run every (name, seed) job as a Ray task; ship each as it finishes. `address` None starts a local instance;
     a Ray session the caller already started (a notebook, a test) is used as it is and left running."""
     try:
@@ -65,14 +71,18 @@ def sweep_ray(names: list[str], opts: SweepOptions, address: str | None = None,
         try:
             ray.init(address=address, logging_level=logging.ERROR, log_to_driver=False, **(init_kwargs or {}))
         except (ConnectionError, RuntimeError, ValueError) as e:
-            raise RayUnavailableError(f"cannot reach the Ray cluster at {address or 'a new local instance'}: {e}") from None
+            raise RayUnavailableError(
+                f"cannot reach the Ray cluster at {address or 'a new local instance'}: {e}"
+            ) from None
     try:
         # a worker has torch loaded already: the mode's variables must be in its environment from its start
         env = {"runtime_env": {"env_vars": reproducible.ENV}} if opts.reproducible else {}
         task = ray.remote(num_cpus=0 if gpu else 1, num_gpus=1 if gpu else 0, max_retries=1, **env)(run_job)
         pending = {task.remote(name, seed, opts): (name, seed) for name, seed in jobs}
-        log(f"{len(jobs)} jobs submitted to Ray ({'1 GPU' if gpu else '1 CPU'} each, "
-            f"{int(ray.cluster_resources().get('GPU' if gpu else 'CPU', 0))} available)")
+        log(
+            f"{len(jobs)} jobs submitted to Ray ({'1 GPU' if gpu else '1 CPU'} each, "
+            f"{int(ray.cluster_resources().get('GPU' if gpu else 'CPU', 0))} available)"
+        )
         ref = Reference(opts.data_dir, opts.classifier, verify=opts.verify_data) if opts.ship is not None else None
         runs: dict[Job, Path] = {}
         failed: list[str] = []
@@ -97,8 +107,9 @@ def sweep_ray(names: list[str], opts: SweepOptions, address: str | None = None,
                 rebuild_table(opts.ship, ref, opts.n)
             log(f"{name} (seed {seed}): done, {len(runs)}/{len(jobs)} after {time.perf_counter() - start:.0f} s")
         if failed:
-            raise TrainingError(f"{len(failed)} of {len(jobs)} jobs failed; rerun the same command to resume them: "
-                                + "; ".join(failed))
+            raise TrainingError(
+                f"{len(failed)} of {len(jobs)} jobs failed; rerun the same command to resume them: " + "; ".join(failed)
+            )
         return [runs[job] for job in jobs]
     finally:
         if owned:

@@ -13,6 +13,7 @@ the thread count splits every parallel sum. docs/reproducible.md has the evidenc
 MKL, OpenMP and ATen read their variables once, when torch loads or first calls them, so `ENV` must be in the
 environment before `import torch`; this module imports no torch at the top for that reason.
 """
+
 from __future__ import annotations
 
 import os
@@ -61,12 +62,15 @@ def apply_runtime() -> dict[str, object]:
     import torch
 
     if not env_in_effect():
-        raise ReproducibleModeError("--reproducible: the environment was not set before torch loaded; run it as "
-                                    "`python -m training ... --reproducible` or set " +
-                                    " ".join(f"{k}={v}" for k, v in ENV.items()))
+        raise ReproducibleModeError(
+            "--reproducible: the environment was not set before torch loaded; run it as "
+            "`python -m training ... --reproducible` or set " + " ".join(f"{k}={v}" for k, v in ENV.items())
+        )
     capability = torch.backends.cpu.get_cpu_capability()
     if capability != CAPABILITY:
-        raise ReproducibleModeError(f"--reproducible needs a processor with AVX2; torch's kernels run {capability} here")
+        raise ReproducibleModeError(
+            f"--reproducible needs a processor with AVX2; torch's kernels run {capability} here"
+        )
     torch.set_num_threads(1)
     torch.backends.mkldnn.set_flags(False)  # oneDNN has no reproducible mode; its convolutions fall back to MKL
     return {"env": dict(ENV), "onednn": False, "threads": torch.get_num_threads(), "cpu_capability": capability}

@@ -4,6 +4,7 @@ The latents and the stochastic neuron's noise come from separate seeded streams,
 same arrays for every variant, on every machine. Where a checkpoint folder comes from (a variant name, the
 Hugging Face Hub) is the explorer's business (explorer.generator); this module reads a folder it is given.
 """
+
 from __future__ import annotations
 
 import copy
@@ -53,8 +54,7 @@ def make_latents(n: int, seed: int = 0, latent_dim: int = 128) -> np.ndarray:
 class LoadedGenerator:
     """A trained generator, read-only: eval mode, no gradients. Safe to share across threads and sessions."""
 
-    def __init__(self, config: dict[str, Any], state: dict[str, torch.Tensor], provenance: dict[str, Any],
-                 source: str):
+    def __init__(self, config: dict[str, Any], state: dict[str, torch.Tensor], provenance: dict[str, Any], source: str):
         cfg = VariantConfig.from_dict(config)
         net = Generator(cfg)
         net.load_state_dict(state, strict=False)  # BatchNorm batch counters are not stored
@@ -104,7 +104,7 @@ class LoadedGenerator:
         binary, pre = [], []
         with torch.inference_mode():
             for start in range(0, len(z), CHUNK):
-                p = torch.sigmoid(self.slope * self._net.logits(torch.from_numpy(z[start:start + CHUNK])))  # (b, 784)
+                p = torch.sigmoid(self.slope * self._net.logits(torch.from_numpy(z[start : start + CHUNK])))  # (b, 784)
                 binary.append(sample_binary(p, self.neuron, noise).to(torch.uint8))
                 pre.append(p)
         shape = (len(z), IMAGE_SIZE, IMAGE_SIZE)

@@ -4,6 +4,7 @@ Seed 0 is the shipped checkpoint: RUNS/NAME trains it and SHIP/NAME holds its we
 RUNS/seed-N/NAME, and only its numbers ship, as SHIP/NAME/seeds/seed-N/{metrics,history}.json: an extra seed
 costs kilobytes, not megabytes of weights.
 """
+
 from __future__ import annotations
 
 import json
@@ -100,10 +101,17 @@ def spread(by_seed: dict[int, dict[str, Any]], keys: tuple[str, ...]) -> dict[st
     """
     out: dict[str, dict[str, Any]] = {}
     for key in keys:
-        values = {seed: float(m[key]) for seed, m in sorted(by_seed.items())
-                  if isinstance(m.get(key), (int, float)) and not isinstance(m.get(key), bool) and math.isfinite(m[key])}
+        values = {
+            seed: float(m[key])
+            for seed, m in sorted(by_seed.items())
+            if isinstance(m.get(key), (int, float)) and not isinstance(m.get(key), bool) and math.isfinite(m[key])
+        }
         if values:
             xs = list(values.values())
-            out[key] = {"mean": statistics.fmean(xs), "sd": statistics.stdev(xs) if len(xs) > 1 else 0.0,
-                        "n": len(xs), "values": {str(s): v for s, v in values.items()}}
+            out[key] = {
+                "mean": statistics.fmean(xs),
+                "sd": statistics.stdev(xs) if len(xs) > 1 else 0.0,
+                "n": len(xs),
+                "values": {str(s): v for s, v in values.items()},
+            }
     return out

@@ -11,6 +11,7 @@
 Nothing is shared between jobs but the read-only data and classifier, so any job runner can spread
 them over machines or GPUs (see docs/reproducing.md, "Training campaign").
 """
+
 from __future__ import annotations
 
 import json
@@ -71,9 +72,20 @@ def run_variant(cfg: VariantConfig, opts: SweepOptions, ref: Reference, log=prin
     else:
         resume = (run / STATE_FILE).exists()
         log(f"{job}: {'resuming' if resume else 'training'} in {run}")
-        train(cfg, TrainOptions(out=run, data_dir=opts.data_dir, seed=seed, limit=opts.limit, device=opts.device,
-                                resume=resume, verify_data=opts.verify_data, progress=opts.progress,
-                                reproducible=opts.reproducible))
+        train(
+            cfg,
+            TrainOptions(
+                out=run,
+                data_dir=opts.data_dir,
+                seed=seed,
+                limit=opts.limit,
+                device=opts.device,
+                resume=resume,
+                verify_data=opts.verify_data,
+                progress=opts.progress,
+                reproducible=opts.reproducible,
+            ),
+        )
     # samples are always drawn with seed 0: seeds differ in training only
     if is_evaluated(run, ref, opts.n, 0) and _history_evaluated(run):
         log(f"{job}: metrics are up to date")
@@ -118,7 +130,10 @@ def shipped_files(run: Path, cfg: VariantConfig, seed: int = SHIPPED_SEED) -> li
     final = json.loads((Path(run) / CONFIG_FILE).read_text())["provenance"]["epoch"]
     critic = [CRITIC_FILE] if (Path(run) / CRITIC_FILE).is_file() else []
     return [GENERATOR_FILE, CONFIG_FILE, METRICS_FILE, HISTORY_FILE, STEPS_FILE, *critic] + [
-        (snapshot_dir(Path(), e) / n).as_posix() for e in shipped_snapshots(cfg, final) for n in (GENERATOR_FILE, CONFIG_FILE)]
+        (snapshot_dir(Path(), e) / n).as_posix()
+        for e in shipped_snapshots(cfg, final)
+        for n in (GENERATOR_FILE, CONFIG_FILE)
+    ]
 
 
 def ensure_critic(run: Path) -> None:
@@ -187,7 +202,18 @@ def options_from_args(args) -> SweepOptions:
     """The sweep's options from `binarygan sweep`'s arguments (either engine)."""
     if args.device is not None:
         parse_device(args.device)
-    return SweepOptions(runs=args.runs, ship=args.ship, data_dir=args.data_dir, seeds=tuple(parse_seeds(args.seeds)),
-                        epochs=args.epochs, limit=args.limit, device=args.device, n=args.n, history_n=args.history_n,
-                        classifier=args.classifier, verify_data=not args.no_verify, progress=not args.no_progress,
-                        reproducible=args.reproducible)
+    return SweepOptions(
+        runs=args.runs,
+        ship=args.ship,
+        data_dir=args.data_dir,
+        seeds=tuple(parse_seeds(args.seeds)),
+        epochs=args.epochs,
+        limit=args.limit,
+        device=args.device,
+        n=args.n,
+        history_n=args.history_n,
+        classifier=args.classifier,
+        verify_data=not args.no_verify,
+        progress=not args.no_progress,
+        reproducible=args.reproducible,
+    )

@@ -1,5 +1,6 @@
 """The results table over all variants: CHECKPOINTS/metrics.json (every number), metrics.csv (for spreadsheets)
 and the Markdown tables of docs/results.md and the model card (the columns of training.metrics.METRICS)."""
+
 from __future__ import annotations
 
 import csv
@@ -71,12 +72,22 @@ def table_csv(table: dict[str, Any]) -> str:
     rows: list[tuple[str, int | str, Any]] = [("real_data", "", table["real_data"])]
     for name, m in sorted(table["variants"].items()):
         rows.append((name, SHIPPED_SEED, m))
-        rows += [(name, int(seed), sm) for seed, sm in sorted(table.get("seeds", {}).get(name, {}).items(),
-                                                               key=lambda kv: int(kv[0]))]
+        rows += [
+            (name, int(seed), sm)
+            for seed, sm in sorted(table.get("seeds", {}).get(name, {}).items(), key=lambda kv: int(kv[0]))
+        ]
     for name, seed, m in rows:
         hist = m.get("class_hist") or [None] * 10
-        w.writerow([name, seed, m.get("epoch", ""), m.get("n_samples", ""),
-                    *(_csv_cell(m.get(x.key)) for x in METRICS), *(_csv_cell(v) for v in hist)])
+        w.writerow(
+            [
+                name,
+                seed,
+                m.get("epoch", ""),
+                m.get("n_samples", ""),
+                *(_csv_cell(m.get(x.key)) for x in METRICS),
+                *(_csv_cell(v) for v in hist),
+            ]
+        )
     return buf.getvalue()
 
 

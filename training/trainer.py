@@ -1,5 +1,6 @@
 """The training loop: data resident on the device, the reference code's critic schedule, atomic
 per-epoch state, exact resume, NaN guard, progress bar, per-step and per-epoch logs, snapshots."""
+
 from __future__ import annotations
 
 import csv
@@ -83,8 +84,13 @@ def code_commit(package: Path = PACKAGE) -> str:
     outside_git = os.environ.get("BINARYGAN_CODE_COMMIT", "unknown")
     try:
         rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=package, capture_output=True, text=True, timeout=10)
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", package.name],
-                               cwd=package.parent, capture_output=True, text=True, timeout=10)
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no", "--", package.name],
+            cwd=package.parent,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
     except (OSError, subprocess.SubprocessError):
         return outside_git
     if rev.returncode != 0:
@@ -104,8 +110,10 @@ def describe_device(device: torch.device) -> str:
     runs with the same seed give the same weights only on the same kernels, and the thread count matters too."""
     if device.type == "cuda":
         return f"cuda ({torch.cuda.get_device_name(device)})"
-    return (f"cpu ({platform.processor() or platform.machine()}, {torch.backends.cpu.get_cpu_capability()}, "
-            f"{torch.get_num_threads()} threads)")
+    return (
+        f"cpu ({platform.processor() or platform.machine()}, {torch.backends.cpu.get_cpu_capability()}, "
+        f"{torch.get_num_threads()} threads)"
+    )
 
 
 def check_output_dir(out: Path) -> None:
@@ -119,12 +127,15 @@ def check_output_dir(out: Path) -> None:
         raise TrainingError(f"output folder {out} is not writable: {e.strerror or e}") from None
     free = shutil.disk_usage(out).free
     if free < MIN_FREE_BYTES:
-        raise TrainingError(f"output folder {out} has only {free // 2**20} MiB free; need {MIN_FREE_BYTES // 2**20} MiB")
+        raise TrainingError(
+            f"output folder {out} has only {free // 2**20} MiB free; need {MIN_FREE_BYTES // 2**20} MiB"
+        )
 
 
 # ---------------------------------------------------------------------------------------------------
 # Training state: everything needed to continue bit-identically, in one safetensors file (no pickle).
 # ---------------------------------------------------------------------------------------------------
+
 
 def _flatten_optimizer(prefix: str, opt: torch.optim.Optimizer, tensors: dict[str, torch.Tensor]) -> dict:
     sd = opt.state_dict()
@@ -139,18 +150,34 @@ def _unflatten_optimizer(prefix: str, meta: dict, tensors: dict[str, torch.Tenso
     return {"state": state, "param_groups": meta["param_groups"]}
 
 
-def save_state(path: Path, G: torch.nn.Module, D: torch.nn.Module, opt_g: torch.optim.Optimizer,
-               opt_d: torch.optim.Optimizer, rng: torch.Generator, progress: dict[str, Any]) -> None:
+def save_state(
+    path: Path,
+    G: torch.nn.Module,
+    D: torch.nn.Module,
+    opt_g: torch.optim.Optimizer,
+    opt_d: torch.optim.Optimizer,
+    rng: torch.Generator,
+    progress: dict[str, Any],
+) -> None:
     tensors = {f"G.{k}": v.detach().cpu().contiguous() for k, v in G.state_dict().items()}
     tensors |= {f"D.{k}": v.detach().cpu().contiguous() for k, v in D.state_dict().items()}
     tensors["rng"] = rng.get_state().cpu()
-    meta = {"progress": progress, "opt_g": _flatten_optimizer("opt_g", opt_g, tensors),
-            "opt_d": _flatten_optimizer("opt_d", opt_d, tensors)}
+    meta = {
+        "progress": progress,
+        "opt_g": _flatten_optimizer("opt_g", opt_g, tensors),
+        "opt_d": _flatten_optimizer("opt_d", opt_d, tensors),
+    }
     atomic_write(path, st_save(tensors, metadata={"state": json.dumps(meta)}))
 
 
-def load_state(path: Path, G: torch.nn.Module, D: torch.nn.Module, opt_g: torch.optim.Optimizer,
-               opt_d: torch.optim.Optimizer, rng: torch.Generator) -> dict[str, Any]:
+def load_state(
+    path: Path,
+    G: torch.nn.Module,
+    D: torch.nn.Module,
+    opt_g: torch.optim.Optimizer,
+    opt_d: torch.optim.Optimizer,
+    rng: torch.Generator,
+) -> dict[str, Any]:
     tensors, metadata = parse_safetensors(path.read_bytes(), str(path), STATE_DTYPES)
     try:
         meta = json.loads(metadata["state"])
@@ -168,18 +195,21 @@ def load_state(path: Path, G: torch.nn.Module, D: torch.nn.Module, opt_g: torch.
 # One generator iteration: n_critic D updates, then one G update, all on the same real and latent batch.
 # ---------------------------------------------------------------------------------------------------
 
-def critic_scores(D: torch.nn.Module, real: torch.Tensor, fake: torch.Tensor, couples_examples: bool
-                  ) -> tuple[torch.Tensor, torch.Tensor]:
+
+def critic_scores(
+    D: torch.nn.Module, real: torch.Tensor, fake: torch.Tensor, couples_examples: bool
+) -> tuple[torch.Tensor, torch.Tensor]:
     """D(real), D(fake). Without batch statistics one batched call gives the same values with fewer, larger matmuls;
     with them the batches must stay apart, because their statistics differ."""
     if couples_examples:
         return D(real), D(fake)
     scores = D(torch.cat([real, fake]))  # (2B,)
-    return scores[: real.shape[0]], scores[real.shape[0]:]
+    return scores[: real.shape[0]], scores[real.shape[0] :]
 
 
-def critic_loss(cfg: VariantConfig, D: torch.nn.Module, real: torch.Tensor, fake: torch.Tensor,
-                alpha: torch.Tensor | None) -> torch.Tensor:
+def critic_loss(
+    cfg: VariantConfig, D: torch.nn.Module, real: torch.Tensor, fake: torch.Tensor, alpha: torch.Tensor | None
+) -> torch.Tensor:
     """D's loss on one batch; `alpha` (B,) mixes the gradient penalty's interpolates (WGAN-GP only, else None)."""
     d_real, d_fake = critic_scores(D, real, fake, cfg.d_couples_examples)
     d_loss = obj.D_LOSSES[cfg.objective](d_real, d_fake)
@@ -195,9 +225,18 @@ def penalty_mix(cfg: VariantConfig, real: torch.Tensor, rng: torch.Generator) ->
     return torch.rand(real.shape[0], device=real.device, generator=rng)
 
 
-def train_step(cfg: VariantConfig, G: Generator, D: torch.nn.Module, opt_g: torch.optim.Optimizer,
-               opt_d: torch.optim.Optimizer, real: torch.Tensor, z: torch.Tensor, slope: float,
-               n_critic: int, rng: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+def train_step(
+    cfg: VariantConfig,
+    G: Generator,
+    D: torch.nn.Module,
+    opt_g: torch.optim.Optimizer,
+    opt_d: torch.optim.Optimizer,
+    real: torch.Tensor,
+    z: torch.Tensor,
+    slope: float,
+    n_critic: int,
+    rng: torch.Generator,
+) -> tuple[torch.Tensor, torch.Tensor]:
     # ---- discriminator block ----
     with torch.no_grad():
         logits = G.logits(z)  # (B, 784); G is fixed while D trains, so its body runs once
@@ -212,7 +251,9 @@ def train_step(cfg: VariantConfig, G: Generator, D: torch.nn.Module, opt_g: torc
             obj.clip_weights(D, cfg.clip_value)
 
     # ---- generator block ----
-    D.requires_grad_(False)  # only G's gradients are used here; skipping D's weight gradients saves a third of its backward
+    D.requires_grad_(
+        False
+    )  # only G's gradients are used here; skipping D's weight gradients saves a third of its backward
     opt_g.zero_grad(set_to_none=True)
     if cfg.estimator in SCORE_FUNCTION_ESTIMATORS:
         g_loss = score_function_step(cfg, G, D, z, slope, rng)
@@ -224,8 +265,9 @@ def train_step(cfg: VariantConfig, G: Generator, D: torch.nn.Module, opt_g: torc
     return d_loss.detach(), g_loss.detach()
 
 
-def score_function_step(cfg: VariantConfig, G: Generator, D: torch.nn.Module, z: torch.Tensor, slope: float,
-                        rng: torch.Generator) -> torch.Tensor:
+def score_function_step(
+    cfg: VariantConfig, G: Generator, D: torch.nn.Module, z: torch.Tensor, slope: float, rng: torch.Generator
+) -> torch.Tensor:
     """Back-propagate a score-function estimate of d(mean G loss)/d(pre-activation) into G; returns the mean loss
     over the critic's evaluations. The critic's input gets no gradient: the estimator only evaluates it."""
     x = G.logits(z)  # (B, 784) pre-activation
@@ -236,7 +278,9 @@ def score_function_step(cfg: VariantConfig, G: Generator, D: torch.nn.Module, z:
         seen.append(out.detach())
         return out
 
-    estimate = estimators.FUNCTIONS[cfg.estimator](slope * x.detach(), losses, cfg.estimator_draws, rng)  # d loss_b / d(s x)
+    estimate = estimators.FUNCTIONS[cfg.estimator](
+        slope * x.detach(), losses, cfg.estimator_draws, rng
+    )  # d loss_b / d(s x)
     x.backward(slope * estimate / len(x))  # the batch loss is the mean over latents
     return torch.cat(seen).mean()
 
@@ -261,7 +305,9 @@ def train(cfg: VariantConfig, opts: TrainOptions) -> Path:
     out = Path(opts.out)
     state_path = out / STATE_FILE
     if state_path.exists() and not opts.resume:
-        raise TrainingError(f"{out} already holds a training run; pass --resume to continue it, or choose another --out")
+        raise TrainingError(
+            f"{out} already holds a training run; pass --resume to continue it, or choose another --out"
+        )
     if opts.resume and not state_path.exists():
         raise TrainingError(f"--resume: {out} holds no training state ({STATE_FILE}) to continue")
     check_output_dir(out)
@@ -294,25 +340,45 @@ def train(cfg: VariantConfig, opts: TrainOptions) -> Path:
         # only the total may grow; a state written before a config field existed holds that field's default
         same_recipe = VariantConfig.from_dict({**progress["config"], "epochs": cfg.epochs}) == cfg
         if progress["seed"] != opts.seed or not same_recipe:
-            raise TrainingError(f"--resume: {out} was started with another seed or config; resume it with the same ones")
+            raise TrainingError(
+                f"--resume: {out} was started with another seed or config; resume it with the same ones"
+            )
         if progress.get("reproducible", False) != opts.reproducible:  # states written before the mode existed: off
-            raise TrainingError(f"--resume: {out} was started {'with' if progress.get('reproducible') else 'without'} "
-                                "--reproducible; resume it the same way, or its weights match neither mode")
+            raise TrainingError(
+                f"--resume: {out} was started {'with' if progress.get('reproducible') else 'without'} "
+                "--reproducible; resume it the same way, or its weights match neither mode"
+            )
         if start_epoch > cfg.epochs:
-            raise TrainingError(f"--resume: {out} already finished {start_epoch - 1} epochs; ask for more with --epochs")
+            raise TrainingError(
+                f"--resume: {out} already finished {start_epoch - 1} epochs; ask for more with --epochs"
+            )
     if start_epoch == 1:
         _write_steps(out / STEPS_FILE, [], keep_below=0)
     else:
         _write_steps(out / STEPS_FILE, [], keep_below=(start_epoch - 1) * steps_per_epoch)
 
     provenance = {
-        "seed": opts.seed, "code_commit": code_commit(), "data_sha256": split.sha256, "train_images": n,
-        "recipe": cfg.recipe, "batchnorm": cfg.batchnorm, "init": cfg.init, "optimizer": obj.optimizer_name(cfg),
-        "device": describe_device(device), "command": command_line(), "reproducible": mode,
+        "seed": opts.seed,
+        "code_commit": code_commit(),
+        "data_sha256": split.sha256,
+        "train_images": n,
+        "recipe": cfg.recipe,
+        "batchnorm": cfg.batchnorm,
+        "init": cfg.init,
+        "optimizer": obj.optimizer_name(cfg),
+        "device": describe_device(device),
+        "command": command_line(),
+        "reproducible": mode,
         "versions": {"torch": torch.__version__, "python": platform.python_version()},
     }
-    bar = tqdm(total=cfg.epochs * steps_per_epoch, initial=(start_epoch - 1) * steps_per_epoch,
-               disable=not opts.progress, unit="it", dynamic_ncols=True, desc=cfg.name)
+    bar = tqdm(
+        total=cfg.epochs * steps_per_epoch,
+        initial=(start_epoch - 1) * steps_per_epoch,
+        disable=not opts.progress,
+        unit="it",
+        dynamic_ncols=True,
+        desc=cfg.name,
+    )
     for epoch in range(start_epoch, cfg.epochs + 1):
         slope = cfg.slope_at(epoch)
         t0 = time.perf_counter()
@@ -320,40 +386,70 @@ def train(cfg: VariantConfig, opts: TrainOptions) -> Path:
         perm = torch.randperm(n, device=device, generator=rng)
         for i in range(steps_per_epoch):
             g_step = (epoch - 1) * steps_per_epoch + i
-            real = data[perm[i * batch:(i + 1) * batch]]  # (B, 784)
+            real = data[perm[i * batch : (i + 1) * batch]]  # (B, 784)
             z = torch.randn(batch, cfg.latent_dim, device=device, generator=rng)  # (B, 128)
             d_loss, g_loss = train_step(cfg, G, D, opt_g, opt_d, real, z, slope, cfg.critic_steps(g_step), rng)
             losses[i, 0], losses[i, 1] = d_loss, g_loss
             if (i + 1) % 50 == 0 or i + 1 == steps_per_epoch:
                 last = losses[i].tolist()  # the only host sync, every 50 steps
                 if not all(map(math.isfinite, last)):
-                    raise TrainingError(f"{cfg.name}: loss became {last} at epoch {epoch}, step {g_step}; "
-                                        f"training stopped, the last good state (epoch {epoch - 1}) is kept in {out}")
-                bar.set_postfix(epoch=epoch, d=f"{last[0]:.3f}", g=f"{last[1]:.3f}", slope=f"{slope:.2f}",
-                                img_s=f"{bar.format_dict['rate'] * batch:.0f}" if bar.format_dict["rate"] else "-")
+                    raise TrainingError(
+                        f"{cfg.name}: loss became {last} at epoch {epoch}, step {g_step}; "
+                        f"training stopped, the last good state (epoch {epoch - 1}) is kept in {out}"
+                    )
+                bar.set_postfix(
+                    epoch=epoch,
+                    d=f"{last[0]:.3f}",
+                    g=f"{last[1]:.3f}",
+                    slope=f"{slope:.2f}",
+                    img_s=f"{bar.format_dict['rate'] * batch:.0f}" if bar.format_dict["rate"] else "-",
+                )
                 bar.update(50 if (i + 1) % 50 == 0 else (i + 1) % 50)
         if not torch.isfinite(losses).all():
-            raise TrainingError(f"{cfg.name}: a NaN or infinite loss appeared in epoch {epoch}; training stopped, "
-                                f"the last good state (epoch {epoch - 1}) is kept in {out}")
+            raise TrainingError(
+                f"{cfg.name}: a NaN or infinite loss appeared in epoch {epoch}; training stopped, "
+                f"the last good state (epoch {epoch - 1}) is kept in {out}"
+            )
         wall_time += time.perf_counter() - t0
 
         # ---- end of epoch: logs, snapshot, generator, state (state last, so it never runs ahead) ----
         loss_rows = losses.cpu().tolist()
         base = (epoch - 1) * steps_per_epoch
         _write_steps(out / STEPS_FILE, [(base + i, epoch, d, g) for i, (d, g) in enumerate(loss_rows)])
-        record = {"epoch": epoch, "slope": slope, "wall_time_s": round(wall_time, 3),
-                  "d_loss": sum(r[0] for r in loss_rows) / len(loss_rows),
-                  "g_loss": sum(r[1] for r in loss_rows) / len(loss_rows)}
+        record = {
+            "epoch": epoch,
+            "slope": slope,
+            "wall_time_s": round(wall_time, 3),
+            "d_loss": sum(r[0] for r in loss_rows) / len(loss_rows),
+            "g_loss": sum(r[1] for r in loss_rows) / len(loss_rows),
+        }
         history.append(record)
         atomic_write_json(out / HISTORY_FILE, history)
-        prov = provenance | {"epoch": epoch, "epochs": cfg.epochs, "final_slope": slope,
-                             "wall_time_s": round(wall_time, 3)}
+        prov = provenance | {
+            "epoch": epoch,
+            "epochs": cfg.epochs,
+            "final_slope": slope,
+            "wall_time_s": round(wall_time, 3),
+        }
         if opts.snapshots:
             save_generator(snapshot_dir(out, epoch), G, cfg, prov, opts.weights_dtype)
         save_generator(out, G, cfg, prov, opts.weights_dtype)
-        save_state(state_path, G, D, opt_g, opt_d, rng,
-                   {"epoch": epoch, "wall_time_s": wall_time, "history": history, "seed": opts.seed,
-                    "config": cfg.to_dict(), "reproducible": opts.reproducible})
+        save_state(
+            state_path,
+            G,
+            D,
+            opt_g,
+            opt_d,
+            rng,
+            {
+                "epoch": epoch,
+                "wall_time_s": wall_time,
+                "history": history,
+                "seed": opts.seed,
+                "config": cfg.to_dict(),
+                "reproducible": opts.reproducible,
+            },
+        )
     bar.close()
     return out
 
@@ -363,6 +459,8 @@ def is_finished(out: Path, cfg: VariantConfig, seed: int | None = None) -> bool:
     try:
         side = json.loads((Path(out) / CONFIG_FILE).read_text())
         same_seed = seed is None or side["provenance"]["seed"] == seed
-        return side["provenance"]["epoch"] >= cfg.epochs and VariantConfig.from_dict(side["config"]) == cfg and same_seed
+        return (
+            side["provenance"]["epoch"] >= cfg.epochs and VariantConfig.from_dict(side["config"]) == cfg and same_seed
+        )
     except (OSError, ValueError, KeyError, TypeError):
         return False

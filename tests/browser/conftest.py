@@ -1,4 +1,5 @@
 """A real `streamlit run` of the dashboard on a free local port, and Debian's Chromium driven by Playwright."""
+
 from __future__ import annotations
 
 import shutil
@@ -14,8 +15,16 @@ ARTIFACTS = REPO / "artifacts" / "screenshots"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # What Debian's Chromium needs to start headless in a container with no network (Playwright's own download
 # does not work here, so the system browser is used).
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture(scope="session")

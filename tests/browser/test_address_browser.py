@@ -1,4 +1,5 @@
 """In headless Chromium: the sidebar menu at first paint, and a copied address that reproduces its view."""
+
 from __future__ import annotations
 
 import pytest
@@ -7,8 +8,16 @@ from tests.helpers import serve, wait_until_rendered
 
 pytestmark = pytest.mark.slow
 
-TITLES = ["Overview", "Samples", "Pre-activation histograms", "Latent interpolation", "Slope annealing",
-          "Objectives and mode collapse", "Training and metrics", "Gradient lab"]
+TITLES = [
+    "Overview",
+    "Samples",
+    "Pre-activation histograms",
+    "Latent interpolation",
+    "Slope annealing",
+    "Objectives and mode collapse",
+    "Training and metrics",
+    "Gradient lab",
+]
 # Every state of the sidebar's menu, from the first paint on: a MutationObserver installed before any script of
 # the page runs records the link texts each time the menu changes.
 RECORD_MENUS = r"""

@@ -1,5 +1,6 @@
 """Sixteen browser sessions on one `streamlit run` server at once: no errors, and each sees what it sees alone.
 Every session deep-links straight to a page, which must work even before anyone has opened the app's root."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """Every page in headless Chromium: rendered images and plotly charts, no exception box, light/dark/narrow."""
+
 from __future__ import annotations
 
 import pytest
@@ -30,11 +31,13 @@ def test_every_page_renders_in_chromium(browser, dashboard_url, screenshots, vie
             assert page.locator(".js-plotly-plot").count() >= n_charts, name
             # the theme is applied: dark pages have a dark background, light pages a light one
             bg = page.evaluate("getComputedStyle(document.querySelector('.stApp')).backgroundColor")
-            level = sum(int(c) for c in bg[bg.index("(") + 1: bg.index(")")].split(",")[:3]) / 3
+            level = sum(int(c) for c in bg[bg.index("(") + 1 : bg.index(")")].split(",")[:3]) / 3
             assert (level < 80) if scheme == "dark" else (level > 180), (name, bg)
             # nothing spills sideways out of a narrow window
-            overflow = page.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollWidth"
-                                     " - document.querySelector('[data-testid=\"stMain\"]').clientWidth")
+            overflow = page.evaluate(
+                "document.querySelector('[data-testid=\"stMain\"]').scrollWidth"
+                " - document.querySelector('[data-testid=\"stMain\"]').clientWidth"
+            )
             assert overflow <= 1, (name, overflow)
         assert not errors, errors
     finally:
@@ -45,8 +48,9 @@ def test_corrupt_checkpoint_is_contained_in_the_browser(browser, dashboard_url, 
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     try:
-        page.goto(f"{dashboard_url}/samples?variants=mlp-sbn-gan-nobnd,mlp-dbn-wgan-gp,bogus",
-                  wait_until="domcontentloaded")
+        page.goto(
+            f"{dashboard_url}/samples?variants=mlp-sbn-gan-nobnd,mlp-dbn-wgan-gp,bogus", wait_until="domcontentloaded"
+        )
         wait_until_rendered(page, 3, 0, ['[data-testid="stAlertContentError"]'])
         full_page_screenshot(page, screenshots / "samples-corrupt.png", 1400, 1000)
         assert page.locator('[data-testid="stException"]').count() == 0

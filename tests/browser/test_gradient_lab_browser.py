@@ -1,6 +1,7 @@
 """The gradient lab in headless Chromium on the repository's own checkpoints: every variant with a shipped critic
 renders its maps (or, while none has one, the page says so), and the estimator section renders from the shipped
 studies, with no exception box and no script error."""
+
 from __future__ import annotations
 
 import pytest
@@ -49,8 +50,10 @@ def test_estimator_section_renders_from_the_shipped_studies(browser, shipped_url
     page.on("pageerror", lambda e: errors.append(str(e)))
     try:
         for name in offered[:2]:
-            page.goto(f"{shipped_url}/gradient_lab?critic={name}&est_critic={name}&est_sample=2",
-                      wait_until="domcontentloaded")
+            page.goto(
+                f"{shipped_url}/gradient_lab?critic={name}&est_critic={name}&est_sample=2",
+                wait_until="domcontentloaded",
+            )
             # Streamlit marks a keyed element's container with st-key-<key>: wait for the drawn chart and table.
             page.wait_for_selector(".st-key-estlab_mse_chart .js-plotly-plot .main-svg", timeout=RENDER_TIMEOUT_MS)
             page.wait_for_selector('.st-key-estlab_table_box [data-testid="stDataFrame"]', timeout=RENDER_TIMEOUT_MS)

@@ -1,4 +1,5 @@
 """explorer.analysis and explorer.render: the numbers and pictures behind the dashboard's views."""
+
 from __future__ import annotations
 
 import io
@@ -75,12 +76,15 @@ def test_spherical_interpolation_between_opposite_latents_keeps_the_norm(scale):
     assert np.allclose(cosines, np.cos(np.pi / 8), atol=1e-5)  # equal angular steps along one great circle
 
 
-@pytest.mark.parametrize("args, match", [
-    ((np.zeros(3), np.zeros(4), 5, "linear"), "shape"),
-    ((np.zeros(3), np.zeros(3), 1, "linear"), "steps"),
-    ((np.zeros(3), np.zeros(3), 500, "linear"), "steps"),
-    ((np.zeros(3), np.zeros(3), 5, "cubic"), "kind"),
-])
+@pytest.mark.parametrize(
+    "args, match",
+    [
+        ((np.zeros(3), np.zeros(4), 5, "linear"), "shape"),
+        ((np.zeros(3), np.zeros(3), 1, "linear"), "steps"),
+        ((np.zeros(3), np.zeros(3), 500, "linear"), "steps"),
+        ((np.zeros(3), np.zeros(3), 5, "cubic"), "kind"),
+    ],
+)
 def test_interpolate_refuses_bad_input(args, match):
     with pytest.raises(ValueError, match=match):
         analysis.interpolate(*args)

@@ -6,10 +6,24 @@ from explorer import claims
 
 
 def exp_i(dbn_mass=0.83, sbn_mass=0.89, dbn_notch=0.055, sbn_notch=0.026):
-    return {"mlp-dbn-wgan-gp": {"mass_near_01": dbn_mass, "notch_depth": dbn_notch, "fd": 50.0, "classes_2pct": 10,
-                                "class_kl": 0.01, "speckle_rate": 1.3},
-            "mlp-sbn-wgan-gp": {"mass_near_01": sbn_mass, "notch_depth": sbn_notch, "fd": 70.0, "classes_2pct": 10,
-                                "class_kl": 0.03, "speckle_rate": 2.6}}
+    return {
+        "mlp-dbn-wgan-gp": {
+            "mass_near_01": dbn_mass,
+            "notch_depth": dbn_notch,
+            "fd": 50.0,
+            "classes_2pct": 10,
+            "class_kl": 0.01,
+            "speckle_rate": 1.3,
+        },
+        "mlp-sbn-wgan-gp": {
+            "mass_near_01": sbn_mass,
+            "notch_depth": sbn_notch,
+            "fd": 70.0,
+            "classes_2pct": 10,
+            "class_kl": 0.03,
+            "speckle_rate": 2.6,
+        },
+    }
 
 
 def by_key(metrics, recipe="paper"):
@@ -23,16 +37,25 @@ def code(metrics):
 
 def test_nothing_evaluated_leaves_every_claim_pending():
     judged = claims.judge_seed({})
-    assert [c.key for c in judged] == ["dbn-vs-sbn", "real-u-shape", "wgan-quality", "gan-mode-collapse",
-                                       "cnn-artefacts", "no-bn-in-critic"]
+    assert [c.key for c in judged] == [
+        "dbn-vs-sbn",
+        "real-u-shape",
+        "wgan-quality",
+        "gan-mode-collapse",
+        "cnn-artefacts",
+        "no-bn-in-critic",
+    ]
     assert all(c.verdict == claims.PENDING and not c.evidence for c in judged)
 
 
-@pytest.mark.parametrize("kw,verdict", [
-    ({}, claims.SUPPORTED),
-    ({"dbn_mass": 0.95, "sbn_mass": 0.80, "dbn_notch": 0.01, "sbn_notch": 0.2}, claims.CONTRADICTED),
-    ({"dbn_mass": 0.95, "sbn_mass": 0.80}, claims.MIXED),  # the notch still agrees with the paper
-])
+@pytest.mark.parametrize(
+    "kw,verdict",
+    [
+        ({}, claims.SUPPORTED),
+        ({"dbn_mass": 0.95, "sbn_mass": 0.80, "dbn_notch": 0.01, "sbn_notch": 0.2}, claims.CONTRADICTED),
+        ({"dbn_mass": 0.95, "sbn_mass": 0.80}, claims.MIXED),  # the notch still agrees with the paper
+    ],
+)
 def test_dbn_vs_sbn_compares_mass_near_0_and_1_and_the_notch(kw, verdict):
     claim = by_key(exp_i(**kw))["dbn-vs-sbn"]
     assert claim.verdict == verdict
@@ -66,8 +89,15 @@ def test_real_u_shape_reports_the_cnn_pair_without_changing_the_mlp_verdict():
     assert "CNNs: real-valued 93.4%, SBN 94.9%" in claim.summary and "cnn-real-wgan-gp" in claim.evidence
 
 
-@pytest.mark.parametrize("dbn_fd,sbn_fd,verdict", [(60.0, 80.0, claims.SUPPORTED), (160.0, 210.0, claims.CONTRADICTED),
-                                                   (60.0, 210.0, claims.MIXED), (34.0, 47.0, claims.SUPPORTED)])
+@pytest.mark.parametrize(
+    "dbn_fd,sbn_fd,verdict",
+    [
+        (60.0, 80.0, claims.SUPPORTED),
+        (160.0, 210.0, claims.CONTRADICTED),
+        (60.0, 210.0, claims.MIXED),
+        (34.0, 47.0, claims.SUPPORTED),
+    ],
+)
 def test_wgan_quality_is_similar_within_the_stated_fd_ratio(dbn_fd, sbn_fd, verdict):
     m = exp_i() | {"mlp-dbn-wgan": {"fd": dbn_fd}, "mlp-sbn-wgan": {"fd": sbn_fd}}
     claim = by_key(m)["wgan-quality"]
@@ -108,9 +138,13 @@ def test_cnn_artefacts_are_judged_on_the_cnns_already_evaluated():
 
 
 def test_batchnorm_in_the_critic_is_judged_on_all_four_wgan_pairs():
-    m = exp_i() | {"mlp-dbn-wgan": {"fd": 166.0}, "mlp-sbn-wgan": {"fd": 208.0},
-                   "mlp-dbn-wgan-gp-bnd": {"fd": 292.0}, "mlp-sbn-wgan-gp-bnd": {"fd": 350.0},
-                   "mlp-dbn-wgan-bnd": {"fd": 217.0}}
+    m = exp_i() | {
+        "mlp-dbn-wgan": {"fd": 166.0},
+        "mlp-sbn-wgan": {"fd": 208.0},
+        "mlp-dbn-wgan-gp-bnd": {"fd": 292.0},
+        "mlp-sbn-wgan-gp-bnd": {"fd": 350.0},
+        "mlp-dbn-wgan-bnd": {"fd": 217.0},
+    }
     assert by_key(m)["no-bn-in-critic"].verdict == claims.PENDING
     m["mlp-sbn-wgan-bnd"] = {"fd": 233.0}
     claim = by_key(m)["no-bn-in-critic"]
@@ -182,7 +216,9 @@ def test_the_docs_verdict_tables_are_the_shipped_metrics():
 
     repo = Path(__file__).resolve().parents[2]
     judgements = claims.judge(seed_metrics(repo / "checkpoints"))
-    assert claims.headline(judgements) in (repo / "README.md").read_text(), \
+    assert claims.headline(judgements) in (repo / "README.md").read_text(), (
         "README headline verdicts are stale: paste `python -m explorer.claims --headline`"
-    assert claims.markdown(judgements) in (repo / "docs" / "results.md").read_text(), \
+    )
+    assert claims.markdown(judgements) in (repo / "docs" / "results.md").read_text(), (
         "docs/results.md verdict table is stale: paste `python -m explorer.claims`"
+    )

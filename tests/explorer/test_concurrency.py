@@ -1,4 +1,5 @@
 """Many sessions sampling and interpolating at once through one shared (cached) model."""
+
 import hashlib
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial

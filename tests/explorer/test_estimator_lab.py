@@ -1,6 +1,7 @@
 """Estimator lab: its numbers hang together, unbiased estimators show no bias beyond their noise while
 straight-through does on a nonlinear critic, the shipped form round-trips and refuses bad files by name, and the
 repository ships a study for every SBN variant the lab offers."""
+
 from __future__ import annotations
 
 import json
@@ -83,7 +84,8 @@ def test_numbers_are_internally_consistent(small_study):
             assert float(var.astype(np.float64).sum()) == pytest.approx(c.variance, rel=1e-5)
             # ||bias map||² is bias2_raw plus the two noise terms that were subtracted
             assert float(np.sum(bias.astype(np.float64) ** 2)) == pytest.approx(
-                c.bias2_raw + c.variance / x.repetitions + x.truth_noise2, rel=1e-4)
+                c.bias2_raw + c.variance / x.repetitions + x.truth_noise2, rel=1e-4
+            )
         # more draws, less variance: each draw is independent
         for e in ("sigmoid-st", "reinmax", "disarm"):
             assert x.cells[(e, 8)].variance < x.cells[(e, 2)].variance
@@ -95,18 +97,18 @@ def test_unbiased_estimators_show_no_bias_and_straight_through_does(lab):
     x = el.study_sample(g, critic, 0, seed=1, budgets=(8,), repetitions=512, truth_draws=256)
     p = gl.forward(g, critic, gl.make_latents(1, 1), 1).p[0].astype(np.float64)
     w = critic._net.w.double().numpy()
-    exact = p * (1 - p) * (2 * w * (w @ (p - 0.5)) + w ** 2 * (1 - 2 * p))
+    exact = p * (1 - p) * (2 * w * (w @ (p - 0.5)) + w**2 * (1 - 2 * p))
     np.testing.assert_allclose(x.truth, exact, atol=4 * float(x.truth_se.max()))  # the truth, within its noise
     for e in el.UNBIASED + ("reinmax",):  # ReinMax is exact for a quadratic: df/dy is linear in each y_i
         c = x.cells[(e, 8)]
         assert abs(c.bias2_raw) < 4 * c.bias2_noise, (e, c)
     st = x.cells[("sigmoid-st", 8)]
-    st_bias = p * (1 - p) * w ** 2 * (1 - 2 * p)
+    st_bias = p * (1 - p) * w**2 * (1 - 2 * p)
     assert st.bias2_raw > 10 * st.bias2_noise
     # under a bias b, bias2_raw also carries the cross term 2 b.(noise of the mean and of the truth)
     var = x.maps[("sigmoid-st", 8)][1].astype(np.float64) / x.repetitions + x.truth_se.astype(np.float64) ** 2
-    cross = 2 * math.sqrt(float(np.sum(st_bias ** 2 * var)))
-    assert abs(st.bias2_raw - float(np.sum(st_bias ** 2))) < 4 * (st.bias2_noise + cross)
+    cross = 2 * math.sqrt(float(np.sum(st_bias**2 * var)))
+    assert abs(st.bias2_raw - float(np.sum(st_bias**2))) < 4 * (st.bias2_noise + cross)
 
 
 def test_same_seed_same_numbers_and_other_seed_others(lab):
@@ -161,23 +163,27 @@ def test_json_round_trip_keeps_numbers_and_the_chosen_maps(small_study, lab):
             np.testing.assert_allclose(var, x.maps[k][1], atol=1e-3 * x.maps[k][1].max())
         np.testing.assert_allclose(y.truth, x.truth, atol=1e-3 * np.abs(x.truth).max())
     assert el.shipped("mlp-sbn-wgan-gp").samples[1].index == 2 and el.shipped("mlp-dbn-wgan-gp") is None
-    assert el.table(back.samples, 2)[0]["mse"] == pytest.approx(np.mean([x.cells[("sigmoid-st", 2)].mse
-                                                                          for x in small_study.samples]))
+    assert el.table(back.samples, 2)[0]["mse"] == pytest.approx(
+        np.mean([x.cells[("sigmoid-st", 2)].mse for x in small_study.samples])
+    )
     path.unlink()
 
 
-@pytest.mark.parametrize("damage, message", [
-    (lambda text: text[: len(text) // 2], "not a readable JSON table"),  # truncated
-    (lambda text: "\x00\xff" + text, "not a readable JSON table"),
-    (lambda text: json.dumps({"format": "something-else/1"}), "expected a JSON object of format"),
-    (lambda text: json.dumps([1, 2]), "expected a JSON object of format"),
-    (lambda text: text.replace('"mse"', '"mse_"', 1), "missing 'mse'"),
-    (lambda text: text.replace('"variant": "mlp-sbn-wgan-gp"', '"variant": "nope"'), "unknown variant"),
-    (lambda text: _edit(text, lambda o: o["samples"][0]["truth"].update(f16="AAAA")), "bytes where 1568"),
-    (lambda text: _edit(text, lambda o: o["samples"][0]["truth"].update(f16="not base64!")), "not base64"),
-    (lambda text: _edit(text, lambda o: o["samples"][0]["cells"][0].update(bias2="1")), "bias2 = '1'"),
-    (lambda text: _edit(text, lambda o: o["samples"][0]["cells"][0].update(budget=999)), "is not studied"),
-])
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        (lambda text: text[: len(text) // 2], "not a readable JSON table"),  # truncated
+        (lambda text: "\x00\xff" + text, "not a readable JSON table"),
+        (lambda text: json.dumps({"format": "something-else/1"}), "expected a JSON object of format"),
+        (lambda text: json.dumps([1, 2]), "expected a JSON object of format"),
+        (lambda text: text.replace('"mse"', '"mse_"', 1), "missing 'mse'"),
+        (lambda text: text.replace('"variant": "mlp-sbn-wgan-gp"', '"variant": "nope"'), "unknown variant"),
+        (lambda text: _edit(text, lambda o: o["samples"][0]["truth"].update(f16="AAAA")), "bytes where 1568"),
+        (lambda text: _edit(text, lambda o: o["samples"][0]["truth"].update(f16="not base64!")), "not base64"),
+        (lambda text: _edit(text, lambda o: o["samples"][0]["cells"][0].update(bias2="1")), "bias2 = '1'"),
+        (lambda text: _edit(text, lambda o: o["samples"][0]["cells"][0].update(budget=999)), "is not studied"),
+    ],
+)
 def test_a_damaged_file_is_an_error_naming_it(small_study, tmp_path, damage, message):
     path = tmp_path / ESTIMATOR_LAB_FILE
     path.write_text(damage(json.dumps(el.to_json(small_study))), errors="surrogateescape")
@@ -193,8 +199,9 @@ def _edit(text: str, change) -> str:
 
 
 def test_a_study_of_another_critic_is_stale(small_study, lab, tmp_path):
-    other = el.Study(small_study.variant, 0, small_study.budgets, small_study.samples,
-                     {k: "0" * 64 for k in small_study.sources})
+    other = el.Study(
+        small_study.variant, 0, small_study.budgets, small_study.samples, {k: "0" * 64 for k in small_study.sources}
+    )
     assert el.stale(other) and not el.stale(small_study)
 
 
@@ -260,8 +267,9 @@ def test_comparison_rows_ship_and_are_used_only_for_their_settings_and_files(lab
     current = gl.sources(lab / "mlp-sbn-wgan-gp")
     row = gl.shipped_row(shipped, "mlp-sbn-wgan-gp", 4, 2, current)
     assert row == rows[1]
-    assert math.isnan(gl.shipped_row(shipped, "mlp-dbn-wgan-gp", 4, 0, gl.sources(lab / "mlp-dbn-wgan-gp"))
-                      ["x_cosine_st"])
+    assert math.isnan(
+        gl.shipped_row(shipped, "mlp-dbn-wgan-gp", 4, 0, gl.sources(lab / "mlp-dbn-wgan-gp"))["x_cosine_st"]
+    )
     assert gl.shipped_row(shipped, "mlp-sbn-wgan-gp", 8, 2, current) is None  # other settings: computed
     assert gl.shipped_row(shipped, "mlp-sbn-wgan-gp", 4, 2, {k: "0" * 64 for k in current}) is None  # retrained
     path.write_text(path.read_text().replace('"cosine":', '"cosine": "x", "was":', 1))

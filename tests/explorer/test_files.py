@@ -1,4 +1,5 @@
 """explorer.files: the checkpoints folder's files, read defensively (missing = None, malformed = error)."""
+
 from __future__ import annotations
 
 import json
@@ -11,10 +12,17 @@ from training.checkpoint import CRITIC_FILE
 
 
 def test_metrics_tolerate_wrong_types_field_by_field(tmp_path):
-    (tmp_path / "metrics.json").write_text(json.dumps({
-        "real_data": {"fd": 0, "class_hist": [0.1] * 10},
-        "variants": {"mlp-dbn-wgan-gp": {"fd": "oops", "precision": True, "recall": 0.5, "class_hist": [1, 2]},
-                     "not-a-variant": {"fd": 1.0}}}))
+    (tmp_path / "metrics.json").write_text(
+        json.dumps(
+            {
+                "real_data": {"fd": 0, "class_hist": [0.1] * 10},
+                "variants": {
+                    "mlp-dbn-wgan-gp": {"fd": "oops", "precision": True, "recall": 0.5, "class_hist": [1, 2]},
+                    "not-a-variant": {"fd": 1.0},
+                },
+            }
+        )
+    )
     real, variants = files.all_metrics(tmp_path)
     assert real["fd"] == 0.0 and real["class_hist"] == [0.1] * 10
     m = variants["mlp-dbn-wgan-gp"]
@@ -47,7 +55,9 @@ def test_the_first_page_reads_no_torch():
     import subprocess
     import sys
 
-    code = ("import sys; import explorer.files, explorer.tables, explorer.relations, explorer.claims, explorer.hub, explorer.generator; "
-            "print('torch' in sys.modules)")
+    code = (
+        "import sys; import explorer.files, explorer.tables, explorer.relations, explorer.claims, explorer.hub, explorer.generator; "
+        "print('torch' in sys.modules)"
+    )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert run.returncode == 0 and run.stdout.strip() == "False", run.stderr

@@ -37,7 +37,7 @@ def test_preactivation_is_sigmoid_of_slope_times_logits(use_checkpoints):
     with torch.no_grad():
         p = torch.sigmoid(g.slope * net.logits(torch.from_numpy(z))).numpy().reshape(4, 28, 28)
     np.testing.assert_allclose(s.preactivation, p, rtol=1e-6)
-    assert g.slope == pytest.approx(1.1 ** 19)
+    assert g.slope == pytest.approx(1.1**19)
     assert np.array_equal(s.binary, (p > 0.5).astype(np.uint8))
 
 
@@ -62,20 +62,20 @@ def test_decode_is_independent_of_batch_size(use_checkpoints, name):
     n = CHUNK * 2 + CHUNK // 2
     z = make_latents(n, seed=2)
     whole = g.decode(z).preactivation
-    single = np.concatenate([g.decode(z[i:i + 1]).preactivation for i in (0, CHUNK - 1, CHUNK, n - 1)])
+    single = np.concatenate([g.decode(z[i : i + 1]).preactivation for i in (0, CHUNK - 1, CHUNK, n - 1)])
     # Other batch shapes pick other kernels and summation orders: equal to float32 rounding, not bit for bit.
     # p = sigmoid(slope * x) moves by at most slope / 4 times x's error, ~eps * max|x| summed over 1024 inputs.
     x = np.abs(g.logits(torch.from_numpy(z[:CHUNK])).numpy()).max()
     tol = f32_tol(g.slope / 4 * x, terms=1024)
     assert tol < 1e-3  # a sample that depended on its batch (BatchNorm in training mode) moves p by ~0.1
     np.testing.assert_allclose(whole[[0, CHUNK - 1, CHUNK, n - 1]], single, rtol=0, atol=tol)
-    parts = np.concatenate([g.decode(z[:CHUNK + 3]).preactivation, g.decode(z[CHUNK + 3:]).preactivation])
+    parts = np.concatenate([g.decode(z[: CHUNK + 3]).preactivation, g.decode(z[CHUNK + 3 :]).preactivation])
     np.testing.assert_allclose(whole, parts, rtol=0, atol=tol)
 
 
 def test_snapshots_load_by_epoch_and_the_final_epoch_is_the_checkpoint(use_checkpoints):
     g = load_generator("mlp-dbn-wgan-gp", epoch=5)
-    assert g.epoch == 5 and g.slope == pytest.approx(1.1 ** 4)
+    assert g.epoch == 5 and g.slope == pytest.approx(1.1**4)
     assert load_generator("mlp-dbn-wgan-gp", epoch=20).source == str(use_checkpoints / "mlp-dbn-wgan-gp")
     with pytest.raises(CheckpointNotFound, match="epoch 7"):
         load_generator("mlp-dbn-wgan-gp", epoch=7)

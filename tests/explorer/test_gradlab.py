@@ -1,5 +1,6 @@
 """Gradient lab: flip maps against brute force, the SBN expectation against exact enumeration, the estimator maps
 against autograd through the project's neurons, and the agreement statistics on known vectors."""
+
 from __future__ import annotations
 
 import itertools

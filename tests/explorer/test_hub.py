@@ -1,5 +1,6 @@
 """Checkpoints from the Hugging Face Hub, offline: a local Hub cache built from a `publish --dry-run` folder,
 read by the real huggingface_hub client with HF_HUB_OFFLINE=1."""
+
 from __future__ import annotations
 
 import hashlib
@@ -87,19 +88,31 @@ def test_offline_hub_load_matches_the_local_checkpoint(hub_folder, checkpoints_r
     assert [sorted(r.refs) for r in next(iter(info.repos)).revisions] == [[HUB_REVISION]]
     (tmp_path / "empty").mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "BINARYGAN_"))}
-    env |= {"HF_HUB_OFFLINE": "1", "HF_HOME": str(tmp_path / "hf-home"), "HF_HUB_CACHE": str(cache),
-            "BINARYGAN_CHECKPOINTS": str(tmp_path / "empty"), "BINARYGAN_HUB_REPO": REPO_ID,
-           # this process's thread count: the same kernels and summation order, so the samples match bit for bit
-           "OMP_NUM_THREADS": str(torch.get_num_threads())}
+    env |= {
+        "HF_HUB_OFFLINE": "1",
+        "HF_HOME": str(tmp_path / "hf-home"),
+        "HF_HUB_CACHE": str(cache),
+        "BINARYGAN_CHECKPOINTS": str(tmp_path / "empty"),
+        "BINARYGAN_HUB_REPO": REPO_ID,
+        # this process's thread count: the same kernels and summation order, so the samples match bit for bit
+        "OMP_NUM_THREADS": str(torch.get_num_threads()),
+    }
     wanted = [("mlp-dbn-wgan-gp", None), ("mlp-sbn-wgan-gp", 5), ("cnn-dbn-wgan-gp", None)]
-    run = subprocess.run([sys.executable, "-c", OFFLINE_LOAD, json.dumps(wanted), str(tmp_path)], env=env, cwd=REPO,
-                         capture_output=True, text=True, timeout=300)
+    run = subprocess.run(
+        [sys.executable, "-c", OFFLINE_LOAD, json.dumps(wanted), str(tmp_path)],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert run.returncode == 0, run.stderr
     sources = json.loads(run.stdout.splitlines()[-1])
     for name, epoch in wanted:
         assert sources[f"{name}-{epoch}"].startswith(str(snapshot(cache) / name)) and snapshot(cache).name == commit
-        local = load_generator(checkpoints_root / name if epoch is None else
-                               checkpoints_root / name / "snapshots" / f"epoch-{epoch:03d}").sample(64, seed=3)
+        local = load_generator(
+            checkpoints_root / name if epoch is None else checkpoints_root / name / "snapshots" / f"epoch-{epoch:03d}"
+        ).sample(64, seed=3)
         binary, pre = np.load(tmp_path / f"{name}-{epoch}.npy")
         np.testing.assert_array_equal(binary, local.binary)
         np.testing.assert_array_equal(pre, local.preactivation)
@@ -140,8 +153,11 @@ def test_a_variant_needs_only_its_own_files(offline_hub, hub_folder):
         g = load_generator("mlp-sbn-wgan-gp", epoch=5)
     assert g.epoch == 5 and seen[-1].done_files == seen[-1].total_files
     # another variant is not in the cache, and offline nothing can fetch it: said so, by file
-    with pytest.raises(CheckpointNotFound, match=r"mlp-dbn-wgan-gp/.* is not in the Hugging Face cache .* "
-                                                 r"HF_HUB_OFFLINE is set"):
+    with pytest.raises(
+        CheckpointNotFound,
+        match=r"mlp-dbn-wgan-gp/.* is not in the Hugging Face cache .* "
+        r"HF_HUB_OFFLINE is set",
+    ):
         load_generator("mlp-dbn-wgan-gp")
 
 
@@ -152,14 +168,14 @@ def card_code(card: Path) -> list[str]:
     return re.findall(r"```python\n(.*?)```", card.read_text(), re.S)
 
 
-def test_the_cards_usage_runs_offline_from_the_cache(offline_hub, hub_folder, checkpoints_root, tmp_path,
-                                                     monkeypatch):
+def test_the_cards_usage_runs_offline_from_the_cache(offline_hub, hub_folder, checkpoints_root, tmp_path, monkeypatch):
     """The model card's usage examples, executed as written, against the cache built from `publish --dry-run`:
     they may import only the package's public names (`from explorer import ...`)."""
     load, save = card_code(hub_folder / "README.md")
     assert [ln for ln in load.splitlines() if ln.strip()] == [
         "from explorer import BinaryGAN",
-        f'g = BinaryGAN.from_pretrained("{REPO_ID}", variant="mlp-dbn-wgan-gp")']
+        f'g = BinaryGAN.from_pretrained("{REPO_ID}", variant="mlp-dbn-wgan-gp")',
+    ]
     namespace: dict = {}
     exec(load, namespace)
     g = namespace["g"]
@@ -207,12 +223,15 @@ def test_from_pretrained_checks_the_manifest(offline_hub, hub_folder, tmp_path):
         BinaryGAN.from_pretrained(local, variant="mlp-dbn-wgan-gp")
 
 
-@pytest.mark.parametrize("rel, change", [
-    ("mlp-dbn-wgan-gp/generator.safetensors", "flip"),  # same size, other content
-    ("mlp-dbn-wgan-gp/generator.safetensors", "truncate"),
-    ("mlp-dbn-wgan-gp/config.json", "flip"),
-    ("mlp-dbn-wgan-gp/snapshots/epoch-005/generator.safetensors", "flip"),
-])
+@pytest.mark.parametrize(
+    "rel, change",
+    [
+        ("mlp-dbn-wgan-gp/generator.safetensors", "flip"),  # same size, other content
+        ("mlp-dbn-wgan-gp/generator.safetensors", "truncate"),
+        ("mlp-dbn-wgan-gp/config.json", "flip"),
+        ("mlp-dbn-wgan-gp/snapshots/epoch-005/generator.safetensors", "flip"),
+    ],
+)
 def test_a_tampered_file_in_the_cache_is_refused(offline_hub, rel, change):
     link = snapshot(offline_hub) / rel
     blob = link.resolve()
@@ -238,8 +257,11 @@ def test_the_final_epoch_without_a_snapshot_is_the_checkpoint_itself(offline_hub
 
 def test_offline_without_a_cached_copy_says_so(offline_hub):
     shutil.rmtree(offline_hub)
-    with pytest.raises(CheckpointNotFound, match=rf"{REPO_ID} at revision {HUB_REVISION}: manifest.json is not "
-                                                 r"in the Hugging Face cache .* HF_HUB_OFFLINE is set"):
+    with pytest.raises(
+        CheckpointNotFound,
+        match=rf"{REPO_ID} at revision {HUB_REVISION}: manifest.json is not "
+        r"in the Hugging Face cache .* HF_HUB_OFFLINE is set",
+    ):
         load_generator("mlp-dbn-wgan-gp")
 
 
@@ -268,11 +290,14 @@ def test_checkpoints_dir_is_the_verified_hub_snapshot_when_nothing_is_local(offl
     assert folder.parent.name == "snapshots"
     assert json.loads((folder / "metrics.json").read_text()) == json.loads((hub_folder / "metrics.json").read_text())
     assert (folder / "classifier" / "classifier.safetensors").read_bytes() == (
-        hub_folder / "classifier" / "classifier.safetensors").read_bytes()
+        hub_folder / "classifier" / "classifier.safetensors"
+    ).read_bytes()
 
 
-@pytest.mark.parametrize("var, value", [("BINARYGAN_HUB_REPO", "no-slash"), ("BINARYGAN_HUB_REPO", "a/../b"),
-                                        ("BINARYGAN_HUB_REVISION", "../refs")])
+@pytest.mark.parametrize(
+    "var, value",
+    [("BINARYGAN_HUB_REPO", "no-slash"), ("BINARYGAN_HUB_REPO", "a/../b"), ("BINARYGAN_HUB_REVISION", "../refs")],
+)
 def test_a_bad_repository_setting_is_a_clear_error(offline_hub, monkeypatch, var, value):
     monkeypatch.setenv(var, value)
     with pytest.raises(HubConfigError, match=rf"{var}={value!r}|{var} {value!r}"):
@@ -306,7 +331,9 @@ def test_evaluate_never_writes_into_the_hub_cache(hub_with_metrics, hub_folder, 
     assert "mlp-dbn-wgan-gp: not trained yet" in capsys.readouterr().err  # a name means a local checkpoint
     assert main(["evaluate", str(in_cache), *common]) == 1
     assert "never written to" in capsys.readouterr().err
-    assert main(["evaluate", str(in_cache), "--out", str(hub_with_metrics.parent / "m.json"), "--history", *common]) == 1
+    assert (
+        main(["evaluate", str(in_cache), "--out", str(hub_with_metrics.parent / "m.json"), "--history", *common]) == 1
+    )
     assert "never written to" in capsys.readouterr().err
     assert {p: (p.is_symlink(), p.read_bytes()) for p in hub_with_metrics.rglob("*") if p.is_file()} == before
     load_generator("mlp-dbn-wgan-gp")  # still verified against the manifest
@@ -354,8 +381,17 @@ class _FakeHub:
                     self.end_headers()
                     return
                 if tree:
-                    data = json.dumps([{"type": "file", "oid": hashlib.sha1(p.read_bytes()).hexdigest(),
-                                        "size": p.stat().st_size, "path": rel} for rel, p in files.items()]).encode()
+                    data = json.dumps(
+                        [
+                            {
+                                "type": "file",
+                                "oid": hashlib.sha1(p.read_bytes()).hexdigest(),
+                                "size": p.stat().st_size,
+                                "path": rel,
+                            }
+                            for rel, p in files.items()
+                        ]
+                    ).encode()
                     headers = {"Content-Type": "application/json"}
                 else:
                     rel = resolve.group(2)
@@ -386,7 +422,9 @@ class _FakeHub:
 
     def downloads(self) -> list[str]:
         """The file paths fetched with GET, in order."""
-        return [p.split("/resolve/", 1)[1].split("/", 1)[1] for m, p in self.requests if m == "GET" and "/resolve/" in p]
+        return [
+            p.split("/resolve/", 1)[1].split("/", 1)[1] for m, p in self.requests if m == "GET" and "/resolve/" in p
+        ]
 
 
 @pytest.fixture
@@ -417,7 +455,9 @@ def test_a_first_fetch_downloads_one_variant_in_one_snapshot_download(local_hub,
     # the manifest, then only that variant's files, each once; the tree listed once (snapshot_download)
     assert local_hub.downloads()[0] == "manifest.json"
     assert sorted(local_hub.downloads()[1:]) == variant
-    assert [p for m, p in local_hub.requests if "/api/models/" in p] == [f"/api/models/{REPO_ID}/tree/{local_hub.commit}"]
+    assert [p for m, p in local_hub.requests if "/api/models/" in p] == [
+        f"/api/models/{REPO_ID}/tree/{local_hub.commit}"
+    ]
     # progress: from nothing to everything, by file and by byte, in this thread
     assert seen[0].done_files == 0 and seen[-1].done_files == seen[-1].total_files == len(variant)
     assert seen[-1].done_bytes == seen[-1].total_bytes == sum(manifest[r]["size"] for r in variant)

@@ -1,4 +1,5 @@
 """explorer's public names: one list, each lazy name resolves, and `import explorer` stays free of torch."""
+
 import subprocess
 import sys
 
@@ -20,4 +21,7 @@ def test_an_unknown_name_is_an_attribute_error():
 
 def test_importing_explorer_does_not_load_torch():
     code = "import sys, explorer; print('torch' in sys.modules)"
-    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"
+    assert (
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+        == "False"
+    )

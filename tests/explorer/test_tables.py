@@ -1,4 +1,5 @@
 """explorer.tables: the pages' tables from the checkpoints folder, without torch."""
+
 from __future__ import annotations
 
 import json
@@ -19,7 +20,12 @@ def test_variant_table_lists_every_variant_with_its_status(use_checkpoints):
     assert sorted(trained) == sorted(["mlp-dbn-wgan-gp", "mlp-sbn-wgan-gp", "mlp-real-wgan-gp", "cnn-dbn-wgan-gp"])
     assert (table["status"] == files.NOT_TRAINED).sum() == len(REGISTRY) - 4
     row = table.set_index("variant").loc["mlp-dbn-wgan-gp"]
-    assert (row["architecture"], row["neuron"], row["objective"], bool(row["BN in D"])) == ("MLP", "DBN", "WGAN-GP", False)
+    assert (row["architecture"], row["neuron"], row["objective"], bool(row["BN in D"])) == (
+        "MLP",
+        "DBN",
+        "WGAN-GP",
+        False,
+    )
     assert row["D params"] == 533_505 and row["epochs trained"] == 20  # the paper's "0.53M"
     assert math.isnan(row["Fréchet distance"])  # not evaluated yet
     assert table.set_index("variant").loc["mlp-real-wgan-gp", "annealing"] == "fixed 1"
@@ -70,8 +76,11 @@ def test_leaderboard_starts_with_the_real_data_floor(evaluated_root):
 
 def test_seed_spread_has_a_row_per_metric_of_each_variant_with_extra_seeds(tmp_path):
     rows = {"fd": 50.0, "recall": 0.5}
-    table = {"real_data": rows, "variants": {"mlp-dbn-gan": rows, "mlp-sbn-gan": rows},
-             "seeds": {"mlp-dbn-gan": {"1": rows | {"fd": 54.0}, "2": rows | {"fd": 58.0}}}}
+    table = {
+        "real_data": rows,
+        "variants": {"mlp-dbn-gan": rows, "mlp-sbn-gan": rows},
+        "seeds": {"mlp-dbn-gan": {"1": rows | {"fd": 54.0}, "2": rows | {"fd": 58.0}}},
+    }
     (tmp_path / "metrics.json").write_text(json.dumps(table))
     spread = tables.seed_spread(tmp_path)
     fd = spread[(spread["variant"] == "mlp-dbn-gan") & (spread["metric"] == "Fréchet distance")].iloc[0]
@@ -87,13 +96,18 @@ def test_pinned_parameter_counts_match_the_networks_of_every_variant():
 
     for name, cfg in REGISTRY.items():
         assert tables.parameter_counts(cfg.arch, cfg.d_batchnorm) == (
-            count_parameters(Generator(cfg)), count_parameters(build_discriminator(cfg))), name
+            count_parameters(Generator(cfg)),
+            count_parameters(build_discriminator(cfg)),
+        ), name
 
 
 def test_seed_band_reads_one_variants_metric_from_the_spread_table(tmp_path):
     rows = {"mass_near_01": 0.8, "notch_depth": 0.1}
-    table = {"real_data": {}, "variants": {"mlp-dbn-gan": rows, "mlp-sbn-gan": rows},
-             "seeds": {"mlp-dbn-gan": {"1": rows | {"mass_near_01": 0.9}}}}
+    table = {
+        "real_data": {},
+        "variants": {"mlp-dbn-gan": rows, "mlp-sbn-gan": rows},
+        "seeds": {"mlp-dbn-gan": {"1": rows | {"mass_near_01": 0.9}}},
+    }
     (tmp_path / "metrics.json").write_text(json.dumps(table))
     spread = tables.seed_spread(tmp_path)
     mean, sd, n = tables.seed_band(spread, "mlp-dbn-gan", "mass_near_01")

@@ -1,4 +1,5 @@
 """Fixtures for the dashboard tests: checkpoints folders in three states, and an AppTest factory."""
+
 from __future__ import annotations
 
 import base64
@@ -17,8 +18,16 @@ from explorer import demo
 from tests.helpers import REPO
 
 APP = REPO / "streamlit_app.py"
-PAGES = ("overview", "samples", "histograms", "interpolation", "annealing", "objectives", "training_metrics",
-         "gradient_lab")
+PAGES = (
+    "overview",
+    "samples",
+    "histograms",
+    "interpolation",
+    "annealing",
+    "objectives",
+    "training_metrics",
+    "gradient_lab",
+)
 
 
 @pytest.fixture(scope="session")
@@ -41,8 +50,12 @@ def recipes_root(dashboard_root, tmp_path_factory) -> Path:
     base = summary["variants"]["mlp-dbn-wgan-gp"]
     summary["variants"]["mlp-dbn-wgan-gp"] = base | {"mass_near_01": 0.80, "notch_depth": 0.10}
     (root / "mlp-dbn-wgan-gp" / "metrics.json").write_text(json.dumps(summary["variants"]["mlp-dbn-wgan-gp"]))
-    summary["seeds"] = {"mlp-dbn-wgan-gp": {"1": base | {"mass_near_01": 0.82, "notch_depth": 0.12},
-                                            "2": base | {"mass_near_01": 0.84, "notch_depth": 0.14}}}
+    summary["seeds"] = {
+        "mlp-dbn-wgan-gp": {
+            "1": base | {"mass_near_01": 0.82, "notch_depth": 0.12},
+            "2": base | {"mass_near_01": 0.84, "notch_depth": 0.14},
+        }
+    }
     (root / "metrics.json").write_text(json.dumps(summary))
     return root
 
@@ -67,6 +80,7 @@ def make_app(monkeypatch) -> Callable[..., AppTest]:
             at.switch_page(f"dashboard/{page}.py").run()
         assert not at.exception, [e.value for e in at.exception]
         return at
+
     return make
 
 

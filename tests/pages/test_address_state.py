@@ -1,5 +1,6 @@
 """The address is the state: every page writes its seed, variants and main settings back into the address, and a
 fresh session opened on that address shows the same settings."""
+
 from __future__ import annotations
 
 import pytest
@@ -7,18 +8,38 @@ import pytest
 # page -> (query that changes its main settings from their defaults, widget keys those settings drive)
 CHANGED = {
     "samples": ("seed=7&grid=5&twins=1", {"samples_seed": 7, "samples_grid": 5, "samples_twins": True}),
-    "histograms": ("bins=75&layout=side by side&density=0&log=1&n=500&twins=1",
-                   {"histograms_bins": 75, "histograms_layout": "side by side", "histograms_density": False,
-                    "histograms_log": True, "histograms_n": 500, "histograms_twins": True}),
-    "interpolation": ("steps=9&path=spherical&start=3&end=11",
-                      {"interp_steps": 9, "interp_kind": "spherical", "interp_seed_a": 3, "interp_seed_b": 11}),
-    "annealing": ("neuron=sbn&epoch=5&metric=class_kl", {"anneal_neuron": "sbn", "anneal_epoch": 5,
-                                                         "anneal_metric": "class_kl"}),
+    "histograms": (
+        "bins=75&layout=side by side&density=0&log=1&n=500&twins=1",
+        {
+            "histograms_bins": 75,
+            "histograms_layout": "side by side",
+            "histograms_density": False,
+            "histograms_log": True,
+            "histograms_n": 500,
+            "histograms_twins": True,
+        },
+    ),
+    "interpolation": (
+        "steps=9&path=spherical&start=3&end=11",
+        {"interp_steps": 9, "interp_kind": "spherical", "interp_seed_a": 3, "interp_seed_b": 11},
+    ),
+    "annealing": (
+        "neuron=sbn&epoch=5&metric=class_kl",
+        {"anneal_neuron": "sbn", "anneal_epoch": 5, "anneal_metric": "class_kl"},
+    ),
     "objectives": ("neuron=sbn&seed=4", {"objectives_neuron": "sbn", "objectives_seed": 4}),
     "training_metrics": ("smooth=7&metric=class_kl", {"training_smooth": 7, "training_metric": "class_kl"}),
-    "gradient_lab": ("critic=mlp-sbn-wgan-gp&sample=3&slope=4&draws=16&seed=2&est_sample=1",
-                     {"gradlab_variant": "mlp-sbn-wgan-gp", "gradlab_sample": 3, "gradlab_slope": 4.0,
-                      "gradlab_draws": 16, "gradlab_seed": 2, "estlab_sample": 1}),
+    "gradient_lab": (
+        "critic=mlp-sbn-wgan-gp&sample=3&slope=4&draws=16&seed=2&est_sample=1",
+        {
+            "gradlab_variant": "mlp-sbn-wgan-gp",
+            "gradlab_sample": 3,
+            "gradlab_slope": 4.0,
+            "gradlab_draws": 16,
+            "gradlab_seed": 2,
+            "estlab_sample": 1,
+        },
+    ),
 }
 
 
@@ -50,7 +71,10 @@ def test_settings_changed_in_the_page_are_written_back(app):
 def test_junk_in_the_address_falls_back_with_a_message(app, texts):
     at = app("histograms", "bins=7&layout=<script>&density=maybe")
     assert values(at, ["histograms_bins", "histograms_layout", "histograms_density"]) == {
-        "histograms_bins": 50, "histograms_layout": "overlaid", "histograms_density": True}
+        "histograms_bins": 50,
+        "histograms_layout": "overlaid",
+        "histograms_density": True,
+    }
     warnings = " ".join(w.value for w in at.warning)
     assert "bins='7'" in warnings and "layout='<script>'" in warnings and "density='maybe'" in warnings
 
@@ -61,15 +85,30 @@ def test_the_gradient_lab_names_junk_and_explains_a_variant_without_critic(app, 
     warnings = " ".join(texts(at, "warning"))
     assert "sample='99'" in warnings and "slope='abc'" in warnings and "draws='7'" in warnings
     assert "critic=" not in warnings  # said once, in the page's own words
-    assert (at.query_params["critic"], at.query_params["sample"], at.query_params["slope"],
-            at.query_params["draws"]) == ("mlp-dbn-wgan-gp", "0", "1", "32")
+    assert (
+        at.query_params["critic"],
+        at.query_params["sample"],
+        at.query_params["slope"],
+        at.query_params["draws"],
+    ) == ("mlp-dbn-wgan-gp", "0", "1", "32")
 
 
 WIDGETS = ("slider", "select_slider", "radio", "selectbox", "number_input", "toggle", "multiselect", "checkbox")
 
 
-@pytest.mark.parametrize("page", ["samples", "histograms", "interpolation", "annealing", "objectives",
-                                  "training_metrics", "gradient_lab", "overview"])
+@pytest.mark.parametrize(
+    "page",
+    [
+        "samples",
+        "histograms",
+        "interpolation",
+        "annealing",
+        "objectives",
+        "training_metrics",
+        "gradient_lab",
+        "overview",
+    ],
+)
 def test_every_control_says_what_it_does(app, page):
     """One sentence of help on every control: bins, layout, grid size, path, steps, smoothing, metric, ..."""
     at = app(page)

@@ -1,4 +1,5 @@
 """Slope annealing page: the annealed run beside its fixed-slope twin, over the shipped snapshots."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -14,8 +15,11 @@ def test_final_epoch_compares_annealed_and_fixed_dbn(app, charts):
     assert captions.count("binary output") == 2
     hist, schedule, metric = charts(at)
     assert len(hist["data"]) == 2 and len(hist["data"][0]["x"]) == 50
-    assert [t["name"] for t in schedule["data"]] == ["mlp-dbn-wgan-gp", "mlp-dbn-wgan-gp-noanneal",
-                                                     "mlp-dbn-wgan-gp-code"]
+    assert [t["name"] for t in schedule["data"]] == [
+        "mlp-dbn-wgan-gp",
+        "mlp-dbn-wgan-gp-noanneal",
+        "mlp-dbn-wgan-gp-code",
+    ]
     assert schedule["data"][0]["y"][-1] == pytest.approx(1.1**19) and np.all(schedule["data"][1]["y"] == 1.0)
     assert np.all(schedule["data"][2]["y"] == 1.0)  # the reference code never annealed
     # the demo folder has no code-recipe twin: its column says so instead of failing

@@ -1,4 +1,5 @@
 """Data out: every chart's numbers as CSV, the leaderboard as CSV, and a PNG wherever samples are shown."""
+
 from __future__ import annotations
 
 import io

@@ -1,5 +1,6 @@
 """Gradient lab page: the maps it draws are the API's arrays; slope, draws and address change them; variants without
 a critic are not offered, and a missing or broken critic is a message, not a traceback."""
+
 from __future__ import annotations
 
 import json
@@ -16,8 +17,11 @@ from tests.helpers import REPO
 
 def heatmaps(charts: list[dict]) -> dict[str, np.ndarray]:
     """{title: 28x28 z} of every heatmap on the page."""
-    return {c["layout"]["title"]["text"]: np.asarray(c["data"][0]["z"], dtype=np.float64)
-            for c in charts if c["data"] and c["data"][0]["type"] == "heatmap"}
+    return {
+        c["layout"]["title"]["text"]: np.asarray(c["data"][0]["z"], dtype=np.float64)
+        for c in charts
+        if c["data"] and c["data"][0]["type"] == "heatmap"
+    }
 
 
 @pytest.fixture
@@ -44,7 +48,9 @@ def test_offers_only_variants_with_a_critic_and_draws_the_apis_maps(app, api, ch
     assert metrics["critic score D(y)"] == f"{report.fwd.score[0]:.3f}"
     assert any("Compare the variants" in i for i in texts(at, "info"))
     at.number_input(key="gradlab_sample").set_value(5).run()
-    assert {"critic": name, "sample": "5", "slope": "1", "draws": "32", "seed": "0"}.items() <= dict(at.query_params).items()
+    assert {"critic": name, "sample": "5", "slope": "1", "draws": "32", "seed": "0"}.items() <= dict(
+        at.query_params
+    ).items()
 
 
 def test_slope_slider_recomputes_the_sigmoid_adjusted_map(app, api, charts):
@@ -54,8 +60,12 @@ def test_slope_slider_recomputes_the_sigmoid_adjusted_map(app, api, charts):
     g, critic = api("mlp-dbn-wgan-gp")
     fwd = gradlab.sample_report(g, critic, 0, 0, 16).fwd
     maps = heatmaps(charts(at))
-    np.testing.assert_allclose(maps["sigmoid-adjusted at slider s = 8"].ravel(),
-                               gradlab.estimator_maps(fwd, 8.0)["sigmoid-st"][0], rtol=1e-5, atol=1e-9)
+    np.testing.assert_allclose(
+        maps["sigmoid-adjusted at slider s = 8"].ravel(),
+        gradlab.estimator_maps(fwd, 8.0)["sigmoid-st"][0],
+        rtol=1e-5,
+        atol=1e-9,
+    )
 
 
 def test_sbn_shows_its_expectation_with_k_and_standard_error(app, api, charts, texts):
@@ -65,15 +75,17 @@ def test_sbn_shows_its_expectation_with_k_and_standard_error(app, api, charts, t
     g, critic = api("mlp-sbn-wgan-gp")
     report = gradlab.sample_report(g, critic, 0, 3, 16, draws=8)
     maps = heatmaps(charts(at))
-    np.testing.assert_allclose(maps["∂E[D]/∂p = E[D(y|yᵢ=1) − D(y|yᵢ=0)], K = 8"].ravel(), report.truth, rtol=1e-5,
-                               atol=1e-7)
+    np.testing.assert_allclose(
+        maps["∂E[D]/∂p = E[D(y|yᵢ=1) − D(y|yᵢ=0)], K = 8"].ravel(), report.truth, rtol=1e-5, atol=1e-7
+    )
     np.testing.assert_allclose(maps["its standard error"].ravel(), report.truth_se, rtol=1e-5, atol=1e-7)
     assert "binary-Concrete, τ = 0.5" in maps
     assert any("K = 8 fresh Bernoulli draws" in c for c in texts(at, "caption"))
     x_cos = at.dataframe[0].value
     assert list(x_cos["estimator"]) == ["sigmoid-adjusted ST", "plain ST", "binary-Concrete ST"]
-    np.testing.assert_allclose(x_cos["cosine"], [report.x_agreement[e].cosine[0] for e in gradlab.ESTIMATORS],
-                               rtol=1e-6)
+    np.testing.assert_allclose(
+        x_cos["cosine"], [report.x_agreement[e].cosine[0] for e in gradlab.ESTIMATORS], rtol=1e-6
+    )
     at.select_slider(key="gradlab_draws").set_value(16).run()
     assert "∂E[D]/∂p = E[D(y|yᵢ=1) − D(y|yᵢ=0)], K = 16" in heatmaps(charts(at))
 
@@ -185,7 +197,9 @@ def test_estimator_section_renders_the_shipped_study(make_app, estlab_root, char
     assert any("Shipped: 16 independent estimates" in c and "its own noise" in c for c in texts(at, "caption"))
     at.select_slider(key="estlab_budget").set_value(8).run()
     assert not at.exception and dict(at.query_params)["est_budget"] == "8"
-    np.testing.assert_allclose(estlab_table(at)["MSE"], [r["MSE"] for r in estimator_lab.sample_rows(study.sample(1), 8)])
+    np.testing.assert_allclose(
+        estlab_table(at)["MSE"], [r["MSE"] for r in estimator_lab.sample_rows(study.sample(1), 8)]
+    )
 
 
 def test_estimator_section_computes_an_unshipped_sample_live(make_app, estlab_root, charts, texts):
@@ -220,10 +234,22 @@ def test_a_stale_or_broken_study_is_a_warning_not_a_traceback(make_app, estlab_r
 def test_shipped_comparison_rows_are_shown_without_computing(make_app, dashboard_root, tmp_path):
     root = tmp_path / "checkpoints"
     shutil.copytree(dashboard_root, root)
-    rows = [{"variant": v, "neuron": gradlab.REGISTRY[v].neuron, "estimator": "sigmoid-st", "samples": 32,
-             "draws": 8 if gradlab.REGISTRY[v].neuron == "sbn" else 0, "cosine": 0.123, "cosine_se": 0.01,
-             "sign_agreement": 0.5, "sign_agreement_top": 0.5, "seconds": 1.0,
-             **{f"x_cosine_{e}": float("nan") for e in gradlab.ESTIMATORS}} for v in DEMO_CRITICS]
+    rows = [
+        {
+            "variant": v,
+            "neuron": gradlab.REGISTRY[v].neuron,
+            "estimator": "sigmoid-st",
+            "samples": 32,
+            "draws": 8 if gradlab.REGISTRY[v].neuron == "sbn" else 0,
+            "cosine": 0.123,
+            "cosine_se": 0.01,
+            "sign_agreement": 0.5,
+            "sign_agreement_top": 0.5,
+            "seconds": 1.0,
+            **{f"x_cosine_{e}": float("nan") for e in gradlab.ESTIMATORS},
+        }
+        for v in DEMO_CRITICS
+    ]
     gradlab.write_comparison(rows, root)
     at = make_app(root, "gradient_lab")
     at.select_slider(key="gradlab_compare_n").set_value(32)

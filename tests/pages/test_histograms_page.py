@@ -1,4 +1,5 @@
 """Pre-activation histograms page (paper Fig. 4)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -37,12 +38,17 @@ def test_bins_density_log_and_layout_options(app, charts):
     at.radio(key="histograms_layout").set_value("side by side").run()
     side = charts(at)
     assert len(side) == 3 and [c["data"][0]["name"] for c in side] == [
-        "mlp-dbn-wgan-gp", "mlp-sbn-wgan-gp", "mlp-real-wgan-gp"]
+        "mlp-dbn-wgan-gp",
+        "mlp-sbn-wgan-gp",
+        "mlp-real-wgan-gp",
+    ]
 
 
 def test_untrained_and_corrupt_variants_leave_the_others_plotted(app, charts, texts):
     at = app("histograms")
-    at.multiselect(key="histograms_variants").set_value(["mlp-sbn-gan-nobnd", "cnn-sbn-wgan-gp", "cnn-dbn-wgan-gp"]).run()
+    at.multiselect(key="histograms_variants").set_value(
+        ["mlp-sbn-gan-nobnd", "cnn-sbn-wgan-gp", "cnn-dbn-wgan-gp"]
+    ).run()
     (chart,) = charts(at)
     assert [t["name"] for t in chart["data"]] == ["cnn-dbn-wgan-gp"]
     assert len(texts(at, "error")) == 1 and any("not trained yet" in i for i in texts(at, "info"))
@@ -54,8 +60,9 @@ def test_both_recipes_adds_the_code_twins_and_seeds_show_their_spread(make_app, 
     (chart,) = charts(at)
     assert [t["name"] for t in chart["data"]] == ["mlp-dbn-wgan-gp"]
     # three seeds' evaluation: mass 0.80/0.82/0.84 -> 82.0% ± 2.0%, notch 0.10/0.12/0.14 -> +0.120 ± 0.020
-    assert any("Over 3 training seeds" in c and "82.0% ± 2.0%" in c and "+0.120 ± 0.020" in c
-               for c in texts(at, "caption"))
+    assert any(
+        "Over 3 training seeds" in c and "82.0% ± 2.0%" in c and "+0.120 ± 0.020" in c for c in texts(at, "caption")
+    )
     at.toggle(key="histograms_twins").set_value(True).run()
     (chart,) = charts(at)
     assert [t["name"] for t in chart["data"]] == ["mlp-dbn-wgan-gp", "mlp-dbn-wgan-gp-code"]

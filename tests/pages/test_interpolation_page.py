@@ -1,4 +1,5 @@
 """Latent interpolation page: one path, decoded by several variants, with pixel flips and an animation."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -1,4 +1,5 @@
 """Objectives and mode collapse page (paper Fig. 8)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -7,8 +8,16 @@ import numpy as np
 def test_dbn_grid_shows_trained_cells_and_class_histograms(app, charts):
     at = app("objectives")
     cells = [c.value.split(": ")[-1] for c in at.caption if " in D: " in c.value]
-    assert sorted(cells) == sorted(["mlp-dbn-gan", "mlp-dbn-gan-nobnd", "mlp-dbn-wgan-bnd", "mlp-dbn-wgan",
-                                    "mlp-dbn-wgan-gp-bnd", "mlp-dbn-wgan-gp"])
+    assert sorted(cells) == sorted(
+        [
+            "mlp-dbn-gan",
+            "mlp-dbn-gan-nobnd",
+            "mlp-dbn-wgan-bnd",
+            "mlp-dbn-wgan",
+            "mlp-dbn-wgan-gp-bnd",
+            "mlp-dbn-wgan-gp",
+        ]
+    )
     assert len(at.image) == 3  # gan, wgan and wgan-gp without BN in D are trained
     assert sum("not trained yet" in i.value for i in at.info) == 3
     (heat,) = charts(at)
@@ -40,7 +49,16 @@ def test_the_code_recipe_shows_the_reference_codes_grid(app):
     at = app("objectives")
     at.radio(key="objectives_recipe").set_value("code").run()
     cells = [c.value.split(": ")[-1] for c in at.caption if " in D: " in c.value]
-    assert sorted(cells) == sorted(f"{n}-code" for n in ["mlp-dbn-gan", "mlp-dbn-gan-nobnd", "mlp-dbn-wgan-bnd",
-                                                        "mlp-dbn-wgan", "mlp-dbn-wgan-gp-bnd", "mlp-dbn-wgan-gp"])
+    assert sorted(cells) == sorted(
+        f"{n}-code"
+        for n in [
+            "mlp-dbn-gan",
+            "mlp-dbn-gan-nobnd",
+            "mlp-dbn-wgan-bnd",
+            "mlp-dbn-wgan",
+            "mlp-dbn-wgan-gp-bnd",
+            "mlp-dbn-wgan-gp",
+        ]
+    )
     assert len(at.image) == 0 and sum("not trained yet" in i.value for i in at.info) == 6  # none in the demo folder
     assert not at.exception

@@ -1,4 +1,5 @@
 """Overview page: the catalogue, the shared variant selection, the query string, session independence."""
+
 from __future__ import annotations
 
 from huggingface_hub import constants as hf_constants
@@ -13,8 +14,19 @@ def test_catalogue_lists_every_variant_with_status_and_metrics(app, texts):
     assert len(at.get("graphviz_chart")) == 1
     table = at.dataframe[0].value
     assert table["variant"].tolist() == list(REGISTRY)
-    assert {"architecture", "neuron", "estimator", "objective", "BN in D", "annealing", "G params", "D params",
-            "epochs trained", "Fréchet distance", "class KL to test labels"} <= set(table.columns)
+    assert {
+        "architecture",
+        "neuron",
+        "estimator",
+        "objective",
+        "BN in D",
+        "annealing",
+        "G params",
+        "D params",
+        "epochs trained",
+        "Fréchet distance",
+        "class KL to test labels",
+    } <= set(table.columns)
     trained = table.loc[table["status"] == files.TRAINED, "variant"]
     assert len(trained) == 8  # 4 fixture + 3 demo variants + the corrupt one (its config.json is fine)
     assert table["Fréchet distance"].notna().sum() == 7  # the evaluated ones
@@ -67,8 +79,9 @@ def test_an_empty_checkpoints_folder_shows_every_variant_as_not_trained(make_app
         assert any("not trained yet" in i.value or "not evaluated yet" in i.value for i in at.info), page
 
 
-def test_a_malformed_metrics_summary_is_reported_and_the_catalogue_still_shows(make_app, checkpoints_root,
-                                                                                tmp_path, texts):
+def test_a_malformed_metrics_summary_is_reported_and_the_catalogue_still_shows(
+    make_app, checkpoints_root, tmp_path, texts
+):
     import shutil
 
     root = tmp_path / "checkpoints"

@@ -1,4 +1,5 @@
 """Samples page (paper Fig. 3 and 5): binary grids beside colour-mapped preactivations, side by side."""
+
 from __future__ import annotations
 
 
@@ -15,7 +16,10 @@ def test_default_shows_dbn_sbn_and_the_real_models_three_views(app, texts):
     assert {"raw p", "thresholded at 0.5", "Bernoulli(p) sample", "p: 0 → 1"} <= set(captions)
     assert len(at.image) == 8
     assert [b.key for b in at.get("download_button")] == [
-        "samples_download_mlp-dbn-wgan-gp", "samples_download_mlp-sbn-wgan-gp", "samples_download_mlp-real-wgan-gp"]
+        "samples_download_mlp-dbn-wgan-gp",
+        "samples_download_mlp-sbn-wgan-gp",
+        "samples_download_mlp-real-wgan-gp",
+    ]
     assert any("64 samples per variant from seed 0" in c for c in texts(at, "caption"))
     assert [m.value for m in at.markdown][:3] == ["**mlp-dbn-wgan-gp**", "**mlp-sbn-wgan-gp**", "**mlp-real-wgan-gp**"]
 
@@ -43,8 +47,7 @@ def test_up_to_four_variants_one_column_each(app):
 
 def test_untrained_and_corrupt_variants_are_contained_to_their_column(app, texts):
     at = app("samples")
-    at.multiselect(key="samples_variants").set_value(
-        ["mlp-sbn-wgan", "mlp-sbn-gan-nobnd", "mlp-dbn-wgan-gp"]).run()
+    at.multiselect(key="samples_variants").set_value(["mlp-sbn-wgan", "mlp-sbn-gan-nobnd", "mlp-dbn-wgan-gp"]).run()
     assert not at.exception
     assert any("mlp-sbn-wgan" in i and "not trained yet" in i for i in texts(at, "info"))
     errors = texts(at, "error")
@@ -66,10 +69,15 @@ def test_both_recipes_puts_each_variant_beside_its_code_recipe_twin(make_app, re
     at.toggle(key="samples_twins").set_value(True).run()
     assert not at.exception
     assert at.query_params["twins"] == "1"
-    assert [m.value for m in at.markdown] == ["**mlp-dbn-wgan-gp**", "**mlp-dbn-wgan-gp-code**",
-                                              "**mlp-gumbel-wgan-gp**"]
-    assert [b.key for b in at.get("download_button")] == ["samples_download_mlp-dbn-wgan-gp",
-                                                          "samples_download_mlp-dbn-wgan-gp-code"]
+    assert [m.value for m in at.markdown] == [
+        "**mlp-dbn-wgan-gp**",
+        "**mlp-dbn-wgan-gp-code**",
+        "**mlp-gumbel-wgan-gp**",
+    ]
+    assert [b.key for b in at.get("download_button")] == [
+        "samples_download_mlp-dbn-wgan-gp",
+        "samples_download_mlp-dbn-wgan-gp-code",
+    ]
     # the same latents through two different generators
     binary = [img.value for img in at.image if "binary output" in img.captions]
     assert len(binary) == 2 and binary[0] != binary[1]

@@ -1,5 +1,6 @@
 """dashboard._data.Shared, the cache of long computations every session shares: a result asked for by several
 sessions at once is computed once while the others wait, and the oldest result makes room for a new one."""
+
 from __future__ import annotations
 
 import threading

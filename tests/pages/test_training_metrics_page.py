@@ -1,4 +1,5 @@
 """Training and metrics page: loss curves, per-epoch metrics, the leaderboard with the real-data floor."""
+
 from __future__ import annotations
 
 from explorer import demo

@@ -72,6 +72,7 @@ def test_wrong_shape_is_refused(ckpt):
 def test_non_finite_weights_are_refused(ckpt, bad):
     def poison(t):
         t["body.net.3.weight"][5, 5] = bad
+
     _rewrite(ckpt, poison)
     with pytest.raises(CheckpointError, match="NaN or infinite"):
         load_folder(ckpt)
@@ -81,6 +82,7 @@ def test_negative_batchnorm_variance_is_refused(ckpt):
     # found by the fuzz test below: one flipped sign bit made every sample NaN
     def poison(t):
         t["body.net.1.running_var"][7] = -1e-3
+
     _rewrite(ckpt, poison)
     with pytest.raises(CheckpointError, match="body.net.1.running_var.*negative variance"):
         load_folder(ckpt)
@@ -92,15 +94,18 @@ def test_integer_tensor_dtype_is_refused(ckpt):
         load_folder(ckpt)
 
 
-@pytest.mark.parametrize("change,message", [
-    (lambda c: c.__setitem__("epochs", "20"), "'epochs' has type str"),
-    (lambda c: c.__setitem__("d_batchnorm", 1), "'d_batchnorm' has type int"),
-    (lambda c: c.__setitem__("slope_annealing_rate", 1e9), "outside"),
-    (lambda c: c.__setitem__("__class__", "os.system"), "unknown config field"),
-    (lambda c: c.pop("arch"), "missing config field"),
-    (lambda c: c.__setitem__("neuron", "ternary"), "not one of"),
-    (lambda c: c.__setitem__("name", "../../etc"), "not a safe variant name"),
-])
+@pytest.mark.parametrize(
+    "change,message",
+    [
+        (lambda c: c.__setitem__("epochs", "20"), "'epochs' has type str"),
+        (lambda c: c.__setitem__("d_batchnorm", 1), "'d_batchnorm' has type int"),
+        (lambda c: c.__setitem__("slope_annealing_rate", 1e9), "outside"),
+        (lambda c: c.__setitem__("__class__", "os.system"), "unknown config field"),
+        (lambda c: c.pop("arch"), "missing config field"),
+        (lambda c: c.__setitem__("neuron", "ternary"), "not one of"),
+        (lambda c: c.__setitem__("name", "../../etc"), "not a safe variant name"),
+    ],
+)
 def test_config_json_with_wrong_types_or_unknown_fields_is_refused(ckpt, change, message):
     side = json.loads((ckpt / "config.json").read_text())
     change(side["config"])
@@ -114,6 +119,7 @@ def test_embedded_config_is_validated_too(ckpt):
         c = json.loads(m["config"])
         c["latent_dim"] = 64
         m["config"] = json.dumps(c)
+
     _rewrite(ckpt, mutate_meta=meta)
     with pytest.raises(CheckpointError, match="latent_dim"):
         load_folder(ckpt)
@@ -156,13 +162,20 @@ def test_a_file_path_instead_of_a_folder_is_refused(ckpt):
 def test_provenance_slope_is_validated(ckpt):
     def meta(m):
         m["provenance"] = json.dumps({"final_slope": float("nan")})
+
     _rewrite(ckpt, mutate_meta=meta)
     with pytest.raises(CheckpointError, match="final_slope"):
         load_folder(ckpt)
 
 
-MUTATIONS = ("truncate", "flip bytes", "flip header bytes", "lie about the header length", "insert or delete",
-             "trailing garbage")
+MUTATIONS = (
+    "truncate",
+    "flip bytes",
+    "flip header bytes",
+    "lie about the header length",
+    "insert or delete",
+    "trailing garbage",
+)
 
 
 def _mutate(blob: bytes, rng: np.random.Generator, kind: int) -> bytes:
@@ -182,7 +195,11 @@ def _mutate(blob: bytes, rng: np.random.Generator, kind: int) -> bytes:
         return struct.pack("<Q", int(rng.integers(0, 2**63))) + bytes(b[8:])
     if kind == 4:  # insert or delete a run of bytes
         i = int(rng.integers(len(b)))
-        return bytes(b[:i] + b[i + int(rng.integers(1, 64)):]) if rng.random() < 0.5 else bytes(b[:i] + rng.bytes(16) + b[i:])
+        return (
+            bytes(b[:i] + b[i + int(rng.integers(1, 64)) :])
+            if rng.random() < 0.5
+            else bytes(b[:i] + rng.bytes(16) + b[i:])
+        )
     return bytes(b) + rng.bytes(int(rng.integers(1, 100)))  # trailing garbage
 
 

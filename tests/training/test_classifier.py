@@ -1,4 +1,5 @@
 """The evaluation classifier: architecture, training on tiny data, safe loading, and the shipped weights."""
+
 from __future__ import annotations
 
 import json
@@ -46,8 +47,9 @@ def test_random_shift_moves_each_image_by_at_most_two_pixels():
 
 def test_train_save_load_roundtrip(tmp_path, tiny_mnist):
     out = tmp_path / "clf"
-    clf = train_classifier(ClassifierOptions(out=out, data_dir=tiny_mnist, epochs=1, limit=128, verify_data=False,
-                                             progress=False))
+    clf = train_classifier(
+        ClassifierOptions(out=out, data_dir=tiny_mnist, epochs=1, limit=128, verify_data=False, progress=False)
+    )
     info = json.loads((out / CONFIG_FILE).read_text())
     assert info["format"] == FORMAT and info["epochs"] == 1 and info["seed"] == 0 and info["train_images"] == 128
     assert 0.0 <= info["test_accuracy"] <= 1.0 and info["test_images"] == 64
@@ -75,16 +77,21 @@ def _corrupt(folder: Path, how: str) -> None:
         state["fc2.bias"][0] = float("nan")
         weights.write_bytes(st_save(state, metadata={"format": FORMAT}))
     elif how == "wrong-format":
-        weights.write_bytes(st_save({k: v.half() for k, v in EvalClassifier().state_dict().items()},
-                                    metadata={"format": "binarygan-generator/1"}))
+        weights.write_bytes(
+            st_save(
+                {k: v.half() for k, v in EvalClassifier().state_dict().items()},
+                metadata={"format": "binarygan-generator/1"},
+            )
+        )
     elif how == "config-not-json":
         (folder / CONFIG_FILE).write_text("{not json")
     elif how == "config-missing":
         (folder / CONFIG_FILE).unlink()
 
 
-@pytest.mark.parametrize("how", ["truncated", "pickle", "wrong-shape", "nan", "wrong-format", "config-not-json",
-                                 "config-missing"])
+@pytest.mark.parametrize(
+    "how", ["truncated", "pickle", "wrong-shape", "nan", "wrong-format", "config-not-json", "config-missing"]
+)
 def test_load_refuses_broken_folders_with_a_clear_error(tmp_path, how):
     folder = make_classifier(tmp_path)
     load_classifier(folder)

@@ -28,8 +28,20 @@ def test_list_json_prints_every_variant(capsys):
     assert ran_by_the_code and ran_by_the_code != set(paper)  # both groups exist
     assert code == {n + CODE_SUFFIX for n in ran_by_the_code}
     for v in variants:
-        for key in ("name", "arch", "neuron", "estimator", "objective", "d_batchnorm", "slope_annealing_rate",
-                    "epochs", "experiment", "batchnorm", "init", "rmsprop"):
+        for key in (
+            "name",
+            "arch",
+            "neuron",
+            "estimator",
+            "objective",
+            "d_batchnorm",
+            "slope_annealing_rate",
+            "epochs",
+            "experiment",
+            "batchnorm",
+            "init",
+            "rmsprop",
+        ):
             assert key in v
     by = {v["name"]: v for v in variants}
     assert by["mlp-sbn-wgan-gp"]["batchnorm"] == "batch" and by["mlp-sbn-wgan-gp"]["init"] == "torch"
@@ -38,8 +50,9 @@ def test_list_json_prints_every_variant(capsys):
         # the reference code's weight-clipped WGANs ran TensorFlow's RMSProp
         rmsprop = "tf" if paper["objective"] == "wgan" else paper["rmsprop"]
         twin = {**paper, "slope_annealing_rate": 1.0, "batchnorm": "affine", "init": "reference", "rmsprop": rmsprop}
-        assert {k: v for k, v in by[name].items() if k not in ("name", "experiment", "description")} == \
-            {k: v for k, v in twin.items() if k not in ("name", "experiment", "description")}
+        assert {k: v for k, v in by[name].items() if k not in ("name", "experiment", "description")} == {
+            k: v for k, v in twin.items() if k not in ("name", "experiment", "description")
+        }
     assert by["mlp-dbn-gan"]["d_batchnorm"] and not by["mlp-dbn-wgan"]["d_batchnorm"]
     assert by["mlp-dbn-gan-nobnd"]["d_batchnorm"] is False and by["mlp-dbn-wgan-bnd"]["d_batchnorm"] is True
     assert by["mlp-dbn-wgan-gp-noanneal"]["slope_annealing_rate"] == 1.0
@@ -47,17 +60,23 @@ def test_list_json_prints_every_variant(capsys):
     assert by["mlp-dbn-wgan-gp-st"]["estimator"] == "st" and by["mlp-gumbel-wgan-gp"]["estimator"] == "gumbel-st"
     assert by["mlp-real-wgan-gp"]["neuron"] == "real" and by["cnn-sbn-wgan-gp"]["arch"] == "cnn"
     assert by["mlp-real-wgan-gp"]["slope_annealing_rate"] == 1.0
-    assert by["mlp-real-wgan-gp-anneal"]["neuron"] == "real" and by["mlp-real-wgan-gp-anneal"]["slope_annealing_rate"] == 1.1
+    assert (
+        by["mlp-real-wgan-gp-anneal"]["neuron"] == "real"
+        and by["mlp-real-wgan-gp-anneal"]["slope_annealing_rate"] == 1.1
+    )
     assert by["mlp-dbn-gan-nobnd"]["experiment"] == "Fig. 8" and by["mlp-gumbel-wgan-gp"]["experiment"] == "extra"
 
 
-@pytest.mark.parametrize("argv,message", [
-    (["train", "no-such-variant", "--out", "x"], "unknown variant"),
-    (["train", "mlp-dbn-wgan-gp", "--out", "x", "--epochs", "-3"], "outside"),
-    (["train", "mlp-dbn-wgan-gp", "--out", "x", "--epochs", "10000000"], "outside"),
-    (["train", "mlp-dbn-wgan-gp", "--out", "x", "--limit", "0"], "outside"),
-    (["train", "mlp-dbn-wgan-gp", "--out", "x", "--seed", "abc"], "not an integer"),
-])
+@pytest.mark.parametrize(
+    "argv,message",
+    [
+        (["train", "no-such-variant", "--out", "x"], "unknown variant"),
+        (["train", "mlp-dbn-wgan-gp", "--out", "x", "--epochs", "-3"], "outside"),
+        (["train", "mlp-dbn-wgan-gp", "--out", "x", "--epochs", "10000000"], "outside"),
+        (["train", "mlp-dbn-wgan-gp", "--out", "x", "--limit", "0"], "outside"),
+        (["train", "mlp-dbn-wgan-gp", "--out", "x", "--seed", "abc"], "not an integer"),
+    ],
+)
 def test_bad_arguments_are_refused_with_a_message(capsys, argv, message):
     with pytest.raises(SystemExit) as e:
         main(argv)
@@ -71,8 +90,21 @@ def test_bad_data_dir_is_an_error_message_not_a_traceback(tmp_path, capsys):
 
 
 def test_unavailable_device_is_refused(tmp_path, capsys, tiny_mnist):
-    assert main(["train", "mlp-dbn-wgan-gp", "--out", str(tmp_path / "r"), "--data-dir", str(tiny_mnist),
-                 "--device", "quantum"]) == 1
+    assert (
+        main(
+            [
+                "train",
+                "mlp-dbn-wgan-gp",
+                "--out",
+                str(tmp_path / "r"),
+                "--data-dir",
+                str(tiny_mnist),
+                "--device",
+                "quantum",
+            ]
+        )
+        == 1
+    )
     assert "--device" in capsys.readouterr().err
 
 
@@ -80,8 +112,24 @@ def test_unavailable_device_is_refused(tmp_path, capsys, tiny_mnist):
 def test_end_to_end_smoke_run_through_the_cli(tmp_path, tiny_mnist):
     """The real command, the paper's schedule (100 critic steps per early G step), on 128 images."""
     out = tmp_path / "run"
-    cmd = [sys.executable, "-m", "training", "train", "mlp-sbn-wgan-gp", "--data-dir", str(tiny_mnist),
-           "--out", str(out), "--epochs", "2", "--limit", "128", "--seed", "4", "--no-verify"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "training",
+        "train",
+        "mlp-sbn-wgan-gp",
+        "--data-dir",
+        str(tiny_mnist),
+        "--out",
+        str(out),
+        "--epochs",
+        "2",
+        "--limit",
+        "128",
+        "--seed",
+        "4",
+        "--no-verify",
+    ]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     assert "checkpoint written" in done.stdout and "mlp-sbn-wgan-gp" in done.stderr  # progress bar
@@ -108,8 +156,26 @@ def test_the_binarygan_console_script_is_the_same_cli(monkeypatch, capsys):
 
 def test_train_no_snapshots_keeps_only_the_final_generator(tmp_path, tiny_mnist):
     out = tmp_path / "run"
-    assert main(["train", "mlp-dbn-wgan-gp", "--out", str(out), "--data-dir", str(tiny_mnist), "--no-verify",
-                 "--epochs", "1", "--limit", "64", "--no-progress", "--no-snapshots"]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "mlp-dbn-wgan-gp",
+                "--out",
+                str(out),
+                "--data-dir",
+                str(tiny_mnist),
+                "--no-verify",
+                "--epochs",
+                "1",
+                "--limit",
+                "64",
+                "--no-progress",
+                "--no-snapshots",
+            ]
+        )
+        == 0
+    )
     assert not (out / "snapshots").exists() and load_folder(out).epoch == 1
     with pytest.raises(SystemExit):
         main(["train", "mlp-dbn-wgan-gp", "--out", str(out), "--no-eval"])  # the old name said more than it did
@@ -121,9 +187,22 @@ def test_train_no_snapshots_keeps_only_the_final_generator(tmp_path, tiny_mnist)
 def test_binarygan_app_serves_the_dashboard(tmp_path):
     port = free_port()
     env = os.environ | {"HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
-    server = subprocess.Popen([sys.executable, "-m", "training", "app", "--server.headless=true",
-                               f"--server.port={port}", "--browser.gatherUsageStats=false"], cwd=tmp_path, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "training",
+            "app",
+            "--server.headless=true",
+            f"--server.port={port}",
+            "--browser.gatherUsageStats=false",
+        ],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         wait_until_healthy(f"http://127.0.0.1:{port}", server, timeout_s=120)
     finally:
@@ -143,8 +222,12 @@ def test_shared_options_mean_the_same_in_every_command(command):
     """Options defined once in a parent parser: --data-dir and --no-verify everywhere, --limit where it trains."""
     from training.cli import build_parser
 
-    argv = {"train": ["train", "mlp-dbn-wgan-gp", "--out", "x"], "sweep": ["sweep"], "classifier": ["classifier"],
-            "evaluate": ["evaluate", "x"]}[command]
+    argv = {
+        "train": ["train", "mlp-dbn-wgan-gp", "--out", "x"],
+        "sweep": ["sweep"],
+        "classifier": ["classifier"],
+        "evaluate": ["evaluate", "x"],
+    }[command]
     args = build_parser().parse_args([*argv, "--data-dir", "d", "--no-verify"])
     assert args.data_dir == "d" and args.no_verify is True
     if command != "evaluate":

@@ -1,5 +1,6 @@
 """Critic checkpoints: exported from a real (tiny) training run, loaded through the same hostile-file checks as a
 generator, shipped by the sweep; and the tensor-by-tensor comparison of a retrained generator with a shipped one."""
+
 from __future__ import annotations
 
 import json
@@ -36,8 +37,9 @@ FAST = dict(warmup_steps=1, n_critic=1, n_critic_warmup=2, long_critic_every=10*
 def run(tmp_path_factory, tiny_mnist):
     cfg = get_variant("mlp-sbn-wgan-gp").replace(epochs=1, **FAST)
     out = tmp_path_factory.mktemp("critic") / "mlp-sbn-wgan-gp"
-    return train(cfg, TrainOptions(out=out, data_dir=str(tiny_mnist), verify_data=False, progress=False, limit=128,
-                                   seed=2))
+    return train(
+        cfg, TrainOptions(out=out, data_dir=str(tiny_mnist), verify_data=False, progress=False, limit=128, seed=2)
+    )
 
 
 @pytest.fixture
@@ -59,7 +61,7 @@ def test_export_writes_d_of_the_state_in_fp16_with_the_generators_provenance(exp
         assert torch.equal(weights[k], v.half().float()), k  # fp16 storage, nothing else changed
     raw = (exported / CRITIC_FILE).read_bytes()
     (n,) = struct.unpack("<Q", raw[:8])
-    header = json.loads(raw[8:8 + n])
+    header = json.loads(raw[8 : 8 + n])
     assert header["__metadata__"]["format"] == CRITIC_FORMAT
     assert {v["dtype"] for k, v in header.items() if k != "__metadata__"} == {"F16"}
     critic = load_critic(exported)
@@ -83,13 +85,16 @@ def test_export_refuses_a_folder_without_training_state(exported):
         export_critic(exported)
 
 
-@pytest.mark.parametrize("mutate,message", [
-    (lambda t: t.pop("net.4.bias"), "missing tensor.*net.4.bias"),
-    (lambda t: t.__setitem__("backdoor", torch.zeros(2)), "unexpected tensor.*backdoor"),
-    (lambda t: t.__setitem__("net.0.weight", torch.zeros(512, 10, dtype=torch.float16)), r"shape \(512, 10\)"),
-    (lambda t: t["net.2.weight"].__setitem__((0, 0), float("nan")), "NaN or infinite"),
-    (lambda t: t.__setitem__("net.0.bias", torch.zeros(512, dtype=torch.int64)), "dtype 'I64'"),
-])
+@pytest.mark.parametrize(
+    "mutate,message",
+    [
+        (lambda t: t.pop("net.4.bias"), "missing tensor.*net.4.bias"),
+        (lambda t: t.__setitem__("backdoor", torch.zeros(2)), "unexpected tensor.*backdoor"),
+        (lambda t: t.__setitem__("net.0.weight", torch.zeros(512, 10, dtype=torch.float16)), r"shape \(512, 10\)"),
+        (lambda t: t["net.2.weight"].__setitem__((0, 0), float("nan")), "NaN or infinite"),
+        (lambda t: t.__setitem__("net.0.bias", torch.zeros(512, dtype=torch.int64)), "dtype 'I64'"),
+    ],
+)
 def test_tampered_tensors_are_refused_naming_the_critic(exported, mutate, message):
     rewrite_safetensors(exported / CRITIC_FILE, mutate)
     with pytest.raises(CheckpointError, match=f"{CRITIC_FILE}.*{message}"):
@@ -102,8 +107,13 @@ def test_tampered_metadata_and_files_are_refused(exported):
     rewrite_safetensors(path, mutate_meta=lambda m: m.__setitem__("format", "binarygan-generator/1"))
     with pytest.raises(CheckpointError, match="format 'binarygan-generator/1', expected 'binarygan-critic/1'"):
         load_critic(exported)
-    rewrite_safetensors(path, mutate_meta=lambda m: m.__setitem__("format", CRITIC_FORMAT) or m.__setitem__(
-        "config", json.dumps({**json.loads(m["config"]), "__class__": "os.system"})))
+    rewrite_safetensors(
+        path,
+        mutate_meta=lambda m: (
+            m.__setitem__("format", CRITIC_FORMAT)
+            or m.__setitem__("config", json.dumps({**json.loads(m["config"]), "__class__": "os.system"}))
+        ),
+    )
     with pytest.raises(CheckpointError, match="critic.safetensors: invalid variant config: unknown config field"):
         load_critic(exported)
     path.write_bytes(original[:100])
@@ -172,7 +182,9 @@ def test_ship_run_exports_and_ships_the_critic_of_the_final_epoch(run, tmp_path)
     assert (dest / CRITIC_FILE).read_bytes() == (folder / CRITIC_FILE).read_bytes()
     assert load_critic(dest).epoch == 1
     # shipping again keeps the critic's bytes; a critic of another epoch is exported afresh
-    assert (ship_run(folder, tmp_path / "checkpoints", cfg) / CRITIC_FILE).read_bytes() == (dest / CRITIC_FILE).read_bytes()
+    assert (ship_run(folder, tmp_path / "checkpoints", cfg) / CRITIC_FILE).read_bytes() == (
+        dest / CRITIC_FILE
+    ).read_bytes()
     side = json.loads((folder / "config.json").read_text())
     save_critic(folder, build_discriminator(cfg), cfg, {**side["provenance"], "epoch": 7})
     assert load_critic(ship_run(folder, tmp_path / "checkpoints", cfg)).provenance == side["provenance"]
@@ -184,8 +196,12 @@ def test_ship_run_exports_and_ships_the_critic_of_the_final_epoch(run, tmp_path)
 
 def test_a_batchnorm_critic_keeps_its_running_statistics(tmp_path, tiny_mnist):
     cfg = get_variant("mlp-dbn-gan").replace(epochs=1, **FAST)
-    out = train(cfg, TrainOptions(out=tmp_path / "run", data_dir=str(tiny_mnist), verify_data=False, progress=False,
-                                  limit=128, seed=1))
+    out = train(
+        cfg,
+        TrainOptions(
+            out=tmp_path / "run", data_dir=str(tiny_mnist), verify_data=False, progress=False, limit=128, seed=1
+        ),
+    )
     export_critic(out, dtype=torch.float32)
     _, weights, _ = load_critic_checkpoint(out)
     state = {k[2:]: v for k, v in load_file(out / STATE_FILE).items() if k.startswith("D.")}
@@ -209,8 +225,21 @@ def test_publish_carries_a_critic_and_refuses_a_broken_one(checkpoints_root, tmp
     assert not (out / "mlp-sbn-wgan-gp" / CRITIC_FILE).exists()
     (campaign / rel).write_bytes(b"\x10\0\0\0\0\0\0\0{not json at all}")
     write_manifest(campaign)
-    assert main(["publish", "--repo-id", REPO_ID, "--dry-run", "--out", str(tmp_path / "repo2"),
-                 "--checkpoints", str(campaign)]) == 1
+    assert (
+        main(
+            [
+                "publish",
+                "--repo-id",
+                REPO_ID,
+                "--dry-run",
+                "--out",
+                str(tmp_path / "repo2"),
+                "--checkpoints",
+                str(campaign),
+            ]
+        )
+        == 1
+    )
     assert f"{rel}: header is not valid JSON" in capsys.readouterr().err
 
 
@@ -225,8 +254,13 @@ def test_a_bit_identical_retraining_lends_the_shipped_generator_its_critic(run, 
     assert main(["critic", str(again), "--for", str(shipped)]) == 0
     cfg_loaded, state, provenance = load_critic_checkpoint(shipped)
     assert provenance == json.loads((shipped / "config.json").read_text())["provenance"]
-    meta = json.loads((shipped / CRITIC_FILE).read_bytes()[8:8 + struct.unpack("<Q", (shipped / CRITIC_FILE).read_bytes()[:8])[0]])
-    assert json.loads(meta["__metadata__"]["retrained_by"]) == json.loads((again / "config.json").read_text())["provenance"]
+    meta = json.loads(
+        (shipped / CRITIC_FILE).read_bytes()[8 : 8 + struct.unpack("<Q", (shipped / CRITIC_FILE).read_bytes()[:8])[0]]
+    )
+    assert (
+        json.loads(meta["__metadata__"]["retrained_by"])
+        == json.loads((again / "config.json").read_text())["provenance"]
+    )
     D = {k[2:]: v for k, v in load_file(run / STATE_FILE).items() if k.startswith("D.")}
     assert all(torch.equal(state[k], D[k].half().float()) for k in state)  # the shipped run's own critic, to fp16
 

@@ -40,15 +40,18 @@ def _corrupt(tmp_path, key: str, payload: bytes, raw: bool = False):
     return path
 
 
-@pytest.mark.parametrize("key,payload,raw,message", [
-    ("train-images", b"", True, "truncated IDX header"),
-    ("train-images", b"\x1f\x8b\x08\x00garbage", True, "not a complete gzip"),
-    ("train-images", struct.pack(">IIII", 0x801, 1, 28, 28) + bytes(784), False, "wrong magic"),
-    ("train-images", struct.pack(">IIII", 0x803, 1, 32, 32) + bytes(1024), False, "expected 28x28"),
-    ("train-images", struct.pack(">IIII", 0x803, 2, 28, 28) + bytes(784), False, "truncated or padded"),
-    ("train-labels", struct.pack(">I", 0x801), False, "truncated IDX header"),
-    ("test-labels", struct.pack(">II", 0x801, 64) + bytes([11]) * 64, False, "not a digit"),
-])
+@pytest.mark.parametrize(
+    "key,payload,raw,message",
+    [
+        ("train-images", b"", True, "truncated IDX header"),
+        ("train-images", b"\x1f\x8b\x08\x00garbage", True, "not a complete gzip"),
+        ("train-images", struct.pack(">IIII", 0x801, 1, 28, 28) + bytes(784), False, "wrong magic"),
+        ("train-images", struct.pack(">IIII", 0x803, 1, 32, 32) + bytes(1024), False, "expected 28x28"),
+        ("train-images", struct.pack(">IIII", 0x803, 2, 28, 28) + bytes(784), False, "truncated or padded"),
+        ("train-labels", struct.pack(">I", 0x801), False, "truncated IDX header"),
+        ("test-labels", struct.pack(">II", 0x801, 64) + bytes([11]) * 64, False, "not a digit"),
+    ],
+)
 def test_broken_files_raise_a_clear_error_naming_the_file(tmp_path, key, payload, raw, message):
     path = _corrupt(tmp_path, key, payload, raw)
     split = key.split("-")[0]
@@ -83,9 +86,14 @@ def test_label_count_must_match_image_count(tmp_path):
 def _tiny_mirror(folder: Path) -> dict[str, IdxFile]:
     """A file:// mirror of tiny IDX files, and the FILES table that vouches for their checksums."""
     write_tiny_mnist(folder, n_train=12, n_test=5)
-    return {key: replace(spec, sha256=hashlib.sha256(gzip.decompress((folder / spec.filename).read_bytes())).hexdigest(),
-                         count=12 if key.startswith("train") else 5)
-            for key, spec in FILES.items()}
+    return {
+        key: replace(
+            spec,
+            sha256=hashlib.sha256(gzip.decompress((folder / spec.filename).read_bytes())).hexdigest(),
+            count=12 if key.startswith("train") else 5,
+        )
+        for key, spec in FILES.items()
+    }
 
 
 def test_download_verifies_and_writes_atomically(tmp_path, monkeypatch):

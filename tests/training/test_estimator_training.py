@@ -1,4 +1,5 @@
 """The new estimators inside training: ReinMax as a neuron, RLOO and DisARM as the trainer's generator step."""
+
 import json
 import math
 
@@ -77,8 +78,9 @@ def test_the_generator_step_evaluates_the_critic_the_stated_number_of_times_per_
 @pytest.mark.parametrize(("estimator", "draws"), [("reinmax", 1), ("rloo", 2), ("disarm", 1)])
 def test_a_short_run_trains_and_records_its_estimator(tmp_path, tiny_mnist, estimator, draws):
     cfg = variant(estimator, draws).replace(epochs=1, **FAST)
-    opts = TrainOptions(out=tmp_path / "run", data_dir=str(tiny_mnist), verify_data=False, progress=False, limit=128,
-                        seed=1)
+    opts = TrainOptions(
+        out=tmp_path / "run", data_dir=str(tiny_mnist), verify_data=False, progress=False, limit=128, seed=1
+    )
     out = train(cfg, opts)
     side = json.loads((out / "config.json").read_text())
     assert side["config"]["estimator"] == estimator and side["config"]["estimator_draws"] == draws
@@ -101,12 +103,15 @@ def test_same_seed_same_weights_for_a_score_function_step():
     assert all(torch.equal(a, b) for a, b in zip(*results, strict=True))
 
 
-@pytest.mark.parametrize(("changes", "match"), [
-    (dict(neuron="dbn", estimator="reinmax"), "needs neuron 'sbn'"),
-    (dict(estimator="rloo", estimator_draws=1), "at least 2 for rloo"),
-    (dict(estimator="sigmoid-st", estimator_draws=4), "needs a score-function estimator"),
-    (dict(estimator="disarm", estimator_draws=0), "estimator_draws"),
-])
+@pytest.mark.parametrize(
+    ("changes", "match"),
+    [
+        (dict(neuron="dbn", estimator="reinmax"), "needs neuron 'sbn'"),
+        (dict(estimator="rloo", estimator_draws=1), "at least 2 for rloo"),
+        (dict(estimator="sigmoid-st", estimator_draws=4), "needs a score-function estimator"),
+        (dict(estimator="disarm", estimator_draws=0), "estimator_draws"),
+    ],
+)
 def test_estimator_settings_that_cannot_work_are_refused_by_name(changes, match):
     with pytest.raises(ValueError, match=match):
         VariantConfig.from_dict({**get_variant(BASELINE).to_dict(), **changes})

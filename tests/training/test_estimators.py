@@ -1,4 +1,5 @@
 """Each estimator against the exact gradient of E[f(b)] over 8 Bernoulli pixels, enumerated over all 256 states."""
+
 import itertools
 
 import pytest
@@ -47,7 +48,7 @@ THETA = torch.tensor([-2.0, -1.0, -0.3, 0.0, 0.2, 0.8, 1.5, 3.0], dtype=torch.fl
 def test_unbiased_estimators_average_to_the_exact_gradient(name, draws):
     f, rows = make_f(), 20_000
     g = many_estimates(name, THETA, f, rows, draws, seed=1)
-    mean, se = g.mean(0), g.std(0) / rows ** 0.5
+    mean, se = g.mean(0), g.std(0) / rows**0.5
     # 5 standard errors per pixel: the test is seeded, and a real bias of this size would show as many SEs
     assert ((mean - exact_gradient(THETA, f)).abs() <= 5 * se + 1e-12).all(), (mean, exact_gradient(THETA, f), se)
 
@@ -56,18 +57,21 @@ def test_the_check_has_the_power_to_see_straight_throughs_bias():
     """The same check rejects sigmoid-adjusted ST, which is biased on a non-linear f: the test above can fail."""
     f, rows = make_f(), 20_000
     g = many_estimates("sigmoid-st", THETA, f, rows, 1, seed=1)
-    mean, se = g.mean(0), g.std(0) / rows ** 0.5
+    mean, se = g.mean(0), g.std(0) / rows**0.5
     assert ((mean - exact_gradient(THETA, f)).abs() > 5 * se).any()
 
 
-@pytest.mark.parametrize(("name", "weight"), [
-    ("reinmax", est.reinmax_weight),
-    ("sigmoid-st", lambda p, b: p * (1 - p) + 0 * b),
-])
+@pytest.mark.parametrize(
+    ("name", "weight"),
+    [
+        ("reinmax", est.reinmax_weight),
+        ("sigmoid-st", lambda p, b: p * (1 - p) + 0 * b),
+    ],
+)
 def test_straight_through_estimators_average_to_their_closed_forms(name, weight):
     f, rows = make_f(1), 20_000
     g = many_estimates(name, THETA, f, rows, 2, seed=2)
-    mean, se = g.mean(0), g.std(0) / rows ** 0.5
+    mean, se = g.mean(0), g.std(0) / rows**0.5
     assert ((mean - expected_st_type(THETA, f, weight)).abs() <= 5 * se + 1e-12).all()
 
 
@@ -100,6 +104,7 @@ def test_disarm_is_zero_where_the_antithetic_pair_agrees_and_antisymmetric_in_f(
 
 def test_score_function_estimators_send_no_gradient_through_the_loss():
     """RLOO and DisARM only evaluate f: a loss whose input gradient would raise is fine."""
+
     def no_grad_f(y):
         assert not y.requires_grad
         return y.sum(-1)

@@ -1,4 +1,5 @@
 """Evaluation metrics on inputs whose answers are known, and the evaluate command on tiny data."""
+
 from __future__ import annotations
 
 import json

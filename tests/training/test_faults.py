@@ -1,4 +1,5 @@
 """Faults during training: SIGKILL at chosen steps and mid-write, a full disk, a write that fails half way."""
+
 import errno
 import json
 import os
@@ -57,8 +58,22 @@ def _saved_epoch(out) -> int:
 
 
 def _args(data, out, resume=False):
-    args = ["train", "mlp-dbn-wgan-gp", "--data-dir", str(data), "--out", str(out), "--epochs", "3",
-            "--limit", str(64 * STEPS_PER_EPOCH), "--no-verify", "--no-progress", "--seed", "5"]
+    args = [
+        "train",
+        "mlp-dbn-wgan-gp",
+        "--data-dir",
+        str(data),
+        "--out",
+        str(out),
+        "--epochs",
+        "3",
+        "--limit",
+        str(64 * STEPS_PER_EPOCH),
+        "--no-verify",
+        "--no-progress",
+        "--seed",
+        "5",
+    ]
     return args + (["--resume"] if resume else [])
 
 
@@ -67,25 +82,42 @@ def test_sigkill_at_chosen_points_then_resume_is_bit_identical(tmp_path, tiny_mn
     # One thread in every run: the killed and the whole run must take the same arithmetic path to match bit for bit.
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     whole = tmp_path / "whole"
-    subprocess.run([sys.executable, "-m", "training", *_args(tiny_mnist, whole)], check=True, env=env,
-                   capture_output=True, timeout=900)
+    subprocess.run(
+        [sys.executable, "-m", "training", *_args(tiny_mnist, whole)],
+        check=True,
+        env=env,
+        capture_output=True,
+        timeout=900,
+    )
 
     out = tmp_path / "killed"
     # (kind, what, n-th call of this process, the epoch the saved state holds afterwards)
-    kills = [("step", "", STEPS_PER_EPOCH + 2, 1),  # mid-epoch 2, after epoch 1's state was saved
-             ("publish", STATE_FILE, 1, 1),  # resumed at epoch 2: killed while saving its state
-             ("publish", GENERATOR_FILE, 3, 2)]  # epoch 2 again, then killed mid-epoch 3's snapshot
+    kills = [
+        ("step", "", STEPS_PER_EPOCH + 2, 1),  # mid-epoch 2, after epoch 1's state was saved
+        ("publish", STATE_FILE, 1, 1),  # resumed at epoch 2: killed while saving its state
+        ("publish", GENERATOR_FILE, 3, 2),
+    ]  # epoch 2 again, then killed mid-epoch 3's snapshot
     for kind, what, nth, saved_epoch in kills:
         resume = (out / STATE_FILE).exists()
-        run = subprocess.run([sys.executable, "-c", KILL_AT, kind, what, str(nth), *_args(tiny_mnist, out, resume)],
-                             env=env, capture_output=True, text=True, timeout=900)
+        run = subprocess.run(
+            [sys.executable, "-c", KILL_AT, kind, what, str(nth), *_args(tiny_mnist, out, resume)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
         assert run.returncode == -signal.SIGKILL, (kind, what, nth, run.returncode, run.stderr)
         state_epoch = _saved_epoch(out)
         assert state_epoch == saved_epoch, (kind, what, state_epoch)
         if kind == "publish":  # killed between the write and the rename: the temporary file is left behind
             assert list(out.rglob(f".{what}.*.tmp")), list(out.rglob("*"))
-    final = subprocess.run([sys.executable, "-m", "training", *_args(tiny_mnist, out, resume=True)], env=env,
-                           capture_output=True, text=True, timeout=900)
+    final = subprocess.run(
+        [sys.executable, "-m", "training", *_args(tiny_mnist, out, resume=True)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert final.returncode == 0, final.stderr
     assert_same_state(whole, out)
     assert (whole / "steps.csv").read_text() == (out / "steps.csv").read_text()
@@ -119,7 +151,21 @@ def test_a_disk_that_fills_during_training_is_an_error_message(tmp_path, tiny_mn
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(checkpoint.os, "fsync", full_disk)
-    code = main(["train", "mlp-dbn-wgan-gp", "--data-dir", str(tiny_mnist), "--out", str(tmp_path / "run"),
-                 "--epochs", "1", "--limit", "64", "--no-verify", "--no-progress"])
+    code = main(
+        [
+            "train",
+            "mlp-dbn-wgan-gp",
+            "--data-dir",
+            str(tiny_mnist),
+            "--out",
+            str(tmp_path / "run"),
+            "--epochs",
+            "1",
+            "--limit",
+            "64",
+            "--no-verify",
+            "--no-progress",
+        ]
+    )
     assert code == 1
     assert "No space left on device" in capsys.readouterr().err

@@ -1,4 +1,5 @@
 """The manifest of checkpoints/: the real folder against its manifest, the size budget, and the checker."""
+
 from __future__ import annotations
 
 import json
@@ -40,8 +41,11 @@ def test_check_finds_changed_missing_and_unlisted_files(tmp_path):
     (tmp_path / "a" / "x.bin").write_bytes(b"1235")  # same size, other content
     (tmp_path / "y.json").unlink()
     (tmp_path / ".stray.tmp").write_text("")
-    assert check_manifest(tmp_path) == ["a/x.bin: sha256 differs from the manifest", "y.json: listed but missing",
-                                        ".stray.tmp: not in the manifest"]
+    assert check_manifest(tmp_path) == [
+        "a/x.bin: sha256 differs from the manifest",
+        "y.json: listed but missing",
+        ".stray.tmp: not in the manifest",
+    ]
 
 
 def test_links_are_refused(tmp_path):

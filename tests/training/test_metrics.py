@@ -1,4 +1,5 @@
 """The metrics on inputs whose answers are known, and the one list of them every table reads."""
+
 from __future__ import annotations
 
 import math
@@ -172,7 +173,17 @@ def test_shape_metrics_stay_in_range(values):
     assert notch_depth(pre) <= 1.0
 
 
-@pytest.mark.parametrize(("sd", "text"), [(0.0, "0"), (7e-05, "0.000070"), (0.0022, "0.0022"), (0.5773, "0.58"),
-                                          (1.03, "1.0"), (22.7, "23"), (104.9, "105")])
+@pytest.mark.parametrize(
+    ("sd", "text"),
+    [
+        (0.0, "0"),
+        (7e-05, "0.000070"),
+        (0.0022, "0.0022"),
+        (0.5773, "0.58"),
+        (1.03, "1.0"),
+        (22.7, "23"),
+        (104.9, "105"),
+    ],
+)
 def test_a_spread_over_seeds_prints_two_significant_digits_and_never_an_exponent(sd, text):
     assert Metric.sd_format(sd) == text

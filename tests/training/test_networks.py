@@ -19,11 +19,14 @@ def test_mlp_discriminator_has_the_papers_533505_parameters():
     assert count_parameters(build_discriminator(get_variant("mlp-dbn-wgan-gp"))) == 533_505
 
 
-@pytest.mark.parametrize("name,g_params,d_params", [
-    ("mlp-dbn-wgan-gp", MLP_G, MLP_D),
-    ("mlp-dbn-gan", MLP_G, MLP_D + 2 * (512 + 256)),
-    ("cnn-sbn-wgan-gp", CNN_G, CNN_D),
-])
+@pytest.mark.parametrize(
+    "name,g_params,d_params",
+    [
+        ("mlp-dbn-wgan-gp", MLP_G, MLP_D),
+        ("mlp-dbn-gan", MLP_G, MLP_D + 2 * (512 + 256)),
+        ("cnn-sbn-wgan-gp", CNN_G, CNN_D),
+    ],
+)
 def test_parameter_counts_match_the_tables(name, g_params, d_params):
     cfg = get_variant(name)
     assert count_parameters(Generator(cfg)) == g_params
@@ -82,8 +85,8 @@ def test_cnn_discriminator_pooling_before_leaky_relu_matches_the_papers_order(ba
         return score(lrelu(bns[2](dense(h.flatten(1))))).squeeze(1)
 
     x = (torch.rand(16, 784) > 0.7).float()  # binary images tie inside pooling windows; LeakyReLU keeps ties
-    ours, = torch.autograd.grad(D(x.requires_grad_()).sum(), x)
-    theirs, = torch.autograd.grad(papers_order(x).sum(), x)
+    (ours,) = torch.autograd.grad(D(x.requires_grad_()).sum(), x)
+    (theirs,) = torch.autograd.grad(papers_order(x).sum(), x)
     # Two graphs, equal in exact arithmetic, that run their layers on other shapes (pooled before or after the
     # activation): equal to float32 rounding of the largest value summed over the dense layer's inputs.
     score_tol = f32_tol(D(x).detach().abs().max(), terms=dense.in_features)
@@ -92,6 +95,7 @@ def test_cnn_discriminator_pooling_before_leaky_relu_matches_the_papers_order(ba
 
 
 # ---- the reference code's recipe: affine BatchNorm and its initialisation ----
+
 
 def _code(name: str):
     return replace(get_variant(name), batchnorm="affine", init="reference")

@@ -82,8 +82,18 @@ def test_a_step_updates_both_networks():
     g0 = [p.clone() for p in G.parameters()]
     d0 = [p.clone() for p in D.parameters()]
     opt_g, opt_d = obj.make_optimizers(cfg, G, D)
-    train_step(cfg, G, D, opt_g, opt_d, torch.rand(64, 784).round(), torch.randn(64, 128), 1.0, 2,
-               torch.Generator().manual_seed(0))
+    train_step(
+        cfg,
+        G,
+        D,
+        opt_g,
+        opt_d,
+        torch.rand(64, 784).round(),
+        torch.randn(64, 128),
+        1.0,
+        2,
+        torch.Generator().manual_seed(0),
+    )
     assert all(not torch.equal(a, b) for a, b in zip(g0, G.parameters(), strict=True))
     assert all(not torch.equal(a, b) for a, b in zip(d0, D.parameters(), strict=True))
 
@@ -93,10 +103,15 @@ def test_critic_schedule_follows_the_reference_code():
     assert [cfg.critic_steps(s) for s in (0, 24, 25, 26, 499, 500, 501, 1000)] == [100, 100, 5, 5, 5, 100, 5, 100]
 
 
-@pytest.mark.parametrize("variant,d_batchnorm", [
-    ("mlp-dbn-wgan-gp", False), ("cnn-dbn-wgan-gp", False),
-    ("mlp-dbn-wgan-gp-bnd-code", True), ("cnn-dbn-wgan-gp-code", True),  # the reference code's affine BatchNorm in D
-])
+@pytest.mark.parametrize(
+    "variant,d_batchnorm",
+    [
+        ("mlp-dbn-wgan-gp", False),
+        ("cnn-dbn-wgan-gp", False),
+        ("mlp-dbn-wgan-gp-bnd-code", True),
+        ("cnn-dbn-wgan-gp-code", True),  # the reference code's affine BatchNorm in D
+    ],
+)
 def test_closed_form_penalty_equals_autograds_double_backward(variant, d_batchnorm):
     torch.manual_seed(0)
     D = build_discriminator(get_variant(variant).replace(d_batchnorm=d_batchnorm))
@@ -125,5 +140,7 @@ def test_closed_form_penalty_equals_autograds_double_backward(variant, d_batchno
 
 def test_batchnorm_critic_uses_autograd_for_the_penalty():
     assert not build_discriminator(get_variant("mlp-dbn-wgan-gp-bnd")).has_closed_form_input_gradient
-    assert not build_discriminator(replace(get_variant("cnn-dbn-wgan-gp"), d_batchnorm=True)).has_closed_form_input_gradient
+    assert not build_discriminator(
+        replace(get_variant("cnn-dbn-wgan-gp"), d_batchnorm=True)
+    ).has_closed_form_input_gradient
     assert build_discriminator(get_variant("mlp-dbn-wgan-gp-bnd-code")).has_closed_form_input_gradient

@@ -8,8 +8,9 @@ from training.networks import Generator, build_discriminator
 from training.optimizers import TFRMSprop
 
 
-def tf_rmsprop_steps(p0: np.ndarray, grads: list[np.ndarray], lr: float, decay: float = 0.9,
-                     eps: float = 1e-8) -> np.ndarray:
+def tf_rmsprop_steps(
+    p0: np.ndarray, grads: list[np.ndarray], lr: float, decay: float = 0.9, eps: float = 1e-8
+) -> np.ndarray:
     """TensorFlow 1's ApplyRMSProp with momentum 0, written out in float64 from its documented rule."""
     p, ms = p0.astype(np.float64), np.ones_like(p0, dtype=np.float64)
     for g in grads:
@@ -54,11 +55,14 @@ def test_a_decay_outside_the_unit_interval_is_refused_by_name():
         TFRMSprop([torch.nn.Parameter(torch.ones(1))], lr=0.1, decay=1.5)
 
 
-@pytest.mark.parametrize(("name", "kind", "label"), [
-    ("mlp-dbn-wgan-code", TFRMSprop, "rmsprop-tf"),
-    ("mlp-dbn-wgan", torch.optim.RMSprop, "rmsprop-torch"),
-    ("mlp-dbn-wgan-gp-code", torch.optim.Adam, "adam"),
-])
+@pytest.mark.parametrize(
+    ("name", "kind", "label"),
+    [
+        ("mlp-dbn-wgan-code", TFRMSprop, "rmsprop-tf"),
+        ("mlp-dbn-wgan", torch.optim.RMSprop, "rmsprop-torch"),
+        ("mlp-dbn-wgan-gp-code", torch.optim.Adam, "adam"),
+    ],
+)
 def test_each_variant_gets_the_optimiser_its_config_names(name, kind, label):
     cfg = get_variant(name)
     G, D = Generator(cfg), build_discriminator(cfg)

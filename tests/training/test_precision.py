@@ -1,4 +1,5 @@
 """fp16 and fp32 weights of the same generator give the same samples, so shipping fp16 loses nothing visible."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -18,8 +19,9 @@ def test_fp16_and_fp32_weights_give_the_same_samples(tmp_path, name):
     prov = {"epoch": 20, "final_slope": cfg.slope_at(20)}
     save_generator(tmp_path / "fp16", G, cfg, prov, dtype=torch.float16)
     save_generator(tmp_path / "fp32", G, cfg, prov, dtype=torch.float32)
-    assert (tmp_path / "fp16" / "generator.safetensors").stat().st_size < \
-        0.6 * (tmp_path / "fp32" / "generator.safetensors").stat().st_size
+    assert (tmp_path / "fp16" / "generator.safetensors").stat().st_size < 0.6 * (
+        tmp_path / "fp32" / "generator.safetensors"
+    ).stat().st_size
     # the comparison means something only if the two files hold different numbers
     _, w16, _ = load_checkpoint(tmp_path / "fp16")
     _, w32, _ = load_checkpoint(tmp_path / "fp32")

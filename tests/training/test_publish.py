@@ -1,4 +1,5 @@
 """`python -m training publish`: the prepared Hub repository (dry run), what it refuses, and the upload calls."""
+
 from __future__ import annotations
 
 import json
@@ -73,8 +74,10 @@ def test_dry_run_holds_the_campaign_and_nothing_else(dry_run, campaign):
     variants = {p.name for p in campaign.iterdir() if (p / "generator.safetensors").is_file()}
     assert top == variants | {"classifier", "images", "metrics.json", "README.md", "manifest.json"}
     for name in variants:
-        for rel in (Path(name) / f for f in ("generator.safetensors", "config.json", "metrics.json",
-                                             "history.json", "steps.csv")):
+        for rel in (
+            Path(name) / f
+            for f in ("generator.safetensors", "config.json", "metrics.json", "history.json", "steps.csv")
+        ):
             assert (dry_run / rel).read_bytes() == (campaign / rel).read_bytes()
         load_checkpoint(dry_run / name)
         snaps = sorted(p.name for p in (campaign / name / "snapshots").glob("epoch-*"))
@@ -88,8 +91,21 @@ def test_dry_run_holds_the_campaign_and_nothing_else(dry_run, campaign):
 
 
 def test_dry_run_is_reproducible(dry_run, campaign, tmp_path):
-    assert main(["publish", "--repo-id", REPO_ID, "--dry-run", "--out", str(tmp_path / "again"),
-                 "--checkpoints", str(campaign)]) == 0
+    assert (
+        main(
+            [
+                "publish",
+                "--repo-id",
+                REPO_ID,
+                "--dry-run",
+                "--out",
+                str(tmp_path / "again"),
+                "--checkpoints",
+                str(campaign),
+            ]
+        )
+        == 0
+    )
     assert (tmp_path / "again" / "manifest.json").read_bytes() == (dry_run / "manifest.json").read_bytes()
 
 
@@ -117,28 +133,38 @@ def _drop_manifest(root: Path) -> None:
     (root / "manifest.json").unlink()
 
 
-@pytest.mark.parametrize("breakage, message", [
-    (_break_metrics_file, "mlp-dbn-wgan-gp/metrics.json: .*manifest"),
-    (_drop_manifest, "manifest.json: cannot read the manifest"),
-    (_drop_table, "no metrics.json; build it with"),
-    (_drop_classifier, "classifier.safetensors: file not found"),
-    (_corrupt_checkpoint, "mlp-sbn-wgan-gp/generator.safetensors: .*truncated or corrupt"),
-])
+@pytest.mark.parametrize(
+    "breakage, message",
+    [
+        (_break_metrics_file, "mlp-dbn-wgan-gp/metrics.json: .*manifest"),
+        (_drop_manifest, "manifest.json: cannot read the manifest"),
+        (_drop_table, "no metrics.json; build it with"),
+        (_drop_classifier, "classifier.safetensors: file not found"),
+        (_corrupt_checkpoint, "mlp-sbn-wgan-gp/generator.safetensors: .*truncated or corrupt"),
+    ],
+)
 def test_an_incomplete_or_changed_campaign_is_refused(own_campaign, tmp_path, capsys, breakage, message):
     breakage(own_campaign)
     out = tmp_path / "out"
-    assert main(["publish", "--repo-id", REPO_ID, "--dry-run", "--out", str(out),
-                 "--checkpoints", str(own_campaign)]) == 1
+    assert (
+        main(["publish", "--repo-id", REPO_ID, "--dry-run", "--out", str(out), "--checkpoints", str(own_campaign)]) == 1
+    )
     err = capsys.readouterr().err
     assert err.startswith("error: ") and re.search(message, err), err
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["--repo-id", "no-slash", "--dry-run", "--out", "{tmp}/o"], "--repo-id 'no-slash' is not a Hub model repository"),
-    (["--repo-id", REPO_ID, "--dry-run"], "--dry-run needs --out"),
-    (["--repo-id", REPO_ID, "--revision", "bad tag", "--dry-run", "--out", "{tmp}/o"], "--revision 'bad tag'"),
-    (["--repo-id", REPO_ID, "--dry-run", "--out", "{tmp}"], "is not an empty folder"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (
+            ["--repo-id", "no-slash", "--dry-run", "--out", "{tmp}/o"],
+            "--repo-id 'no-slash' is not a Hub model repository",
+        ),
+        (["--repo-id", REPO_ID, "--dry-run"], "--dry-run needs --out"),
+        (["--repo-id", REPO_ID, "--revision", "bad tag", "--dry-run", "--out", "{tmp}/o"], "--revision 'bad tag'"),
+        (["--repo-id", REPO_ID, "--dry-run", "--out", "{tmp}"], "is not an empty folder"),
+    ],
+)
 def test_bad_arguments_are_refused(campaign, tmp_path, capsys, argv, message):
     (tmp_path / "occupied").write_text("")
     argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
@@ -148,6 +174,7 @@ def test_bad_arguments_are_refused(campaign, tmp_path, capsys, argv, message):
 
 class FakeHfApi:
     """Stands in for huggingface_hub.HfApi; records the calls and what the uploaded folder held."""
+
     calls: list = []
     tags: set = set()
 
@@ -222,13 +249,15 @@ def test_the_card_carries_model_index_results_for_the_headline_variants(dry_run,
     got = {(r.metric_config, r.metric_type): r.metric_value for r in results}
     assert got == {(n, k): pytest.approx(table[n][k]) for n in headline for k in keys if k in table[n]}
     assert {(r.task_type, r.dataset_type, r.dataset_split) for r in results} == {
-        ("unconditional-image-generation", "mnist", "test")}
+        ("unconditional-image-generation", "mnist", "test")
+    }
     assert all(r.metric_config in r.metric_name and r.dataset_name and r.task_name for r in results)
     # the raw YAML, through the parser the Hub's own code uses
     name, parsed = model_index_to_eval_results(metadata_load(dry_run / "README.md")["model-index"])
     assert name == "BinaryGAN"
     assert sorted((r.metric_config, r.metric_type, r.metric_value) for r in parsed) == sorted(
-        (r.metric_config, r.metric_type, r.metric_value) for r in results)
+        (r.metric_config, r.metric_type, r.metric_value) for r in results
+    )
 
 
 def test_publish_uses_the_token_saved_by_hf_auth_login(fake_api, campaign, tmp_path, monkeypatch, capsys):

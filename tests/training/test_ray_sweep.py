@@ -1,4 +1,5 @@
 """The sweep on Ray: a real local Ray instance runs tiny jobs; results land where a local sweep puts them."""
+
 from __future__ import annotations
 
 import json
@@ -21,8 +22,19 @@ def local_ray():
 
 
 def _opts(tmp_path, tiny_mnist, tiny_classifier, **kw) -> SweepOptions:
-    return SweepOptions(runs=tmp_path / "runs", ship=tmp_path / "checkpoints", data_dir=str(tiny_mnist), limit=128,
-                        epochs=1, n=64, history_n=32, classifier=tiny_classifier, verify_data=False, progress=False, **kw)
+    return SweepOptions(
+        runs=tmp_path / "runs",
+        ship=tmp_path / "checkpoints",
+        data_dir=str(tiny_mnist),
+        limit=128,
+        epochs=1,
+        n=64,
+        history_n=32,
+        classifier=tiny_classifier,
+        verify_data=False,
+        progress=False,
+        **kw,
+    )
 
 
 @pytest.mark.slow
@@ -36,8 +48,10 @@ def test_two_jobs_run_as_ray_tasks_and_land_in_the_checkpoints_layout(tmp_path, 
     assert ray.is_initialized()  # the caller's session is left running
     ship = tmp_path / "checkpoints"
     assert (ship / "mlp-dbn-gan" / "generator.safetensors").is_file()
-    assert sorted(p.name for p in (ship / "mlp-dbn-gan" / "seeds" / "seed-1").iterdir()) == ["history.json",
-                                                                                            "metrics.json"]
+    assert sorted(p.name for p in (ship / "mlp-dbn-gan" / "seeds" / "seed-1").iterdir()) == [
+        "history.json",
+        "metrics.json",
+    ]
     table = json.loads((ship / "metrics.json").read_text())
     assert set(table["variants"]) == {"mlp-dbn-gan"} and set(table["seeds"]["mlp-dbn-gan"]) == {"1"}
     # a rerun finds both runs finished: nothing trains again, and the shipped bytes stay the same

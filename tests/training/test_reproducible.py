@@ -1,5 +1,6 @@
 """`--reproducible`: parsed by train and sweep, applied before torch loads, recorded in the provenance, and the same
 weights whichever instruction sets MKL and oneDNN are allowed (an emulated other processor)."""
+
 import json
 import os
 import platform
@@ -22,12 +23,28 @@ from training.trainer import TrainingError, TrainOptions, train
 needs_avx2 = pytest.mark.skipif(
     platform.machine().lower() not in ("x86_64", "amd64")
     or torch.backends.cpu.get_cpu_capability() not in ("AVX2", "AVX512"),
-    reason="--reproducible needs an x86-64 processor with AVX2")
+    reason="--reproducible needs an x86-64 processor with AVX2",
+)
 
 
 def tiny_run(out, data, *extra) -> list[str]:
-    return ["train", "mlp-sbn-wgan-gp", "--out", str(out), "--data-dir", str(data), "--no-verify", "--epochs", "1",
-            "--limit", "64", "--no-progress", "--no-snapshots", "--fp32", *extra]
+    return [
+        "train",
+        "mlp-sbn-wgan-gp",
+        "--out",
+        str(out),
+        "--data-dir",
+        str(data),
+        "--no-verify",
+        "--epochs",
+        "1",
+        "--limit",
+        "64",
+        "--no-progress",
+        "--no-snapshots",
+        "--fp32",
+        *extra,
+    ]
 
 
 def provenance(out) -> dict:
@@ -59,8 +76,15 @@ def test_the_mode_refuses_a_process_whose_torch_loaded_without_it(monkeypatch):
 
 
 def test_the_mode_refuses_cuda(tmp_path, tiny_mnist):
-    opts = TrainOptions(out=tmp_path / "r", data_dir=str(tiny_mnist), verify_data=False, limit=64,
-                        device="cuda", reproducible=True, progress=False)
+    opts = TrainOptions(
+        out=tmp_path / "r",
+        data_dir=str(tiny_mnist),
+        verify_data=False,
+        limit=64,
+        device="cuda",
+        reproducible=True,
+        progress=False,
+    )
     with pytest.raises(TrainingError, match="CPU mode"):
         train(get_variant("mlp-sbn-wgan-gp").replace(epochs=1), opts)
 
@@ -94,14 +118,25 @@ def test_the_weights_do_not_depend_on_the_instruction_sets(tmp_path, tiny_mnist)
     """A processor without AVX-512 and with other thread settings, emulated by capping MKL and oneDNN and asking
     torch for other kernels: without the mode the weights differ from this machine's own (docs/reproducible.md), with
     it they are bit-identical; and the mode's variables are set by the command itself, before torch loads."""
-    other = {"MKL_ENABLE_INSTRUCTIONS": "SSE4_2", "ONEDNN_MAX_CPU_ISA": "SSE41", "ATEN_CPU_CAPABILITY": "default",
-             "OMP_NUM_THREADS": "2", "MKL_CBWR": "AUTO"}
+    other = {
+        "MKL_ENABLE_INSTRUCTIONS": "SSE4_2",
+        "ONEDNN_MAX_CPU_ISA": "SSE41",
+        "ATEN_CPU_CAPABILITY": "default",
+        "OMP_NUM_THREADS": "2",
+        "MKL_CBWR": "AUTO",
+    }
     runs = []
     for i, extra in enumerate(({}, other)):
         out = tmp_path / f"run{i}"
         env = {k: v for k, v in os.environ.items() if k not in reproducible.ENV} | extra
-        done = subprocess.run([sys.executable, "-m", "training", *tiny_run(out, tiny_mnist, "--reproducible")],
-                              cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+        done = subprocess.run(
+            [sys.executable, "-m", "training", *tiny_run(out, tiny_mnist, "--reproducible")],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         assert done.returncode == 0, done.stderr
         assert provenance(out)["reproducible"]["env"] == reproducible.ENV
         runs.append(out)

@@ -1,4 +1,5 @@
 """Extra training seeds: run folders, parsing, shipped files and their spread."""
+
 from __future__ import annotations
 
 import json
@@ -20,9 +21,17 @@ def test_seed_lists_parse(text, seeds):
     assert parse_seeds(text) == seeds
 
 
-@pytest.mark.parametrize("text,why", [("", "'' is not a seed"), ("1,a", "'a' is not a seed"), ("-1", "'-1'"),
-                                      ("3-1", "'3-1' is not a range"), ("0-5000", "at most 1000"),
-                                      ("99999999999999999999", "within")])
+@pytest.mark.parametrize(
+    "text,why",
+    [
+        ("", "'' is not a seed"),
+        ("1,a", "'a' is not a seed"),
+        ("-1", "'-1'"),
+        ("3-1", "'3-1' is not a range"),
+        ("0-5000", "at most 1000"),
+        ("99999999999999999999", "within"),
+    ],
+)
 def test_bad_seed_lists_are_refused_with_the_bad_part_named(text, why):
     with pytest.raises(SeedError, match=why):
         parse_seeds(text, max_seed=2**63 - 1)

@@ -1,4 +1,5 @@
 """The sweep: train, evaluate and ship on tiny data; skip finished runs, resume interrupted ones."""
+
 from __future__ import annotations
 
 import json
@@ -27,8 +28,17 @@ def _cfg(epochs: int = 2):
 
 
 def _opts(tmp_path, tiny_mnist, tiny_classifier, **kw) -> SweepOptions:
-    return SweepOptions(runs=tmp_path / "runs", data_dir=str(tiny_mnist), limit=128, n=64, history_n=32,
-                        classifier=tiny_classifier, verify_data=False, progress=False, **kw)
+    return SweepOptions(
+        runs=tmp_path / "runs",
+        data_dir=str(tiny_mnist),
+        limit=128,
+        n=64,
+        history_n=32,
+        classifier=tiny_classifier,
+        verify_data=False,
+        progress=False,
+        **kw,
+    )
 
 
 def test_sweep_trains_evaluates_ships_then_skips(tmp_path, tiny_mnist, tiny_classifier, tiny_reference):
@@ -42,9 +52,16 @@ def test_sweep_trains_evaluates_ships_then_skips(tmp_path, tiny_mnist, tiny_clas
 
     dest = ship / "mlp-dbn-wgan-gp"
     shipped = sorted(p.relative_to(dest).as_posix() for p in dest.rglob("*") if p.is_file())
-    assert shipped == ["config.json", "critic.safetensors", "generator.safetensors", "history.json", "metrics.json",
-                       "snapshots/epoch-001/config.json", "snapshots/epoch-001/generator.safetensors",
-                       "steps.csv"]  # epoch 2 is the final one: the main folder, shipped once
+    assert shipped == [
+        "config.json",
+        "critic.safetensors",
+        "generator.safetensors",
+        "history.json",
+        "metrics.json",
+        "snapshots/epoch-001/config.json",
+        "snapshots/epoch-001/generator.safetensors",
+        "steps.csv",
+    ]  # epoch 2 is the final one: the main folder, shipped once
     assert (dest / "steps.csv").read_bytes() == (run / "steps.csv").read_bytes()
     table = json.loads((ship / "metrics.json").read_text())
     assert table["variants"]["mlp-dbn-wgan-gp"] == json.loads((dest / "metrics.json").read_text())
@@ -55,7 +72,10 @@ def test_sweep_trains_evaluates_ships_then_skips(tmp_path, tiny_mnist, tiny_clas
     weights = (run / "generator.safetensors").read_bytes()
     logs.clear()
     run_variant(_cfg(), opts, tiny_reference, logs.append)
-    assert logs[:2] == [f"mlp-dbn-wgan-gp: finished run in {run}, not training", "mlp-dbn-wgan-gp: metrics are up to date"]
+    assert logs[:2] == [
+        f"mlp-dbn-wgan-gp: finished run in {run}, not training",
+        "mlp-dbn-wgan-gp: metrics are up to date",
+    ]
     assert (run / "generator.safetensors").read_bytes() == weights
     assert check_manifest(ship) == []  # shipping again gives the same bytes
 
@@ -111,8 +131,10 @@ def test_extra_seeds_train_apart_and_ship_their_numbers_only(tmp_path, tiny_mnis
     runs = sweep(["mlp-dbn-wgan-gp"], replace(opts, epochs=1))
     assert runs == [tmp_path / "runs" / "mlp-dbn-wgan-gp", tmp_path / "runs" / "seed-1" / "mlp-dbn-wgan-gp"]
     assert [json.loads((r / "config.json").read_text())["provenance"]["seed"] for r in runs] == [0, 1]
-    assert not torch.equal(load_file(runs[0] / "generator.safetensors")["body.net.0.weight"],
-                           load_file(runs[1] / "generator.safetensors")["body.net.0.weight"])
+    assert not torch.equal(
+        load_file(runs[0] / "generator.safetensors")["body.net.0.weight"],
+        load_file(runs[1] / "generator.safetensors")["body.net.0.weight"],
+    )
 
     extra = ship / "mlp-dbn-wgan-gp" / "seeds" / "seed-1"
     assert sorted(p.name for p in extra.iterdir()) == ["history.json", "metrics.json"]  # no weights
@@ -121,10 +143,15 @@ def test_extra_seeds_train_apart_and_ship_their_numbers_only(tmp_path, tiny_mnis
     assert table["seeds"] == {"mlp-dbn-wgan-gp": {"1": json.loads((runs[1] / "metrics.json").read_text())}}
     assert table["variants"]["mlp-dbn-wgan-gp"] == json.loads((runs[0] / "metrics.json").read_text())
     by_seed = files.seed_metrics(ship)
-    assert sorted(by_seed) == [0, 1] and by_seed[1]["mlp-dbn-wgan-gp"]["fd"] == table["seeds"]["mlp-dbn-wgan-gp"]["1"]["fd"]
+    assert (
+        sorted(by_seed) == [0, 1]
+        and by_seed[1]["mlp-dbn-wgan-gp"]["fd"] == table["seeds"]["mlp-dbn-wgan-gp"]["1"]["fd"]
+    )
 
 
-def test_a_run_folder_holding_another_seed_is_not_shipped_as_this_one(tmp_path, tiny_mnist, tiny_classifier, tiny_reference):
+def test_a_run_folder_holding_another_seed_is_not_shipped_as_this_one(
+    tmp_path, tiny_mnist, tiny_classifier, tiny_reference
+):
     opts = _opts(tmp_path, tiny_mnist, tiny_classifier)
     run = run_variant(_cfg(1), opts, tiny_reference)  # seed 0
     with pytest.raises(SeedError, match="trained with seed 0, not 1"):

@@ -16,8 +16,17 @@ from training.trainer import TrainingError, TrainOptions, code_commit, is_finish
 FAST = dict(warmup_steps=1, n_critic=1, n_critic_warmup=2, long_critic_every=10**6)
 
 
-@pytest.mark.parametrize("name", ["mlp-sbn-wgan-gp", "mlp-dbn-wgan", "cnn-real-wgan-gp", "mlp-gumbel-wgan-gp",
-                                  "mlp-sbn-gan-code", "cnn-dbn-wgan-gp-code"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "mlp-sbn-wgan-gp",
+        "mlp-dbn-wgan",
+        "cnn-real-wgan-gp",
+        "mlp-gumbel-wgan-gp",
+        "mlp-sbn-gan-code",
+        "cnn-dbn-wgan-gp-code",
+    ],
+)
 def test_run_writes_a_loadable_checkpoint_with_provenance(tmp_path, tiny_mnist, name):
     cfg = get_variant(name).replace(epochs=2, **FAST)
     out = train(cfg, train_options(tmp_path / "run", tiny_mnist, seed=3))
@@ -60,7 +69,9 @@ def test_interrupted_then_resumed_equals_uninterrupted(tmp_path, tiny_mnist, nam
     assert_same_state(whole, part)
     assert (whole / "steps.csv").read_text() == (part / "steps.csv").read_text()
     strip = lambda h: [{k: v for k, v in e.items() if k != "wall_time_s"} for e in h]  # noqa: E731
-    assert strip(json.loads((whole / "history.json").read_text())) == strip(json.loads((part / "history.json").read_text()))
+    assert strip(json.loads((whole / "history.json").read_text())) == strip(
+        json.loads((part / "history.json").read_text())
+    )
 
 
 def test_resume_refuses_another_seed_and_a_fresh_run_refuses_to_overwrite(tmp_path, tiny_mnist):
@@ -89,8 +100,10 @@ def test_nan_loss_stops_training_and_keeps_the_last_goodtraining_state(tmp_path,
 
 def test_too_little_data_for_one_batch_is_refused(tmp_path, tiny_mnist):
     with pytest.raises(TrainingError, match="fewer than one batch"):
-        train(get_variant("mlp-dbn-wgan-gp"), TrainOptions(out=tmp_path / "r", data_dir=str(tiny_mnist),
-                                                            verify_data=False, progress=False, limit=10))
+        train(
+            get_variant("mlp-dbn-wgan-gp"),
+            TrainOptions(out=tmp_path / "r", data_dir=str(tiny_mnist), verify_data=False, progress=False, limit=10),
+        )
 
 
 def test_output_path_that_is_a_file_is_reported_before_training(tmp_path, tiny_mnist):
@@ -101,8 +114,13 @@ def test_output_path_that_is_a_file_is_reported_before_training(tmp_path, tiny_m
 
 
 def _git(repo, *args: str) -> str:
-    return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args], cwd=repo,
-                          check=True, capture_output=True, text=True).stdout.strip()
+    return subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
 
 
 def test_code_commit_is_read_from_git_and_marks_uncommitted_training_code(tmp_path):
