@@ -6,7 +6,7 @@ import streamlit as st
 
 from dashboard import _data as data
 from dashboard import _session as session
-from explorer import claims, files, tables
+from explorer import claims, files, findings, tables
 from training.metrics import METRICS
 
 # Filled nodes with dark text and mid-grey edges read well on light and dark backgrounds alike.
@@ -89,3 +89,10 @@ for judgement in claims.judge(by_seed):
                 if len(verdict.seeds) > 1:
                     st.dataframe(tables.spread_table(verdict.spread), hide_index=True, width="stretch")
         st.caption(f"Rule: {judgement.rule}")
+
+st.subheader("Beyond the paper: other gradient estimators")
+baseline, verdicts = findings.judge_estimators(by_seed)
+with st.container(border=True):
+    st.markdown(f"**{findings.QUESTION}**")
+    st.dataframe(tables.estimator_table(baseline, verdicts), hide_index=True, width="stretch")
+    st.caption(f"Rule, stated before the estimator variants trained: {findings.RULE} See docs/estimators.md.")

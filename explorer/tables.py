@@ -11,6 +11,7 @@ import os
 import pandas as pd
 
 from explorer.files import BROKEN, DataFileError, all_metrics, resolve_root, seed_metrics, variant_status
+from explorer.findings import SEEDS, Band, EstimatorVerdict
 from training.config import REGISTRY, VariantConfig, get_variant
 from training.metrics import BY_KEY, METRICS
 from training.seeds import spread
@@ -133,3 +134,22 @@ def seed_spread(root: str | os.PathLike | None = None) -> pd.DataFrame:
                     }
                 )
     return pd.DataFrame(rows)
+
+
+def estimator_table(baseline: Band, verdicts: list[EstimatorVerdict]) -> pd.DataFrame:
+    """The estimator finding as one row per variant, the straight-through baseline first: FD per seed, mean ± sd."""
+    rows = [("sigmoid-adjusted ST (baseline)", baseline, "")]
+    rows += [(v.estimator, v.band, v.verdict) for v in verdicts]
+    return pd.DataFrame(
+        [
+            {
+                "estimator": label,
+                "variant": b.variant,
+                **{f"FD seed {seed}": b.values.get(seed, math.nan) for seed in SEEDS},
+                "FD mean": b.mean,
+                "FD sd": b.sd,
+                "verdict": verdict,
+            }
+            for label, b, verdict in rows
+        ]
+    )

@@ -389,6 +389,7 @@ _VARIANTS += [_code_twin(v) for name in _CODE_TWINS for v in _VARIANTS if v.name
 # the setting in which straight-through's SBN trains cleanly; the baseline is mlp-sbn-wgan-gp-code. docs/estimators.md
 # states the rule that judges them. RLOO and DisARM spend 8 critic evaluations per latent at each generator step.
 ESTIMATOR_BASELINE = "mlp-sbn-wgan-gp" + CODE_SUFFIX
+ESTIMATOR_EXPERIMENT = "estimators (beyond the paper)"
 _ESTIMATOR_VARIANTS = (
     ("reinmax", 1, "ReinMax (second-order straight-through, Liu et al. 2023)"),
     ("rloo", 8, "REINFORCE with a leave-one-out baseline over 8 draws (Kool et al. 2019)"),
@@ -400,7 +401,7 @@ _VARIANTS += [
         name=f"{ESTIMATOR_BASELINE}-{estimator}",
         estimator=estimator,
         estimator_draws=draws,
-        experiment="estimators (beyond the paper)",
+        experiment=ESTIMATOR_EXPERIMENT,
         snapshot_epochs=(),
         description=f"the code recipe's SBN, WGAN-GP, trained with {label}",
     )

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from huggingface_hub import constants as hf_constants
 
-from explorer import files
-from training.config import REGISTRY
+from explorer import files, findings
+from training.config import ESTIMATOR_BASELINE, ESTIMATOR_EXPERIMENT, REGISTRY
 
 
 def test_catalogue_lists_every_variant_with_status_and_metrics(app, texts):
@@ -142,3 +142,13 @@ def test_a_first_visit_from_the_hub_shows_what_it_fetches(make_app, checkpoints_
     assert trained == len(list(checkpoints_root.iterdir()))  # the catalogue reads the Hub's variants
     at.run()  # the answer is kept: no second fetch, no status
     assert not at.status
+
+
+def test_the_estimator_finding_shows_the_baseline_and_every_estimator_with_its_rule(app, texts):
+    at = app()
+    assert not at.exception
+    assert any(findings.QUESTION in t for t in texts(at, "markdown"))
+    table = next(d.value for d in at.dataframe if "verdict" in d.value.columns)
+    assert table["variant"].tolist()[0] == ESTIMATOR_BASELINE
+    assert len(table) == 1 + sum(c.experiment == ESTIMATOR_EXPERIMENT for c in REGISTRY.values())
+    assert any("stated before" in t for t in texts(at, "caption"))
