@@ -76,8 +76,8 @@ def sweep_ray(
             ) from None
     try:
         # a worker has torch loaded already: the mode's variables must be in its environment from its start
-        env = {"runtime_env": {"env_vars": reproducible.ENV}} if opts.reproducible else {}
-        task = ray.remote(num_cpus=0 if gpu else 1, num_gpus=1 if gpu else 0, max_retries=1, **env)(run_job)
+        env: dict[str, Any] = {"env_vars": dict(reproducible.ENV)} if opts.reproducible else {}
+        task = ray.remote(num_cpus=0 if gpu else 1, num_gpus=1 if gpu else 0, max_retries=1, runtime_env=env)(run_job)
         pending = {task.remote(name, seed, opts): (name, seed) for name, seed in jobs}
         log(
             f"{len(jobs)} jobs submitted to Ray ({'1 GPU' if gpu else '1 CPU'} each, "
