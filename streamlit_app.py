@@ -16,6 +16,7 @@ PAGES = [
     st.Page("dashboard/objectives.py", title="Objectives and mode collapse", icon=":material/balance:"),
     st.Page("dashboard/training_metrics.py", title="Training and metrics", icon=":material/monitoring:"),
     st.Page("dashboard/gradient_lab.py", title="Gradient lab", icon=":material/science:"),
+    st.Page("dashboard/conditional.py", title="Conditional computation", icon=":material/alt_route:"),
 ]
 
 page = st.navigation(PAGES)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import torch
 
-from benchmarks import roofline, sampling, stacked, training
+from benchmarks import gated, roofline, sampling, stacked, training
 from benchmarks.report import table
 
 
@@ -78,6 +78,10 @@ def main(argv: list[str] | None = None) -> int:
             ],
         )
     )
+
+    results["gated"] = gated.run(args.quick)
+    print("\nconditional computation: sampling with only the active expert, against the dense generator")
+    print(table(results["gated"], gated.COLUMNS))
 
     if not args.no_dashboard:
         from benchmarks import dashboard

@@ -32,6 +32,7 @@ PAGES = (
     "objectives",
     "training_metrics",
     "gradient_lab",
+    "conditional",
 )
 
 

@@ -18,7 +18,7 @@ from training.networks import Generator
 N_SAMPLES = 10_000
 
 
-def _checkpoint(folder: Path, name: str) -> Path:
+def checkpoint_folder(folder: Path, name: str) -> Path:
     """Use the shipped checkpoint when there is one; the speed of an untrained one is the same."""
     shipped = checkpoints_root() / name
     if (shipped / "generator.safetensors").exists():
@@ -44,7 +44,7 @@ def run(quick: bool = False) -> list[dict]:
     min_time = 0.3 if quick else 2.0
     with tempfile.TemporaryDirectory() as tmp:
         for name in ("mlp-dbn-wgan-gp", "mlp-sbn-wgan-gp", "cnn-dbn-wgan-gp"):
-            g = load_generator(_checkpoint(Path(tmp), name))
+            g = load_generator(checkpoint_folder(Path(tmp), name))
             n = 1000 if quick else N_SAMPLES
             z = make_latents(n, seed=0)
             cpu = torch.device("cpu")

@@ -101,6 +101,29 @@ def class_shares(rows: dict[str, list[float]]) -> go.Figure:
     return fig
 
 
+def usage_bars(shares: dict[str, np.ndarray]) -> go.Figure:
+    """Grouped bars of each expert's share of the latents ({label: (K,) shares}), an even load dotted."""
+    fig = go.Figure()
+    for i, (label, share) in enumerate(shares.items()):
+        fig.add_bar(x=[f"expert {k}" for k in range(len(share))], y=list(share), name=label, marker_color=colour(i))
+    k = len(next(iter(shares.values()), [1]))
+    fig.add_hline(y=1 / k, line_dash="dot", line_color="gray")
+    fig.update_layout(barmode="group", yaxis_title="share of latents", yaxis_range=[0, 1], height=320, **LEGEND_BELOW)
+    return fig
+
+
+def expert_steps(route: np.ndarray, experts: int) -> go.Figure:
+    """The active expert of each frame along a path, as a step line."""
+    fig = go.Figure(go.Scatter(x=list(range(len(route))), y=list(route), mode="lines+markers", line_shape="hv"))
+    fig.update_layout(
+        xaxis_title="frame",
+        yaxis=dict(title="expert", tickvals=list(range(experts)), range=[-0.5, experts - 0.5]),
+        height=240,
+        margin=dict(t=20, l=10, r=10, b=10),
+    )
+    return fig
+
+
 def heatmap(
     values: np.ndarray, title: str, diverging: bool = True, zmin: float | None = None, zmax: float | None = None
 ) -> go.Figure:

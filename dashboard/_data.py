@@ -388,6 +388,57 @@ def live_study(name: str, seed: int, index: int, progress: Callable[[float], Non
     return shared().get(_study_key(name, seed, index), compute)
 
 
+# ---------- conditional computation (explorer.gating) ----------
+
+
+@st.cache_data(max_entries=48, ttl=CACHE_TTL_S, show_spinner=False)
+def _expert_grid(
+    name: str, expert: int | None, n: int, seed: int, ncols: int, fingerprint: tuple[str, int, int, int]
+) -> dict[str, Any]:
+    from explorer import gating
+
+    g = generator(name)
+    if expert is None:
+        binary, index = gating.routes(g, n, seed)
+    else:
+        binary, index = gating.expert_samples(g, expert, n, seed), np.full(n, expert)
+    return {"png": grid_png(binary, ncols), "experts": index}
+
+
+def expert_grid(name: str, expert: int | None, n: int, seed: int, ncols: int) -> dict[str, Any]:
+    """A PNG grid of n samples of `seed` and the expert each ran through: their own (expert None) or one forced."""
+    return _expert_grid(name, expert, n, seed, ncols, files.fingerprint(name))
+
+
+@st.cache_data(max_entries=48, ttl=CACHE_TTL_S, show_spinner=False)
+def _path_gates(name: str, latents: np.ndarray, seed: int, fingerprint: tuple[str, int, int, int]) -> Any:
+    from explorer import gating
+
+    return gating.path_gates(generator(name), latents, seed)
+
+
+def path_gates(name: str, latents: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(frames (T, 28, 28), active expert per frame (T,)) along a latent path."""
+    return _path_gates(name, latents, seed, files.fingerprint(name))
+
+
+@st.cache_data(max_entries=8, ttl=60, show_spinner=False)
+def _gating(root: str) -> dict[str, Any]:
+    from explorer import gating
+
+    return {
+        "summary": gating.summary(root),
+        "verdicts": gating.judge(root),
+        "seeds": {name: gating.gate_metrics(name, root) for name in gating.gated_variants()},
+    }
+
+
+def gating() -> dict[str, Any]:
+    """The shipped gate metrics: the seeds table, the verdicts and {variant: {seed: GateMetrics}};
+    raises files.DataFileError for a malformed file."""
+    return _gating(str(data_root()))
+
+
 # ---------- containment: one bad variant shows its own message, the page goes on ----------
 
 

@@ -40,6 +40,8 @@ DEMO_VARIANTS = {  # variant -> snapshot epochs
     "mlp-dbn-wgan-gp-noanneal": SNAPSHOT_EPOCHS,
     "mlp-dbn-gan": (),
     "mlp-dbn-wgan": (),
+    "mlp-dbn-wgan-gp-code-gated": (),
+    "mlp-sbn-wgan-gp-code-gated": (),
 }
 DEMO_CRITICS = ("mlp-dbn-wgan-gp", "mlp-sbn-wgan-gp")  # the gradient lab's variants; the others have none
 STEPS_PER_EPOCH = 937
@@ -110,6 +112,19 @@ def fake_metrics(rng: np.random.Generator, collapsed: bool = False) -> dict:
     }
 
 
+def demo_gating_metrics(folder: Path, rng: np.random.Generator, n: int = 2000) -> dict:
+    """The gate numbers of the (untrained) gated generator in `folder`, its experts real, its digits made up."""
+    from explorer import gating
+    from training import gated
+    from training.sampling import load_folder
+
+    g = load_folder(folder)
+    index = gating.routes(g, n, seed=0)[1]
+    path = gating.path_gates(g, gated.interpolation_latents(0), seed=0)[1]
+    digits = (index * 3 + rng.integers(0, 4, n)) % 10  # some specialisation, so the heat map has structure
+    return gated.gating_metrics(index, digits, path.reshape(gated.FLIP_PAIRS, gated.FLIP_STEPS), g.experts)
+
+
 def write_evaluation(root: Path, variants: Iterable[str], seed: int = 0) -> None:
     """history.json, steps.csv and metrics.json for each variant, and the summary checkpoints/metrics.json."""
     rng = np.random.default_rng(seed)
@@ -169,6 +184,8 @@ def write_evaluation(root: Path, variants: Iterable[str], seed: int = 0) -> None
             )
         atomic_write(folder / STEPS_FILE, buf.getvalue().encode())
         metrics = fake_metrics(rng, collapsed=cfg.objective == "gan")
+        if cfg.experts:
+            metrics |= demo_gating_metrics(folder, rng)
         atomic_write_json(folder / METRICS_FILE, metrics)
         summary["variants"][name] = metrics
     atomic_write_json(root / METRICS_FILE, summary)

@@ -185,8 +185,11 @@ def read_shipped(path: Path, fmt: str) -> dict[str, Any]:
 
 
 def offered_variants(root: str | os.PathLike | None = None) -> list[str]:
-    """The variants the gradient lab can show: a binary output neuron, a generator and a critic."""
-    return [name for name, cfg in REGISTRY.items() if cfg.neuron != "real" and has_critic(name, root)]
+    """The variants the gradient lab can show: a binary output neuron, a generator and a critic. Not the gated
+    generators: their output layer's input also depends on which expert their gates chose."""
+    return [
+        name for name, cfg in REGISTRY.items() if cfg.neuron != "real" and not cfg.experts and has_critic(name, root)
+    ]
 
 
 def draw_choices(name: str, choices: Iterable[int]) -> tuple[int, ...]:

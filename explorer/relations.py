@@ -18,6 +18,7 @@ def fig8_grid(neuron: str, recipe: str = "paper") -> dict[tuple[str, bool], str]
         if c.arch == "mlp"
         and c.neuron == neuron
         and c.estimator == "sigmoid-st"
+        and not c.experts
         and c.recipe == recipe
         and (c.annealed or recipe == "code")
     }

@@ -16,24 +16,27 @@ from training.config import REGISTRY, VariantConfig, get_variant
 from training.metrics import BY_KEY, METRICS
 from training.seeds import spread
 
-# (G, D) parameter counts by (architecture, BatchNorm in D), as training.networks builds them; the catalogue reads
-# them here so that the first page needs no torch (tests/explorer/test_tables.py checks them against the networks).
+# (G, D) parameter counts by (architecture, BatchNorm in D, experts), as training.networks builds them; the catalogue
+# reads them here so that the first page needs no torch (tests/explorer/test_tables.py checks them against the
+# networks).
 PARAMETER_COUNTS = {
-    ("mlp", False): (939_312, 533_505),
-    ("mlp", True): (939_312, 535_041),
-    ("cnn", False): (216_227, 313_985),
-    ("cnn", True): (216_227, 314_433),
+    ("mlp", False, 0): (939_312, 533_505),
+    ("mlp", True, 0): (939_312, 535_041),
+    ("cnn", False, 0): (216_227, 313_985),
+    ("cnn", True, 0): (216_227, 314_433),
+    ("mlp", False, 4): (946_630, 533_505),
 }
 
 
 @functools.lru_cache(maxsize=8)
-def parameter_counts(arch: str, d_batchnorm: bool) -> tuple[int, int]:
-    """(G, D) parameter counts; they depend only on the architecture and on BatchNorm in D."""
-    if (arch, d_batchnorm) in PARAMETER_COUNTS:
-        return PARAMETER_COUNTS[(arch, d_batchnorm)]
+def parameter_counts(arch: str, d_batchnorm: bool, experts: int = 0) -> tuple[int, int]:
+    """(G, D) parameter counts; they depend only on the architecture, on BatchNorm in D and on G's experts."""
+    if (arch, d_batchnorm, experts) in PARAMETER_COUNTS:
+        return PARAMETER_COUNTS[(arch, d_batchnorm, experts)]
     from training.networks import Generator, build_discriminator, count_parameters
 
-    cfg = get_variant("mlp-dbn-wgan-gp").replace(arch=arch, d_batchnorm=d_batchnorm)
+    base = get_variant("mlp-dbn-wgan-gp-code")  # affine BatchNorm, which every gated generator needs
+    cfg = base.replace(arch=arch, d_batchnorm=d_batchnorm, experts=experts)
     return count_parameters(Generator(cfg)), count_parameters(build_discriminator(cfg))
 
 
@@ -54,7 +57,7 @@ def variant_table(root: str | os.PathLike | None = None) -> pd.DataFrame:
     rows = []
     for cfg in REGISTRY.values():
         status = variant_status(cfg.name, root)
-        g_params, d_params = parameter_counts(cfg.arch, cfg.d_batchnorm)
+        g_params, d_params = parameter_counts(cfg.arch, cfg.d_batchnorm, cfg.experts)
         m = metrics.get(cfg.name, {})
         rows.append(
             {

@@ -234,6 +234,7 @@ BROWSER_PAGES = {
     "objectives": (3, 1, []),
     "training_metrics": (0, 3, ['[data-testid="stDataFrame"]']),
     "gradient_lab": (1, 11, ['[data-testid="stMetric"]']),
+    "conditional": (6, 3, ['[data-testid="stMetric"]', '[data-testid="stDataFrame"]']),
 }
 # Streamlit's own end-to-end tests wait on these attributes of the app's root: the websocket is up, and no script
 # run is in progress or asked for. Elements left from an earlier run are marked data-stale="true" until replaced.

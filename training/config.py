@@ -45,6 +45,9 @@ class VariantConfig:
     # Draws per latent at each generator step for the score-function estimators: rloo takes K >= 2 samples (K critic
     # evaluations), disarm K antithetic pairs (2K). The straight-through estimators draw once.
     estimator_draws: int = 1
+    # Conditional computation (training/gated.py): 0 is the dense generator; K (a power of two) gives it log2(K) binary
+    # gate neurons, of the output layer's kind, that pick one of K experts per latent.
+    experts: int = 0
     # Every BatchNorm of G and D: "batch" normalises with batch statistics (running ones when sampling), as the
     # paper's text says; "affine" is what the reference code ran: gamma * x / sqrt(1 + 1e-3) + beta per unit.
     batchnorm: BatchNorm = "batch"
@@ -123,6 +126,7 @@ _FIELD_TYPES: dict[str, tuple[type, ...]] = {
     "initial_slope": (float, int),
     "gumbel_temperature": (float, int),
     "estimator_draws": (int,),
+    "experts": (int,),
     "batchnorm": (str,),
     "init": (str,),
     "rmsprop": (str,),
@@ -146,6 +150,7 @@ _RANGES: dict[str, tuple[float, float]] = {
     "initial_slope": (1e-3, 1e3),
     "gumbel_temperature": (1e-3, 1e2),
     "estimator_draws": (1, 1024),
+    "experts": (0, 64),
     "epochs": (1, 10_000),
     "batch_size": (1, 65_536),
     "latent_dim": (128, 128),
@@ -202,6 +207,20 @@ def validate_fields(d: Any) -> None:
             f"config field 'estimator_draws' = {draws} needs a score-function estimator "
             f"({', '.join(SCORE_FUNCTION_ESTIMATORS)}); {d['estimator']} draws once"
         )
+    experts = d.get("experts", 0)
+    if experts:
+        if experts < 2 or experts & (experts - 1):
+            raise ValueError(f"config field 'experts' = {experts} must be 0 (dense) or a power of two from 2")
+        why = {
+            d["arch"] != "mlp": "the experts split the MLP generator's hidden layer, so it needs arch 'mlp'",
+            d.get("batchnorm", "batch") != "affine": "with batch statistics an expert's output would depend on which "
+            "latents the gates send it, so it needs batchnorm 'affine'",
+            d["neuron"] == "real": "the gates are binary neurons of the output layer's kind, so it needs dbn or sbn",
+            d["estimator"] in SCORE_FUNCTION_ESTIMATORS: "the gates train by the output estimator's pathwise gradient, "
+            f"which {d['estimator']} does not give",
+        }
+        if True in why:
+            raise ValueError(f"config field 'experts' = {experts}: {why[True]}")
     snaps = d.get("snapshot_epochs", ())
     if not all(isinstance(e, int) and not isinstance(e, bool) and 1 <= e <= 10_000 for e in snaps):
         raise ValueError("config field 'snapshot_epochs' must hold epoch numbers in [1, 10000]")
@@ -406,6 +425,24 @@ _VARIANTS += [
         description=f"the code recipe's SBN, WGAN-GP, trained with {label}",
     )
     for estimator, draws, label in _ESTIMATOR_VARIANTS
+]
+
+# Beyond the paper: conditional computation (training/gated.py), binary gate neurons choosing one of 4 experts, on the
+# code recipe's WGAN-GP with DBN and with SBN gates; each is compared with its dense twin NAME minus GATED_SUFFIX.
+GATED_SUFFIX = "-gated"
+GATED_EXPERIMENT = "conditional computation (beyond the paper)"
+GATED_EXPERTS = 4
+_VARIANTS += [
+    dense.replace(
+        name=dense.name + GATED_SUFFIX,
+        experts=GATED_EXPERTS,
+        experiment=GATED_EXPERIMENT,
+        snapshot_epochs=(),
+        description=f"{dense.neuron.upper()} gates choose 1 of {GATED_EXPERTS} experts (a quarter of the hidden "
+        "layer each); code recipe, WGAN-GP",
+    )
+    for dense in _VARIANTS
+    if dense.name in ("mlp-dbn-wgan-gp" + CODE_SUFFIX, "mlp-sbn-wgan-gp" + CODE_SUFFIX)
 ]
 
 REGISTRY: dict[str, VariantConfig] = {v.name: v for v in _VARIANTS}

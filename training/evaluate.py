@@ -22,8 +22,9 @@ from typing import Any
 
 import numpy as np
 
+from training import gated
 from training.checkpoint import GENERATOR_FILE, HISTORY_FILE, METRICS_FILE, atomic_write_json, final_epoch, snapshot_dir
-from training.classifier import Classifier, load_classifier
+from training.classifier import Classifier, ClassifierOutputs, load_classifier
 from training.data import Split, load_split
 from training.manifest import sha256_file
 from training.metrics import (
@@ -44,7 +45,7 @@ from training.metrics import (
     precision_recall,
     speckle_rate,
 )
-from training.sampling import Samples, load_folder
+from training.sampling import LoadedGenerator, Samples, load_folder
 
 MEMO_PERCENTILE = 5.0
 DEFAULT_N = 10_000
@@ -68,6 +69,7 @@ TOLERANCES = {
     "on_fraction_mean": (0, 1e-5),
     "on_fraction_std": (0, 1e-5),
     "memorisation_rate": (0, 1e-3),
+    **gated.GATING_TOLERANCES,
 }
 DEFAULT_TOLERANCE = (1e-6, 1e-6)  # (rtol, atol)
 
@@ -135,10 +137,15 @@ def _finite(x: float) -> float | None:
 
 
 def image_metrics(
-    images: np.ndarray, ref: Reference, full: bool = True, memorisation: np.ndarray | None = None
+    images: np.ndarray,
+    ref: Reference,
+    full: bool = True,
+    memorisation: np.ndarray | None = None,
+    classified: ClassifierOutputs | None = None,
 ) -> dict[str, Any]:
-    """Metrics of binary images (N, 28, 28). `memorisation` holds precomputed nearest-training distances."""
-    out = ref.classifier.run(images)
+    """Metrics of binary images (N, 28, 28). `memorisation` holds precomputed nearest-training distances, `classified`
+    the classifier's outputs for these images."""
+    out = classified if classified is not None else ref.classifier.run(images)
     hist = class_histogram(out.predictions)
     mean, std = on_fraction(images)
     m: dict[str, Any] = {
@@ -171,7 +178,10 @@ def evaluate_checkpoint(folder: str | os.PathLike, ref: Reference, n: int = DEFA
     folder = Path(folder)
     g = load_folder(folder)
     s = g.sample(n, seed)
-    m = image_metrics(s.binary, ref) | _shape_metrics(s)
+    classified = ref.classifier.run(s.binary)
+    m = image_metrics(s.binary, ref, classified=classified) | _shape_metrics(s)
+    if s.gates is not None:
+        m |= _gating_metrics(g, s.gates, classified.predictions, seed)
     return {
         "variant": g.name,
         "epoch": g.epoch,
@@ -181,6 +191,14 @@ def evaluate_checkpoint(folder: str | os.PathLike, ref: Reference, n: int = DEFA
         **ref.fingerprint(),
         **_ordered(m),
     }
+
+
+def _gating_metrics(g: LoadedGenerator, gates: np.ndarray, digits: np.ndarray, seed: int) -> dict[str, Any]:
+    """Expert usage and specialisation of the evaluation samples, and the gates along interpolations."""
+    path = g.decode(gated.interpolation_latents(seed), seed=seed).gates
+    assert path is not None  # a gated generator's samples carry their gates
+    path_index = path.argmax(axis=1).reshape(gated.FLIP_PAIRS, gated.FLIP_STEPS)
+    return gated.gating_metrics(gates.argmax(axis=1), digits, path_index, g.experts)
 
 
 def real_data_floor(ref: Reference, n: int = DEFAULT_N) -> dict[str, Any]:
@@ -272,13 +290,23 @@ def compare_metrics(shipped: dict[str, Any], fresh: dict[str, Any]) -> list[str]
         rtol, atol = TOLERANCES.get(key, DEFAULT_TOLERANCE)
         if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
             ok = math.isclose(a, b, rel_tol=rtol, abs_tol=atol)
-        elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
-            ok = all(math.isclose(x, y, rel_tol=rtol, abs_tol=atol) for x, y in zip(a, b, strict=True))
+        elif isinstance(a, list) and isinstance(b, list):  # a vector, or a table of numbers
+            ok = _close_arrays(a, b, rtol, atol)
         else:
             ok = a == b
         if not ok:
             problems.append(f"{key}: shipped {a!r}, recomputed {b!r}")
     return problems
+
+
+def _close_arrays(a: list, b: list, rtol: float, atol: float) -> bool:
+    try:
+        x, y = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    except (ValueError, TypeError):  # ragged, or not numbers
+        return False
+    return x.shape == y.shape and all(
+        math.isclose(u, v, rel_tol=rtol, abs_tol=atol) for u, v in zip(x.ravel(), y.ravel(), strict=True)
+    )
 
 
 def _read_metrics(path: Path) -> dict[str, Any] | None:

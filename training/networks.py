@@ -14,6 +14,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from training.config import BatchNorm, VariantConfig
+from training.gated import DENSE_HIDDEN, GatedMLPGeneratorBody, expert_index, gate_bits
 from training.neurons import binarize
 
 IMAGE_SIZE = 28
@@ -57,13 +58,13 @@ def reference_init_(module: nn.Module) -> None:
 
 
 class MLPGeneratorBody(nn.Module):
-    def __init__(self, latent_dim: int, batchnorm: BatchNorm = "batch"):
+    def __init__(self, latent_dim: int, batchnorm: BatchNorm = "batch", hidden: int = 1024):
         super().__init__()
         self.net = nn.Sequential(
-            nn.Linear(latent_dim, 1024),
-            norm_layer(batchnorm, 1024),
+            nn.Linear(latent_dim, hidden),
+            norm_layer(batchnorm, hidden),
             nn.ReLU(),
-            nn.Linear(1024, N_PIXELS),
+            nn.Linear(hidden, N_PIXELS),
             norm_layer(batchnorm, N_PIXELS),  # the reference code normalises the output layer too
         )
 
@@ -94,21 +95,48 @@ class CNNGeneratorBody(nn.Module):
 
 
 class Generator(nn.Module):
-    """z -> output-layer pre-activation x -> output neuron."""
+    """z -> output-layer pre-activation x -> output neuron. A gated generator (cfg.experts > 0, training/gated.py)
+    first routes z through its binary gate neurons to one expert."""
 
     def __init__(self, cfg: VariantConfig):
         super().__init__()
         self.cfg = cfg
-        body = MLPGeneratorBody if cfg.arch == "mlp" else CNNGeneratorBody
-        self.body = body(cfg.latent_dim, cfg.batchnorm)
+        self.body: MLPGeneratorBody | CNNGeneratorBody | GatedMLPGeneratorBody
+        if cfg.experts:
+            m = gate_bits(cfg.experts)
+            self.body = GatedMLPGeneratorBody(
+                gate=nn.Sequential(nn.Linear(cfg.latent_dim, m), norm_layer(cfg.batchnorm, m)),
+                experts=[
+                    MLPGeneratorBody(cfg.latent_dim, cfg.batchnorm, hidden=DENSE_HIDDEN // cfg.experts)
+                    for _ in range(cfg.experts)
+                ],
+                out_features=N_PIXELS,
+            )
+        else:
+            self.body = (MLPGeneratorBody if cfg.arch == "mlp" else CNNGeneratorBody)(cfg.latent_dim, cfg.batchnorm)
         if cfg.init == "reference":
             reference_init_(self)
 
-    def logits(self, z: torch.Tensor) -> torch.Tensor:  # (B, 128) -> (B, 784)
-        return self.body(z)
+    def logits(self, z: torch.Tensor, slope: float = 1.0, generator: torch.Generator | None = None) -> torch.Tensor:
+        """(B, 128) -> (B, 784). `slope` and `generator` reach only a gated generator's gate neurons."""
+        return self.route(z, slope, generator)[0]
+
+    def route(
+        self, z: torch.Tensor, slope: float = 1.0, generator: torch.Generator | None = None, expert: int | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """(pre-activation x (B, 784), active expert (B,) int64, or None for a dense generator). The gate neurons draw
+        their noise from `generator` before the output layer's; `expert` forces every latent through one expert."""
+        body = self.body
+        if isinstance(body, (MLPGeneratorBody, CNNGeneratorBody)):
+            return body(z), None
+        if expert is not None:
+            index = torch.full((len(z),), expert, dtype=torch.long, device=z.device)
+            return body.routed(z, index), index
+        bits = self.neuron(body.gate_logits(z), slope, generator)  # (B, m) binary, with the estimator's gradient
+        return body(z, bits), expert_index(bits.detach())
 
     def forward(self, z: torch.Tensor, slope: float, generator: torch.Generator | None = None) -> torch.Tensor:
-        return self.neuron(self.body(z), slope, generator)
+        return self.neuron(self.logits(z, slope, generator), slope, generator)
 
     def neuron(self, x: torch.Tensor, slope: float, generator: torch.Generator | None = None) -> torch.Tensor:
         cfg = self.cfg

@@ -17,6 +17,7 @@ import torch
 
 from training.checkpoint import load_checkpoint
 from training.config import VariantConfig
+from training.gated import one_hot
 from training.networks import IMAGE_SIZE, Generator
 from training.neurons import sample_binary
 
@@ -30,6 +31,7 @@ class Samples:
     binary: np.ndarray  # (N, 28, 28) uint8 in {0, 1}: what the generator emits
     preactivation: np.ndarray  # (N, 28, 28) float32 in [0, 1]: sigmoid(s * x)
     latents: np.ndarray  # (N, 128) float32: the z that produced them
+    gates: np.ndarray | None = None  # (N, K) uint8 one-hot: the expert each latent ran through (gated variants only)
 
 
 def validate_count(n: Any, what: str = "sample count", cap: int = MAX_SAMPLES) -> int:
@@ -67,6 +69,7 @@ class LoadedGenerator:
         self.slope = float(provenance["final_slope"])
         self.neuron = cfg.neuron
         self.latent_dim = cfg.latent_dim
+        self.experts = cfg.experts  # 0 for a dense generator
 
     @property
     def config(self) -> dict[str, Any]:
@@ -84,31 +87,48 @@ class LoadedGenerator:
         return sum(p.numel() for p in self._net.parameters())
 
     def logits(self, z: torch.Tensor) -> torch.Tensor:  # (N, 128) -> (N, 784)
-        """The output layer's pre-activation x for latents, before the slope and the neuron (no gradients)."""
+        """The output layer's pre-activation x for latents, before the slope and the neuron (no gradients). A gated
+        generator's x depends on its gates too; with stochastic gates decode() is the one that draws them."""
+        if self.experts and self.neuron == "sbn":
+            raise ValueError(f"{self.name}: stochastic gates choose the expert, so x is not a function of z alone")
         with torch.inference_mode():
-            return self._net.logits(z)
+            return self._net.logits(z, self.slope)
 
-    def sample(self, n: int, seed: int = 0) -> Samples:
+    def sample(self, n: int, seed: int = 0, expert: int | None = None) -> Samples:
         """n samples from latents drawn with `seed`; the same seed gives the same arrays."""
-        return self.decode(make_latents(n, seed, self.latent_dim), seed=seed)
+        return self.decode(make_latents(n, seed, self.latent_dim), seed=seed, expert=expert)
 
-    def decode(self, latents: np.ndarray, seed: int = 0) -> Samples:
-        """Samples for given latents (N, 128); `seed` drives the stochastic neuron's Bernoulli noise."""
+    def decode(self, latents: np.ndarray, seed: int = 0, expert: int | None = None) -> Samples:
+        """Samples for given latents (N, 128); `seed` drives the stochastic neurons' Bernoulli noise (a gated
+        generator's gates draw before its output layer). `expert` forces a gated generator's every latent through
+        that expert."""
         z = np.asarray(latents, dtype=np.float32)
         if z.ndim != 2 or z.shape[1] != self.latent_dim:
             raise ValueError(f"latents must have shape (N, {self.latent_dim}), got {z.shape}")
         validate_count(z.shape[0], "number of latents")
         if not np.isfinite(z).all():
             raise ValueError("latents must be finite")
+        if expert is not None and (
+            not self.experts or isinstance(expert, bool) or not isinstance(expert, (int, np.integer))
+        ):
+            raise ValueError(f"{self.name}: expert {expert!r} can only be forced on a gated generator")
+        if expert is not None and not 0 <= expert < self.experts:
+            raise ValueError(f"{self.name}: expert must be in [0, {self.experts}), got {expert}")
         noise = torch.Generator().manual_seed(validate_seed(seed) + NOISE_STREAM)
-        binary, pre = [], []
+        binary, pre, routes = [], [], []
         with torch.inference_mode():
             for start in range(0, len(z), CHUNK):
-                p = torch.sigmoid(self.slope * self._net.logits(torch.from_numpy(z[start : start + CHUNK])))  # (b, 784)
+                zc = torch.from_numpy(z[start : start + CHUNK])
+                x, index = self._net.route(zc, self.slope, noise, None if expert is None else int(expert))
+                p = torch.sigmoid(self.slope * x)  # (b, 784)
                 binary.append(sample_binary(p, self.neuron, noise).to(torch.uint8))
                 pre.append(p)
+                routes.append(index)
         shape = (len(z), IMAGE_SIZE, IMAGE_SIZE)
-        return Samples(torch.cat(binary).numpy().reshape(shape), torch.cat(pre).numpy().reshape(shape), z)
+        gates = None
+        if self.experts:
+            gates = one_hot(torch.cat([r for r in routes if r is not None]).numpy(), self.experts)
+        return Samples(torch.cat(binary).numpy().reshape(shape), torch.cat(pre).numpy().reshape(shape), z, gates)
 
 
 def load_folder(folder: str | os.PathLike, root: str | os.PathLike | None = None) -> LoadedGenerator:

@@ -239,7 +239,8 @@ def train_step(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     # ---- discriminator block ----
     with torch.no_grad():
-        logits = G.logits(z)  # (B, 784); G is fixed while D trains, so its body runs once
+        # (B, 784); G is fixed while D trains, so its body runs once (a gated one's gates draw once, for all updates)
+        logits = G.logits(z, slope, rng)
     for _ in range(n_critic):
         with torch.no_grad():
             fake = G.neuron(logits, slope, rng)  # fresh Bernoulli/logistic noise each D update, as in the reference

@@ -2,9 +2,11 @@ import json
 import os
 import subprocess
 import sys
+from functools import partial
 
 import pytest
 
+from benchmarks import dashboard, gated
 from benchmarks.flops import forward_flops, iteration_flops
 from tests.helpers import REPO
 from training.config import get_variant
@@ -26,6 +28,27 @@ def test_flops_follow_the_layer_shapes():
     # CNN critic: conv 1->32 3x3 on 26x26, conv 32->64 3x3 on 11x11, dense 2304->128->1
     cnn_d = forward_flops(build_discriminator(get_variant("cnn-dbn-wgan-gp")), torch.zeros(1, 784))
     assert cnn_d == 2 * (26 * 26 * 32 * 9 + 11 * 11 * 64 * 32 * 9 + 2304 * 128 + 128)
+
+
+@pytest.mark.parametrize("batch", [1, 37])
+def test_sampling_a_gated_generator_runs_a_quarter_of_the_dense_multiply_adds(batch):
+    """Counted on the rows each layer really receives: the gate layer plus one 256-wide expert per latent."""
+    import torch
+
+    from explorer.demo import untrained_generator
+    from training.sampling import LoadedGenerator
+
+    def loaded(name):
+        cfg = get_variant(name)
+        state = untrained_generator(cfg).state_dict()
+        return LoadedGenerator(cfg.to_dict(), state, {"final_slope": 1.0}, "test")
+
+    z = torch.randn(batch, 128, generator=torch.Generator().manual_seed(0))
+    d, g = loaded("mlp-sbn-wgan-gp-code"), loaded("mlp-sbn-wgan-gp-code-gated")
+    dense = gated.sampled_macs(d._net, partial(gated._network, d, z))
+    sparse = gated.sampled_macs(g._net, partial(gated._network, g, z))
+    assert dense == batch * (128 * 1024 + 1024 * 784)
+    assert sparse == batch * (128 * 2 + 128 * 256 + 256 * 784)
 
 
 @pytest.mark.slow
@@ -51,7 +74,14 @@ def test_quick_benchmark_runs_and_reports_every_section(tmp_path):
     assert all(row["ms_per_model"] > 0 for row in r["stacked"])
     assert all(row["samples_per_s"] > 0 and row["interp_64_frames_ms"] > 0 for row in r["sampling"])
     pages = [row["page"] for row in r["dashboard"]]
-    assert pages[0] == "cold start (process)" and len(pages) == 9
+    assert pages[0] == "cold start (process)" and pages[1:] == list(dashboard.PAGES)
     assert {row["neuron"] for row in r["gradlab"]} == {"dbn", "sbn"}
     assert all(row["page_sample_ms"] > 0 and row["compare_s"] > 0 and row["compare_n"] == 32 for row in r["gradlab"])
     assert "of roofline" in done.stdout and "warm median ms" in done.stdout
+    assert [(row["variant"], row["batch"]) for row in r["gated"]] == [
+        ("mlp-dbn-wgan-gp-code", 1),
+        ("mlp-dbn-wgan-gp-code-gated", 1),
+        ("mlp-dbn-wgan-gp-code", 1024),
+        ("mlp-dbn-wgan-gp-code-gated", 1024),
+    ]
+    assert all(row["network_ms"] > 0 and row["decode_ms"] > 0 for row in r["gated"])

@@ -27,6 +27,7 @@ PAGES = (
     "objectives",
     "training_metrics",
     "gradient_lab",
+    "conditional",
 )
 
 

@@ -1,0 +1,221 @@
+"""Conditional computation for the dashboard and notebooks: which expert each latent runs through, each expert's own
+samples, the gates along a latent path, and the shipped gate metrics of every gated variant and seed judged by the
+rules of docs/conditional.md. Arrays and tables out; no Streamlit here.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import statistics
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from explorer import files
+from explorer.findings import SEEDS, band, decide
+from training.checkpoint import METRICS_FILE
+from training.config import GATED_SUFFIX, REGISTRY
+
+if TYPE_CHECKING:  # sampling needs torch; the tables below do not
+    from training.sampling import LoadedGenerator
+
+QUESTION = "Do binary gate neurons that run one of four experts generate as well as the dense generator?"
+COLLAPSE_BITS = 1.0  # rule 2: a seed whose usage entropy is below this (of log2 K) has collapsed
+SPECIALISED_NMI = 0.1  # rule 3: experts specialise by digit if NMI exceeds this in every seed
+N_CLASSES = 10
+
+
+def gated_variants() -> list[str]:
+    """The registry's gated variants, in registry order."""
+    return [name for name, cfg in REGISTRY.items() if cfg.experts]
+
+
+def dense_twin(name: str) -> str:
+    """The dense generator a gated variant is compared with."""
+    return name.removesuffix(GATED_SUFFIX)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Live: what the gates choose for given latents (arrays in, arrays out).
+# ---------------------------------------------------------------------------------------------------
+
+
+def _experts(g: LoadedGenerator) -> int:
+    if not g.experts:
+        raise ValueError(f"{g.name} is a dense generator: it has no gates")
+    return g.experts
+
+
+def routes(g: LoadedGenerator, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(binary samples (n, 28, 28), active expert (n,) int) for the latents of `seed`."""
+    _experts(g)
+    s = g.sample(n, seed)
+    assert s.gates is not None  # a gated generator's samples carry their gates
+    return s.binary, s.gates.argmax(axis=1)
+
+
+def expert_samples(g: LoadedGenerator, expert: int, n: int, seed: int) -> np.ndarray:
+    """(n, 28, 28) samples with every latent of `seed` forced through `expert`: what that expert draws on its own,
+    including latents its gates would send elsewhere."""
+    _experts(g)
+    return g.sample(n, seed, expert=expert).binary
+
+
+def path_gates(g: LoadedGenerator, latents: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(frames (T, 28, 28), active expert per frame (T,)) along a latent path (T, 128)."""
+    _experts(g)
+    s = g.decode(latents, seed=seed)
+    assert s.gates is not None
+    return s.binary, s.gates.argmax(axis=1)
+
+
+def usage(index: np.ndarray, experts: int) -> np.ndarray:
+    """(K,) share of the latents each expert runs for."""
+    return np.bincount(np.asarray(index), minlength=experts)[:experts] / max(len(index), 1)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Shipped: the gate metrics of every seed, read defensively.
+# ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GateMetrics:
+    """One seed's gate numbers, as training.gated.gating_metrics wrote them into metrics.json."""
+
+    share: np.ndarray  # (K,) share of the evaluation samples per expert
+    entropy_bits: float  # of the share; log2 K is an even load
+    load_cv: float  # sd / mean of the share
+    idle: int  # experts no sample chose
+    nmi: float  # NMI between expert and the classifier's digit
+    counts: np.ndarray  # (K, 10) samples per expert and digit
+    flip_rate: float  # share of interpolation steps whose expert changes
+    fd: float  # the seed's Fréchet distance, for the tables
+
+    @property
+    def collapsed(self) -> bool:
+        return self.entropy_bits < COLLAPSE_BITS or self.idle > 0
+
+
+def _finite(raw: dict[str, Any], key: str, where: str) -> float:
+    v = raw.get(key)
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+        raise files.DataFileError(f"{where}: {key} must be a finite number, got {v!r}")
+    return float(v)
+
+
+def parse_gate_metrics(raw: Any, experts: int, where: str) -> GateMetrics:
+    """Validate one metrics object's gate fields; DataFileError names the file and the field."""
+    if not isinstance(raw, dict):
+        raise files.DataFileError(f"{where}: expected a JSON object of metrics")
+    try:
+        share = np.asarray(raw.get("expert_share"), dtype=np.float64)
+        counts = np.asarray(raw.get("expert_class_counts"), dtype=np.float64)
+    except (TypeError, ValueError):
+        raise files.DataFileError(f"{where}: expert_share or expert_class_counts is not an array of numbers") from None
+    if share.shape != (experts,) or not np.all((share >= 0) & (share <= 1)):
+        raise files.DataFileError(f"{where}: expert_share must hold {experts} shares in [0, 1]")
+    if counts.shape != (experts, N_CLASSES) or not np.all(counts >= 0):
+        raise files.DataFileError(f"{where}: expert_class_counts must be {experts} x {N_CLASSES} counts")
+    idle = _finite(raw, "idle_experts", where)
+    return GateMetrics(
+        share=share,
+        entropy_bits=_finite(raw, "expert_entropy_bits", where),
+        load_cv=_finite(raw, "expert_load_cv", where),
+        idle=int(idle),
+        nmi=_finite(raw, "expert_class_nmi", where),
+        counts=counts,
+        flip_rate=_finite(raw, "gate_flip_rate", where),
+        fd=_finite(raw, "fd", where),
+    )
+
+
+def gate_metrics(name: str, root: str | os.PathLike | None = None) -> dict[int, GateMetrics]:
+    """{training seed: GateMetrics} of one gated variant: seed 0 from its own metrics.json, the others from the
+    checkpoints table's seeds section. Seeds not evaluated yet are absent."""
+    root = files.resolve_root(root)
+    experts = REGISTRY[name].experts
+    out: dict[int, GateMetrics] = {}
+    own = files.read_json(root / name / METRICS_FILE)
+    if own is not None:
+        out[0] = parse_gate_metrics(own, experts, str(root / name / METRICS_FILE))
+    table = files.read_json(root / METRICS_FILE)
+    seeds = table.get("seeds", {}).get(name, {}) if isinstance(table, dict) else {}
+    if not isinstance(seeds, dict):
+        raise files.DataFileError(f"{root / METRICS_FILE}: seeds of {name} must be an object")
+    for seed, raw in seeds.items():
+        if isinstance(seed, str) and seed.isdigit() and len(seed) <= 18 and int(seed) != 0:
+            out[int(seed)] = parse_gate_metrics(raw, experts, f"{root / METRICS_FILE} {name} seed {seed}")
+    return dict(sorted(out.items()))
+
+
+def _band(values: list[float]) -> tuple[float, float]:
+    """(mean, sample sd); sd is NaN for one value."""
+    return statistics.fmean(values), statistics.stdev(values) if len(values) > 1 else math.nan
+
+
+@dataclass(frozen=True)
+class GatedVerdict:
+    variant: str
+    dense: str
+    quality: str  # rule 1 on FD: better / worse / no different / no verdict yet
+    collapsed_seeds: list[int]  # rule 2
+    specialised: bool | None  # rule 3; None with fewer than three seeds
+
+
+def judge(root: str | os.PathLike | None = None) -> list[GatedVerdict]:
+    """Each gated variant judged against its dense twin by the rules stated before training."""
+    by_seed = files.seed_metrics(root)
+    verdicts = []
+    for name in gated_variants():
+        gm = {s: m for s, m in gate_metrics(name, root).items() if s in SEEDS}
+        complete = set(gm) == set(SEEDS)
+        verdicts.append(
+            GatedVerdict(
+                variant=name,
+                dense=dense_twin(name),
+                quality=decide(band(by_seed, name), band(by_seed, dense_twin(name))),
+                collapsed_seeds=[s for s, m in gm.items() if m.collapsed],
+                specialised=all(m.nmi > SPECIALISED_NMI for m in gm.values()) if complete else None,
+            )
+        )
+    return verdicts
+
+
+def summary(root: str | os.PathLike | None = None) -> pd.DataFrame:
+    """One row per gated variant and per dense twin, over the evaluated seeds of SEEDS: FD, usage entropy, load CV,
+    NMI with the digit class and gate flip rate as mean and sd (the dense rows have FD only)."""
+    by_seed = files.seed_metrics(root)
+    rows = []
+    for name in gated_variants():
+        for variant in (dense_twin(name), name):
+            fd = band(by_seed, variant)
+            row: dict[str, Any] = {
+                "variant": variant,
+                "gates": REGISTRY[variant].neuron.upper() if REGISTRY[variant].experts else "none (dense)",
+                "seeds": len(fd.values),
+                "FD mean": fd.mean,
+                "FD sd": fd.sd,
+            }
+            gm = [m for s, m in gate_metrics(variant, root).items() if s in SEEDS] if REGISTRY[variant].experts else []
+            for label, values in (
+                ("entropy (bits)", [m.entropy_bits for m in gm]),
+                ("load CV", [m.load_cv for m in gm]),
+                ("NMI", [m.nmi for m in gm]),
+                ("flip rate", [m.flip_rate for m in gm]),
+            ):
+                mean, sd = _band(values) if values else (math.nan, math.nan)
+                row |= {f"{label} mean": mean, f"{label} sd": sd}
+            row["collapsed seeds"] = sum(m.collapsed for m in gm) if gm else math.nan
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def class_shares(counts: np.ndarray) -> np.ndarray:
+    """(K, 10) each expert's samples as shares of its digits (rows sum to 1; an idle expert's row is 0)."""
+    counts = np.asarray(counts, dtype=np.float64)
+    totals = counts.sum(axis=1, keepdims=True)
+    return np.divide(counts, totals, out=np.zeros_like(counts), where=totals > 0)

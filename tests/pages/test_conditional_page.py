@@ -1,0 +1,94 @@
+"""Conditional computation page: each expert's own samples, usage, expert x digit shares, the gates along a path,
+and the verdicts over seeds, on the demo's (untrained) gated generators."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from explorer import analysis, gating, load_generator, make_latents
+from training.checkpoint import METRICS_FILE
+
+
+def test_default_view_draws_every_expert_and_the_routed_grid(app, charts, dashboard_root, monkeypatch):
+    at = app("conditional")
+    captions = [c for img in at.image for c in img.captions]
+    assert captions[:4] == [f"expert {k} (bits {k & 1}{k >> 1})" for k in range(4)]
+    assert "each latent through its own gates' expert" in captions
+    usage, classes, path = charts(at)
+    shipped = json.loads((dashboard_root / "mlp-sbn-wgan-gp-code-gated" / METRICS_FILE).read_text())
+    assert np.allclose(usage["data"][0]["y"], shipped["expert_share"])
+    assert np.allclose(classes["data"][0]["z"], gating.class_shares(np.array(shipped["expert_class_counts"])))
+    # the path chart is the experts the generator itself picks along the 16-frame path from seed 0 to seed 1
+    monkeypatch.setenv("BINARYGAN_CHECKPOINTS", str(dashboard_root))
+    z = analysis.interpolate(make_latents(1, 0)[0], make_latents(1, 1)[0], 16)
+    _, route = gating.path_gates(load_generator("mlp-sbn-wgan-gp-code-gated"), z, 0)
+    assert np.array_equal(path["data"][0]["y"], route)
+
+
+def test_the_routed_grid_lists_the_experts_the_gates_chose(app):
+    at = app("conditional", "gated=mlp-dbn-wgan-gp-code-gated&grid=3&seed=5")
+    table = at.dataframe[0].value
+    assert table.shape == (3, 3)
+    g = load_generator("mlp-dbn-wgan-gp-code-gated")
+    assert np.array_equal(table.to_numpy().ravel(), gating.routes(g, 9, 5)[1])
+
+
+def test_settings_travel_in_the_address(app):
+    at = app("conditional", "gated=mlp-dbn-wgan-gp-code-gated&grid=5&start=3&end=9&steps=7")
+    assert at.radio(key="cc_variant").value == "mlp-dbn-wgan-gp-code-gated"
+    assert at.select_slider(key="cc_grid").value == 5
+    assert (at.number_input(key="cc_start").value, at.slider(key="cc_steps").value) == (3, 7)
+    at.slider(key="cc_steps").set_value(12).run()
+    assert at.query_params["steps"] == "12" and at.query_params["gated"] == "mlp-dbn-wgan-gp-code-gated"
+
+
+def test_one_seed_gives_no_verdict_yet(app, texts):
+    at = app("conditional")
+    assert [m.value for m in at.metric] == ["no verdict yet", "0 of 1", "no verdict yet"]
+
+
+def test_three_seeds_are_judged_by_the_stated_rules(make_app, dashboard_root, tmp_path, texts):
+    root = tmp_path / "checkpoints"
+    shutil.copytree(dashboard_root, root)
+    summary = json.loads((root / METRICS_FILE).read_text())
+    name, dense = "mlp-sbn-wgan-gp-code-gated", "mlp-sbn-wgan-gp-code"
+    shutil.copytree(root / "mlp-sbn-wgan-gp", root / dense)  # any trained folder stands in for the dense twin's
+    gated_m = summary["variants"][name] | {"fd": 50.0}
+    (root / name / METRICS_FILE).write_text(json.dumps(gated_m))
+    dense_m = summary["variants"]["mlp-sbn-wgan-gp"] | {"fd": 80.0}
+    (root / dense / METRICS_FILE).write_text(json.dumps(dense_m))
+    collapsed = gated_m | {"expert_share": [1.0, 0, 0, 0], "expert_entropy_bits": 0.0, "idle_experts": 3}
+    summary["seeds"] = {
+        name: {"1": gated_m | {"fd": 51.0}, "2": collapsed | {"fd": 49.0}},
+        dense: {"1": dense_m | {"fd": 81.0}, "2": dense_m | {"fd": 79.0}},
+    }
+    (root / METRICS_FILE).write_text(json.dumps(summary))
+    at = make_app(root, "conditional")
+    quality, collapses, specialised = (m.value for m in at.metric)
+    assert quality == "better" and collapses == "1 of 3"
+    assert specialised == ("yes" if gated_m["expert_class_nmi"] > gating.SPECIALISED_NMI else "no")
+    table = at.dataframe[1].value
+    assert table.loc[table["variant"] == name, "FD mean"].item() == pytest.approx(50.0)
+    assert table.loc[table["variant"] == dense, "FD sd"].item() == pytest.approx(1.0)
+    assert len(charts_usage := at.get("plotly_chart")) == 3 and charts_usage
+
+
+def test_a_malformed_gate_metrics_file_is_an_error_not_a_traceback(make_app, dashboard_root, tmp_path, texts):
+    root = tmp_path / "checkpoints"
+    shutil.copytree(dashboard_root, root)
+    path = root / "mlp-sbn-wgan-gp-code-gated" / METRICS_FILE
+    path.write_text(json.dumps(json.loads(path.read_text()) | {"expert_share": [0.5, "x"]}))
+    at = make_app(root, "conditional")
+    assert any("expert_share" in e for e in texts(at, "error"))
+
+
+def test_an_untrained_gated_variant_is_named(make_app, dashboard_root, tmp_path):
+    root = tmp_path / "checkpoints"
+    shutil.copytree(dashboard_root, root)
+    shutil.rmtree(root / "mlp-sbn-wgan-gp-code-gated")
+    at = make_app(root, "conditional")
+    assert any("not trained yet" in i.value for i in at.info)
