@@ -64,7 +64,7 @@ for k, col in enumerate(st.columns(experts)):
     with col:
         grid = grids[k]
         assert grid is not None
-        st.image(grid["png"], caption=f"expert {k} (bits {k & 1}{k >> 1})", width="stretch")
+        st.image(grid["png"], caption=f"expert {k} (gate bits b0 = {k & 1}, b1 = {k >> 1})", width="stretch")
         charts.png_button(grid["png"], f"{name}-expert{k}-seed{seed}.png", f"cc_png_{k}")
 own = data.expert_grid(name, None, size * size, seed, size)
 left, right = st.columns([1, 2])

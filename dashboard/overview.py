@@ -6,7 +6,7 @@ import streamlit as st
 
 from dashboard import _data as data
 from dashboard import _session as session
-from explorer import claims, files, findings, tables
+from explorer import claims, files, findings, gating, tables
 from training.metrics import METRICS
 
 # Filled nodes with dark text and mid-grey edges read well on light and dark backgrounds alike.
@@ -96,3 +96,28 @@ with st.container(border=True):
     st.markdown(f"**{findings.QUESTION}**")
     st.dataframe(tables.estimator_table(baseline, verdicts), hide_index=True, width="stretch")
     st.caption(f"Rule, stated before the estimator variants trained: {findings.RULE} See docs/estimators.md.")
+
+st.subheader("Beyond the paper: conditional computation")
+with st.container(border=True):
+    st.markdown(f"**{gating.QUESTION}**")
+    try:
+        gated_summary, gated_verdicts = data.gating()["summary"], data.gating()["verdicts"]
+    except files.DataFileError as e:
+        if table.attrs.get("metrics_error"):  # the same broken summary, already reported above
+            st.info("Not judged: the evaluation summary cannot be read (see above).", icon=":material/info:")
+        else:
+            st.error(f"The gate metrics cannot be read: {e}", icon=":material/error:")
+    else:
+        for v in gated_verdicts:
+            st.markdown(
+                f"`{v.variant}` against `{v.dense}`: FD **{v.quality}**; collapsed seeds: "
+                f"{', '.join(map(str, v.collapsed_seeds)) or 'none'}; experts specialise by digit: "
+                f"{ {True: 'yes', False: 'no', None: 'no verdict yet'}[v.specialised] }."
+            )
+        st.dataframe(gated_summary, hide_index=True, width="stretch")
+    st.caption(
+        "Rules, stated before the gated variants trained (docs/conditional.md): FD better or worse than the dense "
+        "twin's when the bands mean ± sd over seeds 0–2 do not overlap; a seed collapses when its usage entropy is "
+        f"below {gating.COLLAPSE_BITS:g} bit or an expert is idle; the experts specialise when NMI with the digit "
+        f"exceeds {gating.SPECIALISED_NMI:g} in every seed. The Conditional computation page has the rest."
+    )

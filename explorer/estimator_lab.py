@@ -49,7 +49,7 @@ import torch
 from explorer import gradlab
 from explorer.generator import load_generator
 from training.checkpoint import ESTIMATOR_LAB_FILE, CheckpointError, atomic_write_json, checkpoints_root
-from training.config import REGISTRY
+from training.config import ESTIMATOR_BASELINE, REGISTRY
 from training.estimators import CRITIC_EVALS, FUNCTIONS, MIN_DRAWS, UNBIASED
 from training.networks import N_PIXELS
 from training.sampling import LoadedGenerator, make_latents, validate_count, validate_seed
@@ -547,14 +547,71 @@ def markdown(s: Study, budgets: Iterable[int] = MAP_BUDGETS) -> str:
     return "\n".join(lines)
 
 
+HEADLINE_BUDGETS = (2, 8)
+
+
+def training_budget(name: str) -> int:
+    """Critic evaluations per latent at each generator step of a variant: its draws times each draw's cost."""
+    cfg = REGISTRY[name]
+    return cfg.estimator_draws * CRITIC_EVALS[cfg.estimator]
+
+
+def headline(root: str | Path | None = None) -> str:
+    """The README's estimator table: per estimator, the lab's cosine and MSE / ||truth||² at budgets 2 and 8 on the
+    straight-through baseline's critic; for each trained estimator its critic evaluations per generator step, the
+    same numbers for its own estimator on its own critic at that budget, and FD mean ± sd over seeds with the
+    verdict of the stated rule (explorer.findings)."""
+    from explorer import files, findings
+
+    base_study = shipped(ESTIMATOR_BASELINE, root)
+    if base_study is None:
+        raise CheckpointError(f"{ESTIMATOR_BASELINE}: no {ESTIMATOR_LAB_FILE} shipped")
+    rows = {b: {r["estimator"]: r for r in table(base_study.samples, b)} for b in HEADLINE_BUDGETS}
+    baseline, verdicts = findings.judge_estimators(files.seed_metrics(root))
+    trained = {"sigmoid-st": (ESTIMATOR_BASELINE, baseline, "baseline")}
+    trained |= {v.estimator: (v.band.variant, v.band, v.verdict) for v in verdicts}
+    cols = [f"{what} at {b}" for b in HEADLINE_BUDGETS for what in ("cosine", "MSE / ‖t‖²")]
+    lines = [
+        f"| estimator | {' | '.join(cols)} | critic evaluations per G step | own critic: cosine, MSE / ‖t‖² | "
+        "FD over seeds 0–2 | verdict |",
+        "|---" * (len(cols) + 5) + "|",
+    ]
+
+    def lab(r: dict[str, Any]) -> list[str]:
+        return ["–", "–"] if not r["draws"] else [f"{r['cosine']:.2f}", f"{r['relative_mse']:.3g}"]
+
+    for e in ESTIMATORS:
+        cells = [c for b in HEADLINE_BUDGETS for c in lab(rows[b][e])]
+        if e in trained:
+            name, band, verdict = trained[e]
+            budget = training_budget(name)
+            own = shipped(name, root)
+            own_row = next((r for r in table(own.samples, budget) if r["estimator"] == e), None) if own else None
+            own_cells = ", ".join(lab(own_row)) if own_row else "–"
+            fd = (
+                f"{band.mean:.1f} ± {band.sd:.1f}"
+                if band.complete
+                else ", ".join(f"{v:.1f}" for v in band.values.values())
+            )
+            extra = [str(budget), own_cells, fd, verdict]
+        else:
+            extra = ["lab only", "–", "not trained", "–"]
+        lines.append(f"| {LABELS[e]} | {' | '.join(cells + extra)} |")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m explorer.estimator_lab", description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*", help="SBN variants (default: every one with a critic)")
     parser.add_argument("--write", action="store_true", help=f"compute and write NAME/{ESTIMATOR_LAB_FILE}")
     parser.add_argument("--markdown", action="store_true", help="print the shipped numbers at budgets 2 and 8")
+    parser.add_argument("--headline", action="store_true", help="print the README's table of the estimators")
     args = parser.parse_args(argv)
+    if args.headline:
+        print(headline())
+        return 0
     if not args.write and not args.markdown:
-        parser.error("nothing to do; pass --write or --markdown")
+        parser.error("nothing to do; pass --write, --markdown or --headline")
     names = args.names or offered_variants()
     log = lambda line: print(line, file=sys.stderr, flush=True)  # noqa: E731
     try:

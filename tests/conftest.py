@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import make_checkpoint, write_tiny_mnist
+from tests.helpers import TINY_VARIANTS, make_checkpoint, write_tiny_mnist
 from training.data import FILES
 
 
@@ -36,9 +36,6 @@ def full_mnist() -> Path:
 @pytest.fixture(scope="session")
 def tiny_mnist(tmp_path_factory) -> Path:
     return write_tiny_mnist(tmp_path_factory.mktemp("mnist"))
-
-
-TINY_VARIANTS = ("mlp-dbn-wgan-gp", "mlp-sbn-wgan-gp", "mlp-real-wgan-gp", "cnn-dbn-wgan-gp")
 
 
 @pytest.fixture(scope="session")

@@ -224,6 +224,8 @@ def serve(root: Path, log_dir: Path) -> Iterator[str]:
         log.close()
 
 
+TINY_VARIANTS = ("mlp-dbn-wgan-gp", "mlp-sbn-wgan-gp", "mlp-real-wgan-gp", "cnn-dbn-wgan-gp")  # conftest's checkpoints
+
 # page url path -> (minimum images, minimum plotly charts, other selectors that must be visible)
 BROWSER_PAGES = {
     "": (0, 0, ['[data-testid="stGraphVizChart"] svg', '[data-testid="stDataFrame"]']),

@@ -16,7 +16,7 @@ from training.checkpoint import METRICS_FILE
 def test_default_view_draws_every_expert_and_the_routed_grid(app, charts, dashboard_root, monkeypatch):
     at = app("conditional")
     captions = [c for img in at.image for c in img.captions]
-    assert captions[:4] == [f"expert {k} (bits {k & 1}{k >> 1})" for k in range(4)]
+    assert captions[:4] == [f"expert {k} (gate bits b0 = {k & 1}, b1 = {k >> 1})" for k in range(4)]
     assert "each latent through its own gates' expert" in captions
     usage, classes, path = charts(at)
     shipped = json.loads((dashboard_root / "mlp-sbn-wgan-gp-code-gated" / METRICS_FILE).read_text())

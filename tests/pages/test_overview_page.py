@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from huggingface_hub import constants as hf_constants
 
-from explorer import files, findings
+from explorer import demo, files, findings
+from tests.helpers import TINY_VARIANTS
 from training.config import ESTIMATOR_BASELINE, ESTIMATOR_EXPERIMENT, REGISTRY
 
 
@@ -28,9 +29,10 @@ def test_catalogue_lists_every_variant_with_status_and_metrics(app, texts):
         "class KL to test labels",
     } <= set(table.columns)
     trained = table.loc[table["status"] == files.TRAINED, "variant"]
-    assert len(trained) == 8  # 4 fixture + 3 demo variants + the corrupt one (its config.json is fine)
-    assert table["Fréchet distance"].notna().sum() == 7  # the evaluated ones
-    assert any(f"8 of {len(REGISTRY)} variants trained" in t for t in texts(at, "caption"))
+    shipped = set(TINY_VARIANTS) | set(demo.DEMO_VARIANTS) | {demo.CORRUPT_VARIANT}  # the corrupt one's config is fine
+    assert set(trained) == shipped
+    assert table["Fréchet distance"].notna().sum() == len(demo.DEMO_VARIANTS)  # the evaluated ones
+    assert any(f"{len(shipped)} of {len(REGISTRY)} variants trained" in t for t in texts(at, "caption"))
     assert at.multiselect[0].value == ["mlp-dbn-wgan-gp", "mlp-sbn-wgan-gp", "mlp-real-wgan-gp"]
 
 
@@ -152,3 +154,14 @@ def test_the_estimator_finding_shows_the_baseline_and_every_estimator_with_its_r
     assert table["variant"].tolist()[0] == ESTIMATOR_BASELINE
     assert len(table) == 1 + sum(c.experiment == ESTIMATOR_EXPERIMENT for c in REGISTRY.values())
     assert any("stated before" in t for t in texts(at, "caption"))
+
+
+def test_the_overview_judges_the_gated_generators_beside_the_estimators(app, dashboard_root, texts):
+    from explorer import gating
+
+    at = app()
+    lines = [t for t in texts(at, "markdown") if "experts specialise by digit" in t]
+    assert [line.split("`")[1] for line in lines] == gating.gated_variants()
+    assert all("FD **no verdict yet**" in line for line in lines)  # one demo seed, and no dense twin
+    table = at.dataframe[-1].value
+    assert table["variant"].tolist() == [v for g in gating.gated_variants() for v in (gating.dense_twin(g), g)]
