@@ -12,7 +12,9 @@ pytestmark = pytest.mark.slow
 
 
 def test_conditional_computation_on_the_shipped_checkpoints(browser, shipped_url, screenshots):
-    shipped = [n for n in gating.gated_variants() if files.variant_status(n, REPO / "checkpoints").state == files.TRAINED]
+    shipped = [
+        n for n in gating.gated_variants() if files.variant_status(n, REPO / "checkpoints").state == files.TRAINED
+    ]
     if not shipped:
         pytest.skip("no gated variant is shipped yet")
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
