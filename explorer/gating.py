@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 import os
 import statistics
+import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -219,3 +220,60 @@ def class_shares(counts: np.ndarray) -> np.ndarray:
     counts = np.asarray(counts, dtype=np.float64)
     totals = counts.sum(axis=1, keepdims=True)
     return np.divide(counts, totals, out=np.zeros_like(counts), where=totals > 0)
+
+
+def _pm(values: list[float], digits: int) -> str:
+    if not values:
+        return "–"
+    if len(values) < len(SEEDS):
+        return ", ".join(f"{v:.{digits}f}" for v in values) + f" ({len(values)} of {len(SEEDS)} seeds)"
+    mean, sd = _band(values)
+    return f"{mean:.{digits}f} ± {sd:.{digits}f}"
+
+
+def headline(root: str | os.PathLike | None = None) -> str:
+    """The README's table: each gated variant under its dense twin, over seeds 0-2 (mean ± sd), with the verdicts of
+    the stated rules."""
+    by_seed = files.seed_metrics(root)
+    verdicts = {v.variant: v for v in judge(root)}
+    lines = [
+        "| generator | FD | usage entropy (bits, of 2) | load CV | NMI with the digit | gate flip rate | collapsed "
+        "seeds | FD against the dense twin |",
+        "|---" * 8 + "|",
+    ]
+    for name in gated_variants():
+        dense = band(by_seed, dense_twin(name))
+        lines.append(f"| `{dense.variant}` (dense) | {_pm(list(dense.values.values()), 1)} | | | | | | |")
+        gm = [m for s, m in gate_metrics(name, root).items() if s in SEEDS]
+        v = verdicts[name]
+        cells = [
+            _pm([m.fd for m in gm], 1),
+            _pm([m.entropy_bits for m in gm], 2),
+            _pm([m.load_cv for m in gm], 2),
+            _pm([m.nmi for m in gm], 3),
+            _pm([m.flip_rate for m in gm], 3),
+            (", ".join(map(str, v.collapsed_seeds)) or "none") if gm else "–",
+            v.quality,
+        ]
+        lines.append(f"| `{name}` ({REGISTRY[name].neuron.upper()} gates) | {' | '.join(cells)} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m explorer.gating", description=__doc__.splitlines()[0])
+    parser.add_argument("--headline", action="store_true", help="print the README's table of the gated variants")
+    args = parser.parse_args(argv)
+    if not args.headline:
+        parser.error("nothing to do; pass --headline")
+    try:
+        print(headline())
+    except files.DataFileError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

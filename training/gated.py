@@ -13,7 +13,8 @@ Each expert E_k is the dense MLP generator's body with a K-th of its hidden widt
 generator has the dense one's parameter count (plus the gate layer and K - 1 extra output biases: +0.8% at K = 4).
 
 Why a binary code rather than K free gates: exactly one expert is active by construction, with no one-hot constraint
-or sparsity penalty to tune, and the gates are a hierarchy (bit 0 halves the latent space, bit 1 halves each half).
+or sparsity penalty to tune. (For DBN gates, each bit is a hyperplane through latent space, and two cut it into four
+cells; it is a flat code, not a tree: bit 1 does not depend on bit 0.)
 No load-balancing term: the adversarial loss is the dense generator's, so the comparison stays fair, and whether the
 critic alone keeps every expert in use is the question (collapse is reported, not prevented).
 

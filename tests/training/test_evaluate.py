@@ -39,6 +39,30 @@ def test_evaluate_checkpoint_is_complete_and_deterministic(tmp_path, tiny_refere
     assert evaluate_checkpoint(folder, tiny_reference, n=100, seed=4) != a
 
 
+def test_a_gated_checkpoints_metrics_describe_its_gates_and_a_dense_ones_do_not(tmp_path, tiny_reference):
+    from training import gated
+    from training.sampling import load_folder
+
+    folder = make_checkpoint(tmp_path / "g", "mlp-sbn-wgan-gp-code-gated")
+    m = evaluate_checkpoint(folder, tiny_reference, n=100, seed=3)
+    gates = load_folder(folder).sample(100, 3).gates
+    assert gates is not None
+    assert m["expert_share"] == pytest.approx(gates.mean(axis=0).tolist())
+    counts = m["expert_class_counts"]
+    assert [sum(row) for row in counts] == gates.sum(axis=0).tolist()  # each expert's samples, over the 10 digits
+    assert m["expert_entropy_bits"] == pytest.approx(gated.entropy_bits(gates.mean(axis=0)))
+    assert 0 <= m["gate_flip_rate"] <= 1 and 0 <= m["expert_class_nmi"] <= 1
+    assert compare_metrics(m, evaluate_checkpoint(folder, tiny_reference, n=100, seed=3)) == []
+    moved = [row[:] for row in counts]
+    moved[0][0] += 11  # beyond the counts' tolerance of 10 samples
+    assert compare_metrics(m, m | {"expert_class_counts": moved}) == [
+        f"expert_class_counts: shipped {counts!r}, recomputed {moved!r}"
+    ]
+    assert compare_metrics(m, m | {"expert_class_counts": [[1, 2], [3]]})  # ragged: a difference, not a crash
+    dense = evaluate_checkpoint(make_checkpoint(tmp_path / "d", "mlp-sbn-wgan-gp-code"), tiny_reference, n=100)
+    assert not {k for k in dense if "expert" in k or "gate" in k}
+
+
 def test_evaluate_history_merges_cheap_metrics_into_each_epoch(tmp_path, tiny_reference):
     run = make_checkpoint(tmp_path / "run", "mlp-dbn-wgan-gp", snapshots=(1, 2), epochs=3)
     (run / "history.json").write_text(json.dumps([{"epoch": e, "d_loss": 0.0} for e in (1, 2, 3)]))

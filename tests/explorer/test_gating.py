@@ -1,0 +1,121 @@
+"""explorer.gating: the shipped gate metrics read defensively, and the rules of docs/conditional.md applied to them."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from explorer import files, gating
+from training.checkpoint import METRICS_FILE
+
+GATED, DENSE = "mlp-sbn-wgan-gp-code-gated", "mlp-sbn-wgan-gp-code"
+
+
+def gate_fields(share=(0.25, 0.25, 0.25, 0.25), nmi=0.2, fd=50.0) -> dict:
+    share = np.asarray(share, dtype=float)
+    p = share[share > 0]
+    return {
+        "fd": fd,
+        "expert_share": share.tolist(),
+        "expert_entropy_bits": float(-(p * np.log2(p)).sum()),
+        "expert_load_cv": float(share.std() / share.mean()),
+        "idle_experts": int((share == 0).sum()),
+        "expert_class_nmi": nmi,
+        "expert_class_mi_nats": nmi,
+        "expert_class_counts": [[10] * 10 for _ in share],
+        "gate_flip_rate": 0.1,
+    }
+
+
+def write_root(root: Path, gated_seeds: dict[int, dict], dense_fd: dict[int, float]) -> Path:
+    """A checkpoints folder holding only metrics: seed 0 in each variant's own file, the others in the table."""
+    for name, seed0 in ((GATED, gated_seeds[0]), (DENSE, {"fd": dense_fd[0]})):
+        (root / name).mkdir(parents=True)
+        (root / name / METRICS_FILE).write_text(json.dumps(seed0))
+    seeds = {
+        GATED: {str(s): m for s, m in gated_seeds.items() if s},
+        DENSE: {str(s): {"fd": v} for s, v in dense_fd.items() if s},
+    }
+    (root / METRICS_FILE).write_text(json.dumps({"variants": {}, "seeds": seeds}))
+    return root
+
+
+@pytest.mark.parametrize(
+    ("gated_fd", "quality"),
+    [((50, 51, 52), "better"), ((78, 80, 82), "no different"), ((95, 96, 97), "worse")],
+)
+def test_fd_against_the_dense_twin_is_judged_by_overlapping_bands(tmp_path, gated_fd, quality):
+    root = write_root(tmp_path, {s: gate_fields(fd=v) for s, v in enumerate(gated_fd)}, {0: 80, 1: 81, 2: 79})
+    (verdict,) = [v for v in gating.judge(root) if v.variant == GATED]
+    assert verdict.quality == quality and verdict.dense == DENSE
+
+
+def test_a_seed_collapses_below_one_bit_or_with_an_idle_expert(tmp_path):
+    seeds = {
+        0: gate_fields(),
+        1: gate_fields(share=(0.7, 0.1, 0.1, 0.1)),  # 1.36 bits, every expert busy: not collapsed
+        2: gate_fields(share=(0.5, 0.5, 0, 0)),  # 1 bit exactly, but two experts idle
+    }
+    root = write_root(tmp_path, seeds, {0: 80, 1: 81, 2: 79})
+    (verdict,) = [v for v in gating.judge(root) if v.variant == GATED]
+    assert verdict.collapsed_seeds == [2]
+    assert gating.gate_metrics(GATED, root)[1].entropy_bits == pytest.approx(1.3568, abs=1e-4)
+
+
+@pytest.mark.parametrize(("nmis", "specialised"), [((0.2, 0.3, 0.11), True), ((0.2, 0.3, 0.09), False)])
+def test_experts_specialise_only_when_every_seed_clears_the_nmi_bar(tmp_path, nmis, specialised):
+    root = write_root(tmp_path, {s: gate_fields(nmi=v) for s, v in enumerate(nmis)}, {0: 80, 1: 81, 2: 79})
+    (verdict,) = [v for v in gating.judge(root) if v.variant == GATED]
+    assert verdict.specialised is specialised
+
+
+def test_fewer_than_three_seeds_give_numbers_but_no_verdict(tmp_path):
+    root = write_root(tmp_path, {0: gate_fields(fd=50)}, {0: 80, 1: 81, 2: 79})
+    (verdict,) = [v for v in gating.judge(root) if v.variant == GATED]
+    assert verdict.quality == "no verdict yet" and verdict.specialised is None
+    row = next(line for line in gating.headline(root).splitlines() if f"`{GATED}`" in line)
+    assert "50.0 (1 of 3 seeds)" in row and "no verdict yet" in row
+
+
+def test_the_summary_gives_mean_and_sample_sd_over_seeds(tmp_path):
+    root = write_root(tmp_path, {s: gate_fields(fd=v) for s, v in enumerate((50, 52, 54))}, {0: 80, 1: 81, 2: 79})
+    table = gating.summary(root).set_index("variant")
+    assert table.loc[GATED, "FD mean"] == pytest.approx(52) and table.loc[GATED, "FD sd"] == pytest.approx(2)
+    assert table.loc[GATED, "entropy (bits) mean"] == pytest.approx(2.0)
+    assert math.isnan(table.loc[DENSE, "NMI mean"])  # a dense generator has no gates
+    assert "52.0 ± 2.0" in gating.headline(root) and "80.0 ± 1.0" in gating.headline(root)
+
+
+@pytest.mark.parametrize(
+    ("damage", "field"),
+    [
+        ({"expert_share": [0.5, 0.5]}, "expert_share"),
+        ({"expert_share": [0.5, "x", 0, 0]}, "expert_share"),
+        ({"expert_share": [2.0, 0, 0, 0]}, "expert_share"),
+        ({"expert_class_counts": [[1, 2], [3]]}, "expert_class_counts"),
+        ({"gate_flip_rate": None}, "gate_flip_rate"),
+        ({"expert_class_nmi": float("nan")}, "expert_class_nmi"),
+        ({"idle_experts": True}, "idle_experts"),
+    ],
+)
+def test_a_damaged_gate_field_is_an_error_naming_the_file_and_the_field(tmp_path, damage, field):
+    root = write_root(tmp_path, {0: gate_fields() | damage}, {0: 80})
+    with pytest.raises(files.DataFileError, match=field) as e:
+        gating.gate_metrics(GATED, root)
+    assert str(root / GATED / METRICS_FILE) in str(e.value)
+
+
+def test_class_shares_normalise_each_expert_and_leave_an_idle_one_at_zero():
+    shares = gating.class_shares(np.array([[1, 3] + [0] * 8, [0] * 10]))
+    assert shares[0, :2].tolist() == [0.25, 0.75] and shares[1].sum() == 0
+
+
+def test_the_readme_carries_the_gated_headline_table_of_the_shipped_files():
+    repo = Path(__file__).resolve().parents[2]
+    assert gating.headline(repo / "checkpoints") in (repo / "README.md").read_text(), (
+        "README's conditional-computation table is stale: paste `python -m explorer.gating --headline`"
+    )
