@@ -76,8 +76,11 @@ class GatedMLPGeneratorBody(nn.Module):
 
     def routed(self, z: torch.Tensor, index: torch.Tensor) -> torch.Tensor:  # (B, 128), (B,) -> (B, 784)
         """Each latent through its own expert only: the compute that conditional computation saves."""
+        active = index.unique().tolist()
+        if len(active) == 1:  # one latent, or a batch the gates all send one way: no gather and scatter
+            return self.experts[active[0]](z)
         out = z.new_empty(len(z), self.out_features)
-        for k in index.unique().tolist():
+        for k in active:
             rows = (index == k).nonzero().squeeze(1)  # (B_k,)
             out[rows] = self.experts[k](z[rows])
         return out
