@@ -157,8 +157,11 @@ path = analysis.interpolate(data.latents(1, int(start))[0], data.latents(1, int(
 frames, route = data.path_gates(name, path, int(start))
 st.image(grid_png(frames, min(int(steps), 16)), caption="the path, left to right", width="stretch")
 flips = int((route[1:] != route[:-1]).sum())
+noise = (
+    " SBN gates redraw at every frame, so they also switch by chance." if gating.REGISTRY[name].neuron == "sbn" else ""
+)
 st.caption(
     f"The expert of every frame: {flips} switch(es) in {int(steps) - 1} steps. Shipped flip rate over 256 paths: "
-    f"{by_seed[shown].flip_rate:.3f} (seed {shown}). SBN gates redraw at every frame, so they also switch by chance."
+    f"{by_seed[shown].flip_rate:.3f} (seed {shown}).{noise}"
 )
 charts.show(charts.expert_steps(route, experts), key="cc_path")

@@ -17,6 +17,7 @@ TITLES = [
     "Objectives and mode collapse",
     "Training and metrics",
     "Gradient lab",
+    "Conditional computation",
 ]
 # Every state of the sidebar's menu, from the first paint on: a MutationObserver installed before any script of
 # the page runs records the link texts each time the menu changes.

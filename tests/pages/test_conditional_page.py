@@ -9,7 +9,8 @@ import shutil
 import numpy as np
 import pytest
 
-from explorer import analysis, gating, load_generator, make_latents
+from explorer import analysis, files, gating, load_generator, make_latents
+from tests.helpers import REPO
 from training.checkpoint import METRICS_FILE
 
 
@@ -92,3 +93,19 @@ def test_an_untrained_gated_variant_is_named(make_app, dashboard_root, tmp_path)
     shutil.rmtree(root / "mlp-sbn-wgan-gp-code-gated")
     at = make_app(root, "conditional")
     assert any("not trained yet" in i.value for i in at.info)
+
+
+def test_runs_on_the_shipped_checkpoints(make_app, texts):
+    """Every shipped gated variant renders its grids, verdicts and charts from the repository's own files."""
+    root = REPO / "checkpoints"
+    at = make_app(root, "conditional")
+    for name in gating.gated_variants():
+        at.radio(key="cc_variant").set_value(name).run()
+        assert not at.exception and not texts(at, "error"), name
+        if files.variant_status(name, root).state != files.TRAINED:
+            assert any("not trained yet" in i for i in texts(at, "info")), name
+            continue
+        assert len(at.get("plotly_chart")) == 3 and len(at.metric) == 3, name
+        shipped = gating.gate_metrics(name, root)
+        collapsed = sum(m.collapsed for m in shipped.values())
+        assert at.metric[1].value == f"{collapsed} of {len(shipped)}", name
