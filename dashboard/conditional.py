@@ -13,7 +13,6 @@ from explorer import analysis, files, gating
 from training.images import grid_png
 
 GRID_SIZES = (3, 4, 5, 6)  # each expert's grid is n x n samples
-QUALITY = {"better": "better", "worse": "worse", "no different": "no different", "no verdict yet": "no verdict yet"}
 
 st.title("Conditional computation")
 st.markdown(
@@ -93,7 +92,7 @@ if not by_seed:
 a, b, c = st.columns(3)
 a.metric(
     "Quality against the dense generator",
-    QUALITY[verdict.quality],
+    verdict.quality,
     help=f"FD over seeds 0–2 against {verdict.dense}: better or worse when the bands mean ± sd do not overlap "
     "(the rule of docs/conditional.md, stated before training).",
 )

@@ -101,7 +101,8 @@ st.subheader("Beyond the paper: conditional computation")
 with st.container(border=True):
     st.markdown(f"**{gating.QUESTION}**")
     try:
-        gated_summary, gated_verdicts = data.gating()["summary"], data.gating()["verdicts"]
+        shipped_gates = data.gating()
+        gated_summary, gated_verdicts = shipped_gates["summary"], shipped_gates["verdicts"]
     except files.DataFileError as e:
         if table.attrs.get("metrics_error"):  # the same broken summary, already reported above
             st.info("Not judged: the evaluation summary cannot be read (see above).", icon=":material/info:")

@@ -26,7 +26,6 @@ if TYPE_CHECKING:  # sampling needs torch; the tables below do not
 QUESTION = "Do binary gate neurons that run one of four experts generate as well as the dense generator?"
 COLLAPSE_BITS = 1.0  # rule 2: a seed whose usage entropy is below this (of log2 K) has collapsed
 SPECIALISED_NMI = 0.1  # rule 3: experts specialise by digit if NMI exceeds this in every seed
-N_CLASSES = 10
 
 
 def gated_variants() -> list[str]:
@@ -73,11 +72,6 @@ def path_gates(g: LoadedGenerator, latents: np.ndarray, seed: int) -> tuple[np.n
     return s.binary, s.gates.argmax(axis=1)
 
 
-def usage(index: np.ndarray, experts: int) -> np.ndarray:
-    """(K,) share of the latents each expert runs for."""
-    return np.bincount(np.asarray(index), minlength=experts)[:experts] / max(len(index), 1)
-
-
 # ---------------------------------------------------------------------------------------------------
 # Shipped: the gate metrics of every seed, read defensively.
 # ---------------------------------------------------------------------------------------------------
@@ -119,8 +113,8 @@ def parse_gate_metrics(raw: Any, experts: int, where: str) -> GateMetrics:
         raise files.DataFileError(f"{where}: expert_share or expert_class_counts is not an array of numbers") from None
     if share.shape != (experts,) or not np.all((share >= 0) & (share <= 1)):
         raise files.DataFileError(f"{where}: expert_share must hold {experts} shares in [0, 1]")
-    if counts.shape != (experts, N_CLASSES) or not np.all(counts >= 0):
-        raise files.DataFileError(f"{where}: expert_class_counts must be {experts} x {N_CLASSES} counts")
+    if counts.shape != (experts, files.N_CLASSES) or not np.all(counts >= 0):
+        raise files.DataFileError(f"{where}: expert_class_counts must be {experts} x {files.N_CLASSES} counts")
     idle = _finite(raw, "idle_experts", where)
     return GateMetrics(
         share=share,

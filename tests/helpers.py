@@ -224,6 +224,24 @@ def serve(root: Path, log_dir: Path) -> Iterator[str]:
         log.close()
 
 
+def one_step_weights(cfg, n_critic: int) -> list:
+    """G's parameters after one seeded train_step of `cfg` from a seeded initialisation: the same call twice must give
+    the same tensors."""
+    import torch
+
+    from training.networks import Generator, build_discriminator
+    from training.objectives import make_optimizers
+    from training.trainer import train_step
+
+    torch.manual_seed(0)
+    G, D = Generator(cfg).train(), build_discriminator(cfg).train()
+    opt_g, opt_d = make_optimizers(cfg, G, D)
+    real = (torch.rand(64, 784, generator=torch.Generator().manual_seed(1)) < 0.2).float()
+    z = torch.randn(64, 128, generator=torch.Generator().manual_seed(2))
+    train_step(cfg, G, D, opt_g, opt_d, real, z, 1.0, n_critic, torch.Generator().manual_seed(3))
+    return [p.detach().clone() for p in G.parameters()]
+
+
 TINY_VARIANTS = ("mlp-dbn-wgan-gp", "mlp-sbn-wgan-gp", "mlp-real-wgan-gp", "cnn-dbn-wgan-gp")  # conftest's checkpoints
 
 # page url path -> (minimum images, minimum plotly charts, other selectors that must be visible)

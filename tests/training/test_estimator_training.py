@@ -6,13 +6,13 @@ import math
 import pytest
 import torch
 
+from tests.helpers import one_step_weights
 from training import estimators as est
 from training.config import VariantConfig, get_variant
 from training.networks import Generator, build_discriminator
 from training.neurons import binarize
-from training.objectives import make_optimizers
 from training.sampling import load_folder
-from training.trainer import TrainOptions, score_function_step, train, train_step
+from training.trainer import TrainOptions, score_function_step, train
 
 FAST = dict(warmup_steps=1, n_critic=1, n_critic_warmup=2, long_critic_every=10**6)
 BASELINE = "mlp-sbn-wgan-gp-code"  # the ST baseline: affine BatchNorm, s = 1, reference initialisation
@@ -91,15 +91,7 @@ def test_a_short_run_trains_and_records_its_estimator(tmp_path, tiny_mnist, esti
 
 def test_same_seed_same_weights_for_a_score_function_step():
     cfg = variant("disarm", 2)
-    results = []
-    for _ in range(2):
-        torch.manual_seed(0)
-        G, D = Generator(cfg).train(), build_discriminator(cfg).train()
-        opt_g, opt_d = make_optimizers(cfg, G, D)
-        real = (torch.rand(64, 784, generator=torch.Generator().manual_seed(1)) < 0.2).float()
-        z = torch.randn(64, 128, generator=torch.Generator().manual_seed(2))
-        train_step(cfg, G, D, opt_g, opt_d, real, z, 1.0, 1, torch.Generator().manual_seed(3))
-        results.append([p.detach().clone() for p in G.parameters()])
+    results = [one_step_weights(cfg, n_critic=1) for _ in range(2)]
     assert all(torch.equal(a, b) for a, b in zip(*results, strict=True))
 
 

@@ -7,12 +7,12 @@ import numpy as np
 import pytest
 import torch
 
+from tests.helpers import one_step_weights
 from training import gated
 from training.config import GATED_SUFFIX, REGISTRY, VariantConfig, get_variant
-from training.networks import Generator, build_discriminator, count_parameters
-from training.objectives import make_optimizers
+from training.networks import Generator, count_parameters
 from training.sampling import load_folder
-from training.trainer import TrainOptions, train, train_step
+from training.trainer import TrainOptions, train
 
 FAST = dict(warmup_steps=1, n_critic=1, n_critic_warmup=2, long_critic_every=10**6)
 GATED = [name for name, cfg in REGISTRY.items() if cfg.experts]
@@ -119,15 +119,7 @@ def test_a_gated_dense_generator_consumes_no_extra_noise():
 
 def test_same_seed_same_weights_for_a_gated_training_step():
     cfg = get_variant(GATED[1])
-    results = []
-    for _ in range(2):
-        torch.manual_seed(0)
-        G, D = Generator(cfg).train(), build_discriminator(cfg).train()
-        opt_g, opt_d = make_optimizers(cfg, G, D)
-        real = (torch.rand(64, 784, generator=torch.Generator().manual_seed(1)) < 0.2).float()
-        z = torch.randn(64, 128, generator=torch.Generator().manual_seed(2))
-        train_step(cfg, G, D, opt_g, opt_d, real, z, 1.0, 2, torch.Generator().manual_seed(3))
-        results.append([p.detach().clone() for p in G.parameters()])
+    results = [one_step_weights(cfg, n_critic=2) for _ in range(2)]
     assert all(torch.equal(a, b) for a, b in zip(*results, strict=True))
     moved = [not torch.equal(a, b) for a, b in zip(results[0], Generator(cfg).parameters(), strict=True)]
     assert all(moved)  # the gate layer and every expert train in one step
