@@ -519,10 +519,12 @@ def comparison_table(
     draws: int = DEFAULT_DRAWS,
     log: Callable[[str], None] | None = None,
 ) -> list[dict[str, Any]]:
-    """One summary row per variant (default: every variant with a critic in the checkpoints folder)."""
+    """One summary row per variant (default: every variant with a critic in the checkpoints folder), each at its
+    work_limits, so that the rows written for the page are the ones it asks for."""
     rows = []
     for name in names if names is not None else offered_variants():
-        row = compare(load_generator(name), load_critic(name), n, seed, draws).summary()
+        n_name, draws_name = work_limits(name, n, draws)
+        row = compare(load_generator(name), load_critic(name), n_name, seed, draws_name).summary()
         rows.append(row)
         if log is not None:
             log(f"{name}: {row['seconds']:.1f} s")

@@ -257,6 +257,26 @@ def test_a_cnn_critics_work_is_capped_harder_and_a_dbn_has_no_draws():
     assert gl.draw_choices("cnn-sbn-wgan-gp", (8, 16, 32)) == (8,)
 
 
+
+def test_the_comparison_table_runs_each_variant_at_the_limits_the_page_asks_for(tmp_path, monkeypatch):
+    """So `--write` ships the rows the page looks up: a CNN's capped, a DBN's without draws."""
+    for i, name in enumerate(("cnn-sbn-wgan-gp", "cnn-dbn-wgan-gp", "mlp-dbn-wgan-gp")):
+        write_untrained(tmp_path / name, name, seed=i)
+        write_critic(tmp_path / name, seed=10 + i)
+    monkeypatch.setenv("BINARYGAN_CHECKPOINTS", os.fspath(tmp_path))
+    monkeypatch.setattr(gl, "CNN_MAX_COMPARE", 2)  # small caps keep the CNN flip maps fast
+    monkeypatch.setattr(gl, "CNN_MAX_DRAWS", 3)
+    rows = {r["variant"]: r for r in gl.comparison_table(None, n=4, draws=5)}
+    assert {k: (r["samples"], r["draws"]) for k, r in rows.items()} == {
+        "cnn-sbn-wgan-gp": (2, 3),
+        "cnn-dbn-wgan-gp": (2, 0),
+        "mlp-dbn-wgan-gp": (4, 0),
+    }
+    shipped = gl.shipped_comparison(gl.write_comparison(list(rows.values()), tmp_path).parent)
+    for name in rows:
+        n, draws = gl.work_limits(name, 4, 5)
+        assert gl.shipped_row(shipped, name, n, draws, gl.sources(tmp_path / name)) is not None, name
+
 @pytest.mark.parametrize("name", ["mlp-dbn-wgan-gp", "mlp-sbn-wgan-gp"])
 def test_the_plotted_truth_and_estimate_agree_as_the_report_says(lab, name):
     r = gl.sample_report(load_generator(name), gl.load_critic(name), seed=1, index=2, n=4, draws=4)
