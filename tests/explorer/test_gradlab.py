@@ -257,7 +257,6 @@ def test_a_cnn_critics_work_is_capped_harder_and_a_dbn_has_no_draws():
     assert gl.draw_choices("cnn-sbn-wgan-gp", (8, 16, 32)) == (8,)
 
 
-
 def test_the_comparison_table_runs_each_variant_at_the_limits_the_page_asks_for(tmp_path, monkeypatch):
     """So `--write` ships the rows the page looks up: a CNN's capped, a DBN's without draws."""
     for i, name in enumerate(("cnn-sbn-wgan-gp", "cnn-dbn-wgan-gp", "mlp-dbn-wgan-gp")):
@@ -276,6 +275,7 @@ def test_the_comparison_table_runs_each_variant_at_the_limits_the_page_asks_for(
     for name in rows:
         n, draws = gl.work_limits(name, 4, 5)
         assert gl.shipped_row(shipped, name, n, draws, gl.sources(tmp_path / name)) is not None, name
+
 
 @pytest.mark.parametrize("name", ["mlp-dbn-wgan-gp", "mlp-sbn-wgan-gp"])
 def test_the_plotted_truth_and_estimate_agree_as_the_report_says(lab, name):
