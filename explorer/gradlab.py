@@ -276,9 +276,16 @@ def forward(generator: LoadedGenerator, critic: LoadedCritic, latents: np.ndarra
     )
 
 
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    """1 / (1 + e^-z) in float64. exp(-z) overflows to inf for z below about -709, which gives exactly 0, the
+    right value; the overflow is expected, so it is not warned about."""
+    with np.errstate(over="ignore"):
+        return 1.0 / (1.0 + np.exp(-z))
+
+
 def sigmoid_adjusted(logits: np.ndarray, grad: np.ndarray, slope: float) -> np.ndarray:
     """g * s * p * (1 - p), p = sigmoid(s * x): the paper's estimate of dD/dx at slope s."""
-    p = 1.0 / (1.0 + np.exp(-slope * np.asarray(logits, dtype=np.float64)))
+    p = _sigmoid(slope * np.asarray(logits, dtype=np.float64))
     return (grad * slope * p * (1.0 - p)).astype(np.float32)
 
 
@@ -298,7 +305,7 @@ def estimator_maps(fwd: Forward, slope: float | None = None) -> dict[str, np.nda
         "st": fwd.grad.copy(),
     }
     if fwd.concrete_noise is not None:
-        c = 1.0 / (1.0 + np.exp(-(fwd.slope * fwd.logits.astype(np.float64) + fwd.concrete_noise) / fwd.temperature))
+        c = _sigmoid((fwd.slope * fwd.logits.astype(np.float64) + fwd.concrete_noise) / fwd.temperature)
         maps["gumbel-st"] = (fwd.grad * (fwd.slope / fwd.temperature) * c * (1.0 - c)).astype(np.float32)
     return maps
 

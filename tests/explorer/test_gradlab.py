@@ -163,6 +163,18 @@ def test_slope_slider_recomputes_the_sigmoid_adjusted_estimate(lab):
     assert not np.allclose(at, gl.estimator_maps(fwd)["sigmoid-st"])
 
 
+def test_far_off_logits_give_a_zero_estimate_without_an_overflow_warning():
+    """A trained SBN's logit over a Concrete temperature can pass 709, where exp overflows: the estimate is 0 there
+    (the shipped gradient lab warned about it in the page test)."""
+    logits = np.array([[-1000.0, -2.0, 0.0, 3.0, 1000.0]], dtype=np.float32)
+    grad = np.ones_like(logits)
+    with np.errstate(over="raise"):
+        est = gl.sigmoid_adjusted(logits, grad, slope=1.0)
+    p = 1.0 / (1.0 + np.exp(-np.array([-2.0, 0.0, 3.0])))
+    np.testing.assert_allclose(est[0, 1:4], p * (1 - p), rtol=1e-6)
+    assert est[0, 0] == 0.0 and est[0, 4] == 0.0
+
+
 @pytest.mark.parametrize("name", ["mlp-dbn-wgan-gp", "mlp-sbn-wgan-gp"])
 def test_forward_draws_what_the_generator_draws(lab, name):
     g, critic = load_generator(name), gl.load_critic(name)
