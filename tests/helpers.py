@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import platform
 import shutil
 import socket
 import struct
@@ -21,6 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
+import pytest
 import torch
 from safetensors.torch import load as st_load
 from safetensors.torch import load_file
@@ -35,6 +37,13 @@ from training.trainer import TrainOptions
 
 REPO = Path(__file__).resolve().parent.parent
 F32_EPS = float(np.finfo(np.float32).eps)
+
+# `--reproducible` pins torch to its AVX2 kernels; elsewhere (ARM, an x86 without AVX2) it refuses to run.
+needs_avx2 = pytest.mark.skipif(
+    platform.machine().lower() not in ("x86_64", "amd64")
+    or torch.backends.cpu.get_cpu_capability() not in ("AVX2", "AVX512"),
+    reason="--reproducible needs an x86-64 processor with AVX2",
+)
 
 
 # ---- float32 tolerances -------------------------------------------------------------------------------------------

@@ -6,6 +6,10 @@ import json
 
 import pytest
 
+from tests.helpers import needs_avx2
+from training import reproducible
+from training.cli import main
+from training.critic import compare_generators
 from training.errors import TrainingError
 from training.ray_sweep import gather, sweep_ray
 from training.sweep import SweepOptions
@@ -21,15 +25,18 @@ def local_ray():
     ray.shutdown()
 
 
+LIMIT, N, HISTORY_N = 128, 64, 32  # tiny jobs
+
+
 def _opts(tmp_path, tiny_mnist, tiny_classifier, **kw) -> SweepOptions:
     return SweepOptions(
         runs=tmp_path / "runs",
         ship=tmp_path / "checkpoints",
         data_dir=str(tiny_mnist),
-        limit=128,
+        limit=LIMIT,
         epochs=1,
-        n=64,
-        history_n=32,
+        n=N,
+        history_n=HISTORY_N,
         classifier=tiny_classifier,
         verify_data=False,
         progress=False,
@@ -70,6 +77,22 @@ def test_a_failing_job_is_reported_by_name_and_the_others_still_ship(tmp_path, t
     with pytest.raises(TrainingError, match=r"1 of 2 jobs failed.*mlp-sbn-gan \(seed 0\)"):
         sweep_ray(["mlp-dbn-gan", "mlp-sbn-gan"], opts, log=lambda _: None)
     assert (tmp_path / "checkpoints" / "mlp-dbn-gan" / "generator.safetensors").is_file()
+
+
+@needs_avx2
+@pytest.mark.slow
+def test_the_reproducible_mode_reaches_the_ray_workers(tmp_path, tiny_mnist, tiny_classifier, local_ray):
+    """A worker's process starts before its job arrives, so the mode's variables must come with the task (its
+    runtime_env): the job records the mode, and it trains the bytes that a local `sweep --reproducible` trains."""
+    opts = _opts(tmp_path / "ray", tiny_mnist, tiny_classifier, reproducible=True)
+    (on_ray,) = sweep_ray(["mlp-sbn-wgan-gp"], opts, log=lambda _: None)
+    provenance = json.loads((on_ray / "config.json").read_text())["provenance"]
+    assert provenance["reproducible"]["env"] == reproducible.ENV
+    local = tmp_path / "local"
+    args = ["--data-dir", str(tiny_mnist), "--no-verify", "--limit", str(LIMIT), "--epochs", "1", "--no-progress"]
+    args += ["--n", str(N), "--history-n", str(HISTORY_N), "--reproducible"]
+    assert main(["sweep", "mlp-sbn-wgan-gp", "--runs", str(local), *args]) == 0
+    assert compare_generators(on_ray, local / "mlp-sbn-wgan-gp") == []
 
 
 def test_gathered_files_cannot_escape_their_run_folder(tmp_path):

@@ -3,28 +3,19 @@ weights whichever instruction sets MKL and oneDNN are allowed (an emulated other
 
 import json
 import os
-import platform
 import re
 import subprocess
 import sys
 
 import pytest
-import torch
 
-from tests.helpers import REPO
+from tests.helpers import REPO, needs_avx2
 from training import reproducible
 from training.cli import build_parser, main
 from training.config import get_variant
 from training.critic import compare_generators, generator_digest
 from training.sweep import options_from_args
 from training.trainer import TrainingError, TrainOptions, train
-
-# The mode pins torch to its AVX2 kernels; elsewhere (ARM, an x86 without AVX2) it refuses to run.
-needs_avx2 = pytest.mark.skipif(
-    platform.machine().lower() not in ("x86_64", "amd64")
-    or torch.backends.cpu.get_cpu_capability() not in ("AVX2", "AVX512"),
-    reason="--reproducible needs an x86-64 processor with AVX2",
-)
 
 
 def tiny_run(out, data, *extra) -> list[str]:
