@@ -11,11 +11,12 @@ from typing import Any
 import streamlit as st
 
 from explorer import address
+from training import rng
 from training.config import REGISTRY
 
 VARIANTS = tuple(REGISTRY)
 MAX_COMPARE = 4  # side-by-side columns that still fit a laptop screen
-SEED_MAX = 2**31 - 1
+SEED_MAX = rng.MAX_SEED
 PAPER_TRIO = ("mlp-dbn-wgan-gp", "mlp-sbn-wgan-gp", "mlp-real-wgan-gp")  # Fig. 4: DBN, SBN, real-valued
 
 

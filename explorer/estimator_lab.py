@@ -48,11 +48,12 @@ import torch
 
 from explorer import gradlab
 from explorer.generator import load_generator
+from training import rng
 from training.checkpoint import ESTIMATOR_LAB_FILE, CheckpointError, atomic_write_json, checkpoints_root
 from training.config import ESTIMATOR_BASELINE, REGISTRY
 from training.estimators import CRITIC_EVALS, FUNCTIONS, MIN_DRAWS, UNBIASED
 from training.networks import N_PIXELS
-from training.sampling import LoadedGenerator, make_latents, validate_count, validate_seed
+from training.sampling import LoadedGenerator, make_latents, validate_count
 
 ESTIMATORS = tuple(FUNCTIONS)
 LABELS = {
@@ -164,7 +165,11 @@ def _summarise(
 
 
 def exact_gradient(
-    critic: gradlab.LoadedCritic, p: np.ndarray, draws: int, seed: int, progress: Callable[[float], None] | None = None
+    critic: gradlab.LoadedCritic,
+    p: np.ndarray,
+    draws: int,
+    generator: torch.Generator,
+    progress: Callable[[float], None] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(truth, se), each (784,): dE[D]/dtheta = p (1 - p) dE[D]/dp for one sample's p (784,), from `draws` draws
     of gradlab.expected_gradient, run as independent blocks of at most gradlab.MAX_DRAWS in one call."""
@@ -172,7 +177,7 @@ def exact_gradient(
     if draws % blocks:
         raise ValueError(f"truth draws {draws} must split into equal blocks of at most {gradlab.MAX_DRAWS}")
     tiled = np.repeat(np.asarray(p, dtype=np.float32).reshape(1, N_PIXELS), blocks, axis=0)  # (blocks, 784)
-    mean, se = gradlab.expected_gradient(critic, tiled, draws // blocks, seed, progress)  # (blocks, 784) each
+    mean, se = gradlab.expected_gradient(critic, tiled, draws // blocks, progress=progress, generator=generator)
     slope = (tiled[0] * (1.0 - tiled[0])).astype(np.float64)
     t = mean.astype(np.float64).mean(0)
     t_se = np.sqrt(np.sum(se.astype(np.float64) ** 2, axis=0)) / blocks
@@ -192,7 +197,7 @@ def study_sample(
     """Every estimator at every budget for sample `index` of `seed` (latents make_latents(n, seed)[index]), with
     the bias and variance maps at every budget."""
     t0 = time.perf_counter()
-    seed = validate_seed(seed)
+    seed = rng.validate_seed(seed)
     if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or not 0 <= index < MAX_INDEX:
         raise ValueError(f"sample index must be an integer in [0, {MAX_INDEX - 1}], got {index!r}")
     index = int(index)
@@ -210,15 +215,15 @@ def study_sample(
         critic,
         fwd.p[0],
         truth_draws,
-        gradlab.stream(seed, index, 0),
+        rng.generator(seed, "estimator-lab-truth", index),
         None if progress is None else lambda f: progress(share * f),
     )
     theta = torch.from_numpy(fwd.slope * fwd.logits).repeat(repetitions, 1)  # (R, 784): one estimate per row
     jobs = [(e, b, draws_at(e, b)) for e in ESTIMATORS for b in budgets if draws_at(e, b)]
     cells, maps = {}, {}
     for j, (e, b, draws) in enumerate(jobs):
-        rng = torch.Generator().manual_seed(gradlab.stream(seed, index, 1 + ESTIMATORS.index(e), b))
-        estimates = FUNCTIONS[e](theta, critic.differentiable, draws, rng).detach().double().numpy()  # (R, 784)
+        draw_rng = rng.generator(seed, "estimator-lab-draws", index, ESTIMATORS.index(e), b)
+        estimates = FUNCTIONS[e](theta, critic.differentiable, draws, draw_rng).detach().double().numpy()  # (R, 784)
         cells[(e, b)], maps[(e, b)] = _summarise(e, b, draws, estimates, truth, se)
         if progress is not None:
             progress(share + (1 - share) * (j + 1) / len(jobs))

@@ -39,6 +39,7 @@ import torch
 from torch import nn
 
 from explorer.generator import load_generator, resolve_checkpoint
+from training import rng
 from training.checkpoint import (
     CRITIC_FILE,
     GENERATOR_FILE,
@@ -46,13 +47,15 @@ from training.checkpoint import (
     CheckpointError,
     CheckpointNotFound,
     atomic_write_json,
+    build_empty,
     checkpoints_root,
+    load_weights,
 )
 from training.config import REGISTRY, VariantConfig
 from training.critic import load_critic_checkpoint
 from training.manifest import sha256_file
 from training.networks import N_PIXELS, build_discriminator
-from training.sampling import NOISE_STREAM, LoadedGenerator, make_latents, validate_count, validate_seed
+from training.sampling import LoadedGenerator, make_latents, validate_count
 
 ESTIMATORS = ("sigmoid-st", "st", "gumbel-st")
 ESTIMATOR_LABELS = {
@@ -68,7 +71,6 @@ MAX_DRAWS = 128  # Bernoulli draws K for the SBN expectation
 MAX_COMPARE = 1024  # samples in one comparison
 DEFAULT_DRAWS = 32
 COMPARE_SAMPLES = 256
-DRAW_STREAM = 1  # the expectation's draws use stream(seed, this): never the sample's own noise
 TOP_SHARE = 0.1  # "where it matters": the pixels whose |truth| is in the top 10%
 FLIP_ROWS = 8192  # flipped images per forward pass: ~16 MB of first-layer activations for the MLP critic
 # A CNN critic scores 784 flipped images in ~0.25 s on one CPU thread, 30x the MLP: its work is capped harder.
@@ -85,8 +87,7 @@ class LoadedCritic:
     """A trained critic, read-only: eval mode, no parameter gradients. Safe to share across threads and sessions."""
 
     def __init__(self, cfg: VariantConfig, state: dict[str, torch.Tensor], provenance: dict[str, Any], source: str):
-        net = build_discriminator(cfg)
-        net.load_state_dict(state, strict=False)  # BatchNorm batch counters are not stored
+        net = load_weights(build_empty(lambda: build_discriminator(cfg)), state)  # no initialisation: global RNG stays
         net.eval().requires_grad_(False)  # a BatchNorm critic scores with its running statistics, one image at a time
         self._net = net
         self.cfg = cfg
@@ -231,9 +232,9 @@ class Forward:
 
 
 def forward(generator: LoadedGenerator, critic: LoadedCritic, latents: np.ndarray, seed: int = 0) -> Forward:
-    """x, p, y, D(y) and dD/dy for given latents (N, 128). `seed` drives the stochastic neuron's noise exactly as
-    training/neurons.py draws it from torch.Generator().manual_seed(seed + 2**32), so for DBN and sigmoid/plain-ST
-    SBN the binary output is the one `generator.decode(latents, seed)` gives (for N up to 1024)."""
+    """x, p, y, D(y) and dD/dy for given latents (N, 128). `seed` drives the stochastic neuron's noise from the
+    output-noise stream that decode draws it from (training/rng.py), so for DBN and sigmoid/plain-ST SBN the binary
+    output is the one `generator.decode(latents, seed)` gives."""
     cfg = critic.cfg
     if cfg.name != generator.name:
         raise ValueError(f"critic of {cfg.name} with generator of {generator.name}")
@@ -250,7 +251,7 @@ def forward(generator: LoadedGenerator, critic: LoadedCritic, latents: np.ndarra
     if cfg.neuron == "dbn":
         y = (p > 0.5).float()
     else:
-        u = torch.rand(x.shape, generator=torch.Generator().manual_seed(validate_seed(seed) + NOISE_STREAM))
+        u = torch.rand(x.shape, generator=rng.generator(seed, "output-noise"))
         if cfg.estimator == "gumbel-st":  # training/neurons.py's binary-Concrete draw: threshold sx + L at 0
             u = u.clamp(1e-6, 1 - 1e-6)
             noise = torch.log(u) - torch.log1p(-u)
@@ -327,28 +328,24 @@ def on_minus_off(critic: LoadedCritic, y: np.ndarray) -> np.ndarray:
     return (1.0 - 2.0 * y) * flip_effects(critic, y)
 
 
-def stream(*parts: int) -> int:
-    """A 32-bit seed for the stream named by `parts`, independent of the streams of other parts. Not seed + an
-    offset: torch's CPU generator keeps only a seed's low 32 bits, so seed + 2**33 would replay seed's own stream."""
-    return int(np.random.SeedSequence(list(parts)).generate_state(1, np.uint64)[0] % 2**32)
-
-
 def expected_gradient(
     critic: LoadedCritic,
     p: np.ndarray,
     draws: int = DEFAULT_DRAWS,
     seed: int = 0,
     progress: Callable[[float], None] | None = None,
+    generator: torch.Generator | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(mean, standard error), each (N, 784): dE[D(y)]/dp_i = E[D(y | y_i = 1) - D(y | y_i = 0)] over y ~ Bernoulli(p),
-    estimated from `draws` independent draws per image (seeded by `seed`, apart from the sample's own noise)."""
+    estimated from `draws` independent draws per image: from `generator` when the caller owns one, else from the
+    gradient-lab stream of `seed` (never the sample's own noise)."""
     draws = validate_count(draws, "number of draws", MAX_DRAWS)
     probs = torch.as_tensor(np.asarray(p, dtype=np.float32)).reshape(-1, N_PIXELS)
-    rng = torch.Generator().manual_seed(stream(validate_seed(seed), DRAW_STREAM))
+    draw_rng = generator if generator is not None else rng.generator(seed, "gradient-lab")
     total = torch.zeros(probs.shape, dtype=torch.float64)
     squares = torch.zeros(probs.shape, dtype=torch.float64)
     for k in range(draws):
-        y = (torch.rand(probs.shape, generator=rng) < probs).float()  # (N, 784)
+        y = (torch.rand(probs.shape, generator=draw_rng) < probs).float()  # (N, 784)
         t = torch.from_numpy(on_minus_off(critic, y.numpy())).double()
         total += t
         squares += t * t

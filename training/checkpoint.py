@@ -12,8 +12,9 @@ import math
 import os
 import struct
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from safetensors import SafetensorError
 
@@ -125,6 +126,40 @@ def atomic_write_json(path: Path, obj: Any) -> None:
 def inference_state(module: torch.nn.Module) -> dict[str, torch.Tensor]:
     """Everything sampling needs; BatchNorm's batch counters are training-only."""
     return {k: v for k, v in module.state_dict().items() if not k.endswith("num_batches_tracked")}
+
+
+M = TypeVar("M", bound="torch.nn.Module")
+
+
+def meta_state(build: Callable[[], torch.nn.Module]) -> dict[str, torch.Tensor]:
+    """The names and shapes of the inference state of the module `build` makes, built on the meta device: no memory,
+    no initialisation, and torch's global generator untouched."""
+    import torch
+
+    with torch.device("meta"):
+        return inference_state(build())
+
+
+def build_empty(build: Callable[[], M]) -> M:
+    """The module `build` makes, with uninitialised CPU storage for load_weights to fill: built on the meta device, so
+    no initialiser runs and torch's global generator is left where the caller put it."""
+    import torch
+
+    with torch.device("meta"):
+        module = build()
+    return module.to_empty(device="cpu")
+
+
+def load_weights(module: M, state: dict[str, torch.Tensor]) -> M:
+    """Fill a module (from build_empty) with a validated inference state. The only tensors a state may lack are
+    BatchNorm's batch counters, which sampling never reads; they are set to 0 rather than left uninitialised."""
+    missing, unexpected = module.load_state_dict(state, strict=False)
+    if unexpected or any(not k.endswith("num_batches_tracked") for k in missing):
+        raise CheckpointError(f"state does not fit the network: missing {missing[:5]}, unexpected {unexpected[:5]}")
+    buffers = dict(module.named_buffers())
+    for key in missing:
+        buffers[key].zero_()
+    return module
 
 
 def save_generator(
@@ -263,8 +298,7 @@ def load_checkpoint(
     if parse_config(side["config"], str(config_path)) != cfg:
         raise CheckpointError(f"{config_path}: config disagrees with the one inside {GENERATOR_FILE}")
 
-    expected = inference_state(Generator(cfg))
-    check_state(tensors, expected, str(weights_path))
+    check_state(tensors, meta_state(lambda: Generator(cfg)), str(weights_path))
     state = {k: v.float() for k, v in tensors.items()}
     slope = provenance.get("final_slope")
     if isinstance(slope, bool) or not isinstance(slope, (int, float)) or not (0 < slope <= 1e4) or math.isnan(slope):

@@ -30,6 +30,7 @@ from training.checkpoint import (
     CheckpointError,
     atomic_write,
     atomic_write_json,
+    build_empty,
     check_state,
     parse_safetensors,
     read_regular_file,
@@ -197,7 +198,7 @@ def _to_fp16(net: nn.Module) -> dict[str, torch.Tensor]:
 
 
 def _build(tensors: dict[str, torch.Tensor], name: str) -> EvalClassifier:
-    net = EvalClassifier()
+    net = build_empty(EvalClassifier)  # no initialisation: loading leaves torch's global generator alone
     check_state(tensors, net.state_dict(), name)
     net.load_state_dict({k: v.float() for k, v in tensors.items()})
     return net

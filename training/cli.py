@@ -8,9 +8,9 @@ from pathlib import Path
 
 from training.config import REGISTRY, UnknownVariantError, get_variant, registry_json
 from training.errors import TrainingError
+from training.rng import MAX_SEED
 
 MAX_EPOCHS = 10_000
-MAX_SEED = 2**63 - 1
 REPRODUCIBLE_HELP = (
     "CPU mode whose weights are the same on any x86-64 processor with AVX2: one thread, MKL's "
     "COMPATIBLE reproducibility branch, torch's AVX2 kernels, oneDNN off (docs/reproducible.md); slower"
@@ -117,7 +117,7 @@ def build_parser(prog: str = "python -m training") -> argparse.ArgumentParser:
     )
     p.add_argument("target", nargs="?", help="variant name (looked up in checkpoints/) or checkpoint/run folder")
     p.add_argument("--n", type=_bounded_int(10, 100_000), default=10_000, help="generated samples (default 10000)")
-    p.add_argument("--seed", type=_bounded_int(0, 2**62), default=0, help="latent and neuron-noise seed")
+    p.add_argument("--seed", type=_bounded_int(0, MAX_SEED), default=0, help="latent and neuron-noise seed")
     p.add_argument("--out", type=Path, help="metrics file to write (default: TARGET/metrics.json)")
     p.add_argument(
         "--history",

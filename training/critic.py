@@ -32,6 +32,7 @@ from training.checkpoint import (
     atomic_write,
     check_state,
     inference_state,
+    meta_state,
     metadata_json,
     parse_config,
     parse_safetensors,
@@ -155,7 +156,7 @@ def load_critic_checkpoint(
             f"{path}: config or provenance differs from the generator's {folder / CONFIG_FILE}; "
             f"the critic belongs to another run or epoch"
         )
-    check_state(tensors, inference_state(build_discriminator(cfg)), str(path))
+    check_state(tensors, meta_state(lambda: build_discriminator(cfg)), str(path))
     return cfg, {k: v.float() for k, v in tensors.items()}, provenance
 
 

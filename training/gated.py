@@ -31,6 +31,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from training import rng
+
 DENSE_HIDDEN = 1024  # the dense MLP generator's hidden width, split evenly between the experts
 
 
@@ -150,9 +152,9 @@ def flip_rate(index_path: np.ndarray) -> float:
 
 
 def interpolation_latents(seed: int, pairs: int = FLIP_PAIRS, steps: int = FLIP_STEPS) -> np.ndarray:
-    """(pairs * steps, 128) float32: linear paths between pairs of N(0, I) latents, frames of a path consecutive."""
-    g = torch.Generator().manual_seed(seed)
-    ends = torch.randn(2, pairs, 1, 128, generator=g, dtype=torch.float64)  # (2, P, 1, 128)
+    """(pairs * steps, 128) float32: linear paths between pairs of N(0, I) latents, frames of a path consecutive;
+    their ends come from the "paths" stream of `seed`, not from the samples' latents."""
+    ends = torch.randn(2, pairs, 1, 128, generator=rng.generator(seed, "paths"), dtype=torch.float64)  # (2, P, 1, 128)
     t = torch.linspace(0.0, 1.0, steps, dtype=torch.float64)[None, :, None]  # (1, T, 1)
     return ((1 - t) * ends[0] + t * ends[1]).reshape(-1, 128).float().numpy()
 

@@ -1,7 +1,8 @@
 """Sampling from a trained generator: a checkpoint folder in, numpy arrays out.
 
-The latents and the stochastic neuron's noise come from separate seeded streams, so the same seed gives the
-same arrays for every variant, on every machine. Where a checkpoint folder comes from (a variant name, the
+The latents, the gate neurons' noise and the output neurons' noise are three streams of training/rng.py, each drawn
+row by row: sample i depends on its seed and its row only, whatever the number of samples drawn with it, the chunk
+size, or whether its expert was forced to the one its gates chose. Where a checkpoint folder comes from (a variant name, the
 Hugging Face Hub) is the explorer's business (explorer.generator); this module reads a folder it is given.
 """
 
@@ -15,7 +16,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from training.checkpoint import load_checkpoint
+from training import rng
+from training.checkpoint import build_empty, load_checkpoint, load_weights
 from training.config import VariantConfig
 from training.gated import one_hot
 from training.networks import IMAGE_SIZE, Generator
@@ -23,7 +25,6 @@ from training.neurons import sample_binary
 
 MAX_SAMPLES = 100_000  # per call; keeps one request from exhausting memory
 CHUNK = 1024  # rows per forward pass (the CNN is 1.7x slower at 4096); BatchNorm uses running statistics, so chunking changes nothing
-NOISE_STREAM = 2**32  # neuron noise uses seed + this, so it never shares a stream with the latents
 
 
 @dataclass(frozen=True)
@@ -40,17 +41,10 @@ def validate_count(n: Any, what: str = "sample count", cap: int = MAX_SAMPLES) -
     return int(n)
 
 
-def validate_seed(seed: Any) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**63 - NOISE_STREAM:
-        raise ValueError(f"seed must be an integer in [0, 2**63 - 2**32), got {seed!r}")
-    return int(seed)
-
-
 def make_latents(n: int, seed: int = 0, latent_dim: int = 128) -> np.ndarray:
     """(n, 128) float32 standard-normal latents; the same seed gives the same latents for every variant."""
-    n, seed = validate_count(n), validate_seed(seed)
-    g = torch.Generator().manual_seed(seed)
-    return torch.randn(n, latent_dim, generator=g).numpy()
+    n = validate_count(n)
+    return torch.randn(n, latent_dim, generator=rng.generator(seed, rng.LATENTS)).numpy()  # row i: the same for any n
 
 
 class LoadedGenerator:
@@ -58,8 +52,7 @@ class LoadedGenerator:
 
     def __init__(self, config: dict[str, Any], state: dict[str, torch.Tensor], provenance: dict[str, Any], source: str):
         cfg = VariantConfig.from_dict(config)
-        net = Generator(cfg)
-        net.load_state_dict(state, strict=False)  # BatchNorm batch counters are not stored
+        net = load_weights(build_empty(lambda: Generator(cfg)), state)  # no initialisation: the global RNG stays
         net.eval().requires_grad_(False)
         self._net = net
         self._config = cfg.to_dict()
@@ -98,10 +91,10 @@ class LoadedGenerator:
         """n samples from latents drawn with `seed`; the same seed gives the same arrays."""
         return self.decode(make_latents(n, seed, self.latent_dim), seed=seed, expert=expert)
 
-    def decode(self, latents: np.ndarray, seed: int = 0, expert: int | None = None) -> Samples:
-        """Samples for given latents (N, 128); `seed` drives the stochastic neurons' Bernoulli noise (a gated
-        generator's gates draw before its output layer). `expert` forces a gated generator's every latent through
-        that expert."""
+    def decode(self, latents: np.ndarray, seed: int = 0, expert: int | None = None, chunk: int = CHUNK) -> Samples:
+        """Samples for given latents (N, 128); `seed` drives the stochastic neurons' Bernoulli noise, the gates' and
+        the output layer's from streams of their own. `expert` forces a gated generator's every latent through that
+        expert. `chunk` (rows per forward pass) changes the speed, never the result."""
         z = np.asarray(latents, dtype=np.float32)
         if z.ndim != 2 or z.shape[1] != self.latent_dim:
             raise ValueError(f"latents must have shape (N, {self.latent_dim}), got {z.shape}")
@@ -114,12 +107,13 @@ class LoadedGenerator:
             raise ValueError(f"{self.name}: expert {expert!r} can only be forced on a gated generator")
         if expert is not None and not 0 <= expert < self.experts:
             raise ValueError(f"{self.name}: expert must be in [0, {self.experts}), got {expert}")
-        noise = torch.Generator().manual_seed(validate_seed(seed) + NOISE_STREAM)
+        chunk = validate_count(chunk, "chunk size")
+        gate_noise, noise = rng.generator(seed, "gate-noise"), rng.generator(seed, "output-noise")
         binary, pre, routes = [], [], []
         with torch.inference_mode():
-            for start in range(0, len(z), CHUNK):
-                zc = torch.from_numpy(z[start : start + CHUNK])
-                x, index = self._net.route(zc, self.slope, noise, None if expert is None else int(expert))
+            for start in range(0, len(z), chunk):
+                zc = torch.from_numpy(z[start : start + chunk])
+                x, index = self._net.route(zc, self.slope, gate_noise, None if expert is None else int(expert))
                 p = torch.sigmoid(self.slope * x)  # (b, 784)
                 binary.append(sample_binary(p, self.neuron, noise).to(torch.uint8))
                 pre.append(p)

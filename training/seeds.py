@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from training.checkpoint import CONFIG_FILE, HISTORY_FILE, METRICS_FILE, SEEDS_DIR, atomic_write
+from training.rng import MAX_SEED
 
 SHIPPED_SEED = 0
 SEED_FILES = (METRICS_FILE, HISTORY_FILE)  # what an extra seed ships
@@ -40,7 +41,7 @@ def shipped_seed_folder(ship: Path, name: str, seed: int) -> Path:
     return Path(ship) / name / SEEDS_DIR / seed_label(seed)
 
 
-def parse_seeds(text: str, max_seed: int = 2**63 - 1) -> list[int]:
+def parse_seeds(text: str, max_seed: int = MAX_SEED) -> list[int]:
     """'0,1,2' or '0-2' -> [0, 1, 2]; refused with a message naming the bad part."""
     seeds: list[int] = []
     for part in text.split(","):

@@ -42,6 +42,7 @@ from training.data import load_split
 from training.errors import TrainingError
 from training.networks import Generator, build_discriminator
 from training.reproducible import apply_runtime
+from training.rng import validate_seed
 
 PACKAGE = Path(__file__).resolve().parent  # training/: the folder whose commit the provenance names
 MIN_FREE_BYTES = 64 * 2**20  # a run writes ~15 MB of state and snapshots; refuse a nearly full disk up front
@@ -304,6 +305,10 @@ def _write_steps(path: Path, rows: list[tuple[int, int, float, float]], keep_bel
 def train(cfg: VariantConfig, opts: TrainOptions) -> Path:
     """Train `cfg` into the folder `opts.out`; returns it. Re-entrant with opts.resume=True."""
     out = Path(opts.out)
+    try:
+        validate_seed(opts.seed, "training seed")  # a wider seed would alias on torch's 32-bit CPU generator
+    except ValueError as e:
+        raise TrainingError(str(e)) from None
     state_path = out / STATE_FILE
     if state_path.exists() and not opts.resume:
         raise TrainingError(

@@ -17,8 +17,10 @@ from explorer import CheckpointError, load_generator
 from explorer import estimator_lab as el
 from explorer import gradlab as gl
 from explorer.demo import write_critic, write_untrained
-from training.checkpoint import ESTIMATOR_LAB_FILE
+from training import rng
+from training.checkpoint import ESTIMATOR_LAB_FILE, meta_state
 from training.config import get_variant
+from training.networks import build_discriminator
 
 REPO_CHECKPOINTS = Path(__file__).resolve().parents[2] / "checkpoints"
 SMALL = dict(budgets=(1, 2, 4, 8), repetitions=64, truth_draws=32)  # quick, yet every estimator has a budget
@@ -62,7 +64,9 @@ def quadratic_critic(pixels: int = 24, seed: int = 3) -> gl.LoadedCritic:
     rng = torch.Generator().manual_seed(seed)
     w = torch.zeros(784)
     w[torch.randperm(784, generator=rng)[:pixels]] = torch.randn(pixels, generator=rng)
-    critic = gl.LoadedCritic(get_variant("mlp-sbn-wgan-gp"), {}, {"epoch": 0}, "test")
+    cfg = get_variant("mlp-sbn-wgan-gp")
+    zeros = {k: torch.zeros(v.shape) for k, v in meta_state(lambda: build_discriminator(cfg)).items()}
+    critic = gl.LoadedCritic(cfg, zeros, {"epoch": 0}, "test")
     critic._net, critic._first, critic._rest = Quadratic(w), None, None  # every flipped image through D itself
     return critic
 
@@ -121,21 +125,23 @@ def test_same_seed_same_numbers_and_other_seed_others(lab):
     assert a.cells[("rloo", 4)] != c.cells[("rloo", 4)]
     # the sample is the page's: row 1 of the seed's 16 latents
     fwd = gl.forward(g, critic, gl.make_latents(16, 0), 0)
-    truth, _ = el.exact_gradient(critic, fwd.p[1], SMALL["truth_draws"], gl.stream(0, 1, 0))
+    truth, _ = el.exact_gradient(critic, fwd.p[1], SMALL["truth_draws"], rng.generator(0, "estimator-lab-truth", 1))
     np.testing.assert_allclose(a.truth, truth, rtol=1e-4, atol=1e-9)  # p from a batch of 16, not 1
 
 
 def test_the_truth_is_p_one_minus_p_times_the_labs_expected_gradient(lab):
     g, critic = load_generator("mlp-sbn-wgan-gp"), gl.load_critic("mlp-sbn-wgan-gp")
     p = gl.forward(g, critic, gl.make_latents(1, 0), 0).p[0]
-    truth, se = el.exact_gradient(critic, p, 16, seed=7)
-    mean, std_err = gl.expected_gradient(critic, p[None], 16, seed=7)
+    truth, se = el.exact_gradient(critic, p, 16, torch.Generator().manual_seed(7))
+    mean, std_err = gl.expected_gradient(critic, p[None], 16, generator=torch.Generator().manual_seed(7))
     np.testing.assert_allclose(truth, p * (1 - p) * mean[0], rtol=1e-5, atol=1e-9)
     np.testing.assert_allclose(se, p * (1 - p) * std_err[0], rtol=1e-5, atol=1e-9)
-    big, big_se = el.exact_gradient(critic, p, 256, seed=7)  # two blocks of 128: the noise halves, roughly
+    big, big_se = el.exact_gradient(
+        critic, p, 256, torch.Generator().manual_seed(7)
+    )  # two blocks of 128: the noise halves, roughly
     assert float(np.mean(big_se)) < 0.4 * float(np.mean(se))
     with pytest.raises(ValueError, match="equal blocks"):
-        el.exact_gradient(critic, p, 257, seed=7)
+        el.exact_gradient(critic, p, 257, torch.Generator().manual_seed(7))
 
 
 def test_refuses_a_dbn_and_bad_arguments(lab):

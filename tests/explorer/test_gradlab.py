@@ -14,11 +14,11 @@ from explorer import CheckpointError, CheckpointNotFound, load_generator, make_l
 from explorer import gradlab as gl
 from explorer.demo import write_critic, write_untrained
 from tests.helpers import f32_tol
+from training import rng
 from training.config import get_variant
 from training.critic import save_critic
 from training.networks import build_discriminator
 from training.neurons import binarize
-from training.sampling import NOISE_STREAM
 
 WITH_CRITIC = ("mlp-dbn-wgan-gp", "mlp-sbn-wgan-gp", "mlp-dbn-wgan-gp-st", "mlp-sbn-wgan-gp-st", "mlp-gumbel-wgan-gp")
 
@@ -141,9 +141,9 @@ def test_estimator_maps_are_autograd_through_the_neurons(lab, name):
     maps = gl.estimator_maps(fwd)
     assert set(maps) == ({"sigmoid-st", "st"} | ({"gumbel-st"} if cfg.neuron == "sbn" else set()))
     estimators = {cfg.estimator} if cfg.estimator == "gumbel-st" else {"sigmoid-st", "st"}
-    for est in estimators:  # one noise stream gives the same Bernoulli draw to sigmoid-st and st
+    for est in estimators:  # the output-noise stream gives the same Bernoulli draw to sigmoid-st and st
         x = torch.from_numpy(fwd.logits).clone().requires_grad_(True)
-        noise = torch.Generator().manual_seed(seed + NOISE_STREAM)
+        noise = rng.generator(seed, "output-noise")
         y = binarize(x, g.slope, cfg.neuron, est, cfg.gumbel_temperature, noise)
         np.testing.assert_array_equal(y.detach().numpy(), fwd.y)
         critic._net(y).sum().backward()
@@ -316,10 +316,16 @@ def test_table_cli_says_when_no_variant_has_a_critic(tmp_path, monkeypatch, caps
 
 
 def test_the_expectations_draws_are_not_the_samples_own_noise(lab):
-    """torch keeps only a seed's low 32 bits, so seed + 2**33 replayed the sample's own stream and the first of the
-    K draws was the sample itself; a derived stream draws other images."""
+    """The first of the K draws must not be the sample itself: the lab draws from a stream of its own."""
     g, critic = load_generator("mlp-sbn-wgan-gp"), gl.load_critic("mlp-sbn-wgan-gp")
     fwd = gl.forward(g, critic, make_latents(4, seed=3), 3)
     first_draw, _ = gl.expected_gradient(critic, fwd.p, draws=1, seed=3)
     assert not np.allclose(first_draw, gl.on_minus_off(critic, fwd.y))
-    assert gl.stream(3, gl.DRAW_STREAM) != 3 and gl.stream(3, gl.DRAW_STREAM) == gl.stream(3, gl.DRAW_STREAM)
+
+
+def test_forward_draws_the_binary_output_that_decode_samples(lab):
+    for name in ("mlp-sbn-wgan-gp", "mlp-dbn-wgan-gp"):
+        g, critic = load_generator(name), gl.load_critic(name)
+        z = make_latents(6, seed=9)
+        fwd = gl.forward(g, critic, z, 9)
+        np.testing.assert_array_equal(fwd.y.reshape(6, 28, 28), g.decode(z, seed=9).binary)
