@@ -152,13 +152,14 @@ def build_empty(build: Callable[[], M]) -> M:
 
 def load_weights(module: M, state: dict[str, torch.Tensor]) -> M:
     """Fill a module (from build_empty) with a validated inference state. The only tensors a state may lack are
-    BatchNorm's batch counters, which sampling never reads; they are set to 0 rather than left uninitialised."""
+    BatchNorm's batch counters, which sampling never reads; they are set to 0 rather than left uninitialised (BatchNorm
+    keeps its own value for a missing counter, and an empty module's is garbage)."""
     missing, unexpected = module.load_state_dict(state, strict=False)
-    if unexpected or any(not k.endswith("num_batches_tracked") for k in missing):
+    if unexpected or missing:
         raise CheckpointError(f"state does not fit the network: missing {missing[:5]}, unexpected {unexpected[:5]}")
-    buffers = dict(module.named_buffers())
-    for key in missing:
-        buffers[key].zero_()
+    for key, buffer in module.named_buffers():
+        if key.endswith("num_batches_tracked") and key not in state:
+            buffer.zero_()
     return module
 
 

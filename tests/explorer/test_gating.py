@@ -119,3 +119,23 @@ def test_the_readme_carries_the_gated_headline_table_of_the_shipped_files():
     assert gating.headline(repo / "checkpoints") in (repo / "README.md").read_text(), (
         "README's conditional-computation table is stale: paste `python -m explorer.gating --headline`"
     )
+
+
+@pytest.mark.parametrize("name", ["mlp-sbn-wgan-gp-code-gated", "mlp-dbn-wgan-gp-code-gated"])
+def test_the_pages_grids_agree_on_every_latent_they_share(tmp_path, name):
+    """The Conditional computation page shows each expert's grid (every latent forced through it) beside the routed
+    grid: a latent routed to expert k is the same digit in both, at every grid size."""
+    from explorer.demo import write_untrained
+    from training.sampling import load_folder
+
+    write_untrained(tmp_path / name, name, seed=5)
+    g = load_folder(tmp_path / name)
+    for n in (9, 16, 25):
+        routed, experts = gating.routes(g, n, seed=3)
+        for k in range(g.experts):
+            rows = experts == k
+            np.testing.assert_array_equal(gating.expert_samples(g, k, n, seed=3)[rows], routed[rows])
+    small, small_experts = gating.routes(g, 9, seed=3)
+    big, big_experts = gating.routes(g, 25, seed=3)
+    np.testing.assert_array_equal(small, big[:9])
+    np.testing.assert_array_equal(small_experts, big_experts[:9])

@@ -329,3 +329,12 @@ def test_forward_draws_the_binary_output_that_decode_samples(lab):
         z = make_latents(6, seed=9)
         fwd = gl.forward(g, critic, z, 9)
         np.testing.assert_array_equal(fwd.y.reshape(6, 28, 28), g.decode(z, seed=9).binary)
+
+
+def test_loading_a_critic_leaves_torchs_global_generator_alone(lab):
+    torch.manual_seed(0)
+    before = torch.random.get_rng_state()
+    critic = gl.load_critic("mlp-sbn-wgan-gp")
+    load_generator("mlp-sbn-wgan-gp")
+    assert torch.equal(torch.random.get_rng_state(), before)
+    assert critic.scores(torch.zeros(2, 784)).shape == (2,)

@@ -468,3 +468,16 @@ def test_a_first_fetch_downloads_one_variant_in_one_snapshot_download(local_hub,
     before = len(local_hub.downloads())
     BinaryGAN.from_pretrained(REPO_ID, variant="mlp-sbn-wgan-gp")
     assert len(local_hub.downloads()) == before
+
+
+def test_from_pretrained_leaves_torchs_global_generator_alone(offline_hub, hub_folder, tmp_path):
+    """A notebook that seeds torch and then loads a model draws the same numbers as one that does not load."""
+    from explorer import BinaryGAN
+
+    cache = tmp_path / "own-cache"
+    build_hub_cache(hub_folder, cache, REPO_ID, HUB_REVISION)
+    torch.manual_seed(0)
+    before = torch.random.get_rng_state()
+    BinaryGAN.from_pretrained(REPO_ID, variant="mlp-sbn-wgan-gp", cache_dir=cache, local_files_only=True)
+    BinaryGAN.from_pretrained(hub_folder, variant="mlp-dbn-wgan-gp")
+    assert torch.equal(torch.random.get_rng_state(), before)

@@ -165,3 +165,10 @@ def test_the_overview_judges_the_gated_generators_beside_the_estimators(app, das
     assert all("FD **no verdict yet**" in line for line in lines)  # one demo seed, and no dense twin
     table = at.dataframe[-1].value
     assert table["variant"].tolist() == [v for g in gating.gated_variants() for v in (gating.dense_twin(g), g)]
+
+
+def test_an_aliasing_seed_in_the_address_is_refused_with_the_range(app, texts):
+    """2**32 would draw seed 0's samples on torch's 32-bit generator: the page says so and uses the largest seed."""
+    at = app(query="seed=4294967296")
+    assert at.session_state.seed == 2**32 - 1
+    assert any("outside [0, 4294967295]" in w for w in texts(at, "warning"))

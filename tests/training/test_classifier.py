@@ -111,3 +111,15 @@ def test_the_shipped_classifier_reaches_its_recorded_accuracy(full_mnist):
     clf = load_classifier()
     test = load_split("test", full_mnist)
     assert clf.accuracy(test.images, test.labels) == pytest.approx(clf.info["test_accuracy"], abs=2e-4)
+
+
+def test_loading_the_classifier_leaves_torchs_global_generator_alone(tmp_path):
+    from training.classifier import load_classifier
+
+    folder = make_classifier(tmp_path / "c", seed=4)
+    torch.manual_seed(0)
+    before = torch.random.get_rng_state()
+    clf = load_classifier(folder)
+    assert torch.equal(torch.random.get_rng_state(), before)
+    x = (np.random.default_rng(0).random((3, 28, 28)) < 0.2).astype(np.uint8)
+    np.testing.assert_array_equal(clf.run(x).features, load_classifier(folder).run(x).features)

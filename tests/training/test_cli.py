@@ -75,6 +75,10 @@ def test_list_json_prints_every_variant(capsys):
         (["train", "mlp-dbn-wgan-gp", "--out", "x", "--epochs", "10000000"], "outside"),
         (["train", "mlp-dbn-wgan-gp", "--out", "x", "--limit", "0"], "outside"),
         (["train", "mlp-dbn-wgan-gp", "--out", "x", "--seed", "abc"], "not an integer"),
+        # 2**32 would train seed 0's weights on torch's 32-bit CPU generator while recording another seed
+        (["train", "mlp-dbn-wgan-gp", "--out", "x", "--seed", "4294967296"], "outside [0, 4294967295]"),
+        (["evaluate", "mlp-dbn-wgan-gp", "--seed", "4294967296"], "outside [0, 4294967295]"),
+        (["sweep", "mlp-dbn-wgan-gp", "--seeds", "4294967295-4294967296"], "within [0, 4294967295]"),
     ],
 )
 def test_bad_arguments_are_refused_with_a_message(capsys, argv, message):

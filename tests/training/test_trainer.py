@@ -163,3 +163,9 @@ def test_a_run_from_before_the_recipe_fields_is_finished_and_resumes(tmp_path, t
     assert not is_finished(out, cfg.replace(batchnorm="affine"))
     train(cfg.replace(epochs=2), train_options(out, tiny_mnist, seed=0, resume=True))
     assert is_finished(out, cfg.replace(epochs=2))
+
+
+def test_an_aliasing_seed_is_refused_before_anything_trains(tmp_path, tiny_mnist):
+    with pytest.raises(TrainingError, match=r"training seed must be an integer in \[0, 2\*\*32 - 1\]"):
+        train(get_variant("mlp-dbn-wgan-gp"), train_options(tmp_path / "run", tiny_mnist, seed=2**32))
+    assert not (tmp_path / "run").exists()
