@@ -11,12 +11,12 @@ from typing import Any
 import streamlit as st
 
 from explorer import address
-from training import rng
 from training.config import REGISTRY
+from training.rng import MAX_SEED
 
 VARIANTS = tuple(REGISTRY)
 MAX_COMPARE = 4  # side-by-side columns that still fit a laptop screen
-SEED_MAX = rng.MAX_SEED
+SEED_MAX = MAX_SEED
 PAPER_TRIO = ("mlp-dbn-wgan-gp", "mlp-sbn-wgan-gp", "mlp-real-wgan-gp")  # Fig. 4: DBN, SBN, real-valued
 
 
