@@ -22,7 +22,7 @@ RUN pip install --no-cache-dir --no-deps -e .
 # the image's Hugging Face cache now, at build time, and verified against its manifest: the first visit downloads
 # nothing. A build that cannot fetch or verify it fails. With checkpoints/ in the image this step does nothing.
 ENV HF_HOME=/home/user/.cache/huggingface
-RUN python -m explorer.hub --preload
+RUN python -m training.hub --preload
 
 EXPOSE 8501
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s \

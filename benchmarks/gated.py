@@ -13,7 +13,7 @@ from torch import nn
 
 from benchmarks.roofline import timed
 from benchmarks.sampling import checkpoint_folder
-from explorer import LoadedGenerator, load_generator, make_latents
+from explorer import BinaryGAN, load_generator, make_latents
 from training.config import GATED_SUFFIX, REGISTRY
 
 BATCHES = (1, 1024)
@@ -48,12 +48,12 @@ def sampled_macs(net: nn.Module, route: partial) -> int:
     return total
 
 
-def _network(g: LoadedGenerator, z: torch.Tensor) -> None:
+def _network(g: BinaryGAN, z: torch.Tensor) -> None:
     with torch.inference_mode():
         g._net.route(z, g.slope, torch.Generator().manual_seed(0))
 
 
-def measure(g: LoadedGenerator, batch: int, min_time: float) -> dict:
+def measure(g: BinaryGAN, batch: int, min_time: float) -> dict:
     latents = make_latents(batch, seed=0)
     z = torch.from_numpy(latents)
     cpu = torch.device("cpu")

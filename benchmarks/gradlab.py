@@ -34,7 +34,7 @@ def measure(root: Path, quick: bool = False, repeats: int = 8) -> list[dict]:
     """[{variant, neuron, draws, api_sample_ms, page_sample_ms, page_max_ms, compare_n, compare_s}]."""
     from streamlit.testing.v1 import AppTest
 
-    from explorer import gradlab, load_generator
+    from explorer import Critic, gradlab, load_generator
 
     if str(REPO) not in sys.path:  # the pages import dashboard._data, as under `streamlit run`
         sys.path.insert(0, str(REPO))
@@ -44,7 +44,7 @@ def measure(root: Path, quick: bool = False, repeats: int = 8) -> list[dict]:
     repeats = 3 if quick else repeats
     rows = []
     for name in names:
-        g, critic = load_generator(name), gradlab.load_critic(name)
+        g, critic = load_generator(name), Critic.from_pretrained(name)
         sbn = critic.cfg.neuron == "sbn"
         api = []
         for index in range(repeats):

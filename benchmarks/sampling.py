@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from benchmarks.roofline import timed
-from explorer import LoadedGenerator, checkpoints_root, load_generator, make_latents
+from explorer import BinaryGAN, checkpoints_root, load_generator, make_latents
 from training.checkpoint import save_generator
 from training.config import get_variant
 from training.networks import Generator
@@ -28,7 +28,7 @@ def checkpoint_folder(folder: Path, name: str) -> Path:
     return folder / name
 
 
-def plain_loop(g: LoadedGenerator, latents: np.ndarray) -> np.ndarray:
+def plain_loop(g: BinaryGAN, latents: np.ndarray) -> np.ndarray:
     """What one writes first: batches of 64 under no_grad, numpy conversion per batch."""
     out = []
     net = g._net

@@ -12,9 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import numpy as np
 import streamlit as st
 
-from explorer import analysis, files, hub, tables
-from explorer.generator import latents as draw_latents
-from explorer.generator import load_generator
+from explorer import analysis, files, tables
 from training.checkpoint import (
     CRITIC_FILE,
     ESTIMATOR_LAB_FILE,
@@ -25,13 +23,14 @@ from training.checkpoint import (
     CheckpointNotFound,
     checkpoints_root,
 )
+from training.hub import DownloadProgress, checkpoints_dir, download_progress, has_local_checkpoints
 from training.hubrepo import HubConfigError
 from training.images import grid_png
 
 if TYPE_CHECKING:  # torch and plotly.express load when a page first needs them, not with the Overview
+    from explorer import BinaryGAN, Critic
     from explorer.estimator_lab import SampleStudy, Study
-    from explorer.generator import LoadedGenerator
-    from explorer.gradlab import LoadedCritic, SampleReport
+    from explorer.gradlab import SampleReport
 
 T = TypeVar("T")
 CACHE_TTL_S = 3600
@@ -56,15 +55,15 @@ def _hub_root() -> tuple[str | None, str]:
         return kept[0], kept[1]
     with st.status("Fetching the checkpoints from the Hugging Face Hub…", expanded=True) as status:
         bar = st.progress(0.0, text="Reading the repository's manifest")
-        last: list[hub.DownloadProgress] = []
+        last: list[DownloadProgress] = []
 
-        def report(p: hub.DownloadProgress) -> None:
+        def report(p: DownloadProgress) -> None:
             last[:] = [p]
             bar.progress(p.fraction, text=p.text)
 
         try:
-            with hub.download_progress(report):
-                folder: str | None = str(hub.checkpoints_dir())
+            with download_progress(report):
+                folder: str | None = str(checkpoints_dir())
             why = ""
             done = last[0].text if last else "Checkpoints from the Hugging Face Hub"
             status.update(label=f"{done}: ready", state="complete", expanded=False)
@@ -78,9 +77,9 @@ def _hub_root() -> tuple[str | None, str]:
 
 def data_root() -> Path:
     """Where checkpoints, histories and metrics are read: the local folder when it holds any checkpoint,
-    else the Hub repository (explorer.hub), else the empty local folder, so every variant is "not trained yet"."""
+    else the Hub repository (training.hub), else the empty local folder, so every variant is "not trained yet"."""
     root = checkpoints_root()
-    if hub.has_local_checkpoints(root):
+    if has_local_checkpoints(root):
         return root
     folder, why = _hub_root()
     if folder is None:
@@ -90,11 +89,13 @@ def data_root() -> Path:
 
 
 @st.cache_resource(max_entries=24, show_spinner=False)
-def _generator(name: str, epoch: int | None, fingerprint: tuple[str, int, int, int]) -> LoadedGenerator:
-    return load_generator(name, epoch)
+def _generator(name: str, epoch: int | None, fingerprint: tuple[str, int, int, int]) -> BinaryGAN:
+    from explorer import BinaryGAN
+
+    return BinaryGAN.from_pretrained(name, epoch=epoch)
 
 
-def generator(name: str, epoch: int | None = None) -> LoadedGenerator:
+def generator(name: str, epoch: int | None = None) -> BinaryGAN:
     """The loaded generator; the weights file's path, mtime and size key the cache, so a new run is picked up."""
     return _generator(name, epoch, files.fingerprint(name, epoch))
 
@@ -165,7 +166,9 @@ def animation(decoded: dict[str, np.ndarray]) -> Any:
 
 @st.cache_data(max_entries=32, ttl=CACHE_TTL_S, show_spinner=False)
 def latents(n: int, seed: int) -> np.ndarray:
-    return draw_latents(n, seed)  # (n, 128)
+    from explorer import make_latents
+
+    return make_latents(n, seed)  # (n, 128)
 
 
 # Summaries span many files; a short ttl picks up runs and evaluations that ship while the app is open.
@@ -243,13 +246,13 @@ def steps(name: str, smooth: int) -> Any:
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
-def _critic(name: str, fingerprint: tuple[str, int, int, int]) -> LoadedCritic:
-    from explorer import gradlab
+def _critic(name: str, fingerprint: tuple[str, int, int, int]) -> Critic:
+    from explorer import Critic
 
-    return gradlab.load_critic(name)
+    return Critic.from_pretrained(name)
 
 
-def critic(name: str) -> LoadedCritic:
+def critic(name: str) -> Critic:
     """The trained critic beside a variant's generator, keyed like `generator` by its file's fingerprint."""
     return _critic(name, files.fingerprint(name, file=CRITIC_FILE))
 

@@ -10,28 +10,27 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the public names' real types, for mypy and editors; at run time __getattr__ imports them
-    from explorer.generator import load_generator
-    from explorer.pretrained import BinaryGAN
     from training.checkpoint import CheckpointError, CheckpointNotFound, checkpoints_root
     from training.images import grid_png
-    from training.sampling import LoadedGenerator, Samples, make_latents
+    from training.pretrained import BinaryGAN, Critic, load_generator
+    from training.sampling import Samples, make_latents
 
 _EXPORTS = {
     "CheckpointError": "training.checkpoint",
     "CheckpointNotFound": "training.checkpoint",
     "checkpoints_root": "training.checkpoint",
-    "LoadedGenerator": "training.sampling",
     "Samples": "training.sampling",
     "make_latents": "training.sampling",
-    "load_generator": "explorer.generator",
-    "BinaryGAN": "explorer.pretrained",
+    "load_generator": "training.pretrained",
+    "BinaryGAN": "training.pretrained",
+    "Critic": "training.pretrained",
     "grid_png": "training.images",
 }
 __all__ = [
     "BinaryGAN",
     "CheckpointError",
     "CheckpointNotFound",
-    "LoadedGenerator",
+    "Critic",
     "Samples",
     "checkpoints_root",
     "grid_png",

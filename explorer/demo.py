@@ -116,9 +116,9 @@ def demo_gating_metrics(folder: Path, rng: np.random.Generator, n: int = 2000) -
     """The gate numbers of the (untrained) gated generator in `folder`, its experts real, its digits made up."""
     from explorer import gating
     from training import gated
-    from training.sampling import load_folder
+    from training.pretrained import BinaryGAN
 
-    g = load_folder(folder)
+    g = BinaryGAN.from_pretrained(folder)
     index = gating.routes(g, n, seed=0)[1]
     path = gating.path_gates(g, gated.interpolation_latents(0), seed=0)[1]
     digits = (index * 3 + rng.integers(0, 4, n)) % 10  # some specialisation, so the heat map has structure

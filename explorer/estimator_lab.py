@@ -47,13 +47,13 @@ import numpy as np
 import torch
 
 from explorer import gradlab
-from explorer.generator import load_generator
 from training import rng
 from training.checkpoint import ESTIMATOR_LAB_FILE, CheckpointError, atomic_write_json, checkpoints_root
 from training.config import ESTIMATOR_BASELINE, REGISTRY
 from training.estimators import CRITIC_EVALS, FUNCTIONS, MIN_DRAWS, UNBIASED
 from training.networks import N_PIXELS
-from training.sampling import LoadedGenerator, make_latents, validate_count
+from training.pretrained import BinaryGAN, Critic, load_generator
+from training.sampling import make_latents, validate_count
 
 ESTIMATORS = tuple(FUNCTIONS)
 LABELS = {
@@ -165,7 +165,7 @@ def _summarise(
 
 
 def exact_gradient(
-    critic: gradlab.LoadedCritic,
+    critic: Critic,
     p: np.ndarray,
     draws: int,
     generator: torch.Generator,
@@ -185,8 +185,8 @@ def exact_gradient(
 
 
 def study_sample(
-    generator: LoadedGenerator,
-    critic: gradlab.LoadedCritic,
+    generator: BinaryGAN,
+    critic: Critic,
     index: int,
     seed: int = 0,
     budgets: Iterable[int] = BUDGETS,
@@ -276,7 +276,7 @@ def study(
     log: Callable[[str], None] | None = None,
 ) -> Study:
     """study_sample for each of `indices` of a variant in the checkpoints folder."""
-    generator, critic = load_generator(name), gradlab.load_critic(name)
+    generator, critic = load_generator(name), Critic.from_pretrained(name)
     budgets = tuple(budgets)
     samples = []
     for i in indices:

@@ -16,9 +16,9 @@ from typing import Any
 
 import pandas as pd
 
-from explorer.generator import resolve_checkpoint
 from training.checkpoint import CONFIG_FILE, GENERATOR_FILE, HISTORY_FILE, METRICS_FILE, STEPS_FILE, checkpoints_root
 from training.config import REGISTRY
+from training.hub import locate
 from training.metrics import METRICS, PER_EPOCH
 
 MAX_JSON_BYTES = 16 * 2**20  # a 10,000-epoch history is ~5 MB; anything larger is not ours
@@ -94,7 +94,7 @@ def fingerprint(name: str, epoch: int | None = None, file: str = GENERATOR_FILE)
 
     Raises CheckpointNotFound when there is nothing to load, OSError when `file` is not in the checkpoint folder.
     """
-    folder, _ = resolve_checkpoint(name, epoch)
+    folder, _ = locate(name, epoch=epoch)
     st = (folder / file).stat()
     return str(folder), st.st_ino, st.st_mtime_ns, st.st_size  # a shipped run is renamed into place
 

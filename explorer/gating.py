@@ -21,7 +21,7 @@ from training.checkpoint import METRICS_FILE
 from training.config import GATED_SUFFIX, REGISTRY
 
 if TYPE_CHECKING:  # sampling needs torch; the tables below do not
-    from training.sampling import LoadedGenerator
+    from training.pretrained import BinaryGAN
 
 QUESTION = "Do binary gate neurons that run one of four experts generate as well as the dense generator?"
 COLLAPSE_BITS = 1.0  # rule 2: a seed whose usage entropy is below this (of log2 K) has collapsed
@@ -43,13 +43,13 @@ def dense_twin(name: str) -> str:
 # ---------------------------------------------------------------------------------------------------
 
 
-def _experts(g: LoadedGenerator) -> int:
+def _experts(g: BinaryGAN) -> int:
     if not g.experts:
         raise ValueError(f"{g.name} is a dense generator: it has no gates")
     return g.experts
 
 
-def routes(g: LoadedGenerator, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def routes(g: BinaryGAN, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """(binary samples (n, 28, 28), active expert (n,) int) for the latents of `seed`."""
     _experts(g)
     s = g.sample(n, seed)
@@ -57,14 +57,14 @@ def routes(g: LoadedGenerator, n: int, seed: int) -> tuple[np.ndarray, np.ndarra
     return s.binary, s.gates.argmax(axis=1)
 
 
-def expert_samples(g: LoadedGenerator, expert: int, n: int, seed: int) -> np.ndarray:
+def expert_samples(g: BinaryGAN, expert: int, n: int, seed: int) -> np.ndarray:
     """(n, 28, 28) samples with every latent of `seed` forced through `expert`: what that expert draws on its own,
     including latents its gates would send elsewhere."""
     _experts(g)
     return g.sample(n, seed, expert=expert).binary
 
 
-def path_gates(g: LoadedGenerator, latents: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def path_gates(g: BinaryGAN, latents: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """(frames (T, 28, 28), active expert per frame (T,)) along a latent path (T, 128)."""
     _experts(g)
     s = g.decode(latents, seed=seed)

@@ -23,7 +23,6 @@ Everything takes seeds and returns numpy arrays; nothing here calls Streamlit.
 from __future__ import annotations
 
 import argparse
-import copy
 import json
 import math
 import os
@@ -36,26 +35,21 @@ from typing import Any
 
 import numpy as np
 import torch
-from torch import nn
 
-from explorer.generator import load_generator, resolve_checkpoint
 from training import rng
 from training.checkpoint import (
     CRITIC_FILE,
     GENERATOR_FILE,
     GRADLAB_COMPARISON_FILE,
     CheckpointError,
-    CheckpointNotFound,
     atomic_write_json,
-    build_empty,
     checkpoints_root,
-    load_weights,
 )
-from training.config import REGISTRY, VariantConfig
-from training.critic import load_critic_checkpoint
+from training.config import REGISTRY
 from training.manifest import sha256_file
-from training.networks import N_PIXELS, build_discriminator
-from training.sampling import LoadedGenerator, make_latents, validate_count
+from training.networks import N_PIXELS
+from training.pretrained import BinaryGAN, Critic, load_generator
+from training.sampling import make_latents, validate_count
 
 ESTIMATORS = ("sigmoid-st", "st", "gumbel-st")
 ESTIMATOR_LABELS = {
@@ -72,89 +66,10 @@ MAX_COMPARE = 1024  # samples in one comparison
 DEFAULT_DRAWS = 32
 COMPARE_SAMPLES = 256
 TOP_SHARE = 0.1  # "where it matters": the pixels whose |truth| is in the top 10%
-FLIP_ROWS = 8192  # flipped images per forward pass: ~16 MB of first-layer activations for the MLP critic
 # A CNN critic scores 784 flipped images in ~0.25 s on one CPU thread, 30x the MLP: its work is capped harder.
 CNN_MAX_DRAWS, CNN_MAX_COMPARE = 8, 64
 SHIPPED_MAX_BYTES = 4 * 2**20  # a shipped table is far smaller; a larger file is refused unread
 COMPARISON_FORMAT = "binarygan-gradlab-comparison/1"
-
-
-class CriticNotFound(CheckpointNotFound):
-    """The variant has a generator here but no critic.safetensors beside it."""
-
-
-class LoadedCritic:
-    """A trained critic, read-only: eval mode, no parameter gradients. Safe to share across threads and sessions."""
-
-    def __init__(self, cfg: VariantConfig, state: dict[str, torch.Tensor], provenance: dict[str, Any], source: str):
-        net = load_weights(build_empty(lambda: build_discriminator(cfg)), state)  # no initialisation: global RNG stays
-        net.eval().requires_grad_(False)  # a BatchNorm critic scores with its running statistics, one image at a time
-        self._net = net
-        self.cfg = cfg
-        self.name = cfg.name
-        self.source = source
-        self._provenance = copy.deepcopy(provenance)
-        # The MLP critic starts with a linear layer, so flipping pixel i moves its first activations by
-        # +-W[:, i]: flip maps then skip 3/4 of the arithmetic. Other critics run every flipped image through.
-        seq = getattr(net, "net", None)
-        self._first: nn.Linear | None = None
-        self._rest: nn.Module | None = None
-        if isinstance(seq, nn.Sequential) and isinstance(seq[0], nn.Linear):
-            self._first, self._rest = seq[0], seq[1:]
-
-    @property
-    def provenance(self) -> dict[str, Any]:
-        return copy.deepcopy(self._provenance)
-
-    @property
-    def epoch(self) -> int:
-        return int(self._provenance.get("epoch", 0))
-
-    def scores(self, y: torch.Tensor) -> torch.Tensor:  # (B, 784) -> (B,)
-        with torch.inference_mode():
-            return torch.cat([self._net(c) for c in y.split(FLIP_ROWS)]) if len(y) else y.new_zeros(0)
-
-    def gradient(self, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """(D(y) (B,), dD/dy (B, 784)); each image's score depends on that image alone (eval mode)."""
-        y = y.detach().clone().requires_grad_(True)
-        with torch.enable_grad():
-            d = self._net(y)
-            (g,) = torch.autograd.grad(d.sum(), y)
-        return d.detach(), g
-
-    def differentiable(self, y: torch.Tensor) -> torch.Tensor:  # (B, 784) -> (B,)
-        """D(y) with autograd through the input (never the weights): for estimators that differentiate the critic."""
-        return self._net(y)
-
-    def flip_scores(self, y: torch.Tensor) -> torch.Tensor:
-        """D(y with pixel i flipped) for every image and pixel: (B, 784) -> (B, 784)."""
-        out = torch.empty_like(y)
-        rows = max(1, FLIP_ROWS // N_PIXELS)  # images per pass
-        with torch.inference_mode():
-            for start in range(0, len(y), rows):
-                yb = y[start : start + rows]  # (b, 784)
-                sign = 1.0 - 2.0 * yb  # +1 turns a pixel on, -1 turns it off
-                if self._first is not None and self._rest is not None:
-                    h = self._first(yb)  # (b, H)
-                    h = h[:, None, :] + sign[:, :, None] * self._first.weight.T[None]  # (b, 784, H)
-                    d = self._rest(h.reshape(-1, h.shape[-1])).reshape(len(yb), N_PIXELS)
-                else:
-                    flipped = yb[:, None, :] + sign[:, :, None] * torch.eye(N_PIXELS)[None]  # (b, 784, 784)
-                    d = self._net(flipped.reshape(-1, N_PIXELS)).reshape(len(yb), N_PIXELS)
-                out[start : start + rows] = d
-        return out
-
-
-def load_critic(name_or_path: str | os.PathLike) -> LoadedCritic:
-    """The critic beside a variant's generator (a variant name, looked up like load_generator, or a folder).
-
-    Raises CheckpointNotFound when the variant is not trained, CriticNotFound when it has no critic, and
-    CheckpointError for a critic that fails any check."""
-    folder, root = resolve_checkpoint(name_or_path)
-    if not (folder / CRITIC_FILE).exists() and not (folder / CRITIC_FILE).is_symlink():
-        raise CriticNotFound(f"{os.fspath(name_or_path)}: no critic shipped (no {CRITIC_FILE} in {folder})")
-    cfg, state, provenance = load_critic_checkpoint(folder, root)
-    return LoadedCritic(cfg, state, provenance, str(folder))
 
 
 def has_critic(name: str, root: str | os.PathLike | None = None) -> bool:
@@ -231,7 +146,7 @@ class Forward:
     concrete_noise: np.ndarray | None  # (N, 784) float32 logistic noise consistent with y (SBN), None for DBN
 
 
-def forward(generator: LoadedGenerator, critic: LoadedCritic, latents: np.ndarray, seed: int = 0) -> Forward:
+def forward(generator: BinaryGAN, critic: Critic, latents: np.ndarray, seed: int = 0) -> Forward:
     """x, p, y, D(y) and dD/dy for given latents (N, 128). `seed` drives the stochastic neuron's noise from the
     output-noise stream that decode draws it from (training/rng.py), so for DBN and sigmoid/plain-ST SBN the binary
     output is the one `generator.decode(latents, seed)` gives."""
@@ -316,20 +231,20 @@ def estimator_maps(fwd: Forward, slope: float | None = None) -> dict[str, np.nda
 # ---------------------------------------------------------------------------------------------------
 
 
-def flip_effects(critic: LoadedCritic, y: np.ndarray) -> np.ndarray:
+def flip_effects(critic: Critic, y: np.ndarray) -> np.ndarray:
     """Delta (N, 784): D(y with pixel i flipped) - D(y), every pixel of every image, in batched calls."""
     yt = torch.as_tensor(np.asarray(y, dtype=np.float32)).reshape(-1, N_PIXELS)
     return (critic.flip_scores(yt) - critic.scores(yt)[:, None]).numpy()
 
 
-def on_minus_off(critic: LoadedCritic, y: np.ndarray) -> np.ndarray:
+def on_minus_off(critic: Critic, y: np.ndarray) -> np.ndarray:
     """t (N, 784): D(y | y_i = 1) - D(y | y_i = 0) = (1 - 2 y_i) * Delta_i."""
     y = np.asarray(y, dtype=np.float32).reshape(-1, N_PIXELS)
     return (1.0 - 2.0 * y) * flip_effects(critic, y)
 
 
 def expected_gradient(
-    critic: LoadedCritic,
+    critic: Critic,
     p: np.ndarray,
     draws: int = DEFAULT_DRAWS,
     seed: int = 0,
@@ -412,7 +327,7 @@ def _x_truth(fwd: Forward, truth: np.ndarray, rows: Any = slice(None)) -> np.nda
 
 
 def sample_report(
-    generator: LoadedGenerator, critic: LoadedCritic, seed: int, index: int, n: int = 16, draws: int = DEFAULT_DRAWS
+    generator: BinaryGAN, critic: Critic, seed: int, index: int, n: int = 16, draws: int = DEFAULT_DRAWS
 ) -> SampleReport:
     """Sample `index` of the n samples drawn with `seed` (latents make_latents(n, seed)), every map the page shows."""
     n = validate_count(n, "number of samples", MAX_COMPARE)
@@ -481,8 +396,8 @@ class Comparison:
 
 
 def compare(
-    generator: LoadedGenerator,
-    critic: LoadedCritic,
+    generator: BinaryGAN,
+    critic: Critic,
     n: int = COMPARE_SAMPLES,
     seed: int = 0,
     draws: int = DEFAULT_DRAWS,
@@ -528,7 +443,7 @@ def comparison_table(
     rows = []
     for name in names if names is not None else offered_variants():
         n_name, draws_name = work_limits(name, n, draws)
-        row = compare(load_generator(name), load_critic(name), n_name, seed, draws_name).summary()
+        row = compare(load_generator(name), Critic.from_pretrained(name), n_name, seed, draws_name).summary()
         rows.append(row)
         if log is not None:
             log(f"{name}: {row['seconds']:.1f} s")

@@ -15,6 +15,7 @@ DASHBOARD_MAY_IMPORT = {
     "training.checkpoint",
     "training.images",
     "training.hubrepo",
+    "training.hub",  # where checkpoints come from: the local folder or the Hub (no torch)
     "training.rng",  # the seed range (torch is imported only where a generator is made)
 }
 

@@ -174,8 +174,8 @@ def test_build_context_holds_the_app_and_no_development_files():
         "requirements.txt",
         "constraints.txt",
         ".streamlit/config.toml",
-        "explorer/generator.py",
-        "explorer/hub.py",
+        "training/pretrained.py",
+        "training/hub.py",
         "training/checkpoint.py",
     ):
         assert needed in files, needed
@@ -301,7 +301,7 @@ def test_replayed_dockerfile_serves_a_healthy_app(tmp_path, checkpoints_root):
         assert http_status(f"http://127.0.0.1:{port}/") == 200
         # what the app reads on its first page resolves from the preloaded cache, offline, verified
         resolve = subprocess.run(
-            ["python", "-c", "from explorer import hub; print(hub.checkpoints_dir())"],
+            ["python", "-c", "from training import hub; print(hub.checkpoints_dir())"],
             cwd=workdir,
             env=env,
             capture_output=True,

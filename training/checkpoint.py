@@ -80,15 +80,16 @@ def local_run(name_or_path: str | os.PathLike) -> Path:
     return folder
 
 
-def generator_folder(run: Path, epoch: int | None = None, what: str = "") -> Path:
+def generator_folder(run: Path, epoch: int | None = None, what: str = "", model_file: str = GENERATOR_FILE) -> Path:
     """The folder holding the run's generator after `epoch` (None: its last one); CheckpointNotFound when there is
-    none. `what` names the run in the message (default: the folder)."""
+    none. `what` names the run in the message (default: the folder). `model_file`: a folder holding only that model
+    (a critic saved on its own) qualifies too."""
     folder = run
     if epoch is not None:
         snap = snapshot_dir(run, epoch)
         # the last epoch's snapshot is the checkpoint itself, and is shipped only once
         folder = snap if snap.exists() or final_epoch(run) != epoch else run
-    if not (folder / GENERATOR_FILE).exists() and not (folder / GENERATOR_FILE).is_symlink():
+    if not any((folder / f).exists() or (folder / f).is_symlink() for f in {GENERATOR_FILE, model_file}):
         what = (what or str(run)) + (f" (epoch {epoch})" if epoch is not None else "")
         raise CheckpointNotFound(f"{what}: not trained yet (no {GENERATOR_FILE} in {folder})")
     return folder
@@ -276,7 +277,7 @@ def read_weights_file(
 def load_checkpoint(
     folder: str | os.PathLike, root: str | os.PathLike | None = None
 ) -> tuple[VariantConfig, dict[str, torch.Tensor], dict[str, Any]]:
-    """Validate a checkpoint folder; return (config, fp32 state dict, provenance).
+    """Validate a checkpoint folder; return (config, state dict as stored, provenance).
 
     `root` bounds where the files may live (default: the folder itself), so a symlink cannot pull a
     file from elsewhere on disk.
@@ -300,8 +301,7 @@ def load_checkpoint(
         raise CheckpointError(f"{config_path}: config disagrees with the one inside {GENERATOR_FILE}")
 
     check_state(tensors, meta_state(lambda: Generator(cfg)), str(weights_path))
-    state = {k: v.float() for k, v in tensors.items()}
     slope = provenance.get("final_slope")
     if isinstance(slope, bool) or not isinstance(slope, (int, float)) or not (0 < slope <= 1e4) or math.isnan(slope):
         raise CheckpointError(f"{weights_path}: provenance final_slope {slope!r} is not a slope in (0, 1e4]")
-    return cfg, state, provenance
+    return cfg, tensors, provenance

@@ -145,7 +145,7 @@ def load_critic_checkpoint(
     folder: str | os.PathLike, root: str | os.PathLike | None = None
 ) -> tuple[VariantConfig, dict[str, torch.Tensor], dict[str, Any]]:
     """Validate FOLDER/critic.safetensors against the architecture its config describes and against the
-    generator's config.json beside it; return (config, fp32 state dict, provenance)."""
+    generator's config.json beside it; return (config, state dict as stored, provenance)."""
     folder = Path(folder)
     root = Path(root) if root is not None else folder
     path = folder / CRITIC_FILE
@@ -157,7 +157,7 @@ def load_critic_checkpoint(
             f"the critic belongs to another run or epoch"
         )
     check_state(tensors, meta_state(lambda: build_discriminator(cfg)), str(path))
-    return cfg, {k: v.float() for k, v in tensors.items()}, provenance
+    return cfg, tensors, provenance
 
 
 def _bytes(t: torch.Tensor) -> torch.Tensor:

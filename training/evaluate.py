@@ -45,7 +45,8 @@ from training.metrics import (
     precision_recall,
     speckle_rate,
 )
-from training.sampling import LoadedGenerator, Samples, load_folder
+from training.pretrained import BinaryGAN
+from training.sampling import Samples
 
 MEMO_PERCENTILE = 5.0
 DEFAULT_N = 10_000
@@ -176,7 +177,7 @@ def _shape_metrics(s: Samples) -> dict[str, float]:
 def evaluate_checkpoint(folder: str | os.PathLike, ref: Reference, n: int = DEFAULT_N, seed: int = 0) -> dict[str, Any]:
     """All metrics of the checkpoint in `folder`, with what they depend on."""
     folder = Path(folder)
-    g = load_folder(folder)
+    g = BinaryGAN.from_pretrained(folder)
     s = g.sample(n, seed)
     classified = ref.classifier.run(s.binary)
     m = image_metrics(s.binary, ref, classified=classified) | _shape_metrics(s)
@@ -193,7 +194,7 @@ def evaluate_checkpoint(folder: str | os.PathLike, ref: Reference, n: int = DEFA
     }
 
 
-def _gating_metrics(g: LoadedGenerator, gates: np.ndarray, digits: np.ndarray, seed: int) -> dict[str, Any]:
+def _gating_metrics(g: BinaryGAN, gates: np.ndarray, digits: np.ndarray, seed: int) -> dict[str, Any]:
     """Expert usage and specialisation of the evaluation samples, and the gates along interpolations."""
     path = g.decode(gated.interpolation_latents(seed), seed=seed).gates
     assert path is not None  # a gated generator's samples carry their gates
@@ -226,7 +227,7 @@ def _ordered(m: dict[str, Any]) -> dict[str, Any]:
 
 def history_metrics(folder: Path, ref: Reference, n: int = HISTORY_N, seed: int = 0) -> dict[str, Any]:
     """The cheap per-epoch subset for one snapshot."""
-    s = load_folder(folder).sample(n, seed)
+    s = BinaryGAN.from_pretrained(folder).sample(n, seed)
     m = image_metrics(s.binary, ref, full=False) | _shape_metrics(s)
     return {x.key: _finite(m[x.key]) if isinstance(m[x.key], float) else m[x.key] for x in PER_EPOCH} | {
         "eval_samples": n

@@ -1,5 +1,5 @@
 """The Hugging Face Hub repository the checkpoints are published to (training.publish) and read from
-(explorer.hub): its default name, the revision this code pins, and the rules a name must follow."""
+(training.hub): its default name, the revision this code pins, and the rules a name must follow."""
 
 from __future__ import annotations
 

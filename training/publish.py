@@ -195,7 +195,7 @@ def eval_results(table: dict[str, Any], names: list[str]) -> list[Any]:
 
 
 def usage_code(repo_id: str, variant: str, revision: str) -> str:
-    """The card's two-line load (explorer.pretrained.BinaryGAN), tested as written in tests/explorer/test_hub.py."""
+    """The card's two-line load (training.pretrained.BinaryGAN, exported by explorer), tested as written in tests/explorer/test_hub.py."""
     pin = "" if revision == HUB_REVISION else f', revision="{revision}"'
     return f'from explorer import BinaryGAN\ng = BinaryGAN.from_pretrained("{repo_id}", variant="{variant}"{pin})\n'
 
@@ -249,7 +249,7 @@ def model_card(
 def prepare(source: Path, out: Path, repo_id: str, revision: str) -> dict[str, Any]:
     """Write the repository into `out` (new or empty); return its manifest."""
     from training.images import grid_png
-    from training.sampling import load_folder
+    from training.pretrained import BinaryGAN
 
     source, out = Path(source), Path(out)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
@@ -268,7 +268,7 @@ def prepare(source: Path, out: Path, repo_id: str, revision: str) -> dict[str, A
     }
     images = []
     for name in (n for n in GRID_VARIANTS if n in provenance):
-        s = load_folder(out / name).sample(GRID_SAMPLES, seed=GRID_SEED)
+        s = BinaryGAN.from_pretrained(out / name).sample(GRID_SAMPLES, seed=GRID_SEED)
         # the real-valued model's output is p itself; binary models show what they emit
         pixels = s.preactivation if REGISTRY[name].neuron == "real" else s.binary
         atomic_write(out / IMAGES_DIR / f"{name}.png", grid_png(pixels, ncols=GRID_COLS))

@@ -21,6 +21,7 @@ from training import rng
 from training.checkpoint import ESTIMATOR_LAB_FILE, meta_state
 from training.config import get_variant
 from training.networks import build_discriminator
+from training.pretrained import Critic
 
 REPO_CHECKPOINTS = Path(__file__).resolve().parents[2] / "checkpoints"
 SMALL = dict(budgets=(1, 2, 4, 8), repetitions=64, truth_draws=32)  # quick, yet every estimator has a budget
@@ -60,13 +61,13 @@ class Quadratic(torch.nn.Module):
         return ((y - 0.5) @ self.w) ** 2
 
 
-def quadratic_critic(pixels: int = 24, seed: int = 3) -> gl.LoadedCritic:
+def quadratic_critic(pixels: int = 24, seed: int = 3) -> Critic:
     rng = torch.Generator().manual_seed(seed)
     w = torch.zeros(784)
     w[torch.randperm(784, generator=rng)[:pixels]] = torch.randn(pixels, generator=rng)
     cfg = get_variant("mlp-sbn-wgan-gp")
     zeros = {k: torch.zeros(v.shape) for k, v in meta_state(lambda: build_discriminator(cfg)).items()}
-    critic = gl.LoadedCritic(cfg, zeros, {"epoch": 0}, "test")
+    critic = Critic(cfg, zeros, {"epoch": 0}, "test")
     critic._net, critic._first, critic._rest = Quadratic(w), None, None  # every flipped image through D itself
     return critic
 
@@ -116,7 +117,7 @@ def test_unbiased_estimators_show_no_bias_and_straight_through_does(lab):
 
 
 def test_same_seed_same_numbers_and_other_seed_others(lab):
-    g, critic = load_generator("mlp-sbn-wgan-gp"), gl.load_critic("mlp-sbn-wgan-gp")
+    g, critic = load_generator("mlp-sbn-wgan-gp"), Critic.from_pretrained("mlp-sbn-wgan-gp")
     a = el.study_sample(g, critic, 1, seed=0, **SMALL)
     b = el.study_sample(g, critic, 1, seed=0, **SMALL)
     c = el.study_sample(g, critic, 1, seed=4, **SMALL)
@@ -130,7 +131,7 @@ def test_same_seed_same_numbers_and_other_seed_others(lab):
 
 
 def test_the_truth_is_p_one_minus_p_times_the_labs_expected_gradient(lab):
-    g, critic = load_generator("mlp-sbn-wgan-gp"), gl.load_critic("mlp-sbn-wgan-gp")
+    g, critic = load_generator("mlp-sbn-wgan-gp"), Critic.from_pretrained("mlp-sbn-wgan-gp")
     p = gl.forward(g, critic, gl.make_latents(1, 0), 0).p[0]
     truth, se = el.exact_gradient(critic, p, 16, torch.Generator().manual_seed(7))
     mean, std_err = gl.expected_gradient(critic, p[None], 16, generator=torch.Generator().manual_seed(7))
@@ -145,10 +146,10 @@ def test_the_truth_is_p_one_minus_p_times_the_labs_expected_gradient(lab):
 
 
 def test_refuses_a_dbn_and_bad_arguments(lab):
-    g, critic = load_generator("mlp-dbn-wgan-gp"), gl.load_critic("mlp-dbn-wgan-gp")
+    g, critic = load_generator("mlp-dbn-wgan-gp"), Critic.from_pretrained("mlp-dbn-wgan-gp")
     with pytest.raises(ValueError, match="SBN"):
         el.study_sample(g, critic, 0, **SMALL)
-    g, critic = load_generator("mlp-sbn-wgan-gp"), gl.load_critic("mlp-sbn-wgan-gp")
+    g, critic = load_generator("mlp-sbn-wgan-gp"), Critic.from_pretrained("mlp-sbn-wgan-gp")
     for bad in (dict(index=-1), dict(index=True), dict(repetitions=1), dict(budgets=(0,))):
         with pytest.raises(ValueError):
             el.study_sample(g, critic, **({"index": 0} | SMALL | bad))

@@ -56,7 +56,7 @@ def test_the_first_page_reads_no_torch():
     import sys
 
     code = (
-        "import sys; import explorer.files, explorer.tables, explorer.relations, explorer.claims, explorer.hub, explorer.generator; "
+        "import sys; import explorer.files, explorer.tables, explorer.relations, explorer.claims, training.hub; "
         "print('torch' in sys.modules)"
     )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)

@@ -126,10 +126,10 @@ def test_the_pages_grids_agree_on_every_latent_they_share(tmp_path, name):
     """The Conditional computation page shows each expert's grid (every latent forced through it) beside the routed
     grid: a latent routed to expert k is the same digit in both, at every grid size."""
     from explorer.demo import write_untrained
-    from training.sampling import load_folder
+    from training.pretrained import BinaryGAN
 
     write_untrained(tmp_path / name, name, seed=5)
-    g = load_folder(tmp_path / name)
+    g = BinaryGAN.from_pretrained(tmp_path / name)
     for n in (9, 16, 25):
         routed, experts = gating.routes(g, n, seed=3)
         for k in range(g.experts):

@@ -19,6 +19,7 @@ from training.config import get_variant
 from training.critic import save_critic
 from training.networks import build_discriminator
 from training.neurons import binarize
+from training.pretrained import Critic, CriticNotFound
 
 WITH_CRITIC = ("mlp-dbn-wgan-gp", "mlp-sbn-wgan-gp", "mlp-dbn-wgan-gp-st", "mlp-sbn-wgan-gp-st", "mlp-gumbel-wgan-gp")
 
@@ -41,7 +42,7 @@ def lab(lab_root, monkeypatch):
     return lab_root
 
 
-def random_critic(name: str, seed: int, scale: float = 1.0) -> gl.LoadedCritic:
+def random_critic(name: str, seed: int, scale: float = 1.0) -> Critic:
     """A critic with seeded random weights; `scale` > 1 makes it more nonlinear in its input."""
     cfg = get_variant(name)
     torch.manual_seed(seed)
@@ -54,10 +55,10 @@ def random_critic(name: str, seed: int, scale: float = 1.0) -> gl.LoadedCritic:
                 m.running_mean.normal_(0, 0.1)
                 m.running_var.uniform_(0.5, 1.5)
     state = {k: v for k, v in D.state_dict().items() if not k.endswith("num_batches_tracked")}
-    return gl.LoadedCritic(cfg, state, {"epoch": 0}, "test")
+    return Critic(cfg, state, {"epoch": 0}, "test")
 
 
-def flip_tol(critic: gl.LoadedCritic, y: np.ndarray, expected: np.ndarray) -> float:
+def flip_tol(critic: Critic, y: np.ndarray, expected: np.ndarray) -> float:
     """flip_effects scores every flipped image in batches (the MLP through its first layer's shortcut); brute force
     scores one image at a time: another path. A flip effect is a difference of two scores, so its rounding error
     is ~eps * |D(y)| per term, summed over the first layer's 784 inputs, not relative to the (smaller) effect."""
@@ -66,7 +67,7 @@ def flip_tol(critic: gl.LoadedCritic, y: np.ndarray, expected: np.ndarray) -> fl
     return tol
 
 
-def brute_force_flips(critic: gl.LoadedCritic, y: np.ndarray, pixels) -> np.ndarray:
+def brute_force_flips(critic: Critic, y: np.ndarray, pixels) -> np.ndarray:
     base = critic.scores(torch.from_numpy(y[None]))[0]
     out = []
     for i in pixels:
@@ -134,7 +135,7 @@ def test_sbn_expected_gradient_matches_exact_enumeration():
 
 @pytest.mark.parametrize("name", WITH_CRITIC)
 def test_estimator_maps_are_autograd_through_the_neurons(lab, name):
-    g, critic = load_generator(name), gl.load_critic(name)
+    g, critic = load_generator(name), Critic.from_pretrained(name)
     cfg = critic.cfg
     z, seed = make_latents(4, seed=5), 5
     fwd = gl.forward(g, critic, z, seed)
@@ -153,7 +154,7 @@ def test_estimator_maps_are_autograd_through_the_neurons(lab, name):
 
 
 def test_slope_slider_recomputes_the_sigmoid_adjusted_estimate(lab):
-    g, critic = load_generator("mlp-dbn-wgan-gp"), gl.load_critic("mlp-dbn-wgan-gp")
+    g, critic = load_generator("mlp-dbn-wgan-gp"), Critic.from_pretrained("mlp-dbn-wgan-gp")
     fwd = gl.forward(g, critic, make_latents(2, seed=6), 6)
     x = torch.from_numpy(fwd.logits).clone().requires_grad_(True)
     y = binarize(x, 2.5, "dbn", "sigmoid-st")
@@ -177,7 +178,7 @@ def test_far_off_logits_give_a_zero_estimate_without_an_overflow_warning():
 
 @pytest.mark.parametrize("name", ["mlp-dbn-wgan-gp", "mlp-sbn-wgan-gp"])
 def test_forward_draws_what_the_generator_draws(lab, name):
-    g, critic = load_generator(name), gl.load_critic(name)
+    g, critic = load_generator(name), Critic.from_pretrained(name)
     z = make_latents(8, seed=7)
     fwd = gl.forward(g, critic, z, 7)
     s = g.decode(z, seed=7)
@@ -187,7 +188,7 @@ def test_forward_draws_what_the_generator_draws(lab, name):
 
 
 def test_same_seed_same_report_other_seed_other_report(lab):
-    g, critic = load_generator("mlp-sbn-wgan-gp"), gl.load_critic("mlp-sbn-wgan-gp")
+    g, critic = load_generator("mlp-sbn-wgan-gp"), Critic.from_pretrained("mlp-sbn-wgan-gp")
     a, b = gl.sample_report(g, critic, 3, 2, draws=4), gl.sample_report(g, critic, 3, 2, draws=4)
     c = gl.sample_report(g, critic, 4, 2, draws=4)
     np.testing.assert_array_equal(a.truth, b.truth)
@@ -198,7 +199,7 @@ def test_same_seed_same_report_other_seed_other_report(lab):
 
 
 def test_dbn_report_and_comparison_agree_sample_by_sample(lab):
-    g, critic = load_generator("mlp-dbn-wgan-gp"), gl.load_critic("mlp-dbn-wgan-gp")
+    g, critic = load_generator("mlp-dbn-wgan-gp"), Critic.from_pretrained("mlp-dbn-wgan-gp")
     cmp = gl.compare(g, critic, n=4, seed=8)
     eps = np.finfo(np.float32).eps
     for i in range(4):
@@ -233,12 +234,12 @@ def test_agreement_on_known_vectors():
 
 def test_offered_variants_are_binary_with_a_critic(lab):
     assert gl.offered_variants() == [n for n in gl.REGISTRY if n in WITH_CRITIC]
-    with pytest.raises(gl.CriticNotFound, match="no critic shipped"):
-        gl.load_critic("mlp-dbn-wgan")
+    with pytest.raises(CriticNotFound, match="no critic shipped"):
+        Critic.from_pretrained("mlp-dbn-wgan")
     with pytest.raises(CheckpointNotFound, match="not trained yet"):
-        gl.load_critic("mlp-sbn-wgan")
+        Critic.from_pretrained("mlp-sbn-wgan")
     with pytest.raises(ValueError, match="real-valued"):
-        gl.forward(load_generator("mlp-real-wgan-gp"), gl.load_critic("mlp-real-wgan-gp"), make_latents(1), 0)
+        gl.forward(load_generator("mlp-real-wgan-gp"), Critic.from_pretrained("mlp-real-wgan-gp"), make_latents(1), 0)
 
 
 def test_a_critic_from_another_run_is_refused_naming_the_file(lab_root, tmp_path):
@@ -247,11 +248,11 @@ def test_a_critic_from_another_run_is_refused_naming_the_file(lab_root, tmp_path
     cfg = get_variant("mlp-dbn-wgan-gp")
     save_critic(folder, build_discriminator(cfg), cfg, {"epoch": 20, "final_slope": 1.0})
     with pytest.raises(CheckpointError, match="critic.safetensors.*another run or epoch"):
-        gl.load_critic(folder)
+        Critic.from_pretrained(folder)
 
 
 def test_work_per_request_is_bounded(lab):
-    g, critic = load_generator("mlp-sbn-wgan-gp"), gl.load_critic("mlp-sbn-wgan-gp")
+    g, critic = load_generator("mlp-sbn-wgan-gp"), Critic.from_pretrained("mlp-sbn-wgan-gp")
     with pytest.raises(ValueError, match="number of draws"):
         gl.expected_gradient(critic, np.full((1, 784), 0.5), draws=gl.MAX_DRAWS + 1)
     with pytest.raises(ValueError, match="number of samples"):
@@ -291,7 +292,7 @@ def test_the_comparison_table_runs_each_variant_at_the_limits_the_page_asks_for(
 
 @pytest.mark.parametrize("name", ["mlp-dbn-wgan-gp", "mlp-sbn-wgan-gp"])
 def test_the_plotted_truth_and_estimate_agree_as_the_report_says(lab, name):
-    r = gl.sample_report(load_generator(name), gl.load_critic(name), seed=1, index=2, n=4, draws=4)
+    r = gl.sample_report(load_generator(name), Critic.from_pretrained(name), seed=1, index=2, n=4, draws=4)
     truth, estimate = gl.truth_and_estimate(r)
     # DBN: flip effect against g·(1−2y) is (1−2y)·t against (1−2y)·g, a ±1 per pixel that leaves the cosine
     np.testing.assert_allclose(gl.agreement(estimate, truth).cosine, r.agreement.cosine, rtol=1e-6)
@@ -317,7 +318,7 @@ def test_table_cli_says_when_no_variant_has_a_critic(tmp_path, monkeypatch, caps
 
 def test_the_expectations_draws_are_not_the_samples_own_noise(lab):
     """The first of the K draws must not be the sample itself: the lab draws from a stream of its own."""
-    g, critic = load_generator("mlp-sbn-wgan-gp"), gl.load_critic("mlp-sbn-wgan-gp")
+    g, critic = load_generator("mlp-sbn-wgan-gp"), Critic.from_pretrained("mlp-sbn-wgan-gp")
     fwd = gl.forward(g, critic, make_latents(4, seed=3), 3)
     first_draw, _ = gl.expected_gradient(critic, fwd.p, draws=1, seed=3)
     assert not np.allclose(first_draw, gl.on_minus_off(critic, fwd.y))
@@ -325,7 +326,7 @@ def test_the_expectations_draws_are_not_the_samples_own_noise(lab):
 
 def test_forward_draws_the_binary_output_that_decode_samples(lab):
     for name in ("mlp-sbn-wgan-gp", "mlp-dbn-wgan-gp"):
-        g, critic = load_generator(name), gl.load_critic(name)
+        g, critic = load_generator(name), Critic.from_pretrained(name)
         z = make_latents(6, seed=9)
         fwd = gl.forward(g, critic, z, 9)
         np.testing.assert_array_equal(fwd.y.reshape(6, 28, 28), g.decode(z, seed=9).binary)
@@ -334,7 +335,7 @@ def test_forward_draws_the_binary_output_that_decode_samples(lab):
 def test_loading_a_critic_leaves_torchs_global_generator_alone(lab):
     torch.manual_seed(0)
     before = torch.random.get_rng_state()
-    critic = gl.load_critic("mlp-sbn-wgan-gp")
+    critic = Critic.from_pretrained("mlp-sbn-wgan-gp")
     load_generator("mlp-sbn-wgan-gp")
     assert torch.equal(torch.random.get_rng_state(), before)
     assert critic.scores(torch.zeros(2, 784)).shape == (2,)

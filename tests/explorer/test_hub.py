@@ -17,8 +17,9 @@ import pytest
 import torch
 from huggingface_hub import constants, scan_cache_dir
 
-from explorer import CheckpointError, CheckpointNotFound, hub, load_generator
+from explorer import CheckpointError, CheckpointNotFound, load_generator
 from tests.helpers import REPO, REPO_ID, build_hub_cache
+from training import hub
 from training.checkpoint import atomic_write_json
 from training.classifier import EvalClassifier, save_classifier
 from training.cli import main
@@ -205,7 +206,7 @@ def test_from_pretrained_takes_the_hub_conventions(offline_hub, hub_folder, tmp_
     with pytest.raises(CheckpointNotFound, match="not a BinaryGAN variant"):
         BinaryGAN.from_pretrained(REPO_ID, variant="mlp-xyz")
     with pytest.raises(HubConfigError):
-        BinaryGAN.from_pretrained("a/../b")
+        BinaryGAN.from_pretrained("a/../b", variant="mlp-dbn-wgan-gp")
 
 
 def test_from_pretrained_checks_the_manifest(offline_hub, hub_folder, tmp_path):

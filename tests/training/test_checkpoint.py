@@ -7,7 +7,7 @@ import torch
 
 from tests.helpers import make_checkpoint, rewrite_safetensors
 from training.checkpoint import CheckpointError, load_checkpoint
-from training.sampling import load_folder
+from training.pretrained import BinaryGAN
 
 
 @pytest.fixture
@@ -19,11 +19,13 @@ def _rewrite(folder, mutate_tensors=None, mutate_meta=None):
     rewrite_safetensors(folder / "generator.safetensors", mutate_tensors, mutate_meta)
 
 
-def test_roundtrip_gives_fp32_weights_and_the_config(ckpt):
+def test_roundtrip_gives_the_stored_weights_and_the_config(ckpt):
     cfg, state, prov = load_checkpoint(ckpt)
     assert cfg.name == "mlp-dbn-wgan-gp" and prov["epoch"] == 20
-    assert all(t.dtype == torch.float32 for t in state.values())
+    assert all(t.dtype == torch.float16 for t in state.values())  # as shipped; the model computes in fp32
     assert "body.net.0.weight" in state and not any(k.endswith("num_batches_tracked") for k in state)
+    g = BinaryGAN.from_pretrained(ckpt)
+    assert g.dtype == torch.float16 and all(p.dtype == torch.float32 for p in g._net.parameters())
 
 
 @pytest.mark.parametrize("cut", [0, 7, 8, 100, 5000, -1000, -1])
@@ -31,14 +33,14 @@ def test_truncation_is_refused(ckpt, cut):
     path = ckpt / "generator.safetensors"
     path.write_bytes(path.read_bytes()[:cut])
     with pytest.raises(CheckpointError, match="generator.safetensors"):
-        load_folder(ckpt)
+        BinaryGAN.from_pretrained(ckpt)
 
 
 def test_oversized_header_length_is_refused(ckpt):
     path = ckpt / "generator.safetensors"
     path.write_bytes(struct.pack("<Q", 2**62) + path.read_bytes()[8:])
     with pytest.raises(CheckpointError, match="header length"):
-        load_folder(ckpt)
+        BinaryGAN.from_pretrained(ckpt)
 
 
 def test_flipped_header_bytes_are_refused(ckpt):
@@ -47,25 +49,25 @@ def test_flipped_header_bytes_are_refused(ckpt):
     blob[9] ^= 0xFF  # inside the JSON header
     path.write_bytes(bytes(blob))
     with pytest.raises(CheckpointError, match="generator.safetensors"):
-        load_folder(ckpt)
+        BinaryGAN.from_pretrained(ckpt)
 
 
 def test_missing_tensor_is_refused(ckpt):
     _rewrite(ckpt, lambda t: t.pop("body.net.4.bias"))
     with pytest.raises(CheckpointError, match="missing tensor.*body.net.4.bias"):
-        load_folder(ckpt)
+        BinaryGAN.from_pretrained(ckpt)
 
 
 def test_extra_tensor_is_refused(ckpt):
     _rewrite(ckpt, lambda t: t.__setitem__("backdoor", torch.zeros(3)))
     with pytest.raises(CheckpointError, match="unexpected tensor.*backdoor"):
-        load_folder(ckpt)
+        BinaryGAN.from_pretrained(ckpt)
 
 
 def test_wrong_shape_is_refused(ckpt):
     _rewrite(ckpt, lambda t: t.__setitem__("body.net.0.weight", torch.zeros(1024, 64, dtype=torch.float16)))
     with pytest.raises(CheckpointError, match=r"body.net.0.weight.*shape \(1024, 64\).*\(1024, 128\)"):
-        load_folder(ckpt)
+        BinaryGAN.from_pretrained(ckpt)
 
 
 @pytest.mark.parametrize("bad", [float("nan"), float("inf")])
@@ -75,7 +77,7 @@ def test_non_finite_weights_are_refused(ckpt, bad):
 
     _rewrite(ckpt, poison)
     with pytest.raises(CheckpointError, match="NaN or infinite"):
-        load_folder(ckpt)
+        BinaryGAN.from_pretrained(ckpt)
 
 
 def test_negative_batchnorm_variance_is_refused(ckpt):
@@ -85,13 +87,13 @@ def test_negative_batchnorm_variance_is_refused(ckpt):
 
     _rewrite(ckpt, poison)
     with pytest.raises(CheckpointError, match="body.net.1.running_var.*negative variance"):
-        load_folder(ckpt)
+        BinaryGAN.from_pretrained(ckpt)
 
 
 def test_integer_tensor_dtype_is_refused(ckpt):
     _rewrite(ckpt, lambda t: t.__setitem__("body.net.0.bias", torch.zeros(1024, dtype=torch.int64)))
     with pytest.raises(CheckpointError, match="dtype 'I64'"):
-        load_folder(ckpt)
+        BinaryGAN.from_pretrained(ckpt)
 
 
 @pytest.mark.parametrize(
@@ -111,7 +113,7 @@ def test_config_json_with_wrong_types_or_unknown_fields_is_refused(ckpt, change,
     change(side["config"])
     (ckpt / "config.json").write_text(json.dumps(side))
     with pytest.raises(CheckpointError, match=message):
-        load_folder(ckpt)
+        BinaryGAN.from_pretrained(ckpt)
 
 
 def test_embedded_config_is_validated_too(ckpt):
@@ -122,7 +124,7 @@ def test_embedded_config_is_validated_too(ckpt):
 
     _rewrite(ckpt, mutate_meta=meta)
     with pytest.raises(CheckpointError, match="latent_dim"):
-        load_folder(ckpt)
+        BinaryGAN.from_pretrained(ckpt)
 
 
 def test_config_json_that_disagrees_with_the_weights_is_refused(ckpt):
@@ -130,20 +132,20 @@ def test_config_json_that_disagrees_with_the_weights_is_refused(ckpt):
     side["config"]["neuron"] = "sbn"
     (ckpt / "config.json").write_text(json.dumps(side))
     with pytest.raises(CheckpointError, match="disagrees"):
-        load_folder(ckpt)
+        BinaryGAN.from_pretrained(ckpt)
 
 
 def test_config_json_that_is_not_json_is_refused(ckpt):
     (ckpt / "config.json").write_bytes(b"\xff\xfe{")
     with pytest.raises(CheckpointError, match="config.json: not valid JSON"):
-        load_folder(ckpt)
+        BinaryGAN.from_pretrained(ckpt)
 
 
 def test_a_directory_in_place_of_the_weights_is_refused(ckpt):
     (ckpt / "generator.safetensors").unlink()
     (ckpt / "generator.safetensors").mkdir()
     with pytest.raises(CheckpointError, match="not a regular file"):
-        load_folder(ckpt)
+        BinaryGAN.from_pretrained(ckpt)
 
 
 def test_a_symlink_leading_outside_the_checkpoint_is_refused(ckpt, tmp_path):
@@ -151,12 +153,12 @@ def test_a_symlink_leading_outside_the_checkpoint_is_refused(ckpt, tmp_path):
     (ckpt / "generator.safetensors").unlink()
     (ckpt / "generator.safetensors").symlink_to(outside / "generator.safetensors")
     with pytest.raises(CheckpointError, match="outside the checkpoint folder"):
-        load_folder(ckpt)
+        BinaryGAN.from_pretrained(ckpt)
 
 
 def test_a_file_path_instead_of_a_folder_is_refused(ckpt):
     with pytest.raises(CheckpointError, match="not a checkpoint folder"):
-        load_folder(ckpt / "config.json")
+        BinaryGAN.from_pretrained(ckpt / "config.json")
 
 
 def test_provenance_slope_is_validated(ckpt):
@@ -165,7 +167,7 @@ def test_provenance_slope_is_validated(ckpt):
 
     _rewrite(ckpt, mutate_meta=meta)
     with pytest.raises(CheckpointError, match="final_slope"):
-        load_folder(ckpt)
+        BinaryGAN.from_pretrained(ckpt)
 
 
 MUTATIONS = (
@@ -224,7 +226,7 @@ def test_fuzz_1000_mutated_checkpoints_load_or_raise_the_documented_error(tmp_pa
             (case / "config.json").write_bytes(side)
         tally = outcomes.setdefault((target, MUTATIONS[kind]), {"loaded": 0, "refused": 0})
         try:
-            g = load_folder(case)
+            g = BinaryGAN.from_pretrained(case)
         except CheckpointError:  # any other exception fails the test: it is not the documented error
             tally["refused"] += 1
             continue

@@ -12,7 +12,7 @@ import pytest
 from tests.helpers import REPO, free_port, wait_until_healthy
 from training.cli import main
 from training.config import CODE_SUFFIX, REGISTRY
-from training.sampling import load_folder
+from training.pretrained import BinaryGAN
 
 
 def test_list_json_prints_every_variant(capsys):
@@ -137,10 +137,10 @@ def test_end_to_end_smoke_run_through_the_cli(tmp_path, tiny_mnist):
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     assert "checkpoint written" in done.stdout and "mlp-sbn-wgan-gp" in done.stderr  # progress bar
-    g = load_folder(out)
+    g = BinaryGAN.from_pretrained(out)
     assert g.provenance["epoch"] == 2 and g.provenance["seed"] == 4
     first = g.sample(64, seed=11)
-    assert np.array_equal(first.binary, load_folder(out).sample(64, seed=11).binary)
+    assert np.array_equal(first.binary, BinaryGAN.from_pretrained(out).sample(64, seed=11).binary)
 
 
 def test_the_binarygan_console_script_is_the_same_cli(monkeypatch, capsys):
@@ -180,7 +180,7 @@ def test_train_no_snapshots_keeps_only_the_final_generator(tmp_path, tiny_mnist)
         )
         == 0
     )
-    assert not (out / "snapshots").exists() and load_folder(out).epoch == 1
+    assert not (out / "snapshots").exists() and BinaryGAN.from_pretrained(out).epoch == 1
     with pytest.raises(SystemExit):
         main(["train", "mlp-dbn-wgan-gp", "--out", str(out), "--no-eval"])  # the old name said more than it did
     with pytest.raises(SystemExit):

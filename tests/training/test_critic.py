@@ -12,7 +12,6 @@ import torch
 from safetensors.torch import load_file
 
 from explorer.demo import write_critic
-from explorer.gradlab import load_critic
 from tests.helpers import REPO_ID, make_campaign, rewrite_safetensors
 from training.checkpoint import CRITIC_FILE, STATE_FILE, CheckpointError, save_generator
 from training.cli import main
@@ -27,6 +26,7 @@ from training.critic import (
 )
 from training.manifest import write_manifest
 from training.networks import Generator, build_discriminator
+from training.pretrained import Critic
 from training.sweep import ship_run
 from training.trainer import TrainOptions, train
 
@@ -56,15 +56,15 @@ def test_export_writes_d_of_the_state_in_fp16_with_the_generators_provenance(exp
     cfg, weights, prov = load_critic_checkpoint(exported)
     side = json.loads((exported / "config.json").read_text())
     assert cfg.to_dict() == side["config"] and prov == side["provenance"] and prov["epoch"] == 1
-    assert set(weights) == set(state) and all(w.dtype == torch.float32 for w in weights.values())
+    assert set(weights) == set(state) and all(w.dtype == torch.float16 for w in weights.values())
     for k, v in state.items():
-        assert torch.equal(weights[k], v.half().float()), k  # fp16 storage, nothing else changed
+        assert torch.equal(weights[k], v.half()), k  # fp16 storage, nothing else changed
     raw = (exported / CRITIC_FILE).read_bytes()
     (n,) = struct.unpack("<Q", raw[:8])
     header = json.loads(raw[8 : 8 + n])
     assert header["__metadata__"]["format"] == CRITIC_FORMAT
     assert {v["dtype"] for k, v in header.items() if k != "__metadata__"} == {"F16"}
-    critic = load_critic(exported)
+    critic = Critic.from_pretrained(exported)
     y = torch.bernoulli(torch.full((3, 784), 0.2), generator=torch.Generator().manual_seed(0))
     D = build_discriminator(cfg)
     D.load_state_dict(state)
@@ -98,7 +98,7 @@ def test_export_refuses_a_folder_without_training_state(exported):
 def test_tampered_tensors_are_refused_naming_the_critic(exported, mutate, message):
     rewrite_safetensors(exported / CRITIC_FILE, mutate)
     with pytest.raises(CheckpointError, match=f"{CRITIC_FILE}.*{message}"):
-        load_critic(exported)
+        Critic.from_pretrained(exported)
 
 
 def test_tampered_metadata_and_files_are_refused(exported):
@@ -106,7 +106,7 @@ def test_tampered_metadata_and_files_are_refused(exported):
     original = path.read_bytes()
     rewrite_safetensors(path, mutate_meta=lambda m: m.__setitem__("format", "binarygan-generator/1"))
     with pytest.raises(CheckpointError, match="format 'binarygan-generator/1', expected 'binarygan-critic/1'"):
-        load_critic(exported)
+        Critic.from_pretrained(exported)
     rewrite_safetensors(
         path,
         mutate_meta=lambda m: (
@@ -115,17 +115,17 @@ def test_tampered_metadata_and_files_are_refused(exported):
         ),
     )
     with pytest.raises(CheckpointError, match="critic.safetensors: invalid variant config: unknown config field"):
-        load_critic(exported)
+        Critic.from_pretrained(exported)
     path.write_bytes(original[:100])
     with pytest.raises(CheckpointError, match=f"{CRITIC_FILE}: header length"):
-        load_critic(exported)
+        Critic.from_pretrained(exported)
     path.write_bytes(b"\0" * (64 * 2**20 + 1))
     with pytest.raises(CheckpointError, match="larger than any critic"):
-        load_critic(exported)
+        Critic.from_pretrained(exported)
     # a generator file renamed to a critic
     shutil.copyfile(exported / "generator.safetensors", path)
     with pytest.raises(CheckpointError, match="format 'binarygan-generator/1'"):
-        load_critic(exported)
+        Critic.from_pretrained(exported)
 
 
 def test_a_critic_linking_outside_its_folder_is_refused(exported, tmp_path):
@@ -133,7 +133,7 @@ def test_a_critic_linking_outside_its_folder_is_refused(exported, tmp_path):
     shutil.move(exported / CRITIC_FILE, outside)
     (exported / CRITIC_FILE).symlink_to(outside)
     with pytest.raises(CheckpointError, match="resolves outside"):
-        load_critic(exported)
+        Critic.from_pretrained(exported)
 
 
 def test_cli_exports_a_critic_and_compares_generators(run, tmp_path, capsys):
@@ -180,14 +180,14 @@ def test_ship_run_exports_and_ships_the_critic_of_the_final_epoch(run, tmp_path)
     cfg = VariantConfig.from_dict(json.loads((folder / "config.json").read_text())["config"])
     dest = ship_run(folder, tmp_path / "checkpoints", cfg)
     assert (dest / CRITIC_FILE).read_bytes() == (folder / CRITIC_FILE).read_bytes()
-    assert load_critic(dest).epoch == 1
+    assert Critic.from_pretrained(dest).epoch == 1
     # shipping again keeps the critic's bytes; a critic of another epoch is exported afresh
     assert (ship_run(folder, tmp_path / "checkpoints", cfg) / CRITIC_FILE).read_bytes() == (
         dest / CRITIC_FILE
     ).read_bytes()
     side = json.loads((folder / "config.json").read_text())
     save_critic(folder, build_discriminator(cfg), cfg, {**side["provenance"], "epoch": 7})
-    assert load_critic(ship_run(folder, tmp_path / "checkpoints", cfg)).provenance == side["provenance"]
+    assert Critic.from_pretrained(ship_run(folder, tmp_path / "checkpoints", cfg)).provenance == side["provenance"]
     # a run folder without training state ships without a critic, as before
     (folder / STATE_FILE).unlink()
     (folder / CRITIC_FILE).unlink()
@@ -210,7 +210,9 @@ def test_a_batchnorm_critic_keeps_its_running_statistics(tmp_path, tiny_mnist):
     D = build_discriminator(cfg)
     D.load_state_dict(state)
     y = torch.bernoulli(torch.full((4, 784), 0.2), generator=torch.Generator().manual_seed(1))
-    torch.testing.assert_close(load_critic(out).scores(y), D.eval()(y).detach())  # scored with running statistics
+    torch.testing.assert_close(
+        Critic.from_pretrained(out).scores(y), D.eval()(y).detach()
+    )  # scored with running statistics
 
 
 def test_publish_carries_a_critic_and_refuses_a_broken_one(checkpoints_root, tmp_path, capsys):

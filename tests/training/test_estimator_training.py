@@ -11,7 +11,7 @@ from training import estimators as est
 from training.config import VariantConfig, get_variant
 from training.networks import Generator, build_discriminator
 from training.neurons import binarize
-from training.sampling import load_folder
+from training.pretrained import BinaryGAN
 from training.trainer import TrainOptions, score_function_step, train
 
 FAST = dict(warmup_steps=1, n_critic=1, n_critic_warmup=2, long_critic_every=10**6)
@@ -86,7 +86,7 @@ def test_a_short_run_trains_and_records_its_estimator(tmp_path, tiny_mnist, esti
     assert side["config"]["estimator"] == estimator and side["config"]["estimator_draws"] == draws
     rows = [r.split(",") for r in (out / "steps.csv").read_text().splitlines()[1:]]
     assert rows and all(math.isfinite(float(r[3])) for r in rows)  # the generator's loss, every step
-    assert load_folder(out).sample(4, seed=0).binary.shape == (4, 28, 28)
+    assert BinaryGAN.from_pretrained(out).sample(4, seed=0).binary.shape == (4, 28, 28)
 
 
 def test_same_seed_same_weights_for_a_score_function_step():

@@ -41,11 +41,11 @@ def test_evaluate_checkpoint_is_complete_and_deterministic(tmp_path, tiny_refere
 
 def test_a_gated_checkpoints_metrics_describe_its_gates_and_a_dense_ones_do_not(tmp_path, tiny_reference):
     from training import gated
-    from training.sampling import load_folder
+    from training.pretrained import BinaryGAN
 
     folder = make_checkpoint(tmp_path / "g", "mlp-sbn-wgan-gp-code-gated")
     m = evaluate_checkpoint(folder, tiny_reference, n=100, seed=3)
-    gates = load_folder(folder).sample(100, 3).gates
+    gates = BinaryGAN.from_pretrained(folder).sample(100, 3).gates
     assert gates is not None
     assert m["expert_share"] == pytest.approx(gates.mean(axis=0).tolist())
     counts = m["expert_class_counts"]

@@ -11,7 +11,7 @@ from tests.helpers import one_step_weights
 from training import gated
 from training.config import GATED_SUFFIX, REGISTRY, VariantConfig, get_variant
 from training.networks import Generator, count_parameters
-from training.sampling import load_folder
+from training.pretrained import BinaryGAN
 from training.trainer import TrainOptions, train
 
 FAST = dict(warmup_steps=1, n_critic=1, n_critic_warmup=2, long_critic_every=10**6)
@@ -133,7 +133,7 @@ def test_a_short_gated_run_trains_and_its_samples_carry_their_gates(tmp_path, ti
     )
     out = train(cfg, opts)
     assert json.loads((out / "config.json").read_text())["config"]["experts"] == 4
-    g = load_folder(out)
+    g = BinaryGAN.from_pretrained(out)
     s = g.sample(32, seed=3)
     assert s.gates is not None and s.gates.shape == (32, 4) and s.gates.dtype == np.uint8
     assert (s.gates.sum(axis=1) == 1).all()
@@ -146,7 +146,7 @@ def test_a_short_gated_run_trains_and_its_samples_carry_their_gates(tmp_path, ti
 def test_dense_samples_carry_no_gates_and_refuse_a_forced_expert(tmp_path, tiny_mnist):
     cfg = get_variant("mlp-dbn-wgan-gp-code").replace(epochs=1, **FAST)
     opts = TrainOptions(out=tmp_path / "run", data_dir=str(tiny_mnist), verify_data=False, progress=False, limit=64)
-    g = load_folder(train(cfg, opts))
+    g = BinaryGAN.from_pretrained(train(cfg, opts))
     assert g.sample(4).gates is None
     with pytest.raises(ValueError, match="only be forced on a gated generator"):
         g.sample(4, expert=0)
@@ -156,7 +156,7 @@ def test_dense_samples_carry_no_gates_and_refuse_a_forced_expert(tmp_path, tiny_
 def test_an_out_of_range_expert_is_refused_by_name(tmp_path, tiny_mnist, expert):
     cfg = get_variant(GATED[0]).replace(epochs=1, **FAST)
     opts = TrainOptions(out=tmp_path / "run", data_dir=str(tiny_mnist), verify_data=False, progress=False, limit=64)
-    g = load_folder(train(cfg, opts))
+    g = BinaryGAN.from_pretrained(train(cfg, opts))
     with pytest.raises(ValueError, match="expert"):
         g.sample(4, expert=expert)
 

@@ -9,7 +9,7 @@ import torch
 from explorer.demo import untrained_generator
 from training.checkpoint import load_checkpoint, save_generator
 from training.config import get_variant
-from training.sampling import load_folder
+from training.pretrained import BinaryGAN
 
 
 @pytest.mark.parametrize("name", ["mlp-dbn-wgan-gp", "mlp-sbn-wgan-gp", "mlp-real-wgan-gp", "cnn-dbn-wgan-gp"])
@@ -27,7 +27,7 @@ def test_fp16_and_fp32_weights_give_the_same_samples(tmp_path, name):
     _, w32, _ = load_checkpoint(tmp_path / "fp32")
     assert all(torch.equal(w32[k], G.state_dict()[k]) for k in w32)
     assert any(not torch.equal(w16[k], w32[k]) for k in w32)
-    a = load_folder(tmp_path / "fp16").sample(1000, seed=0)
-    b = load_folder(tmp_path / "fp32").sample(1000, seed=0)
+    a = BinaryGAN.from_pretrained(tmp_path / "fp16").sample(1000, seed=0)
+    b = BinaryGAN.from_pretrained(tmp_path / "fp32").sample(1000, seed=0)
     assert np.mean(a.binary == b.binary) >= 0.999
     assert np.abs(a.preactivation - b.preactivation).max() < 0.05

@@ -10,13 +10,14 @@ import torch
 
 from tests.helpers import make_checkpoint
 from training.checkpoint import load_checkpoint
-from training.sampling import LoadedGenerator, load_folder, make_latents
+from training.pretrained import BinaryGAN
+from training.sampling import make_latents
 
 SEED = 3
 
 
 @pytest.fixture(scope="module")
-def models(tmp_path_factory) -> dict[str, LoadedGenerator]:
+def models(tmp_path_factory) -> dict[str, BinaryGAN]:
     """Tiny seeded checkpoints (untrained weights, perturbed BatchNorm statistics) of each kind of sampler."""
     root = tmp_path_factory.mktemp("sampling")
     names = (
@@ -28,7 +29,7 @@ def models(tmp_path_factory) -> dict[str, LoadedGenerator]:
     )
     for i, name in enumerate(names):
         make_checkpoint(root / name, name, seed=i)
-    return {name: load_folder(root / name) for name in names}
+    return {name: BinaryGAN.from_pretrained(root / name) for name in names}
 
 
 def _same(a, b, rows: int) -> None:
@@ -113,7 +114,7 @@ def test_loading_leaves_torchs_global_generator_alone(tmp_path: Path):
         make_checkpoint(tmp_path / name, name, seed=1)
         torch.manual_seed(0)
         before = _global_state()
-        g = load_folder(tmp_path / name)
+        g = BinaryGAN.from_pretrained(tmp_path / name)
         load_checkpoint(tmp_path / name)
         assert torch.equal(_global_state(), before)
         g.sample(4, 0)
@@ -124,7 +125,7 @@ def test_loaded_weights_are_the_stored_ones(models, tmp_path: Path):
     """Built on the meta device and filled: every tensor, batch counters zeroed, nothing left uninitialised."""
     make_checkpoint(tmp_path / "m", "mlp-dbn-wgan-gp", seed=2)
     _, state, _ = load_checkpoint(tmp_path / "m")
-    net = load_folder(tmp_path / "m")._net
+    net = BinaryGAN.from_pretrained(tmp_path / "m")._net
     for key, value in net.state_dict().items():
         if key.endswith("num_batches_tracked"):
             assert value.item() == 0

@@ -9,7 +9,7 @@ from tests.helpers import assert_same_state, train_options, training_state
 from training import objectives
 from training.checkpoint import STATE_FILE
 from training.config import get_variant
-from training.sampling import load_folder
+from training.pretrained import BinaryGAN
 from training.trainer import TrainingError, TrainOptions, code_commit, is_finished, train
 
 # The paper's schedule spends 100 critic steps on each of the first 25 generator steps; tests shorten it.
@@ -45,10 +45,10 @@ def test_run_writes_a_loadable_checkpoint_with_provenance(tmp_path, tiny_mnist, 
     steps = (out / "steps.csv").read_text().splitlines()
     assert steps[0] == "step,epoch,d_loss,g_loss" and len(steps) == 1 + 2 * 2
     assert sorted(p.name for p in (out / "snapshots").iterdir()) == ["epoch-001", "epoch-002"]
-    g = load_folder(out)
+    g = BinaryGAN.from_pretrained(out)
     s = g.sample(16, seed=5)
     assert s.binary.shape == (16, 28, 28) and set(np.unique(s.binary)) <= {0, 1}
-    assert np.array_equal(s.binary, load_folder(out).sample(16, seed=5).binary)
+    assert np.array_equal(s.binary, BinaryGAN.from_pretrained(out).sample(16, seed=5).binary)
 
 
 def test_same_seed_same_run(tmp_path, tiny_mnist):

@@ -1,6 +1,6 @@
 """Checkpoints from the Hugging Face Hub: download through the standard cache, verify, report progress.
 
-Where checkpoints come from (see `explorer.generator.resolve_checkpoint`):
+Where checkpoints come from (`locate`, which training.pretrained's from_pretrained reads through):
 1. the local checkpoints folder (`checkpoints/`, or `$BINARYGAN_CHECKPOINTS`) when it holds any checkpoint;
 2. otherwise the Hub model repository `$BINARYGAN_HUB_REPO` at the pinned revision `$BINARYGAN_HUB_REVISION`,
    downloaded into the standard cache (`HF_HOME` / `HF_HUB_CACHE`), which also honours `HF_HUB_OFFLINE`, `HF_TOKEN`
@@ -13,6 +13,7 @@ against it before anything loads it, and a mismatch raises CheckpointError namin
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -20,10 +21,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from training.checkpoint import GENERATOR_FILE, CheckpointError, CheckpointNotFound, checkpoints_root
+from training.checkpoint import (
+    GENERATOR_FILE,
+    CheckpointError,
+    CheckpointNotFound,
+    checkpoints_root,
+    generator_folder,
+    local_run,
+)
 from training.config import REGISTRY
-from training.hubrepo import HUB_REPO_ENV, HUB_REVISION_ENV, hub_repo
+from training.hubrepo import HUB_REPO_ENV, HUB_REVISION, HUB_REVISION_ENV, check_repo_id, check_revision, hub_repo
 from training.manifest import MANIFEST_FILE, read_manifest, sha256_file
+
+DEFAULT_VARIANT = "mlp-dbn-wgan-gp"
 
 
 @dataclass(frozen=True)
@@ -290,6 +300,51 @@ def fetch_variant(
     return snapshot / name, snapshot.parent.parent
 
 
+def locate(
+    name_or_path: str | os.PathLike,
+    variant: str | None = None,
+    *,
+    epoch: int | None = None,
+    revision: str | None = None,
+    cache_dir: str | os.PathLike | None = None,
+    force_download: bool = False,
+    token: bool | str | None = None,
+    local_files_only: bool = False,
+    model_file: str = GENERATOR_FILE,
+) -> tuple[Path, Path]:
+    """(checkpoint folder, root its files must stay inside) for what training.pretrained's from_pretrained is given;
+    `model_file` is the file of the model asked for (generator_folder)."""
+    text = os.fspath(name_or_path)
+    if variant is not None and variant not in REGISTRY:
+        raise CheckpointNotFound(f"{variant!r} is not a BinaryGAN variant; `binarygan list` names all {len(REGISTRY)}")
+    if variant is None and text in REGISTRY:
+        root = checkpoints_root()
+        run, root = (root / text, root) if has_local_checkpoints(root) else fetch_variant(text)
+        return generator_folder(run, epoch, text, model_file=model_file), root
+    if variant is not None and Path(text).is_dir():
+        root = Path(text)
+        if (root / MANIFEST_FILE).is_file():  # a published folder vouches for its files
+            wanted = {rel: e for rel, e in read_manifest(root).items() if rel.startswith(f"{variant}/")}
+            verify_files(root, wanted, text, "Rebuild the folder (publish --dry-run) or re-download it")
+        return generator_folder(root / variant, epoch, variant, model_file=model_file), root
+    if variant is None:  # a checkpoint folder, or a bare unknown variant name (refused with the known ones)
+        try:
+            run = local_run(text)
+        except CheckpointNotFound as e:
+            raise CheckpointNotFound(f"{e} (a Hugging Face Hub repository id needs variant=...)") from None
+        return generator_folder(run, epoch, text, model_file=model_file), run
+    src = HubSource(
+        check_repo_id(text),
+        check_revision(revision or HUB_REVISION),
+        os.fspath(cache_dir) if cache_dir is not None else None,
+        token,
+        local_files_only,
+        force_download,
+    )
+    run, root = fetch_variant(variant, src=src)
+    return generator_folder(run, epoch, variant, model_file=model_file), root
+
+
 def checkpoints_dir(progress: ProgressCallback | None = None, src: HubSource | None = None) -> Path:
     """The folder to read checkpoints, metrics.json, the classifier etc. from: the local checkpoints folder
     when it holds any checkpoint, else the whole Hub repository (downloaded once, then from the cache)."""
@@ -308,13 +363,13 @@ def preload() -> Path | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m explorer.hub --preload`: run by the Dockerfile at build time (see docs/hub.md, "The Space")."""
+    """`python -m training.hub --preload`: run by the Dockerfile at build time (see docs/hub.md, "The Space")."""
     import argparse
     import sys
 
     from training.hubrepo import HubConfigError
 
-    parser = argparse.ArgumentParser(prog="python -m explorer.hub", description=main.__doc__)
+    parser = argparse.ArgumentParser(prog="python -m training.hub", description=main.__doc__)
     parser.add_argument(
         "--preload",
         action="store_true",
