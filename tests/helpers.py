@@ -29,6 +29,7 @@ from safetensors.torch import load_file
 from safetensors.torch import save as st_save
 
 from explorer.demo import write_untrained as make_checkpoint  # noqa: F401  (re-exported for the test modules)
+from explorer.pages import PAGES, url_path
 from training.checkpoint import STATE_FILE, atomic_write_json
 from training.classifier import EvalClassifier, save_classifier
 from training.data import FILES, write_idx
@@ -253,9 +254,10 @@ def one_step_weights(cfg, n_critic: int) -> list:
 
 TINY_VARIANTS = ("mlp-dbn-wgan-gp", "mlp-sbn-wgan-gp", "mlp-real-wgan-gp", "cnn-dbn-wgan-gp")  # conftest's checkpoints
 
-# page url path -> (minimum images, minimum plotly charts, other selectors that must be visible)
-BROWSER_PAGES = {
-    "": (0, 0, ['[data-testid="stGraphVizChart"] svg', '[data-testid="stDataFrame"]']),
+# page -> (minimum images, minimum plotly charts, other selectors that must be visible); a page missing here is a
+# KeyError below, so a new page cannot go untested in the browser
+_RENDERED = {
+    "overview": (0, 0, ['[data-testid="stGraphVizChart"] svg', '[data-testid="stDataFrame"]']),
     "samples": (8, 0, ['[data-testid="stDownloadButton"]']),
     "histograms": (0, 1, ['[data-testid="stMetric"]']),
     "interpolation": (3, 2, []),
@@ -265,6 +267,7 @@ BROWSER_PAGES = {
     "gradient_lab": (1, 11, ['[data-testid="stMetric"]']),
     "conditional": (6, 3, ['[data-testid="stMetric"]', '[data-testid="stDataFrame"]']),
 }
+BROWSER_PAGES = {url_path(p): _RENDERED[p.name] for p in PAGES}  # url path -> what it must render
 # Streamlit's own end-to-end tests wait on these attributes of the app's root: the websocket is up, and no script
 # run is in progress or asked for. Elements left from an earlier run are marked data-stale="true" until replaced.
 APP_IDLE = '[data-testid="stApp"][data-test-connection-state="CONNECTED"][data-test-script-state="notRunning"]'
