@@ -9,10 +9,13 @@ from explorer import pages
 st.set_page_config(page_title="BinaryGAN Explorer", page_icon=":material/grid_on:", layout="wide")
 
 page = st.navigation(
-    [
-        st.Page(p.file, title=p.title, icon=p.icon, url_path=pages.url_path(p), default=p == pages.DEFAULT)
-        for p in pages.PAGES
-    ]
+    {
+        section: [
+            st.Page(p.file, title=p.title, icon=p.icon, url_path=pages.url_path(p), default=p == pages.DEFAULT)
+            for p in in_section
+        ]
+        for section, in_section in pages.by_section().items()
+    }
 )
 session.init_session()
 st.sidebar.caption(f"Checkpoints: `{data.data_root()}`")

@@ -31,6 +31,7 @@ PAGES = (
     Page("objectives", "Objectives and mode collapse", ":material/balance:", PAPER),
     Page("training_metrics", "Training and metrics", ":material/monitoring:", PAPER),
     Page("gradient_lab", "Gradient lab", ":material/science:", BEYOND),
+    Page("estimator_lab", "Estimator lab", ":material/functions:", BEYOND),
     Page("conditional", "Conditional computation", ":material/alt_route:", BEYOND),
 )
 BY_NAME = {p.name: p for p in PAGES}

@@ -164,6 +164,18 @@ def build_hub_cache(folder: Path, cache: Path, repo_id: str, revision: str) -> s
     return commit
 
 
+# ---- the pages' charts ----------------------------------------------------------------------------------------------
+
+
+def heatmaps(charts: list[dict]) -> dict[str, np.ndarray]:
+    """{title: 28x28 z} of every heatmap on the page."""
+    return {
+        c["layout"]["title"]["text"]: np.asarray(c["data"][0]["z"], dtype=np.float64)
+        for c in charts
+        if c["data"] and c["data"][0]["type"] == "heatmap"
+    }
+
+
 # ---- a served app and a browser -----------------------------------------------------------------------------------
 
 STARTUP_TIMEOUT_S = 90
@@ -265,6 +277,7 @@ _RENDERED = {
     "objectives": (3, 1, []),
     "training_metrics": (0, 3, ['[data-testid="stDataFrame"]']),
     "gradient_lab": (1, 11, ['[data-testid="stMetric"]']),
+    "estimator_lab": (0, 0, [".st-key-estlab_live"]),  # the fixture ships no study: the page offers to compute one
     "conditional": (6, 3, ['[data-testid="stMetric"]', '[data-testid="stDataFrame"]']),
 }
 BROWSER_PAGES = {url_path(p): _RENDERED[p.name] for p in PAGES}  # url path -> what it must render

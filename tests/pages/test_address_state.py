@@ -30,15 +30,18 @@ CHANGED = {
     "objectives": ("neuron=sbn&seed=4", {"objectives_neuron": "sbn", "objectives_seed": 4}),
     "training_metrics": ("smooth=7&metric=class_kl", {"training_smooth": 7, "training_metric": "class_kl"}),
     "gradient_lab": (
-        "critic=mlp-sbn-wgan-gp&sample=3&slope=4&draws=16&seed=2&est_sample=1",
+        "critic=mlp-sbn-wgan-gp&sample=3&slope=4&draws=16&seed=2",
         {
             "gradlab_variant": "mlp-sbn-wgan-gp",
             "gradlab_sample": 3,
             "gradlab_slope": 4.0,
             "gradlab_draws": 16,
             "gradlab_seed": 2,
-            "estlab_sample": 1,
         },
+    ),
+    "estimator_lab": (
+        "est_critic=mlp-sbn-wgan-gp&est_sample=1&seed=2",
+        {"estlab_variant": "mlp-sbn-wgan-gp", "estlab_sample": 1, "estlab_seed": 2},
     ),
 }
 
@@ -106,6 +109,7 @@ WIDGETS = ("slider", "select_slider", "radio", "selectbox", "number_input", "tog
         "objectives",
         "training_metrics",
         "gradient_lab",
+        "estimator_lab",
         "overview",
     ],
 )
