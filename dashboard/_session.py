@@ -87,6 +87,33 @@ def from_address(
     return ss[key]
 
 
+def address_widget(
+    widget: Callable[..., Any],
+    label: str,
+    *args: Any,
+    key: str,
+    param: str,
+    options: Container[Any],
+    default: Any,
+    cast: Callable[[str], Any] = str,
+    refused: Callable[[str], None] | None = None,
+    fallback: Any = None,
+    **kwargs: Any,
+) -> Any:
+    """`widget(label, *args, key=key, **kwargs)` bound to ?param=: seeded from the address (`from_address`), drawn,
+    and its value written back (`to_address`). Where `options` change from run to run (a live study's budgets, a
+    critic that vanished), `fallback` stands in for a default or a kept value that is no longer among them.
+    Returns the widget's value."""
+    if fallback is not None and default not in options:
+        default = fallback
+    from_address(key, param, options, default, cast, refused)
+    if fallback is not None and st.session_state[key] not in options:
+        st.session_state[key] = fallback
+    value = widget(label, *args, key=key, **kwargs)
+    to_address(**{param: value})
+    return value
+
+
 def to_address(**params: Any) -> None:
     """Write this view's settings into the address (booleans as 1/0), so that the link reproduces it."""
     for param, value in params.items():
@@ -146,17 +173,20 @@ def seed_input(page: str, label: str = "Seed") -> int:
 def twins_toggle(page: str) -> bool:
     """A toggle that puts each chosen variant beside its twin in the other recipe (?twins=1): the paper's text
     recipe against the reference code's."""
-    key = f"{page}_twins"
-    from_address(key, "twins", (True, False), False, flag)
-    on = st.toggle(
-        "Both recipes",
-        key=key,
-        help="Show each chosen variant beside the same experiment in the other recipe: the paper's text "
-        "(annealed slope, batch-statistics BatchNorm) and its reference code (slope 1, learned "
-        "affine BatchNorm, truncated-normal initialisation).",
+    return bool(
+        address_widget(
+            st.toggle,
+            "Both recipes",
+            key=f"{page}_twins",
+            param="twins",
+            options=(True, False),
+            default=False,
+            cast=flag,
+            help="Show each chosen variant beside the same experiment in the other recipe: the paper's text "
+            "(annealed slope, batch-statistics BatchNorm) and its reference code (slope 1, learned "
+            "affine BatchNorm, truncated-normal initialisation).",
+        )
     )
-    to_address(twins=on)
-    return on
 
 
 def resample_button(page: str) -> None:

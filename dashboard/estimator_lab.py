@@ -24,24 +24,33 @@ if not sbn:
     st.info("No SBN variant has a critic here: the estimators need a stochastic binary neuron.", icon=":material/info:")
     st.stop()
 chosen = st.session_state.get("gradlab_variant")  # the gradient lab's variant, when it is an SBN
-session.from_address("estlab_variant", "est_critic", sbn, chosen if chosen in sbn else sbn[0])
-session.from_address("estlab_sample", "est_sample", range(GRID), 0, int)
 c1, c2, c3 = st.columns([2, 1, 1])
-est_name = c1.selectbox(
-    "SBN variant", sbn, key="estlab_variant", help="Variants with a stochastic binary output and a shipped critic."
+est_name = session.address_widget(
+    c1.selectbox,
+    "SBN variant",
+    sbn,
+    key="estlab_variant",
+    param="est_critic",
+    options=sbn,
+    default=chosen if chosen in sbn else sbn[0],
+    help="Variants with a stochastic binary output and a shipped critic.",
 )
 with c2:
     seed = session.seed_input("estlab")
 est_index = int(
-    c3.number_input(
+    session.address_widget(
+        c3.number_input,
         "Sample",
         0,
         GRID - 1,
         key="estlab_sample",
+        param="est_sample",
+        options=range(GRID),
+        default=0,
+        cast=int,
         help=f"One of seed {seed}'s first {GRID} samples.",
     )
 )
-session.to_address(est_critic=est_name, est_sample=est_index)
 
 try:
     shipped_study = data.shipped_study(est_name)
@@ -83,14 +92,6 @@ if sample is None:
         bar.empty()
 if sample is not None:
     budgets, map_budgets = sample.budgets, sample.map_budgets
-    session.from_address("estlab_budget", "est_budget", budgets, estimator_lab.default_budget(budgets), int)
-    session.from_address("estlab_estimator", "est_map", estimator_lab.ESTIMATORS, "sigmoid-st")
-    session.from_address(
-        "estlab_map_budget", "est_map_budget", map_budgets, estimator_lab.default_budget(map_budgets), int
-    )
-    for key, choices in (("estlab_budget", budgets), ("estlab_map_budget", map_budgets)):
-        if st.session_state[key] not in choices:  # a live study offers other budgets than the shipped one
-            st.session_state[key] = choices[-1]
     st.caption(
         f"{'Shipped' if from_file else 'Computed live'}: "
         f"{sample.repetitions} independent estimates per estimator and budget. The truth, p(1−p)·"
@@ -107,13 +108,18 @@ if sample is not None:
         "Dotted: biased (straight-through family); solid: unbiased. Variance falls as 1/draws; bias does "
         "not, so a biased estimator can lead only at small budgets."
     )
-    budget = st.select_slider(
+    budget = session.address_widget(
+        st.select_slider,
         "Budget for the table",
         budgets,
         key="estlab_budget",
+        param="est_budget",
+        options=budgets,
+        default=estimator_lab.default_budget(budgets),
+        cast=int,
+        fallback=budgets[-1],  # a live study offers other budgets than the shipped one
         help="Critic evaluations per latent that every estimator may spend.",
     )
-    session.to_address(est_budget=budget)
     shown = pd.DataFrame(estimator_lab.sample_rows(sample, budget))
     with st.container(key="estlab_table_box"):  # a dataframe's own key names no element in the browser
         st.dataframe(
@@ -131,20 +137,29 @@ if sample is not None:
         "draw; empty where it buys none). bias² noise: its standard deviation were there no bias."
     )
     c1, c2 = st.columns(2)
-    estimator = c1.selectbox(
+    estimator = session.address_widget(
+        c1.selectbox,
         "Maps of",
         estimator_lab.ESTIMATORS,
         key="estlab_estimator",
+        param="est_map",
+        options=estimator_lab.ESTIMATORS,
+        default="sigmoid-st",
         format_func=estimator_lab.LABELS.__getitem__,
         help="The estimator whose bias and variance maps are drawn.",
     )
-    map_budget = c2.select_slider(
+    map_budget = session.address_widget(
+        c2.select_slider,
         "at budget",
         map_budgets,
         key="estlab_map_budget",
+        param="est_map_budget",
+        options=map_budgets,
+        default=estimator_lab.default_budget(map_budgets),
+        cast=int,
+        fallback=map_budgets[-1],
         help="Shipped studies keep the maps at a few budgets; a live one at every budget.",
     )
-    session.to_address(est_map=estimator, est_map_budget=map_budget)
     if (estimator, map_budget) in sample.maps:
         bias_map, var_map = sample.maps[(estimator, map_budget)]
         label = f"{estimator_lab.LABELS[estimator]}, budget {map_budget}"

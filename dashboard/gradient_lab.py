@@ -52,48 +52,63 @@ def no_critic(wanted: str) -> None:
     )
 
 
-session.from_address("gradlab_variant", "critic", offered, offered[0], refused=no_critic)
-if st.session_state.gradlab_variant not in offered:  # its critic vanished while the app was open
-    st.session_state.gradlab_variant = offered[0]
-session.from_address("gradlab_sample", "sample", range(GRID), 0, int)
-session.from_address("gradlab_slope", "slope", SLOPES, 1.0, float)
-session.from_address("gradlab_draws", "draws", DRAWS, 32, int)
-
 with st.container(border=True):
     c1, c2, c3 = st.columns([2, 1, 1])
     with c1:
-        name = st.selectbox(
-            "Variant", offered, key="gradlab_variant", help="Variants with a binary output and a shipped critic."
+        name = session.address_widget(
+            st.selectbox,
+            "Variant",
+            offered,
+            key="gradlab_variant",
+            param="critic",
+            options=offered,
+            default=offered[0],
+            refused=no_critic,
+            fallback=offered[0],  # its critic vanished while the app was open
+            help="Variants with a binary output and a shipped critic.",
         )
         st.caption(f"{len(offered)} variant(s) have a critic: {', '.join(offered)}.")
     with c2:
         seed = session.seed_input("gradlab")
-        index = st.number_input(
+        index = session.address_widget(
+            st.number_input,
             "Sample",
             0,
             GRID - 1,
             key="gradlab_sample",
+            param="sample",
+            options=range(GRID),
+            default=0,
+            cast=int,
             help=f"One of the seed's first {GRID} samples, left to right, top to bottom.",
         )
     with c3:
-        slope = st.select_slider(
+        slope = session.address_widget(
+            st.select_slider,
             "Slope s for the sigmoid-adjusted estimate",
             SLOPES,
             key="gradlab_slope",
+            param="slope",
+            options=SLOPES,
+            default=1.0,
+            cast=float,
             help="Recomputes g·s·p(1−p) at another slope: the larger s, the more the gradient "
             "concentrates on pixels near the threshold. This is what slope annealing does.",
         )
         draw_options = gradlab.draw_choices(name, DRAWS)
-        if st.session_state.gradlab_draws not in draw_options:
-            st.session_state.gradlab_draws = draw_options[-1]
-        draws = st.select_slider(
+        draws = session.address_widget(
+            st.select_slider,
             "Bernoulli draws K (SBN)",
             draw_options,
             key="gradlab_draws",
+            param="draws",
+            options=draw_options,
+            default=32,
+            cast=int,
+            fallback=draw_options[-1],  # a CNN critic offers fewer draws
             disabled=gradlab.REGISTRY[name].neuron != "sbn",
             help="Draws behind the SBN's expected effect; its standard error shrinks as 1/√K.",
         )
-session.to_address(critic=name, sample=index, slope=slope, draws=draws)
 
 try:
     report = data.gradlab_report(name, seed, int(index), GRID, int(draws))
