@@ -24,18 +24,22 @@ def init_session() -> None:
     """Seed the shared choices once per session, from the query string when it names any (?variants=a,b&seed=3)."""
     ss = st.session_state
     qp = st.query_params
-    chosen, refused = address.parse_selection(qp.get_all("variants"), MAX_COMPARE)
-    if refused:
-        st.warning(f"Ignored in the address: {', '.join(refused)}. Known variants are listed on the Overview page.")
+    # Each choice is read, and its warning shown, once: the app and then the page both call this in the first run.
     if "selection" not in ss:
+        chosen, refused = address.parse_selection(qp.get_all("variants"), MAX_COMPARE)
         ss.selection = chosen or list(PAPER_TRIO)
+        if refused:
+            st.warning(
+                f"Ignored in the address: {', '.join(refused)}; showing {', '.join(ss.selection)}. Known variants "
+                "are listed on the Overview page."
+            )
     if "seed" not in ss:
         raw = qp.get("seed", "0")
         try:
             seed = int(raw)
         except ValueError:
             seed = 0
-            st.warning(f"Ignored seed {raw[:20]!r} in the address: not an integer.")
+            st.warning(f"Ignored seed {raw[:20]!r} in the address: not an integer; using seed 0.")
         ss.seed = clamp_seed(seed, warn=True)
 
 
@@ -82,7 +86,10 @@ def from_address(
                 if refused is not None:
                     refused(raw)
                 else:
-                    st.warning(f"Ignored {param}={raw[:20]!r} in the address: not one of this page's choices.")
+                    st.warning(
+                        f"Ignored {param}={raw[:20]!r} in the address: not one of this page's choices; using "
+                        f"{format_value(default)}."
+                    )
         ss[key] = value
     return ss[key]
 
@@ -114,16 +121,17 @@ def address_widget(
     return value
 
 
+def format_value(value: Any) -> str:
+    """A setting as the address writes it: booleans as 1/0, floats without trailing zeros."""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
 def to_address(**params: Any) -> None:
-    """Write this view's settings into the address (booleans as 1/0), so that the link reproduces it."""
+    """Write this view's settings into the address, so that the link reproduces it."""
     for param, value in params.items():
-        text = (
-            ("1" if value else "0")
-            if isinstance(value, bool)
-            else f"{value:g}"
-            if isinstance(value, float)
-            else str(value)
-        )
+        text = format_value(value)
         if st.query_params.get(param) != text:
             st.query_params[param] = text
 

@@ -82,6 +82,19 @@ def test_junk_in_the_address_falls_back_with_a_message(app, texts):
     assert "bins='7'" in warnings and "layout='<script>'" in warnings and "density='maybe'" in warnings
 
 
+@pytest.mark.parametrize("page", ["overview", "samples", "histograms"])
+def test_each_warning_shows_once_and_says_what_is_used_instead(make_app, dashboard_root, texts, page):
+    at = make_app(dashboard_root, page, "variants=bogus,mlp-sbn-wgan-gp&seed=abc&bins=7", deep_link=True)
+    warnings = texts(at, "warning")
+    about_variant = [w for w in warnings if "bogus" in w]
+    about_seed = [w for w in warnings if "'abc'" in w]
+    assert len(about_variant) == 1 and "mlp-sbn-wgan-gp" in about_variant[0]
+    assert len(about_seed) == 1 and "seed 0" in about_seed[0]
+    if page == "histograms":
+        about_bins = [w for w in warnings if "bins=" in w]
+        assert len(about_bins) == 1 and "50" in about_bins[0]
+
+
 def test_the_gradient_lab_names_junk_and_explains_a_variant_without_critic(app, texts):
     at = app("gradient_lab", "critic=mlp-dbn-wgan&sample=99&slope=abc&draws=7")
     assert any("**mlp-dbn-wgan** has no trained critic" in i for i in texts(at, "info"))
