@@ -19,5 +19,8 @@ page = st.navigation(
 )
 session.init_session()
 st.sidebar.caption(f"Checkpoints: `{data.data_root()}`")
-page.run()
-data.prewarm()
+drawn = data.prewarm()
+try:
+    page.run()
+finally:  # st.stop and st.rerun end a run with an exception: the import still goes ahead
+    drawn.set()

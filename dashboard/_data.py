@@ -485,15 +485,22 @@ def evaluation(where: Any, what: str, fn: Callable[..., T | None], *args: Any, *
     return value
 
 
-@st.cache_resource(show_spinner=False)
-def prewarm() -> bool:
-    """Once per process, after the first page is drawn: import torch and the sampling code in a background thread,
-    so the first page with samples does not wait for it. (The Overview itself needs no torch, which keeps the cold
-    start short; a page that needs torch before this thread is done waits on Python's import lock, not twice.)"""
-    import importlib
-    import threading
+PREWARM_HOLD_S = 10  # the longest the import waits for the first page to be drawn
 
-    threading.Thread(
-        target=importlib.import_module, args=("training.sampling",), name="binarygan-prewarm", daemon=True
-    ).start()
-    return True
+
+@st.cache_resource(show_spinner=False)
+def prewarm() -> threading.Event:
+    """Once per process, before the first page runs: a background thread that imports torch and the sampling code,
+    so the first page with samples does not wait for it. The import starts once the returned event is set (the app
+    sets it when the page's run ends, st.stop included), so it does not slow the first render; the Overview itself
+    needs no torch. A page that needs torch before the thread is done waits on Python's import lock, not twice."""
+    import importlib
+
+    drawn = threading.Event()
+
+    def warm() -> None:
+        drawn.wait(PREWARM_HOLD_S)
+        importlib.import_module("training.sampling")
+
+    threading.Thread(target=warm, name="binarygan-prewarm", daemon=True).start()
+    return drawn
