@@ -22,18 +22,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from explorer import pages as registry
+
 REPO = Path(__file__).resolve().parent.parent
-PAGES = (
-    "overview",
-    "samples",
-    "histograms",
-    "interpolation",
-    "annealing",
-    "objectives",
-    "training_metrics",
-    "gradient_lab",
-    "conditional",
-)
+PAGES = tuple(p.name for p in registry.PAGES)
 
 
 def measure(root: Path, repeats: int = 10, pages: tuple[str, ...] = PAGES) -> list[dict]:
@@ -46,9 +38,9 @@ def measure(root: Path, repeats: int = 10, pages: tuple[str, ...] = PAGES) -> li
     rows = []
     for page in pages:
         at = AppTest.from_file(str(REPO / "streamlit_app.py"), default_timeout=300)
-        if page != "overview":  # the app opens on the overview; switching needs one run first
+        if page != registry.DEFAULT.name:  # the app opens on the default page; switching needs one run first
             at.run()
-            at.switch_page(f"dashboard/{page}.py")
+            at.switch_page(registry.BY_NAME[page].file)
         t0 = time.perf_counter()
         at.run()
         cold = time.perf_counter() - t0

@@ -35,6 +35,7 @@ def measure(root: Path, quick: bool = False, repeats: int = 8) -> list[dict]:
     from streamlit.testing.v1 import AppTest
 
     from explorer import Critic, gradlab, load_generator
+    from explorer.pages import BY_NAME
 
     if str(REPO) not in sys.path:  # the pages import dashboard._data, as under `streamlit run`
         sys.path.insert(0, str(REPO))
@@ -54,7 +55,7 @@ def measure(root: Path, quick: bool = False, repeats: int = 8) -> list[dict]:
         at = AppTest.from_file(str(REPO / "streamlit_app.py"), default_timeout=300)
         at.query_params["critic"] = name
         at.run()
-        at.switch_page("dashboard/gradient_lab.py").run()  # first visit: models load, caches fill
+        at.switch_page(BY_NAME["gradient_lab"].file).run()  # first visit: models load, caches fill
         page = []
         for index in range(1, repeats + 1):
             at.number_input(key="gradlab_sample").set_value(index % 16)

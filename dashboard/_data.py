@@ -320,30 +320,43 @@ def shipped_study(name: str) -> Study | None:
 
 
 class Shared:
-    """Results shared by every session, computed one at a time: visitors who ask for a result while it is being
-    computed wait for it instead of computing it again. (Not st.cache_data: its replay cannot drive a progress bar
-    created outside the cached function.)"""
+    """Results shared by every session, computed once: visitors who ask for a result while it is being computed wait
+    for it instead of computing it again, and a computation holds up only those who asked for the same key. (Not
+    st.cache_data: its replay cannot drive a progress bar created outside the cached function.)"""
 
     MAX_ENTRIES = 64
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards the two dicts; never held while computing
         self._results: dict[tuple[Any, ...], Any] = {}
+        self._computing: dict[tuple[Any, ...], threading.Lock] = {}
 
     def get(self, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
         # The instance outlives the script run that made it, so everything run-specific (the files behind the
         # result, the loaders) comes in through `key` and `compute`, never from a page's globals.
         with self._lock:
-            if key not in self._results:
+            if key in self._results:
+                return self._results[key]
+            key_lock = self._computing.setdefault(key, threading.Lock())
+        with key_lock:
+            with self._lock:
+                if key in self._results:  # computed by whoever held key_lock before us
+                    return self._results[key]
+            try:
                 result = compute()
-                if len(self._results) >= self.MAX_ENTRIES:
-                    self._results.pop(next(iter(self._results)))  # the oldest
-                self._results[key] = result
-            return self._results[key]
+                with self._lock:
+                    if len(self._results) >= self.MAX_ENTRIES:
+                        self._results.pop(next(iter(self._results)))  # the oldest
+                    self._results[key] = result
+            finally:
+                with self._lock:
+                    self._computing.pop(key, None)
+            return result
 
     def peek(self, key: tuple[Any, ...]) -> Any:
         """The result if it is kept; never waits, never computes."""
-        return self._results.get(key)
+        with self._lock:
+            return self._results.get(key)
 
 
 @st.cache_resource(show_spinner=False)
@@ -475,15 +488,22 @@ def evaluation(where: Any, what: str, fn: Callable[..., T | None], *args: Any, *
     return value
 
 
-@st.cache_resource(show_spinner=False)
-def prewarm() -> bool:
-    """Once per process, after the first page is drawn: import torch and the sampling code in a background thread,
-    so the first page with samples does not wait for it. (The Overview itself needs no torch, which keeps the cold
-    start short; a page that needs torch before this thread is done waits on Python's import lock, not twice.)"""
-    import importlib
-    import threading
+PREWARM_HOLD_S = 10  # the longest the import waits for the first page to be drawn
 
-    threading.Thread(
-        target=importlib.import_module, args=("training.sampling",), name="binarygan-prewarm", daemon=True
-    ).start()
-    return True
+
+@st.cache_resource(show_spinner=False)
+def prewarm() -> threading.Event:
+    """Once per process, before the first page runs: a background thread that imports torch and the sampling code,
+    so the first page with samples does not wait for it. The import starts once the returned event is set (the app
+    sets it when the page's run ends, st.stop included), so it does not slow the first render; the Overview itself
+    needs no torch. A page that needs torch before the thread is done waits on Python's import lock, not twice."""
+    import importlib
+
+    drawn = threading.Event()
+
+    def warm() -> None:
+        drawn.wait(PREWARM_HOLD_S)
+        importlib.import_module("training.sampling")
+
+    threading.Thread(target=warm, name="binarygan-prewarm", daemon=True).start()
+    return drawn

@@ -24,18 +24,22 @@ def init_session() -> None:
     """Seed the shared choices once per session, from the query string when it names any (?variants=a,b&seed=3)."""
     ss = st.session_state
     qp = st.query_params
-    chosen, refused = address.parse_selection(qp.get_all("variants"), MAX_COMPARE)
-    if refused:
-        st.warning(f"Ignored in the address: {', '.join(refused)}. Known variants are listed on the Overview page.")
+    # Each choice is read, and its warning shown, once: the app and then the page both call this in the first run.
     if "selection" not in ss:
+        chosen, refused = address.parse_selection(qp.get_all("variants"), MAX_COMPARE)
         ss.selection = chosen or list(PAPER_TRIO)
+        if refused:
+            st.warning(
+                f"Ignored in the address: {', '.join(refused)}; showing {', '.join(ss.selection)}. Known variants "
+                "are listed on the Overview page."
+            )
     if "seed" not in ss:
         raw = qp.get("seed", "0")
         try:
             seed = int(raw)
         except ValueError:
             seed = 0
-            st.warning(f"Ignored seed {raw[:20]!r} in the address: not an integer.")
+            st.warning(f"Ignored seed {raw[:20]!r} in the address: not an integer; using seed 0.")
         ss.seed = clamp_seed(seed, warn=True)
 
 
@@ -82,21 +86,52 @@ def from_address(
                 if refused is not None:
                     refused(raw)
                 else:
-                    st.warning(f"Ignored {param}={raw[:20]!r} in the address: not one of this page's choices.")
+                    st.warning(
+                        f"Ignored {param}={raw[:20]!r} in the address: not one of this page's choices; using "
+                        f"{format_value(default)}."
+                    )
         ss[key] = value
     return ss[key]
 
 
+def address_widget(
+    widget: Callable[..., Any],
+    label: str,
+    *args: Any,
+    key: str,
+    param: str,
+    options: Container[Any],
+    default: Any,
+    cast: Callable[[str], Any] = str,
+    refused: Callable[[str], None] | None = None,
+    fallback: Any = None,
+    **kwargs: Any,
+) -> Any:
+    """`widget(label, *args, key=key, **kwargs)` bound to ?param=: seeded from the address (`from_address`), drawn,
+    and its value written back (`to_address`). Where `options` change from run to run (a live study's budgets, a
+    critic that vanished), `fallback` stands in for a default or a kept value that is no longer among them.
+    Returns the widget's value."""
+    if fallback is not None and default not in options:
+        default = fallback
+    from_address(key, param, options, default, cast, refused)
+    if fallback is not None and st.session_state[key] not in options:
+        st.session_state[key] = fallback
+    value = widget(label, *args, key=key, **kwargs)
+    to_address(**{param: value})
+    return value
+
+
+def format_value(value: Any) -> str:
+    """A setting as the address writes it: booleans as 1/0, floats without trailing zeros."""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
 def to_address(**params: Any) -> None:
-    """Write this view's settings into the address (booleans as 1/0), so that the link reproduces it."""
+    """Write this view's settings into the address, so that the link reproduces it."""
     for param, value in params.items():
-        text = (
-            ("1" if value else "0")
-            if isinstance(value, bool)
-            else f"{value:g}"
-            if isinstance(value, float)
-            else str(value)
-        )
+        text = format_value(value)
         if st.query_params.get(param) != text:
             st.query_params[param] = text
 
@@ -146,17 +181,20 @@ def seed_input(page: str, label: str = "Seed") -> int:
 def twins_toggle(page: str) -> bool:
     """A toggle that puts each chosen variant beside its twin in the other recipe (?twins=1): the paper's text
     recipe against the reference code's."""
-    key = f"{page}_twins"
-    from_address(key, "twins", (True, False), False, flag)
-    on = st.toggle(
-        "Both recipes",
-        key=key,
-        help="Show each chosen variant beside the same experiment in the other recipe: the paper's text "
-        "(annealed slope, batch-statistics BatchNorm) and its reference code (slope 1, learned "
-        "affine BatchNorm, truncated-normal initialisation).",
+    return bool(
+        address_widget(
+            st.toggle,
+            "Both recipes",
+            key=f"{page}_twins",
+            param="twins",
+            options=(True, False),
+            default=False,
+            cast=flag,
+            help="Show each chosen variant beside the same experiment in the other recipe: the paper's text "
+            "(annealed slope, batch-statistics BatchNorm) and its reference code (slope 1, learned "
+            "affine BatchNorm, truncated-normal initialisation).",
+        )
     )
-    to_address(twins=on)
-    return on
 
 
 def resample_button(page: str) -> None:

@@ -21,24 +21,33 @@ pairs = relations.annealing_pairs()
 with st.container(border=True):
     c1, c2, c3 = st.columns([1, 2, 1])
     with c1:
-        session.from_address("anneal_neuron", "neuron", tuple(pairs), tuple(pairs)[0])
-        neuron = st.radio(
+        neuron = session.address_widget(
+            st.radio,
             "Neuron",
             tuple(pairs),
-            horizontal=True,
             key="anneal_neuron",
+            param="neuron",
+            options=tuple(pairs),
+            default=tuple(pairs)[0],
+            horizontal=True,
             format_func=str.upper,
             help="DBN thresholds p at 0.5; SBN samples each pixel from Bernoulli(p).",
         )
     with c2:
-        session.from_address("anneal_epoch", "epoch", SNAPSHOT_EPOCHS, SNAPSHOT_EPOCHS[-1], int)
-        epoch = st.select_slider(
-            "Epoch", SNAPSHOT_EPOCHS, key="anneal_epoch", help="Generators are kept after these epochs."
+        epoch = session.address_widget(
+            st.select_slider,
+            "Epoch",
+            SNAPSHOT_EPOCHS,
+            key="anneal_epoch",
+            param="epoch",
+            options=SNAPSHOT_EPOCHS,
+            default=SNAPSHOT_EPOCHS[-1],
+            cast=int,
+            help="Generators are kept after these epochs.",
         )
     with c3:
         seed = session.seed_input("anneal")
 
-session.to_address(neuron=neuron, epoch=epoch)
 runs = pairs[neuron]
 st.subheader(f"Epoch {epoch}")
 st.caption(
@@ -77,17 +86,19 @@ with left:
     )
 with right:
     keys = [m.key for m in PER_EPOCH]
-    session.from_address("anneal_metric", "metric", keys, keys[0])
     metric = BY_KEY[
-        st.selectbox(
+        session.address_widget(
+            st.selectbox,
             "Metric",
             keys,
             key="anneal_metric",
+            param="metric",
+            options=keys,
+            default=keys[0],
             format_func=lambda k: BY_KEY[k].label,
             help="An evaluation metric measured on 2,000 samples at every snapshot epoch.",
         )
     ]
-    session.to_address(metric=metric.key)
     curves = {}
     for name in runs:
         h = data.evaluation(st, f"**{name}** per-epoch history", data.history, name)

@@ -26,11 +26,14 @@ variants = gating.gated_variants()
 with st.container(border=True):
     c1, c2, c3 = st.columns(3)
     with c1:
-        session.from_address("cc_variant", "gated", variants, variants[-1])
-        name = st.radio(
+        name = session.address_widget(
+            st.radio,
             "Gates",
             variants,
             key="cc_variant",
+            param="gated",
+            options=variants,
+            default=variants[-1],
             format_func=lambda n: f"{gating.REGISTRY[n].neuron.upper()} gates ({n})",
             help="DBN gates threshold their pre-activation at 0, so each latent has one expert; SBN gates draw "
             "their bits, so a latent may run a different expert from one draw to the next. The output layer is "
@@ -39,15 +42,18 @@ with st.container(border=True):
     with c2:
         seed = session.seed_input("cc")
     with c3:
-        session.from_address("cc_grid", "grid", GRID_SIZES, 4, int)
-        size = st.select_slider(
+        size = session.address_widget(
+            st.select_slider,
             "Samples per expert",
             GRID_SIZES,
             key="cc_grid",
+            param="grid",
+            options=GRID_SIZES,
+            default=4,
+            cast=int,
             format_func=lambda k: f"{k} × {k}",
             help="The size of each expert's grid below.",
         )
-session.to_address(gated=name, grid=size)
 experts = gating.REGISTRY[name].experts
 
 st.subheader("What each expert draws")
@@ -143,15 +149,42 @@ with class_col:
 
 st.subheader("The gates along a latent path")
 p1, p2, p3 = st.columns(3)
-session.from_address("cc_start", "start", range(session.SEED_MAX + 1), 0, int)
-session.from_address("cc_end", "end", range(session.SEED_MAX + 1), 1, int)
-session.from_address("cc_steps", "steps", range(2, 65), 16, int)
-start = p1.number_input(
-    "Start seed", 0, session.SEED_MAX, key="cc_start", help="The path starts at this seed's first latent."
+start = session.address_widget(
+    p1.number_input,
+    "Start seed",
+    0,
+    session.SEED_MAX,
+    key="cc_start",
+    param="start",
+    options=range(session.SEED_MAX + 1),
+    default=0,
+    cast=int,
+    help="The path starts at this seed's first latent.",
 )
-end = p2.number_input("End seed", 0, session.SEED_MAX, key="cc_end", help="The path ends at this seed's first latent.")
-steps = p3.slider("Steps", 2, 64, key="cc_steps", help="Frames along the straight path, both ends included.")
-session.to_address(start=int(start), end=int(end), steps=int(steps))
+end = session.address_widget(
+    p2.number_input,
+    "End seed",
+    0,
+    session.SEED_MAX,
+    key="cc_end",
+    param="end",
+    options=range(session.SEED_MAX + 1),
+    default=1,
+    cast=int,
+    help="The path ends at this seed's first latent.",
+)
+steps = session.address_widget(
+    p3.slider,
+    "Steps",
+    2,
+    64,
+    key="cc_steps",
+    param="steps",
+    options=range(2, 65),
+    default=16,
+    cast=int,
+    help="Frames along the straight path, both ends included.",
+)
 path = analysis.interpolate(data.latents(1, int(start))[0], data.latents(1, int(end))[0], int(steps))
 frames, route = data.path_gates(name, path, int(start))
 st.image(grid_png(frames, min(int(steps), 16)), caption="the path, left to right", width="stretch")

@@ -1,6 +1,6 @@
 """Gradient lab: for one generated sample, what the critic asks for, what the straight-through estimator passes to
-the generator, what flipping each pixel really does, and how far apart they are; then the same over many samples;
-then five gradient estimators at equal budgets of critic evaluations (read from shipped files, or computed live)."""
+the generator, what flipping each pixel really does, and how far apart they are; then the same over many samples.
+Other estimators than straight-through are the estimator lab's (dashboard/estimator_lab.py)."""
 
 import numpy as np
 import pandas as pd
@@ -9,10 +9,10 @@ import streamlit as st
 from dashboard import _charts as charts
 from dashboard import _data as data
 from dashboard import _session as session
-from explorer import CheckpointError, CheckpointNotFound, estimator_lab, gradlab
+from explorer import CheckpointError, CheckpointNotFound, gradlab
 from training.images import grid_png
 
-GRID = 16  # the sample is picked from the seed's first GRID samples
+GRID = gradlab.GRID
 SLOPES = (0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 16.0)
 DRAWS = (8, 16, 32, 64)  # K for the SBN expectation; the API allows up to gradlab.MAX_DRAWS
 COMPARE_N = (32, 64, 128, 256)
@@ -52,48 +52,63 @@ def no_critic(wanted: str) -> None:
     )
 
 
-session.from_address("gradlab_variant", "critic", offered, offered[0], refused=no_critic)
-if st.session_state.gradlab_variant not in offered:  # its critic vanished while the app was open
-    st.session_state.gradlab_variant = offered[0]
-session.from_address("gradlab_sample", "sample", range(GRID), 0, int)
-session.from_address("gradlab_slope", "slope", SLOPES, 1.0, float)
-session.from_address("gradlab_draws", "draws", DRAWS, 32, int)
-
 with st.container(border=True):
     c1, c2, c3 = st.columns([2, 1, 1])
     with c1:
-        name = st.selectbox(
-            "Variant", offered, key="gradlab_variant", help="Variants with a binary output and a shipped critic."
+        name = session.address_widget(
+            st.selectbox,
+            "Variant",
+            offered,
+            key="gradlab_variant",
+            param="critic",
+            options=offered,
+            default=offered[0],
+            refused=no_critic,
+            fallback=offered[0],  # its critic vanished while the app was open
+            help="Variants with a binary output and a shipped critic.",
         )
         st.caption(f"{len(offered)} variant(s) have a critic: {', '.join(offered)}.")
     with c2:
         seed = session.seed_input("gradlab")
-        index = st.number_input(
+        index = session.address_widget(
+            st.number_input,
             "Sample",
             0,
             GRID - 1,
             key="gradlab_sample",
+            param="sample",
+            options=range(GRID),
+            default=0,
+            cast=int,
             help=f"One of the seed's first {GRID} samples, left to right, top to bottom.",
         )
     with c3:
-        slope = st.select_slider(
+        slope = session.address_widget(
+            st.select_slider,
             "Slope s for the sigmoid-adjusted estimate",
             SLOPES,
             key="gradlab_slope",
+            param="slope",
+            options=SLOPES,
+            default=1.0,
+            cast=float,
             help="Recomputes g·s·p(1−p) at another slope: the larger s, the more the gradient "
             "concentrates on pixels near the threshold. This is what slope annealing does.",
         )
         draw_options = gradlab.draw_choices(name, DRAWS)
-        if st.session_state.gradlab_draws not in draw_options:
-            st.session_state.gradlab_draws = draw_options[-1]
-        draws = st.select_slider(
+        draws = session.address_widget(
+            st.select_slider,
             "Bernoulli draws K (SBN)",
             draw_options,
             key="gradlab_draws",
+            param="draws",
+            options=draw_options,
+            default=32,
+            cast=int,
+            fallback=draw_options[-1],  # a CNN critic offers fewer draws
             disabled=gradlab.REGISTRY[name].neuron != "sbn",
             help="Draws behind the SBN's expected effect; its standard error shrinks as 1/√K.",
         )
-session.to_address(critic=name, sample=index, slope=slope, draws=draws)
 
 try:
     report = data.gradlab_report(name, seed, int(index), GRID, int(draws))
@@ -275,148 +290,3 @@ if st.session_state.get("gradlab_compare_on"):
         )
 else:
     st.info("Press **Compare the variants** to compute the table.", icon=":material/compare_arrows:")
-
-st.subheader("6. Five estimators at equal budgets")
-st.markdown(
-    "The generator needs ∂E[D(b)]/∂θ, b ~ Bernoulli(σ(θ)), θ = s·x. Five estimators of it, each given the same "
-    "budget of critic evaluations per latent: the paper's sigmoid-adjusted straight-through, ReinMax (one "
-    "evaluation and one backward pass a draw), RLOO (one evaluation a draw, at least two draws), DisARM (two a "
-    "pair) and REBAR (three a draw, two backward passes). Each is run many times, independently, and set against "
-    "the exact gradient: bias², variance, their sum the MSE of one estimate, and the cosine."
-)
-sbn = estimator_lab.offered_variants(root)
-if not sbn:
-    st.info("No SBN variant has a critic here: the estimators need a stochastic binary neuron.", icon=":material/info:")
-    st.stop()
-session.from_address("estlab_variant", "est_critic", sbn, name if name in sbn else sbn[0])
-session.from_address("estlab_sample", "est_sample", range(GRID), 0, int)
-c1, c2 = st.columns([2, 1])
-est_name = c1.selectbox(
-    "SBN variant", sbn, key="estlab_variant", help="Variants with a stochastic binary output and a shipped critic."
-)
-est_index = int(
-    c2.number_input(
-        "Sample",
-        0,
-        GRID - 1,
-        key="estlab_sample",
-        help=f"One of seed {seed}'s first {GRID} samples; the seed is the page's.",
-    )
-)
-session.to_address(est_critic=est_name, est_sample=est_index)
-
-try:
-    shipped_study = data.shipped_study(est_name)
-    if shipped_study is not None and shipped_study.sources != data.sources(est_name):
-        st.warning(
-            f"**{est_name}**'s shipped study was computed from another generator or critic; recompute it "
-            f"with `python -m explorer.estimator_lab --write {est_name}`.",
-            icon=":material/warning:",
-        )
-        shipped_study = None
-except (CheckpointError, OSError) as e:
-    st.warning(f"The shipped study cannot be read, so it is computed here. {e}", icon=":material/warning:")
-    shipped_study = None
-sample = estimator_lab.shipped_sample(shipped_study, seed, est_index)
-from_file = sample is not None
-if sample is None:
-    sample = data.kept_study(est_name, seed, est_index)
-if sample is None:
-    shipped_note = (
-        f"Shipped: samples {', '.join(str(x.index) for x in shipped_study.samples)} of seed {shipped_study.seed}."
-        if shipped_study is not None
-        else "Nothing is shipped for it."
-    )
-    st.info(
-        f"Sample {est_index} of seed {seed} was not precomputed for **{est_name}**. {shipped_note} Computing it "
-        f"takes about ten seconds.",
-        icon=":material/calculate:",
-    )
-    if st.button("Recompute live", key="estlab_live", icon=":material/refresh:"):
-        bar = st.progress(0.0, text="Estimating…")
-
-        def show_progress(f: float) -> None:
-            bar.progress(f, text=f"Estimating… {f:.0%}")
-
-        try:
-            sample = data.live_study(est_name, seed, est_index, show_progress)
-        except (CheckpointError, OSError) as e:
-            st.error(f"**{est_name}**: cannot be studied. {e}", icon=":material/error:")
-        bar.empty()
-if sample is not None:
-    budgets, map_budgets = sample.budgets, sample.map_budgets
-    session.from_address("estlab_budget", "est_budget", budgets, estimator_lab.default_budget(budgets), int)
-    session.from_address("estlab_estimator", "est_map", estimator_lab.ESTIMATORS, "sigmoid-st")
-    session.from_address(
-        "estlab_map_budget", "est_map_budget", map_budgets, estimator_lab.default_budget(map_budgets), int
-    )
-    for key, choices in (("estlab_budget", budgets), ("estlab_map_budget", map_budgets)):
-        if st.session_state[key] not in choices:  # a live study offers other budgets than the shipped one
-            st.session_state[key] = choices[-1]
-    st.caption(
-        f"{'Shipped' if from_file else 'Computed live'}: "
-        f"{sample.repetitions} independent estimates per estimator and budget. The truth, p(1−p)·"
-        f"E[D(b|bᵢ=1) − D(b|bᵢ=0)] over {sample.truth_draws} draws, has its own noise: ‖se‖² = "
-        f"{sample.truth_noise2:.3g}, {sample.truth_noise_share:.2%} of ‖truth‖² = {sample.truth_norm2:.3g}; "
-        "it is subtracted from bias², with the noise of the mean of the estimates."
-    )
-    charts.show(
-        charts.mse_lines(estimator_lab.mse_curves(sample), estimator_lab.LABELS, estimator_lab.UNBIASED, budgets),
-        key="estlab_mse_chart",
-        filename=f"{est_name}-sample{est_index}-mse",
-    )
-    st.caption(
-        "Dotted: biased (straight-through family); solid: unbiased. Variance falls as 1/draws; bias does "
-        "not, so a biased estimator can lead only at small budgets."
-    )
-    budget = st.select_slider(
-        "Budget for the table",
-        budgets,
-        key="estlab_budget",
-        help="Critic evaluations per latent that every estimator may spend.",
-    )
-    session.to_address(est_budget=budget)
-    shown = pd.DataFrame(estimator_lab.sample_rows(sample, budget))
-    with st.container(key="estlab_table_box"):  # a dataframe's own key names no element in the browser
-        st.dataframe(
-            shown,
-            hide_index=True,
-            key="estlab_table",
-            column_config={
-                c: st.column_config.NumberColumn(format="%.3g")
-                for c in shown.columns
-                if shown[c].dtype.kind == "f" and c != "cosine"
-            },
-        )
-    st.caption(
-        "Draws: what the budget buys (RLOO needs two, DisARM spends two evaluations a pair, REBAR three a "
-        "draw; empty where it buys none). bias² noise: its standard deviation were there no bias."
-    )
-    c1, c2 = st.columns(2)
-    estimator = c1.selectbox(
-        "Maps of",
-        estimator_lab.ESTIMATORS,
-        key="estlab_estimator",
-        format_func=estimator_lab.LABELS.__getitem__,
-        help="The estimator whose bias and variance maps are drawn.",
-    )
-    map_budget = c2.select_slider(
-        "at budget",
-        map_budgets,
-        key="estlab_map_budget",
-        help="Shipped studies keep the maps at a few budgets; a live one at every budget.",
-    )
-    session.to_address(est_map=estimator, est_map_budget=map_budget)
-    if (estimator, map_budget) in sample.maps:
-        bias_map, var_map = sample.maps[(estimator, map_budget)]
-        label = f"{estimator_lab.LABELS[estimator]}, budget {map_budget}"
-        charts.heatmap_row(
-            [
-                (sample.truth, "exact ∂E[D]/∂θ", {}),
-                (bias_map, f"bias: mean − truth, {label}", {}),
-                (var_map, f"variance, {label}", dict(diverging=False, zmin=0.0)),
-            ],
-            "gradlab_estlab_maps",
-        )
-    else:
-        st.info(f"{estimator_lab.LABELS[estimator]} buys no draw at budget {map_budget}.", icon=":material/info:")

@@ -17,48 +17,66 @@ with st.container(border=True):
     c1, c2, c3 = st.columns(3)
     with c1:
         seed = session.seed_input("histograms")
-        session.from_address("histograms_n", "n", SAMPLE_COUNTS, 1000, int)
-        n = st.select_slider(
+        n = session.address_widget(
+            st.select_slider,
             "Samples per variant",
             SAMPLE_COUNTS,
             key="histograms_n",
+            param="n",
+            options=SAMPLE_COUNTS,
+            default=1000,
+            cast=int,
             help="How many samples' 784 pixels go into each histogram.",
         )
     with c2:
-        session.from_address("histograms_bins", "bins", range(10, 201, 5), 50, int)
-        bins = st.slider(
+        bins = session.address_widget(
+            st.slider,
             "Bins",
+            key="histograms_bins",
+            param="bins",
+            options=range(10, 201, 5),
+            default=50,
+            cast=int,
             min_value=10,
             max_value=200,
             step=5,
-            key="histograms_bins",
             help="The number of equal-width intervals [0, 1] is cut into; more bins show finer "
             "detail, such as the notch at 0.5, but noisier bars.",
         )
-        session.from_address("histograms_layout", "layout", LAYOUTS, LAYOUTS[0])
-        layout = st.radio(
+        layout = session.address_widget(
+            st.radio,
             "Layout",
             LAYOUTS,
-            horizontal=True,
             key="histograms_layout",
+            param="layout",
+            options=LAYOUTS,
+            default=LAYOUTS[0],
+            horizontal=True,
             help="Overlaid: all variants on one chart. Side by side: one chart per variant.",
         )
     with c3:
-        session.from_address("histograms_density", "density", (True, False), True, session.flag)
-        density = st.toggle(
+        density = session.address_widget(
+            st.toggle,
             "Density",
             key="histograms_density",
+            param="density",
+            options=(True, False),
+            default=True,
+            cast=session.flag,
             help="On: a probability density on [0, 1]. Off: the fraction of pixels in each bin.",
         )
-        session.from_address("histograms_log", "log", (True, False), False, session.flag)
-        log_y = st.toggle(
+        log_y = session.address_widget(
+            st.toggle,
             "Log scale",
             key="histograms_log",
+            param="log",
+            options=(True, False),
+            default=False,
+            cast=session.flag,
             help="A logarithmic y axis, which makes the small bars in the middle of [0, 1] visible.",
         )
         if session.twins_toggle("histograms"):
             names = [n for row in relations.recipe_pairs(names) for n in row if n is not None]
-session.to_address(n=n, bins=bins, layout=layout, density=density, log=log_y)
 
 if not names:
     st.info("Choose at least one variant above.")

@@ -18,30 +18,40 @@ with st.container(border=True):
     names = session.pick_variants("interp")
     c1, c2, c3 = st.columns(3)
     with c1:
-        session.from_address("interp_source", "ends", SOURCES, SOURCES[0])
-        source = st.radio(
+        source = session.address_widget(
+            st.radio,
             "End points",
             SOURCES,
             key="interp_source",
+            param="ends",
+            options=SOURCES,
+            default=SOURCES[0],
             help="Where the path starts and ends: the first latent of two seeds, or two samples "
             "picked from one seed's grid.",
         )
     with c2:
-        session.from_address("interp_steps", "steps", range(2, 65), 16, int)
-        steps = st.slider(
+        steps = session.address_widget(
+            st.slider,
             "Steps",
+            key="interp_steps",
+            param="steps",
+            options=range(2, 65),
+            default=16,
+            cast=int,
             min_value=2,
             max_value=64,
-            key="interp_steps",
             help="Frames along the path, both end points included.",
         )
     with c3:
-        session.from_address("interp_kind", "path", analysis.INTERPOLATIONS, analysis.INTERPOLATIONS[0])
-        kind = st.radio(
+        kind = session.address_widget(
+            st.radio,
             "Path",
             analysis.INTERPOLATIONS,
-            horizontal=True,
             key="interp_kind",
+            param="path",
+            options=analysis.INTERPOLATIONS,
+            default=analysis.INTERPOLATIONS[0],
+            horizontal=True,
             help="Linear: a straight line between the two latents. Spherical: along the great circle, "
             "which keeps every frame's latent at the typical length of a Gaussian vector.",
             format_func=lambda k: {"linear": "linear (lerp)", "spherical": "spherical (slerp)"}[k],
@@ -49,23 +59,30 @@ with st.container(border=True):
 
     if source == "two seeds":
         a, b = st.columns(2)
-        session.from_address("interp_seed_a", "start", range(session.SEED_MAX + 1), 0, int)
-        session.from_address("interp_seed_b", "end", range(session.SEED_MAX + 1), 1, int)
-        seed_a = a.number_input(
+        seed_a = session.address_widget(
+            a.number_input,
             "Start seed",
             0,
             session.SEED_MAX,
             key="interp_seed_a",
+            param="start",
+            options=range(session.SEED_MAX + 1),
+            default=0,
+            cast=int,
             help="The path starts at this seed's first latent vector.",
         )
-        seed_b = b.number_input(
+        seed_b = session.address_widget(
+            b.number_input,
             "End seed",
             0,
             session.SEED_MAX,
             key="interp_seed_b",
+            param="end",
+            options=range(session.SEED_MAX + 1),
+            default=1,
+            cast=int,
             help="The path ends at this seed's first latent vector.",
         )
-        session.to_address(start=int(seed_a), end=int(seed_b))
         z0, z1 = data.latents(1, int(seed_a))[0], data.latents(1, int(seed_b))[0]
         noise_seed = int(seed_a)
     else:
@@ -86,23 +103,33 @@ with st.container(border=True):
                 caption=f"{shown}, seed {seed}: samples 0–{PICK_GRID**2 - 1}, left to right, top to bottom",
             )
         a, b = st.columns(2)
-        session.from_address("interp_i0", "start", range(PICK_GRID**2), 0, int)
-        session.from_address("interp_i1", "end", range(PICK_GRID**2), PICK_GRID**2 - 1, int)
-        i0 = a.number_input(
+        i0 = session.address_widget(
+            a.number_input,
             "Start sample",
             0,
             PICK_GRID**2 - 1,
             key="interp_i0",
+            param="start",
+            options=range(PICK_GRID**2),
+            default=0,
+            cast=int,
             help="The grid's sample the path starts at, counted from 0, left to right, top to bottom.",
         )
-        i1 = b.number_input(
-            "End sample", 0, PICK_GRID**2 - 1, key="interp_i1", help="The grid's sample the path ends at."
+        i1 = session.address_widget(
+            b.number_input,
+            "End sample",
+            0,
+            PICK_GRID**2 - 1,
+            key="interp_i1",
+            param="end",
+            options=range(PICK_GRID**2),
+            default=PICK_GRID**2 - 1,
+            cast=int,
+            help="The grid's sample the path ends at.",
         )
-        session.to_address(start=int(i0), end=int(i1))
         z0, z1 = grid_z[int(i0)], grid_z[int(i1)]
         noise_seed = seed
 
-session.to_address(ends=source, steps=steps, path=kind)
 if not names:
     st.info("Choose at least one variant above.")
     st.stop()

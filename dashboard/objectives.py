@@ -18,29 +18,34 @@ st.title("Objectives and mode collapse")
 with st.container(border=True):
     c1, c2, c3 = st.columns(3)
     with c1:
-        session.from_address("objectives_neuron", "neuron", ("dbn", "sbn"), "dbn")
-        neuron = st.radio(
+        neuron = session.address_widget(
+            st.radio,
             "Neuron",
             ("dbn", "sbn"),
-            horizontal=True,
             key="objectives_neuron",
+            param="neuron",
+            options=("dbn", "sbn"),
+            default="dbn",
+            horizontal=True,
             format_func=str.upper,
             help="DBN thresholds p at 0.5; SBN samples each pixel from Bernoulli(p).",
         )
     with c2:
-        session.from_address("objectives_recipe", "recipe", tuple(RECIPES), "paper")
-        recipe = st.radio(
+        recipe = session.address_widget(
+            st.radio,
             "Recipe",
             tuple(RECIPES),
-            horizontal=True,
             key="objectives_recipe",
+            param="recipe",
+            options=tuple(RECIPES),
+            default="paper",
+            horizontal=True,
             format_func=RECIPES.__getitem__,
             help="The paper's text (slope annealed, BatchNorm with batch statistics) or what its "
             "reference code ran (slope fixed at 1, BatchNorm as a learned affine).",
         )
     with c3:
         seed = session.seed_input("objectives")
-session.to_address(neuron=neuron, recipe=recipe)
 grid = relations.fig8_grid(neuron, recipe)
 
 try:

@@ -16,11 +16,15 @@ with st.container(border=True):
     with c1:
         seed = session.seed_input("samples")
     with c2:
-        session.from_address("samples_grid", "grid", GRID_SIZES, 8, int)
-        k = st.select_slider(
+        k = session.address_widget(
+            st.select_slider,
             "Grid size",
             GRID_SIZES,
             key="samples_grid",
+            param="grid",
+            options=GRID_SIZES,
+            default=8,
+            cast=int,
             format_func=lambda k: f"{k}×{k}",
             help="k×k samples per variant, drawn from the first k² latents of the seed.",
         )
@@ -28,7 +32,6 @@ with st.container(border=True):
         session.resample_button("samples")
     with c4:
         twins = session.twins_toggle("samples")
-session.to_address(grid=k)
 
 if not names:
     st.info("Choose at least one variant above.")

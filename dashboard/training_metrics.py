@@ -15,27 +15,33 @@ with st.container(border=True):
     names = session.pick_variants("training", limit=MAX_CURVES)
     c1, c2 = st.columns(2)
     with c1:
-        session.from_address("training_smooth", "smooth", range(1, 501), 50, int)
-        smooth = st.slider(
+        smooth = session.address_widget(
+            st.slider,
             "Smoothing (steps)",
+            key="training_smooth",
+            param="smooth",
+            options=range(1, 501),
+            default=50,
+            cast=int,
             min_value=1,
             max_value=500,
-            key="training_smooth",
             help="A centred rolling mean over this many generator steps; 1 shows the raw losses.",
         )
     with c2:
         keys = [m.key for m in PER_EPOCH]
-        session.from_address("training_metric", "metric", keys, keys[0])
-        key = st.selectbox(
+        key = session.address_widget(
+            st.selectbox,
             "Per-epoch metric",
             keys,
             key="training_metric",
+            param="metric",
+            options=keys,
+            default=keys[0],
             format_func=lambda k: BY_KEY[k].label,
             help="An evaluation metric measured on 2,000 samples at every snapshot epoch; "
             "Fréchet distance: lower is closer to the data.",
         )
         metric = BY_KEY[key]
-session.to_address(smooth=smooth, metric=key)
 
 
 if names:

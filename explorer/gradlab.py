@@ -64,6 +64,7 @@ ESTIMATOR_LABELS = {
 MAX_DRAWS = 128  # Bernoulli draws K for the SBN expectation
 MAX_COMPARE = 1024  # samples in one comparison
 DEFAULT_DRAWS = 32
+GRID = 16  # the gradient and estimator labs pick their sample from a seed's first GRID samples
 COMPARE_SAMPLES = 256
 TOP_SHARE = 0.1  # "where it matters": the pixels whose |truth| is in the top 10%
 # A CNN critic scores 784 flipped images in ~0.25 s on one CPU thread, 30x the MLP: its work is capped harder.
@@ -327,7 +328,7 @@ def _x_truth(fwd: Forward, truth: np.ndarray, rows: Any = slice(None)) -> np.nda
 
 
 def sample_report(
-    generator: BinaryGAN, critic: Critic, seed: int, index: int, n: int = 16, draws: int = DEFAULT_DRAWS
+    generator: BinaryGAN, critic: Critic, seed: int, index: int, n: int = GRID, draws: int = DEFAULT_DRAWS
 ) -> SampleReport:
     """Sample `index` of the n samples drawn with `seed` (latents make_latents(n, seed)), every map the page shows."""
     n = validate_count(n, "number of samples", MAX_COMPARE)

@@ -29,6 +29,7 @@ from safetensors.torch import load_file
 from safetensors.torch import save as st_save
 
 from explorer.demo import write_untrained as make_checkpoint  # noqa: F401  (re-exported for the test modules)
+from explorer.pages import PAGES, url_path
 from training.checkpoint import STATE_FILE, atomic_write_json
 from training.classifier import EvalClassifier, save_classifier
 from training.data import FILES, write_idx
@@ -163,6 +164,18 @@ def build_hub_cache(folder: Path, cache: Path, repo_id: str, revision: str) -> s
     return commit
 
 
+# ---- the pages' charts ----------------------------------------------------------------------------------------------
+
+
+def heatmaps(charts: list[dict]) -> dict[str, np.ndarray]:
+    """{title: 28x28 z} of every heatmap on the page."""
+    return {
+        c["layout"]["title"]["text"]: np.asarray(c["data"][0]["z"], dtype=np.float64)
+        for c in charts
+        if c["data"] and c["data"][0]["type"] == "heatmap"
+    }
+
+
 # ---- a served app and a browser -----------------------------------------------------------------------------------
 
 STARTUP_TIMEOUT_S = 90
@@ -253,9 +266,10 @@ def one_step_weights(cfg, n_critic: int) -> list:
 
 TINY_VARIANTS = ("mlp-dbn-wgan-gp", "mlp-sbn-wgan-gp", "mlp-real-wgan-gp", "cnn-dbn-wgan-gp")  # conftest's checkpoints
 
-# page url path -> (minimum images, minimum plotly charts, other selectors that must be visible)
-BROWSER_PAGES = {
-    "": (0, 0, ['[data-testid="stGraphVizChart"] svg', '[data-testid="stDataFrame"]']),
+# page -> (minimum images, minimum plotly charts, other selectors that must be visible); a page missing here is a
+# KeyError below, so a new page cannot go untested in the browser
+_RENDERED = {
+    "overview": (0, 0, ['[data-testid="stGraphVizChart"] svg', '[data-testid="stDataFrame"]']),
     "samples": (8, 0, ['[data-testid="stDownloadButton"]']),
     "histograms": (0, 1, ['[data-testid="stMetric"]']),
     "interpolation": (3, 2, []),
@@ -263,8 +277,10 @@ BROWSER_PAGES = {
     "objectives": (3, 1, []),
     "training_metrics": (0, 3, ['[data-testid="stDataFrame"]']),
     "gradient_lab": (1, 11, ['[data-testid="stMetric"]']),
+    "estimator_lab": (0, 0, [".st-key-estlab_live"]),  # the fixture ships no study: the page offers to compute one
     "conditional": (6, 3, ['[data-testid="stMetric"]', '[data-testid="stDataFrame"]']),
 }
+BROWSER_PAGES = {url_path(p): _RENDERED[p.name] for p in PAGES}  # url path -> what it must render
 # Streamlit's own end-to-end tests wait on these attributes of the app's root: the websocket is up, and no script
 # run is in progress or asked for. Elements left from an earlier run are marked data-stale="true" until replaced.
 APP_IDLE = '[data-testid="stApp"][data-test-connection-state="CONNECTED"][data-test-script-state="notRunning"]'

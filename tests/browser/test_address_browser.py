@@ -4,21 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from explorer.pages import by_section
 from tests.helpers import serve, wait_until_rendered
 
 pytestmark = pytest.mark.slow
 
-TITLES = [
-    "Overview",
-    "Samples",
-    "Pre-activation histograms",
-    "Latent interpolation",
-    "Slope annealing",
-    "Objectives and mode collapse",
-    "Training and metrics",
-    "Gradient lab",
-    "Conditional computation",
-]
+TITLES = [p.title for section in by_section().values() for p in section]  # the menu, in its order
 # Every state of the sidebar's menu, from the first paint on: a MutationObserver installed before any script of
 # the page runs records the link texts each time the menu changes.
 RECORD_MENUS = r"""

@@ -15,20 +15,10 @@ from huggingface_hub import constants as hf_constants
 from streamlit.testing.v1 import AppTest
 
 from explorer import demo
+from explorer.pages import BY_NAME, DEFAULT
 from tests.helpers import REPO
 
 APP = REPO / "streamlit_app.py"
-PAGES = (
-    "overview",
-    "samples",
-    "histograms",
-    "interpolation",
-    "annealing",
-    "objectives",
-    "training_metrics",
-    "gradient_lab",
-    "conditional",
-)
 
 
 @pytest.fixture(scope="session")
@@ -71,14 +61,18 @@ def make_app(monkeypatch) -> Callable[..., AppTest]:
 
     _data._hub_answer.clear()  # the Hub's answer is kept per process; each test asks afresh
 
-    def make(root: Path, page: str = "overview", query: str = "") -> AppTest:
+    def make(root: Path, page: str = DEFAULT.name, query: str = "", deep_link: bool = False) -> AppTest:
+        """The app on `page`: opened on the default page and then switched (a visitor who clicks through), or with
+        `deep_link`, opened on the page itself (a copied link: the session's first run is the page's)."""
         monkeypatch.setenv("BINARYGAN_CHECKPOINTS", os.fspath(root))
         at = AppTest.from_file(str(APP), default_timeout=120)
         if query:
             at.query_params.update(dict(p.split("=", 1) for p in query.split("&")))
+        if deep_link:
+            at.switch_page(BY_NAME[page].file)
         at.run()
-        if page != "overview":
-            at.switch_page(f"dashboard/{page}.py").run()
+        if page != DEFAULT.name and not deep_link:
+            at.switch_page(BY_NAME[page].file).run()
         assert not at.exception, [e.value for e in at.exception]
         return at
 
@@ -87,7 +81,7 @@ def make_app(monkeypatch) -> Callable[..., AppTest]:
 
 @pytest.fixture
 def app(make_app, dashboard_root) -> Callable[..., AppTest]:
-    return lambda page="overview", query="": make_app(dashboard_root, page, query)
+    return lambda page=DEFAULT.name, query="": make_app(dashboard_root, page, query)
 
 
 def _decode(value):

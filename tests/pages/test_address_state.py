@@ -30,15 +30,18 @@ CHANGED = {
     "objectives": ("neuron=sbn&seed=4", {"objectives_neuron": "sbn", "objectives_seed": 4}),
     "training_metrics": ("smooth=7&metric=class_kl", {"training_smooth": 7, "training_metric": "class_kl"}),
     "gradient_lab": (
-        "critic=mlp-sbn-wgan-gp&sample=3&slope=4&draws=16&seed=2&est_sample=1",
+        "critic=mlp-sbn-wgan-gp&sample=3&slope=4&draws=16&seed=2",
         {
             "gradlab_variant": "mlp-sbn-wgan-gp",
             "gradlab_sample": 3,
             "gradlab_slope": 4.0,
             "gradlab_draws": 16,
             "gradlab_seed": 2,
-            "estlab_sample": 1,
         },
+    ),
+    "estimator_lab": (
+        "est_critic=mlp-sbn-wgan-gp&est_sample=1&seed=2",
+        {"estlab_variant": "mlp-sbn-wgan-gp", "estlab_sample": 1, "estlab_seed": 2},
     ),
 }
 
@@ -79,6 +82,19 @@ def test_junk_in_the_address_falls_back_with_a_message(app, texts):
     assert "bins='7'" in warnings and "layout='<script>'" in warnings and "density='maybe'" in warnings
 
 
+@pytest.mark.parametrize("page", ["overview", "samples", "histograms"])
+def test_each_warning_shows_once_and_says_what_is_used_instead(make_app, dashboard_root, texts, page):
+    at = make_app(dashboard_root, page, "variants=bogus,mlp-sbn-wgan-gp&seed=abc&bins=7", deep_link=True)
+    warnings = texts(at, "warning")
+    about_variant = [w for w in warnings if "bogus" in w]
+    about_seed = [w for w in warnings if "'abc'" in w]
+    assert len(about_variant) == 1 and "mlp-sbn-wgan-gp" in about_variant[0]
+    assert len(about_seed) == 1 and "seed 0" in about_seed[0]
+    if page == "histograms":
+        about_bins = [w for w in warnings if "bins=" in w]
+        assert len(about_bins) == 1 and "50" in about_bins[0]
+
+
 def test_the_gradient_lab_names_junk_and_explains_a_variant_without_critic(app, texts):
     at = app("gradient_lab", "critic=mlp-dbn-wgan&sample=99&slope=abc&draws=7")
     assert any("**mlp-dbn-wgan** has no trained critic" in i for i in texts(at, "info"))
@@ -106,6 +122,7 @@ WIDGETS = ("slider", "select_slider", "radio", "selectbox", "number_input", "tog
         "objectives",
         "training_metrics",
         "gradient_lab",
+        "estimator_lab",
         "overview",
     ],
 )

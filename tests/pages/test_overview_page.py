@@ -5,6 +5,7 @@ from __future__ import annotations
 from huggingface_hub import constants as hf_constants
 
 from explorer import demo, files, findings
+from explorer.pages import BY_NAME
 from tests.helpers import TINY_VARIANTS
 from training.config import ESTIMATOR_BASELINE, ESTIMATOR_EXPERIMENT, REGISTRY
 
@@ -42,7 +43,7 @@ def test_selection_carries_over_to_the_other_pages(app):
     assert at.session_state.selection == ["cnn-dbn-wgan-gp", "mlp-dbn-wgan-gp"]
     assert at.query_params["variants"] == "cnn-dbn-wgan-gp,mlp-dbn-wgan-gp"  # a shareable link
     for page in ("samples", "histograms", "interpolation", "training_metrics"):
-        at.switch_page(f"dashboard/{page}.py").run()
+        at.switch_page(BY_NAME[page].file).run()
         assert not at.exception
         assert at.multiselect[0].value == ["cnn-dbn-wgan-gp", "mlp-dbn-wgan-gp"], page
 
@@ -76,7 +77,7 @@ def test_an_empty_checkpoints_folder_shows_every_variant_as_not_trained(make_app
     assert len(table) == len(REGISTRY) and (table["status"] == files.NOT_TRAINED).all()
     assert any("Hub could not provide them" in w for w in texts(at.sidebar, "warning"))
     for page in ("samples", "histograms", "interpolation", "annealing", "objectives", "training_metrics"):
-        at.switch_page(f"dashboard/{page}.py").run()
+        at.switch_page(BY_NAME[page].file).run()
         assert not at.exception and not at.error, page
         assert any("not trained yet" in i.value or "not evaluated yet" in i.value for i in at.info), page
 
