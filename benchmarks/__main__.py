@@ -10,7 +10,7 @@ from pathlib import Path
 
 import torch
 
-from benchmarks import gated, roofline, sampling, stacked, training
+from benchmarks import gated, roofline, sampling, training
 from benchmarks.report import table
 
 
@@ -54,14 +54,6 @@ def main(argv: list[str] | None = None) -> int:
             ],
         )
     )
-
-    results["stacked"] = [
-        row
-        for variant in stacked.VARIANTS[: 1 if args.quick else None]
-        for row in stacked.run(variant, (2,) if args.quick else stacked.SIZES, device, 0.5 if args.quick else 3.0)
-    ]
-    print("\nseveral seeds in one process, stacked (vmap), against train_step once per seed")
-    print(table(results["stacked"], stacked.COLUMNS))
 
     results["sampling"] = sampling.run(args.quick)
     print("\nsampling")

@@ -114,13 +114,6 @@ def test_class_shares_normalise_each_expert_and_leave_an_idle_one_at_zero():
     assert shares[0, :2].tolist() == [0.25, 0.75] and shares[1].sum() == 0
 
 
-def test_the_readme_carries_the_gated_headline_table_of_the_shipped_files():
-    repo = Path(__file__).resolve().parents[2]
-    assert gating.headline(repo / "checkpoints") in (repo / "README.md").read_text(), (
-        "README's conditional-computation table is stale: paste `python -m explorer.gating --headline`"
-    )
-
-
 @pytest.mark.parametrize("name", ["mlp-sbn-wgan-gp-code-gated", "mlp-dbn-wgan-gp-code-gated"])
 def test_the_pages_grids_agree_on_every_latent_they_share(tmp_path, name):
     """The Conditional computation page shows each expert's grid (every latent forced through it) beside the routed

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-from tests.helpers import REPO
 from training.table import rebuild_table, seeds_markdown, table_csv, table_markdown
 
 
@@ -68,13 +67,3 @@ def test_table_reuses_a_matching_real_data_floor(tmp_path, tiny_reference):
     (tmp_path / "metrics.json").write_text(json.dumps(first | {"real_data": first["real_data"] | {"fd": -1.0}}))
     assert rebuild_table(tmp_path, tiny_reference, n=64)["real_data"]["fd"] == -1.0  # reused, not recomputed
     assert rebuild_table(tmp_path, tiny_reference, n=65)["real_data"]["fd"] >= 0  # another n: recomputed
-
-
-def test_the_results_pages_tables_are_the_shipped_metrics():
-    results = (REPO / "docs" / "results.md").read_text()
-    table = json.loads((REPO / "checkpoints" / "metrics.json").read_text())
-    stale = "docs/results.md: the {} table is stale: paste `python -m training evaluate --table --markdown`"
-    start = results.index("| model | FD")
-    assert results[start : results.index("\n\n", start) + 1] == table_markdown(table), stale.format("results")
-    start = results.index("| model | seeds | FD")
-    assert results[start : results.index("\n\n", start) + 1] == seeds_markdown(table), stale.format("seeds")
