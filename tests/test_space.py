@@ -204,10 +204,10 @@ def expand(value: str, env: dict[str, str]) -> str:
 def test_the_image_preloads_the_checkpoints_at_build_time():
     """The Space does not download on its first visit: a build step fills the Hugging Face cache the app reads."""
     runs, envs = instruction("RUN"), " ".join(instruction("ENV"))
-    assert "python -m explorer.hub --preload" in runs
+    assert "python -m training.hub --preload" in runs
     assert "HF_HOME=/home/user/.cache/huggingface" in envs
     steps = dockerfile()
-    preload = steps.index(("RUN", "python -m explorer.hub --preload"))
+    preload = steps.index(("RUN", "python -m training.hub --preload"))
     assert preload > max(i for i, (kw, a) in enumerate(steps) if kw == "RUN" and "pip install" in a)
     assert preload > next(i for i, (kw, a) in enumerate(steps) if kw == "ENV" and "HF_HOME=" in a)
 
