@@ -121,6 +121,22 @@ def address_widget(
     return value
 
 
+def path_seed_input(container: Any, label: str, *, key: str, param: str, default: int, help: str) -> int:
+    """A seed box of its own (a path's start or end), in the address under `param`, over the project's seed range."""
+    return address_widget(
+        container.number_input,
+        label,
+        0,
+        SEED_MAX,
+        key=key,
+        param=param,
+        options=range(SEED_MAX + 1),
+        default=default,
+        cast=int,
+        help=help,
+    )
+
+
 def format_value(value: Any) -> str:
     """A setting as the address writes it: booleans as 1/0, floats without trailing zeros."""
     if isinstance(value, bool):

@@ -149,29 +149,11 @@ with class_col:
 
 st.subheader("The gates along a latent path")
 p1, p2, p3 = st.columns(3)
-start = session.address_widget(
-    p1.number_input,
-    "Start seed",
-    0,
-    session.SEED_MAX,
-    key="cc_start",
-    param="start",
-    options=range(session.SEED_MAX + 1),
-    default=0,
-    cast=int,
-    help="The path starts at this seed's first latent.",
+start = session.path_seed_input(
+    p1, "Start seed", key="cc_start", param="start", default=0, help="The path starts at this seed's first latent."
 )
-end = session.address_widget(
-    p2.number_input,
-    "End seed",
-    0,
-    session.SEED_MAX,
-    key="cc_end",
-    param="end",
-    options=range(session.SEED_MAX + 1),
-    default=1,
-    cast=int,
-    help="The path ends at this seed's first latent.",
+end = session.path_seed_input(
+    p2, "End seed", key="cc_end", param="end", default=1, help="The path ends at this seed's first latent."
 )
 steps = session.address_widget(
     p3.slider,

@@ -59,28 +59,20 @@ with st.container(border=True):
 
     if source == "two seeds":
         a, b = st.columns(2)
-        seed_a = session.address_widget(
-            a.number_input,
+        seed_a = session.path_seed_input(
+            a,
             "Start seed",
-            0,
-            session.SEED_MAX,
             key="interp_seed_a",
             param="start",
-            options=range(session.SEED_MAX + 1),
             default=0,
-            cast=int,
             help="The path starts at this seed's first latent vector.",
         )
-        seed_b = session.address_widget(
-            b.number_input,
+        seed_b = session.path_seed_input(
+            b,
             "End seed",
-            0,
-            session.SEED_MAX,
             key="interp_seed_b",
             param="end",
-            options=range(session.SEED_MAX + 1),
             default=1,
-            cast=int,
             help="The path ends at this seed's first latent vector.",
         )
         z0, z1 = data.latents(1, int(seed_a))[0], data.latents(1, int(seed_b))[0]
