@@ -17,7 +17,7 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -113,6 +113,11 @@ def verify_files(base: Path, entries: dict[str, dict[str, Any]], where: str, rem
 # ---------------------------------------------------------------------------------------------------
 # Fetching from the Hub.
 # ---------------------------------------------------------------------------------------------------
+
+
+# (repo id, revision, cache folder) -> the commit that revision named when this process first resolved it. A tag (the
+# pinned HUB_REVISION) is resolved once; after that every file comes from that commit, so serving makes no request.
+_commits: dict[tuple[str, str, str | None], str] = {}
 
 
 @dataclass(frozen=True)
@@ -236,8 +241,12 @@ def _fetch(
     from huggingface_hub import constants, snapshot_download
 
     src = src or default_source()
-    manifest_path = _download(src, MANIFEST_FILE)
+    key = (src.repo_id, src.revision, src.cache_dir or constants.HF_HUB_CACHE)
+    pinned = None if src.force_download else _commits.get(key)
+    # a commit hash is immutable: the client reads its files from the cache without asking the Hub
+    manifest_path = _download(replace(src, revision=pinned) if pinned else src, MANIFEST_FILE)
     snapshot = manifest_path.parent  # <cache>/models--ORG--NAME/snapshots/<commit>
+    _commits[key] = snapshot.name
     manifest = read_manifest(snapshot)
     wanted = {rel: entry for rel, entry in sorted(manifest.items()) if select(rel)}
     if not wanted:

@@ -23,6 +23,7 @@ from training import hub
 from training.checkpoint import atomic_write_json
 from training.classifier import EvalClassifier, save_classifier
 from training.cli import main
+from training.config import REGISTRY
 from training.hubrepo import HUB_REVISION, HubConfigError
 from training.manifest import write_manifest
 from training.publish import prepare
@@ -465,10 +466,31 @@ def test_a_first_fetch_downloads_one_variant_in_one_snapshot_download(local_hub,
     assert [p.done_files for p in seen] == sorted(p.done_files for p in seen)
     local = load_generator(checkpoints_root / "mlp-sbn-wgan-gp" / "snapshots" / "epoch-005").sample(8, seed=4)
     np.testing.assert_array_equal(g.sample(8, seed=4).binary, local.binary)
-    # a second load: the files are cached, only the manifest's revision is asked again
-    before = len(local_hub.downloads())
+    # a second load: the files are cached and the tag was resolved to its commit, so nothing is asked again
+    before = len(local_hub.requests)
     BinaryGAN.from_pretrained(REPO_ID, variant="mlp-sbn-wgan-gp")
-    assert len(local_hub.downloads()) == before
+    assert local_hub.requests[before:] == []
+
+
+def test_after_start_up_a_tour_makes_no_hub_request(local_hub, hub_folder, monkeypatch):
+    """The Space without checkpoints/: start-up resolves the pinned tag to a commit and fetches the campaign; then
+    every page's loads (each variant, its critic, the folder of metrics) come from the cache with no request."""
+    from explorer import BinaryGAN, Critic
+
+    monkeypatch.setattr(hub, "_commits", {})  # a fresh process
+    hub.checkpoints_dir()  # the Space's start-up (its preload)
+    assert local_hub.requests, "start-up fetched nothing"
+    started = len(local_hub.requests)
+    names = sorted({rel.split("/")[0] for rel in json.loads((hub_folder / "manifest.json").read_text())["files"]})
+    variants = [n for n in names if n in REGISTRY]
+    for _ in range(2):  # a visitor's tour, then another's
+        hub.checkpoints_dir()
+        for name in variants:
+            g = BinaryGAN.from_pretrained(name)
+            hub.locate(name)
+            if (Path(g.source) / "critic.safetensors").exists():
+                Critic.from_pretrained(name)
+    assert len(variants) >= 3 and local_hub.requests[started:] == []
 
 
 def test_from_pretrained_leaves_torchs_global_generator_alone(offline_hub, hub_folder, tmp_path):
