@@ -225,8 +225,12 @@ def cmd_list(args: argparse.Namespace) -> int:
     if args.json:
         print(registry_json())
         return 0
-    for v in REGISTRY.values():
-        print(f"{v.name:28s} {v.experiment:26s} {v.description}")
+    rows = [("variant", "experiment", "what it is")] + [
+        (v.name, v.experiment, v.description) for v in REGISTRY.values()
+    ]
+    name_w, exp_w = (max(len(r[i]) for r in rows) for i in (0, 1))  # columns as wide as their longest entry
+    for name, experiment, description in rows:
+        print(f"{name:{name_w}}  {experiment:{exp_w}}  {description}")
     return 0
 
 

@@ -69,7 +69,10 @@ def resolve_data_dir(data_dir: str | os.PathLike | None) -> Path:
 
 def _decompress(path: Path) -> bytes:
     if not path.is_file():
-        raise DataError(f"{path}: file not found (expected the MNIST IDX gzip file here)")
+        raise DataError(
+            f"{path}: file not found (expected the MNIST IDX gzip file here). Pass --download to fetch MNIST, or point "
+            f"--data-dir or ${DATA_ENV} at a folder that holds its four IDX files"
+        )
     try:
         with gzip.open(path, "rb") as f:
             raw = f.read(MAX_UNCOMPRESSED + 1)

@@ -91,6 +91,7 @@ def test_bad_data_dir_is_an_error_message_not_a_traceback(tmp_path, capsys):
     assert main(["train", "mlp-dbn-wgan-gp", "--out", str(tmp_path / "r"), "--data-dir", str(tmp_path)]) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: ") and "train-images-idx3-ubyte.gz: file not found" in err
+    assert "--download" in err and "BINARYGAN_DATA" in err  # what to do about it
 
 
 def test_unavailable_device_is_refused(tmp_path, capsys, tiny_mnist):
@@ -150,7 +151,7 @@ def test_the_binarygan_console_script_is_the_same_cli(monkeypatch, capsys):
     console = getattr(importlib.import_module(module), attr)
     monkeypatch.setattr(sys, "argv", ["binarygan", "list"])
     assert console() == 0
-    assert capsys.readouterr().out.splitlines()[0].startswith("mlp-dbn-wgan-gp ")
+    assert capsys.readouterr().out.splitlines()[1].startswith("mlp-dbn-wgan-gp ")
     monkeypatch.setattr(sys, "argv", ["binarygan", "--help"])
     with pytest.raises(SystemExit):
         console()
@@ -236,3 +237,11 @@ def test_shared_options_mean_the_same_in_every_command(command):
     assert args.data_dir == "d" and args.no_verify is True
     if command != "evaluate":
         assert build_parser().parse_args([*argv, "--limit", "640"]).limit == 640
+
+
+def test_list_has_a_header_and_columns_that_line_up(capsys):
+    assert main(["list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split()[0] == "variant" and len(lines) == len(REGISTRY) + 1
+    at = lines[0].index("experiment")  # the second column starts at one offset on every line
+    assert all(line[at - 2 : at] == "  " and line[at] != " " for line in lines)
