@@ -1,8 +1,8 @@
 """Sampling from a trained generator: a checkpoint folder in, numpy arrays out.
 
-The latents, the gate neurons' noise and the output neurons' noise are three streams of training/rng.py, each drawn
-row by row: sample i depends on its seed and its row only, whatever the number of samples drawn with it, the chunk
-size, or whether its expert was forced to the one its gates chose. Where a checkpoint folder comes from (a variant name, the
+The latents, the gate neurons' noise (or random routing's experts) and the output neurons' noise are streams of
+training/rng.py, each drawn row by row: sample i depends on its seed and its row only, whatever the number of samples
+drawn with it, the chunk size, or whether its expert was forced to the one its gates chose. Where a checkpoint folder comes from (a variant name, the
 Hugging Face Hub) is the explorer's business (explorer.generator); this module reads a folder it is given.
 """
 
@@ -63,6 +63,7 @@ class LoadedGenerator:
         self.neuron = cfg.neuron
         self.latent_dim = cfg.latent_dim
         self.experts = cfg.experts  # 0 for a dense generator
+        self.routing = cfg.routing  # how a gated generator picks its experts
 
     @property
     def config(self) -> dict[str, Any]:
@@ -84,6 +85,8 @@ class LoadedGenerator:
         generator's x depends on its gates too; with stochastic gates decode() is the one that draws them."""
         if self.experts and self.neuron == "sbn":
             raise ValueError(f"{self.name}: stochastic gates choose the expert, so x is not a function of z alone")
+        if self.routing == "random":
+            raise ValueError(f"{self.name}: the expert is drawn at random, so x is not a function of z alone")
         with torch.inference_mode():
             return self._net.logits(z, self.slope)
 
@@ -93,7 +96,7 @@ class LoadedGenerator:
 
     def decode(self, latents: np.ndarray, seed: int = 0, expert: int | None = None, chunk: int = CHUNK) -> Samples:
         """Samples for given latents (N, 128); `seed` drives the stochastic neurons' Bernoulli noise, the gates' and
-        the output layer's from streams of their own. `expert` forces a gated generator's every latent through that
+        the output layer's from streams of their own, and random routing's experts from the "routing" stream. `expert` forces a gated generator's every latent through that
         expert. `chunk` (rows per forward pass) changes the speed, never the result."""
         z = np.asarray(latents, dtype=np.float32)
         if z.ndim != 2 or z.shape[1] != self.latent_dim:
@@ -108,7 +111,8 @@ class LoadedGenerator:
         if expert is not None and not 0 <= expert < self.experts:
             raise ValueError(f"{self.name}: expert must be in [0, {self.experts}), got {expert}")
         chunk = validate_count(chunk, "chunk size")
-        gate_noise, noise = rng.generator(seed, "gate-noise"), rng.generator(seed, "output-noise")
+        gate_noise = rng.generator(seed, "routing" if self.routing == "random" else "gate-noise")
+        noise = rng.generator(seed, "output-noise")
         binary, pre, routes = [], [], []
         with torch.inference_mode():
             for start in range(0, len(z), chunk):
