@@ -446,12 +446,14 @@ def _gating(root: str) -> dict[str, Any]:
         "summary": gating.summary(root),
         "verdicts": gating.judge(root),
         "seeds": {name: gating.gate_metrics(name, root) for name in gating.gated_variants()},
+        "controls": gating.controls_table(root),
+        "control_verdicts": gating.judge_controls(root),
     }
 
 
 def gating() -> dict[str, Any]:
-    """The shipped gate metrics: the seeds table, the verdicts and {variant: {seed: GateMetrics}};
-    raises files.DataFileError for a malformed file."""
+    """The shipped gate metrics: the seeds table, the verdicts, {variant: {seed: GateMetrics}}, and the controls'
+    table and verdicts; raises files.DataFileError for a malformed file."""
     return _gating(str(data_root()))
 
 

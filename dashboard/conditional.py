@@ -1,6 +1,6 @@
 """Conditional computation: binary gate neurons choose which of four experts draws each digit. What each expert draws
 on its own, how the load spreads and whether it follows the digit, the gates along a latent path, and the verdicts
-over three training seeds against the dense generator."""
+over three training seeds against the dense generator, and the controls that ask whether the binary gate matters."""
 
 import numpy as np
 import pandas as pd
@@ -126,6 +126,29 @@ st.download_button(
     icon=":material/download:",
     on_click="ignore",
 )
+
+st.subheader(gating.CONTROLS_QUESTION)
+controls = shipped["control_verdicts"]
+st.caption(
+    f"`{gating.GATED}` against three controls on its recipe: the same four experts routed at random or mixed by a "
+    "learned softmax, and a dense generator as wide as one expert (its multiply-adds per sample, a quarter of its "
+    "parameters). Soft routing's expert, for its gate metrics, is each sample's largest mixture weight."
+)
+g1, g2 = st.columns(2)
+g1.metric(
+    "The FD gain over the dense generator comes from",
+    controls.attribution,
+    help="mixture: any four experts do it; routing: a learned routing, binary or not; binary routing: only the "
+    "binary gates; unattributed: none of these patterns (docs/conditional.md).",
+)
+g2.metric(
+    "The gain",
+    controls.parameters,
+    help="Whether the dense generator one expert wide does worse than the gated one (then the gain needs the "
+    "experts' parameters) or not (then the active compute suffices).",
+)
+st.dataframe(shipped["controls"], hide_index=True, width="stretch")
+st.caption(f"Rule, stated before the controls trained: {gating.CONTROLS_RULE}")
 
 usage_col, class_col = st.columns(2)
 with usage_col:

@@ -116,9 +116,17 @@ with st.container(border=True):
                 f"{ {True: 'yes', False: 'no', None: 'no verdict yet'}[v.specialised] }."
             )
         st.dataframe(gated_summary, hide_index=True, width="stretch")
+        controls = shipped_gates["control_verdicts"]
+        st.markdown(
+            f"**{gating.CONTROLS_QUESTION}** Against random routing, soft routing and a dense generator one expert "
+            f"wide, the DBN-gated generator's FD gain comes from: **{controls.attribution}**; the gain "
+            f"**{controls.parameters}**."
+        )
+        st.dataframe(shipped_gates["controls"], hide_index=True, width="stretch")
     st.caption(
         "Rules, stated before the gated variants trained (docs/conditional.md): FD better or worse than the dense "
         "twin's when the bands mean ± sd over seeds 0–2 do not overlap; a seed collapses when its usage entropy is "
         f"below {gating.COLLAPSE_BITS:g} bit or an expert is idle; the experts specialise when NMI with the digit "
-        f"exceeds {gating.SPECIALISED_NMI:g} in every seed. The Conditional computation page has the rest."
+        f"exceeds {gating.SPECIALISED_NMI:g} in every seed. The controls, by the rule stated before they trained: "
+        f"{gating.CONTROLS_RULE} The Conditional computation page has the rest."
     )

@@ -1,6 +1,7 @@
 """Conditional computation for the dashboard and notebooks: which expert each latent runs through, each expert's own
-samples, the gates along a latent path, and the shipped gate metrics of every gated variant and seed judged by the
-rules of docs/conditional.md. Arrays and tables out; no Streamlit here.
+samples, the gates along a latent path, the shipped gate metrics of every gated variant and seed judged by the
+rules of docs/conditional.md, and the controls that ask whether the binary gate matters. Arrays and tables out; no
+Streamlit here.
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ import numpy as np
 import pandas as pd
 
 from explorer import files
-from explorer.findings import SEEDS, band, decide
+from explorer.claims import SeedMetrics
+from explorer.findings import BETTER, NO_DIFFERENT, PENDING, SEEDS, Band, band, decide
+from explorer.tables import parameter_counts
 from training.checkpoint import METRICS_FILE
-from training.config import GATED_SUFFIX, REGISTRY
+from training.config import GATED_CONTROLS, GATED_CONTROLS_OF, GATED_SUFFIX, REGISTRY
 
 if TYPE_CHECKING:  # sampling needs torch; the tables below do not
     from training.pretrained import BinaryGAN
@@ -29,8 +32,8 @@ SPECIALISED_NMI = 0.1  # rule 3: experts specialise by digit if NMI exceeds this
 
 
 def gated_variants() -> list[str]:
-    """The registry's gated variants, in registry order."""
-    return [name for name, cfg in REGISTRY.items() if cfg.experts]
+    """The registry's variants routed by binary gates, in registry order (the controls route otherwise)."""
+    return [name for name, cfg in REGISTRY.items() if cfg.experts and cfg.routing == "gates"]
 
 
 def dense_twin(name: str) -> str:
@@ -253,16 +256,149 @@ def headline(root: str | os.PathLike | None = None) -> str:
     return "\n".join(lines)
 
 
+# ---------------------------------------------------------------------------------------------------
+# Does the binary gate matter, or only the mixture? The controls of the DBN-gated variant, judged by the rule of
+# docs/conditional.md stated before they trained.
+# ---------------------------------------------------------------------------------------------------
+
+CONTROLS_QUESTION = "Does the binary gate matter, or only the mixture of experts?"
+RANDOM, SOFT, QUARTER = GATED_CONTROLS
+GATED, DENSE = GATED_CONTROLS_OF, dense_twin(GATED_CONTROLS_OF)
+MIXTURE, ROUTING, BINARY_ROUTING, UNATTRIBUTED = "mixture", "routing", "binary routing", "unattributed"
+NEEDS_PARAMETERS, ACTIVE_COMPUTE = "needs the parameters", "needs only the active compute"
+CONTROL_ROWS = {  # variant -> how it routes, in the table's order
+    DENSE: "none (dense, 1024 hidden)",
+    GATED: "2 DBN gate neurons pick 1 of 4 experts",
+    RANDOM: "1 of the 4 experts at random, independent of z",
+    SOFT: "softmax mixture of the 4 experts",
+    QUARTER: "none (dense, 256 hidden: one expert's width)",
+}
+# Multiply-adds of one sample when sampling, from the layer shapes (tests/training/test_gated.py counts them on the
+# networks): an expert is 128 x 256 + 256 x 784, the dense body 128 x 1024 + 1024 x 784.
+SAMPLING_MACS = {DENSE: 933_888, GATED: 233_728, RANDOM: 233_472, SOFT: 934_400, QUARTER: 233_472}
+CONTROLS_RULE = (
+    "Over training seeds 0, 1 and 2, A is better than B if A's mean FD + sd is below B's mean − sd, worse if A's mean "
+    "− sd is above B's mean + sd, no different otherwise. The gated variant's gain over the dense one is due to the "
+    "mixture if gated, soft and random are no different and soft and random both beat dense; to routing (learned, "
+    "not necessarily binary) if gated and soft are no different and both beat random; to binary routing if gated "
+    "beats both soft and random; unattributed otherwise. If the quarter-width dense generator is worse than gated, "
+    "the gain needs the experts' parameters; otherwise it needs only the active compute."
+)
+
+
+@dataclass(frozen=True)
+class ControlVerdicts:
+    bands: dict[str, Band]  # FD of the dense baseline, the gated variant and each control
+    against_dense: dict[str, str]  # {variant: its FD against the dense baseline's}
+    gated_against: dict[str, str]  # {control: the gated variant's FD against the control's}
+    attribution: str  # MIXTURE, ROUTING, BINARY_ROUTING, UNATTRIBUTED or PENDING
+    parameters: str  # NEEDS_PARAMETERS, ACTIVE_COMPUTE or PENDING
+
+
+def attribute(gated_vs: dict[str, str], random_vs_dense: str, soft_vs_dense: str, soft_vs_random: str) -> str:
+    """Where the gated variant's gain comes from, by the rule of docs/conditional.md; `gated_vs` holds gated's verdict
+    against RANDOM and SOFT."""
+    verdicts = [gated_vs[RANDOM], gated_vs[SOFT], random_vs_dense, soft_vs_dense, soft_vs_random]
+    if PENDING in verdicts:
+        return PENDING
+    if (
+        gated_vs[SOFT] == NO_DIFFERENT
+        and gated_vs[RANDOM] == NO_DIFFERENT
+        and random_vs_dense == soft_vs_dense == BETTER
+    ):
+        return MIXTURE
+    if gated_vs[SOFT] == NO_DIFFERENT and gated_vs[RANDOM] == BETTER and soft_vs_random == BETTER:
+        return ROUTING
+    if gated_vs[SOFT] == BETTER and gated_vs[RANDOM] == BETTER:
+        return BINARY_ROUTING
+    return UNATTRIBUTED
+
+
+def judge_controls(root: str | os.PathLike | None = None) -> ControlVerdicts:
+    by_seed = files.seed_metrics(root)
+    bands = {name: band(by_seed, name) for name in CONTROL_ROWS}
+    gated_vs = {c: decide(bands[GATED], bands[c]) for c in GATED_CONTROLS}
+    against_dense = {name: decide(bands[name], bands[DENSE]) for name in CONTROL_ROWS if name != DENSE}
+    quarter = gated_vs[QUARTER]
+    return ControlVerdicts(
+        bands=bands,
+        against_dense=against_dense,
+        gated_against=gated_vs,
+        attribution=attribute(gated_vs, against_dense[RANDOM], against_dense[SOFT], decide(bands[SOFT], bands[RANDOM])),
+        parameters=PENDING if quarter == PENDING else NEEDS_PARAMETERS if quarter == BETTER else ACTIVE_COMPUTE,
+    )
+
+
+def _metric_values(by_seed: SeedMetrics, name: str, key: str) -> list[float]:
+    values = [by_seed.get(s, {}).get(name, {}).get(key) for s in SEEDS]
+    return [float(v) for v in values if isinstance(v, (int, float)) and math.isfinite(v)]
+
+
+def controls_table(root: str | os.PathLike | None = None) -> pd.DataFrame:
+    """One row per variant of the question: how it routes, its size and sampling cost, FD, precision and recall over
+    the evaluated seeds of SEEDS, and the verdicts against the dense baseline and of the gated variant against it."""
+    by_seed = files.seed_metrics(root)
+    v = judge_controls(root)
+    rows = []
+    for name, routing in CONTROL_ROWS.items():
+        cfg = REGISTRY[name]
+        row: dict[str, Any] = {
+            "variant": name,
+            "routing": routing,
+            "G params": parameter_counts(cfg.arch, cfg.d_batchnorm, cfg.experts, cfg.routing, cfg.hidden)[0],
+            "MACs / sample": SAMPLING_MACS[name],
+            "seeds": len(v.bands[name].values),
+        }
+        for seed in SEEDS:
+            row[f"FD seed {seed}"] = v.bands[name].values.get(seed, math.nan)
+        row |= {"FD mean": v.bands[name].mean, "FD sd": v.bands[name].sd}
+        for key in ("precision", "recall"):
+            values = _metric_values(by_seed, name, key)
+            row[f"{key} mean"], row[f"{key} sd"] = _band(values) if values else (math.nan, math.nan)
+        row["FD against dense"] = v.against_dense.get(name, "")
+        row["gated against it"] = v.gated_against.get(name, "")
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def controls_headline(root: str | os.PathLike | None = None) -> str:
+    """docs/conditional.md's table of the controls (mean ± sd over seeds 0-2) and the two verdicts."""
+    by_seed = files.seed_metrics(root)
+    v = judge_controls(root)
+    lines = [
+        "| generator | routing | G parameters | multiply-adds / sample | FD | precision | recall | FD against dense "
+        "| gated against it |",
+        "|---" * 9 + "|",
+    ]
+    for name, routing in CONTROL_ROWS.items():
+        cfg = REGISTRY[name]
+        cells = [
+            f"`{name}`",
+            routing,
+            f"{parameter_counts(cfg.arch, cfg.d_batchnorm, cfg.experts, cfg.routing, cfg.hidden)[0]:,}",
+            f"{SAMPLING_MACS[name]:,}",
+            _pm(list(v.bands[name].values.values()), 1),
+            _pm(_metric_values(by_seed, name, "precision"), 3),
+            _pm(_metric_values(by_seed, name, "recall"), 3),
+            v.against_dense.get(name, ""),
+            v.gated_against.get(name, ""),
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    lines += ["", f"Attribution of the gain: **{v.attribution}**. Parameters: the gain **{v.parameters}**."]
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     import argparse
 
     parser = argparse.ArgumentParser(prog="python -m explorer.gating", description=__doc__.splitlines()[0])
     parser.add_argument("--headline", action="store_true", help="print the README's table of the gated variants")
+    parser.add_argument("--controls", action="store_true", help="print docs/conditional.md's table of the controls")
     args = parser.parse_args(argv)
-    if not args.headline:
-        parser.error("nothing to do; pass --headline")
+    if not (args.headline or args.controls):
+        parser.error("nothing to do; pass --headline or --controls")
     try:
-        print(headline())
+        print(headline() if args.headline else controls_headline())
     except files.DataFileError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1

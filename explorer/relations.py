@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from training.config import CODE_SUFFIX, REGISTRY, get_variant
+from training.config import CODE_SUFFIX, GATED_EXPERIMENT, REGISTRY, get_variant
 
 
 def fig8_grid(neuron: str, recipe: str = "paper") -> dict[tuple[str, bool], str]:
@@ -18,7 +18,7 @@ def fig8_grid(neuron: str, recipe: str = "paper") -> dict[tuple[str, bool], str]
         if c.arch == "mlp"
         and c.neuron == neuron
         and c.estimator == "sigmoid-st"
-        and not c.experts
+        and c.experiment != GATED_EXPERIMENT  # the gated generators and their controls (one is a narrower dense twin)
         and c.recipe == recipe
         and (c.annealed or recipe == "code")
     }

@@ -16,27 +16,33 @@ from training.config import REGISTRY, VariantConfig, get_variant
 from training.metrics import BY_KEY, METRICS
 from training.seeds import spread
 
-# (G, D) parameter counts by (architecture, BatchNorm in D, experts), as training.networks builds them; the catalogue
-# reads them here so that the first page needs no torch (tests/explorer/test_tables.py checks them against the
-# networks).
+# (G, D) parameter counts by (architecture, BatchNorm in D, experts, routing, G's hidden width), as training.networks
+# builds them; the catalogue reads them here so that the first page needs no torch (tests/explorer/test_tables.py
+# checks them against the networks).
 PARAMETER_COUNTS = {
-    ("mlp", False, 0): (939_312, 533_505),
-    ("mlp", True, 0): (939_312, 535_041),
-    ("cnn", False, 0): (216_227, 313_985),
-    ("cnn", True, 0): (216_227, 314_433),
-    ("mlp", False, 4): (946_630, 533_505),
+    ("mlp", False, 0, "gates", 1024): (939_312, 533_505),
+    ("mlp", True, 0, "gates", 1024): (939_312, 535_041),
+    ("cnn", False, 0, "gates", 1024): (216_227, 313_985),
+    ("cnn", True, 0, "gates", 1024): (216_227, 314_433),
+    ("mlp", False, 4, "gates", 1024): (946_630, 533_505),
+    ("mlp", False, 4, "random", 1024): (946_368, 533_505),
+    ("mlp", False, 4, "soft", 1024): (946_884, 533_505),
+    ("mlp", False, 0, "gates", 256): (236_592, 533_505),
 }
 
 
 @functools.lru_cache(maxsize=8)
-def parameter_counts(arch: str, d_batchnorm: bool, experts: int = 0) -> tuple[int, int]:
-    """(G, D) parameter counts; they depend only on the architecture, on BatchNorm in D and on G's experts."""
-    if (arch, d_batchnorm, experts) in PARAMETER_COUNTS:
-        return PARAMETER_COUNTS[(arch, d_batchnorm, experts)]
+def parameter_counts(
+    arch: str, d_batchnorm: bool, experts: int = 0, routing: str = "gates", hidden: int = 1024
+) -> tuple[int, int]:
+    """(G, D) parameter counts; they depend only on the architecture, on BatchNorm in D and on G's experts, routing
+    and hidden width."""
+    if (arch, d_batchnorm, experts, routing, hidden) in PARAMETER_COUNTS:
+        return PARAMETER_COUNTS[(arch, d_batchnorm, experts, routing, hidden)]
     from training.networks import Generator, build_discriminator, count_parameters
 
     base = get_variant("mlp-dbn-wgan-gp-code")  # affine BatchNorm, which every gated generator needs
-    cfg = base.replace(arch=arch, d_batchnorm=d_batchnorm, experts=experts)
+    cfg = base.replace(arch=arch, d_batchnorm=d_batchnorm, experts=experts, routing=routing, hidden=hidden)
     return count_parameters(Generator(cfg)), count_parameters(build_discriminator(cfg))
 
 
@@ -57,7 +63,7 @@ def variant_table(root: str | os.PathLike | None = None) -> pd.DataFrame:
     rows = []
     for cfg in REGISTRY.values():
         status = variant_status(cfg.name, root)
-        g_params, d_params = parameter_counts(cfg.arch, cfg.d_batchnorm, cfg.experts)
+        g_params, d_params = parameter_counts(cfg.arch, cfg.d_batchnorm, cfg.experts, cfg.routing, cfg.hidden)
         m = metrics.get(cfg.name, {})
         rows.append(
             {

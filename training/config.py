@@ -14,6 +14,7 @@ Objective = Literal["gan", "wgan", "wgan-gp"]
 BatchNorm = Literal["batch", "affine"]
 Init = Literal["torch", "reference"]
 RMSprop = Literal["torch", "tf"]
+Routing = Literal["gates", "random", "soft"]
 
 ARCHS = ("mlp", "cnn")
 NEURONS = ("dbn", "sbn", "real")
@@ -23,6 +24,7 @@ OBJECTIVES = ("gan", "wgan", "wgan-gp")
 BATCHNORMS = ("batch", "affine")
 INITS = ("torch", "reference")
 RMSPROPS = ("torch", "tf")
+ROUTINGS = ("gates", "random", "soft")
 
 # The reference code's recipe (see docs/reproducing.md, "Two recipes"): its twin of a variant is NAME + CODE_SUFFIX.
 CODE_SUFFIX = "-code"
@@ -45,9 +47,14 @@ class VariantConfig:
     # Draws per latent at each generator step for the score-function estimators: rloo takes K >= 2 samples (K critic
     # evaluations), disarm K antithetic pairs (2K). The straight-through estimators draw once.
     estimator_draws: int = 1
-    # Conditional computation (training/gated.py): 0 is the dense generator; K (a power of two) gives it log2(K) binary
-    # gate neurons, of the output layer's kind, that pick one of K experts per latent.
+    # Conditional computation (training/gated.py): 0 is the dense generator; K (a power of two) gives it K experts, by
+    # default picked per latent by log2(K) binary gate neurons of the output layer's kind.
     experts: int = 0
+    # How a gated generator picks its experts: "gates" by its binary gate neurons, one expert per latent. The controls
+    # of docs/conditional.md: "random" draws one expert per latent uniformly, independent of z, with no gate layer;
+    # "soft" mixes all K by a learned softmax of a linear layer of z, every expert running for every latent.
+    routing: Routing = "gates"
+    hidden: int = 1024  # the MLP generator's hidden width; a gated generator splits it evenly between its experts
     # Every BatchNorm of G and D: "batch" normalises with batch statistics (running ones when sampling), as the
     # paper's text says; "affine" is what the reference code ran: gamma * x / sqrt(1 + 1e-3) + beta per unit.
     batchnorm: BatchNorm = "batch"
@@ -127,6 +134,8 @@ _FIELD_TYPES: dict[str, tuple[type, ...]] = {
     "gumbel_temperature": (float, int),
     "estimator_draws": (int,),
     "experts": (int,),
+    "routing": (str,),
+    "hidden": (int,),
     "batchnorm": (str,),
     "init": (str,),
     "rmsprop": (str,),
@@ -151,6 +160,7 @@ _RANGES: dict[str, tuple[float, float]] = {
     "gumbel_temperature": (1e-3, 1e2),
     "estimator_draws": (1, 1024),
     "experts": (0, 64),
+    "hidden": (1, 8192),
     "epochs": (1, 10_000),
     "batch_size": (1, 65_536),
     "latent_dim": (128, 128),
@@ -192,6 +202,7 @@ def validate_fields(d: Any) -> None:
         ("batchnorm", BATCHNORMS),
         ("init", INITS),
         ("rmsprop", RMSPROPS),
+        ("routing", ROUTINGS),
     ):
         if key in d and d[key] not in allowed:
             raise ValueError(f"config field {key!r} = {d[key]!r} is not one of {', '.join(allowed)}")
@@ -221,6 +232,13 @@ def validate_fields(d: Any) -> None:
         }
         if True in why:
             raise ValueError(f"config field 'experts' = {experts}: {why[True]}")
+    if d.get("routing", "gates") != "gates" and not experts:
+        raise ValueError(f"config field 'routing' = {d['routing']!r} routes between experts, so it needs experts")
+    hidden = d.get("hidden", 1024)
+    if hidden != 1024 and d["arch"] != "mlp":
+        raise ValueError(f"config field 'hidden' = {hidden} is the MLP generator's width, so it needs arch 'mlp'")
+    if experts and hidden % experts:
+        raise ValueError(f"config field 'hidden' = {hidden} must split evenly between {experts} experts")
     snaps = d.get("snapshot_epochs", ())
     if not all(isinstance(e, int) and not isinstance(e, bool) and 1 <= e <= 10_000 for e in snaps):
         raise ValueError("config field 'snapshot_epochs' must hold epoch numbers in [1, 10000]")
@@ -444,6 +462,36 @@ _VARIANTS += [
     for dense in _VARIANTS
     if dense.name in ("mlp-dbn-wgan-gp" + CODE_SUFFIX, "mlp-sbn-wgan-gp" + CODE_SUFFIX)
 ]
+
+# Does the binary gate matter, or only the mixture? Controls of the DBN-gated variant, on its recipe (docs/conditional.md
+# states the rule that judges them): the same 4 experts routed at random or mixed by a softmax, and a dense generator
+# as wide as one expert (the gated one's multiply-adds per sample, a quarter of its parameters).
+GATED_CONTROLS_OF = "mlp-dbn-wgan-gp" + CODE_SUFFIX + GATED_SUFFIX
+_gated = next(v for v in _VARIANTS if v.name == GATED_CONTROLS_OF)
+_dense = next(v for v in _VARIANTS if v.name == GATED_CONTROLS_OF.removesuffix(GATED_SUFFIX))
+_VARIANTS += [
+    _gated.replace(
+        name=f"{GATED_CONTROLS_OF}-random",
+        routing="random",
+        description=f"each latent runs 1 of {GATED_EXPERTS} experts drawn at random, independent of z (no gates); "
+        "code recipe, DBN, WGAN-GP",
+    ),
+    _gated.replace(
+        name=f"{GATED_CONTROLS_OF}-soft",
+        routing="soft",
+        description=f"a learned softmax of z mixes all {GATED_EXPERTS} experts (no binary gates); code recipe, DBN, "
+        "WGAN-GP",
+    ),
+    _dense.replace(
+        name=_dense.name + "-quarter",
+        hidden=_dense.hidden // GATED_EXPERTS,
+        experiment=GATED_EXPERIMENT,
+        snapshot_epochs=(),
+        description=f"dense MLP generator as wide as one expert ({_dense.hidden // GATED_EXPERTS} hidden units); "
+        "code recipe, DBN, WGAN-GP",
+    ),
+]
+GATED_CONTROLS = tuple(v.name for v in _VARIANTS[-3:])
 
 REGISTRY: dict[str, VariantConfig] = {v.name: v for v in _VARIANTS}
 

@@ -21,6 +21,10 @@ critic alone keeps every expert in use is the question (collapse is reported, no
 w(b) is multilinear in b, so straight-through has a gradient for every gate: d x / d b_j = sum_k (d w_k / d b_j) E_k(z).
 That needs every expert's output, so the generator's training step runs all K (the dense generator's multiply-adds);
 without gradients (the critic's updates, sampling) only the active expert runs, on the latents routed to it.
+
+Two controls share the experts (docs/conditional.md, "Does the binary gate matter?"): random routing, one expert per
+latent drawn uniformly and independent of z, with no gate layer (so no gradient to route); and soft routing,
+x = sum_k softmax(W_g z)_k E_k(z), a learned real-valued mixture for which every expert always runs.
 """
 
 from __future__ import annotations
@@ -32,8 +36,6 @@ import torch
 from torch import nn
 
 from training import rng
-
-DENSE_HIDDEN = 1024  # the dense MLP generator's hidden width, split evenly between the experts
 
 
 def gate_bits(experts: int) -> int:
@@ -57,24 +59,30 @@ def expert_index(bits: torch.Tensor) -> torch.Tensor:
 
 
 class GatedMLPGeneratorBody(nn.Module):
-    """The gate layer (z -> m gate pre-activations) and K experts (z -> x), built by training/networks.py from its own
-    layers; the gate neurons themselves are the Generator's."""
+    """The gate layer (z -> m gate pre-activations, or K logits for soft routing; None for random routing) and K
+    experts (z -> x), built by training/networks.py from its own layers; the gate neurons themselves are the
+    Generator's."""
 
-    def __init__(self, gate: nn.Module, experts: list[nn.Module], out_features: int):
+    def __init__(self, gate: nn.Module | None, experts: list[nn.Module], out_features: int):
         super().__init__()
         self.gate = gate
         self.experts = nn.ModuleList(experts)
         self.out_features = out_features
 
-    def gate_logits(self, z: torch.Tensor) -> torch.Tensor:  # (B, 128) -> (B, m)
+    def gate_logits(self, z: torch.Tensor) -> torch.Tensor:  # (B, 128) -> (B, m), or (B, K) for soft routing
+        assert self.gate is not None, "random routing has no gate layer"
         return self.gate(z)
 
     def forward(self, z: torch.Tensor, bits: torch.Tensor) -> torch.Tensor:  # (B, 128), (B, m) -> (B, 784)
         if not (torch.is_grad_enabled() and bits.requires_grad):
             return self.routed(z, expert_index(bits))
-        w = expert_weights(bits)  # (B, K), one-hot in value
-        out = torch.stack([e(z) for e in self.experts], dim=1)  # (B, K, 784): every expert, for the gates' gradient
-        return (w.unsqueeze(2) * out).sum(dim=1)  # exactly the active expert's output: the others are multiplied by 0
+        # one-hot in value, so exactly the active expert's output: every expert runs only for the gates' gradient
+        return self.mixture(z, expert_weights(bits))
+
+    def mixture(self, z: torch.Tensor, w: torch.Tensor) -> torch.Tensor:  # (B, 128), (B, K) -> (B, 784)
+        """sum_k w_k E_k(z): every expert runs on every latent."""
+        out = torch.stack([e(z) for e in self.experts], dim=1)  # (B, K, 784)
+        return (w.unsqueeze(2) * out).sum(dim=1)
 
     def routed(self, z: torch.Tensor, index: torch.Tensor) -> torch.Tensor:  # (B, 128), (B,) -> (B, 784)
         """Each latent through its own expert only: the compute that conditional computation saves."""

@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from training.config import BatchNorm, VariantConfig
-from training.gated import DENSE_HIDDEN, GatedMLPGeneratorBody, expert_index, gate_bits
+from training.gated import GatedMLPGeneratorBody, expert_index, gate_bits
 from training.neurons import binarize
 
 IMAGE_SIZE = 28
@@ -96,24 +96,33 @@ class CNNGeneratorBody(nn.Module):
 
 class Generator(nn.Module):
     """z -> output-layer pre-activation x -> output neuron. A gated generator (cfg.experts > 0, training/gated.py)
-    first routes z through its binary gate neurons to one expert."""
+    first routes z to its experts: through its binary gate neurons to one (cfg.routing "gates"), to one at random
+    ("random"), or to all of them by a softmax mixture ("soft")."""
 
     def __init__(self, cfg: VariantConfig):
         super().__init__()
         self.cfg = cfg
         self.body: MLPGeneratorBody | CNNGeneratorBody | GatedMLPGeneratorBody
         if cfg.experts:
-            m = gate_bits(cfg.experts)
+            # built before the experts, as the gated variants were trained: module order fixes the initial weights
+            gate: nn.Module | None = None
+            if cfg.routing == "gates":
+                m = gate_bits(cfg.experts)
+                gate = nn.Sequential(nn.Linear(cfg.latent_dim, m), norm_layer(cfg.batchnorm, m))
+            elif cfg.routing == "soft":
+                gate = nn.Linear(cfg.latent_dim, cfg.experts)  # the mixture's logits
             self.body = GatedMLPGeneratorBody(
-                gate=nn.Sequential(nn.Linear(cfg.latent_dim, m), norm_layer(cfg.batchnorm, m)),
+                gate=gate,
                 experts=[
-                    MLPGeneratorBody(cfg.latent_dim, cfg.batchnorm, hidden=DENSE_HIDDEN // cfg.experts)
+                    MLPGeneratorBody(cfg.latent_dim, cfg.batchnorm, hidden=cfg.hidden // cfg.experts)
                     for _ in range(cfg.experts)
                 ],
                 out_features=N_PIXELS,
             )
+        elif cfg.arch == "mlp":
+            self.body = MLPGeneratorBody(cfg.latent_dim, cfg.batchnorm, cfg.hidden)
         else:
-            self.body = (MLPGeneratorBody if cfg.arch == "mlp" else CNNGeneratorBody)(cfg.latent_dim, cfg.batchnorm)
+            self.body = CNNGeneratorBody(cfg.latent_dim, cfg.batchnorm)
         if cfg.init == "reference":
             reference_init_(self)
 
@@ -125,13 +134,22 @@ class Generator(nn.Module):
         self, z: torch.Tensor, slope: float = 1.0, generator: torch.Generator | None = None, expert: int | None = None
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
         """(pre-activation x (B, 784), active expert (B,) int64, or None for a dense generator). The gate neurons draw
-        their noise from `generator` before the output layer's; `expert` forces every latent through one expert."""
+        their noise, and random routing its experts, from `generator` before the output layer's; `expert` forces every
+        latent through one expert. Soft routing's active expert is each latent's largest mixture weight."""
         body = self.body
         if isinstance(body, (MLPGeneratorBody, CNNGeneratorBody)):
             return body(z), None
         if expert is not None:
             index = torch.full((len(z),), expert, dtype=torch.long, device=z.device)
             return body.routed(z, index), index
+        if self.cfg.routing == "random":
+            if generator is None:  # torch's global generator would make the expert depend on whatever drew before
+                raise ValueError("random routing draws each latent's expert from a generator; none was given")
+            index = torch.randint(self.cfg.experts, (len(z),), generator=generator, device=z.device)  # (B,), row order
+            return body.routed(z, index), index
+        if self.cfg.routing == "soft":
+            w = torch.softmax(body.gate_logits(z), dim=1)  # (B, K), real-valued: every expert contributes
+            return body.mixture(z, w), w.detach().argmax(dim=1)
         bits = self.neuron(body.gate_logits(z), slope, generator)  # (B, m) binary, with the estimator's gradient
         return body(z, bits), expert_index(bits.detach())
 

@@ -137,6 +137,7 @@ class BinaryGAN(_Pretrained):
         self.neuron = cfg.neuron
         self.latent_dim = cfg.latent_dim
         self.experts = cfg.experts  # 0 for a dense generator
+        self.routing = cfg.routing  # how a gated generator picks its experts
 
     @classmethod
     def _read(cls, folder: Path, root: Path) -> BinaryGAN:
@@ -155,6 +156,8 @@ class BinaryGAN(_Pretrained):
         generator's x depends on its gates too; with stochastic gates decode() is the one that draws them."""
         if self.experts and self.neuron == "sbn":
             raise ValueError(f"{self.name}: stochastic gates choose the expert, so x is not a function of z alone")
+        if self.routing == "random":
+            raise ValueError(f"{self.name}: the expert is drawn at random, so x is not a function of z alone")
         with torch.inference_mode():
             return self._net.logits(z, self.slope)
 
@@ -164,7 +167,8 @@ class BinaryGAN(_Pretrained):
 
     def decode(self, latents: np.ndarray, seed: int = 0, expert: int | None = None, chunk: int = CHUNK) -> Samples:
         """Samples for given latents (N, 128); `seed` drives the stochastic neurons' Bernoulli noise, the gates' and
-        the output layer's from streams of their own (training/rng.py), drawn row by row. `expert` forces a gated
+        the output layer's from streams of their own (training/rng.py), drawn row by row; random routing's experts
+        come from the "routing" stream. `expert` forces a gated
         generator's every latent through that expert. `chunk` (rows per forward pass) changes the speed, never the
         result."""
         z = np.asarray(latents, dtype=np.float32)
@@ -180,7 +184,8 @@ class BinaryGAN(_Pretrained):
         if expert is not None and not 0 <= expert < self.experts:
             raise ValueError(f"{self.name}: expert must be in [0, {self.experts}), got {expert}")
         chunk = validate_count(chunk, "chunk size")
-        gate_noise, noise = rng.generator(seed, "gate-noise"), rng.generator(seed, "output-noise")
+        gate_noise = rng.generator(seed, "routing" if self.routing == "random" else "gate-noise")
+        noise = rng.generator(seed, "output-noise")
         binary, pre, routes = [], [], []
         with torch.inference_mode():
             for start in range(0, len(z), chunk):

@@ -132,3 +132,82 @@ def test_the_pages_grids_agree_on_every_latent_they_share(tmp_path, name):
     big, big_experts = gating.routes(g, 25, seed=3)
     np.testing.assert_array_equal(small, big[:9])
     np.testing.assert_array_equal(small_experts, big_experts[:9])
+
+
+# ---- the controls: does the binary gate matter, or only the mixture? ----
+
+B, W, N, P = gating.BETTER, "worse", gating.NO_DIFFERENT, gating.PENDING
+
+
+@pytest.mark.parametrize(
+    ("gated_vs_random", "gated_vs_soft", "random_vs_dense", "soft_vs_dense", "soft_vs_random", "attribution"),
+    [
+        (N, N, B, B, N, gating.MIXTURE),
+        (B, N, N, B, B, gating.ROUTING),
+        (B, N, B, B, B, gating.ROUTING),
+        (B, B, B, B, N, gating.BINARY_ROUTING),
+        (B, B, N, N, N, gating.BINARY_ROUTING),
+        (N, N, N, B, N, gating.UNATTRIBUTED),  # random no better than dense: not the mixture alone, not routing
+        (B, N, N, B, N, gating.UNATTRIBUTED),  # gated ≈ soft but soft not better than random
+        (W, N, B, B, B, gating.UNATTRIBUTED),  # a control better than the gated variant
+        (B, B, B, B, P, P),
+    ],
+)
+def test_the_gain_is_attributed_by_the_stated_rule(
+    gated_vs_random, gated_vs_soft, random_vs_dense, soft_vs_dense, soft_vs_random, attribution
+):
+    gated_vs = {gating.RANDOM: gated_vs_random, gating.SOFT: gated_vs_soft}
+    assert gating.attribute(gated_vs, random_vs_dense, soft_vs_dense, soft_vs_random) == attribution
+
+
+def write_controls(root: Path, fds: dict[str, tuple[float, ...]]) -> Path:
+    """A checkpoints folder with the FD (and precision, recall) of each variant's seeds, seed 0 in its own file."""
+    seeds: dict[str, dict] = {}
+    for name, values in fds.items():
+        (root / name).mkdir(parents=True)
+        rows = [{"fd": v, "precision": 0.7, "recall": 0.5} for v in values]
+        (root / name / METRICS_FILE).write_text(json.dumps(rows[0]))
+        seeds[name] = {str(s): m for s, m in enumerate(rows) if s}
+    (root / METRICS_FILE).write_text(json.dumps({"variants": {}, "seeds": seeds}))
+    return root
+
+
+CONTROL_FDS = {
+    gating.DENSE: (46.0, 48.0, 50.0),
+    gating.GATED: (31.0, 31.2, 31.4),
+    gating.RANDOM: (40.0, 41.0, 42.0),
+    gating.SOFT: (31.0, 32.0, 33.0),
+    gating.QUARTER: (60.0, 62.0, 64.0),
+}
+
+
+def test_the_controls_are_judged_against_the_dense_baseline_and_the_gated_variant(tmp_path):
+    v = gating.judge_controls(write_controls(tmp_path, CONTROL_FDS))
+    assert v.against_dense == {gating.GATED: B, gating.RANDOM: B, gating.SOFT: B, gating.QUARTER: W}
+    assert v.gated_against == {gating.RANDOM: B, gating.SOFT: N, gating.QUARTER: B}
+    assert v.attribution == gating.ROUTING and v.parameters == gating.NEEDS_PARAMETERS
+
+
+def test_a_quarter_width_generator_as_good_as_the_gated_one_says_the_gain_needs_only_the_active_compute(tmp_path):
+    v = gating.judge_controls(write_controls(tmp_path, CONTROL_FDS | {gating.QUARTER: (30.0, 31.0, 32.0)}))
+    assert v.parameters == gating.ACTIVE_COMPUTE
+
+
+def test_controls_with_fewer_than_three_seeds_get_numbers_but_no_verdict(tmp_path):
+    root = write_controls(tmp_path, CONTROL_FDS | {gating.SOFT: (31.0,), gating.QUARTER: (60.0, 62.0)})
+    v = gating.judge_controls(root)
+    assert v.attribution == P and v.parameters == P and v.against_dense[gating.SOFT] == P
+    table = gating.controls_table(root).set_index("variant")
+    assert table.loc[gating.SOFT, "seeds"] == 1 and table.loc[gating.SOFT, "FD seed 0"] == 31.0
+    assert math.isnan(table.loc[gating.SOFT, "FD seed 1"])
+    assert table.loc[gating.QUARTER, "G params"] == 236_592 and table.loc[gating.QUARTER, "MACs / sample"] == 233_472
+    text = gating.controls_headline(root)
+    assert "31.0 (1 of 3 seeds)" in text and "60.0, 62.0 (2 of 3 seeds)" in text
+    assert f"**{P}**" in text
+
+
+def test_the_controls_table_lists_the_baseline_the_gated_variant_and_each_control_once(tmp_path):
+    table = gating.controls_table(write_controls(tmp_path, CONTROL_FDS))
+    assert list(table["variant"]) == [gating.DENSE, gating.GATED, *gating.GATED_CONTROLS]
+    assert table.set_index("variant").loc[gating.RANDOM, "FD mean"] == pytest.approx(41.0)
+    assert "41.0 ± 1.0" in gating.controls_headline(tmp_path)

@@ -50,3 +50,9 @@ def test_recipe_twins_pair_each_experiment_across_the_two_recipes():
         ("mlp-real-wgan-gp", "mlp-real-wgan-gp-code"),
         ("mlp-gumbel-wgan-gp", None),
     ]
+
+
+def test_the_fig8_grid_keeps_the_dense_variant_not_its_quarter_width_control():
+    """mlp-dbn-wgan-gp-code-quarter shares every Fig. 8 coordinate with mlp-dbn-wgan-gp-code; it is a control of the
+    gated generator (docs/conditional.md), not a cell of the grid."""
+    assert relations.fig8_grid("dbn", "code")[("wgan-gp", False)] == "mlp-dbn-wgan-gp-code"

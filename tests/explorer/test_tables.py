@@ -95,7 +95,7 @@ def test_pinned_parameter_counts_match_the_networks_of_every_variant():
     from training.networks import Generator, build_discriminator, count_parameters
 
     for name, cfg in REGISTRY.items():
-        assert tables.parameter_counts(cfg.arch, cfg.d_batchnorm, cfg.experts) == (
+        assert tables.parameter_counts(cfg.arch, cfg.d_batchnorm, cfg.experts, cfg.routing, cfg.hidden) == (
             count_parameters(Generator(cfg)),
             count_parameters(build_discriminator(cfg)),
         ), name

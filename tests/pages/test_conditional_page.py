@@ -49,7 +49,7 @@ def test_settings_travel_in_the_address(app):
 
 def test_one_seed_gives_no_verdict_yet(app, texts):
     at = app("conditional")
-    assert [m.value for m in at.metric] == ["no verdict yet", "0 of 1", "no verdict yet"]
+    assert [m.value for m in at.metric] == ["no verdict yet", "0 of 1", "no verdict yet"] + ["no verdict yet"] * 2
 
 
 def test_three_seeds_are_judged_by_the_stated_rules(make_app, dashboard_root, tmp_path, texts):
@@ -69,7 +69,7 @@ def test_three_seeds_are_judged_by_the_stated_rules(make_app, dashboard_root, tm
     }
     (root / METRICS_FILE).write_text(json.dumps(summary))
     at = make_app(root, "conditional")
-    quality, collapses, specialised = (m.value for m in at.metric)
+    quality, collapses, specialised, *_ = (m.value for m in at.metric)
     assert quality == "better" and collapses == "1 of 3"
     assert specialised == ("yes" if gated_m["expert_class_nmi"] > gating.SPECIALISED_NMI else "no")
     table = at.dataframe[1].value
@@ -105,7 +105,35 @@ def test_runs_on_the_shipped_checkpoints(make_app, texts):
         if files.variant_status(name, root).state != files.TRAINED:
             assert any("not trained yet" in i for i in texts(at, "info")), name
             continue
-        assert len(at.get("plotly_chart")) == 3 and len(at.metric) == 3, name
+        assert len(at.get("plotly_chart")) == 3 and len(at.metric) == 5, name
         shipped = gating.gate_metrics(name, root)
         collapsed = sum(m.collapsed for m in shipped.values())
         assert at.metric[1].value == f"{collapsed} of {len(shipped)}", name
+        controls = gating.judge_controls(root)
+        assert [m.value for m in at.metric[3:]] == [controls.attribution, controls.parameters], name
+
+
+def test_the_controls_are_judged_by_the_rule_stated_before_they_trained(make_app, dashboard_root, tmp_path):
+    root = tmp_path / "checkpoints"
+    shutil.copytree(dashboard_root, root)
+    summary = json.loads((root / METRICS_FILE).read_text())
+    fds = {  # gated no different from soft, both better than random: routing; quarter worse than gated
+        gating.DENSE: (46.0, 48.0, 50.0),
+        gating.GATED: (31.0, 31.2, 31.4),
+        gating.RANDOM: (40.0, 41.0, 42.0),
+        gating.SOFT: (31.0, 32.0, 33.0),
+        gating.QUARTER: (60.0, 62.0, 64.0),
+    }
+    summary["seeds"] = {}
+    for name, (fd0, *others) in fds.items():
+        path = root / name / METRICS_FILE
+        path.parent.mkdir(exist_ok=True)
+        shipped = json.loads(path.read_text()) if path.exists() else {}  # the demo's gate fields stay
+        path.write_text(json.dumps(shipped | {"fd": fd0, "precision": 0.7, "recall": 0.5}))
+        summary["seeds"][name] = {str(s): shipped | {"fd": v} for s, v in enumerate(others, 1)}
+    (root / METRICS_FILE).write_text(json.dumps(summary))
+    at = make_app(root, "conditional")  # the demo's SBN-gated variant: the controls show beside any
+    assert [m.value for m in at.metric[3:]] == [gating.ROUTING, gating.NEEDS_PARAMETERS]
+    table = at.dataframe[2].value.set_index("variant")
+    assert table.loc[gating.SOFT, "gated against it"] == "no different"
+    assert table.loc[gating.QUARTER, "FD against dense"] == "worse"

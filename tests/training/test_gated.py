@@ -9,13 +9,15 @@ import torch
 
 from tests.helpers import one_step_weights
 from training import gated
-from training.config import GATED_SUFFIX, REGISTRY, VariantConfig, get_variant
+from training import rng as streams
+from training.config import GATED_CONTROLS, GATED_CONTROLS_OF, GATED_SUFFIX, REGISTRY, VariantConfig, get_variant
 from training.networks import Generator, count_parameters
 from training.pretrained import BinaryGAN
 from training.trainer import TrainOptions, train
 
 FAST = dict(warmup_steps=1, n_critic=1, n_critic_warmup=2, long_critic_every=10**6)
-GATED = [name for name, cfg in REGISTRY.items() if cfg.experts]
+GATED = [name for name, cfg in REGISTRY.items() if cfg.experts and cfg.routing == "gates"]
+RANDOM, SOFT, QUARTER = GATED_CONTROLS
 # float32 sums of 128-256 products of O(1) terms, in another blocking order: a few ulps of the outputs' O(1) scale
 F32_ROW_TOL = dict(rtol=1e-5, atol=1e-5)
 
@@ -176,6 +178,204 @@ def test_an_out_of_range_expert_is_refused_by_name(tmp_path, tiny_mnist, expert)
 def test_gate_settings_that_cannot_work_are_refused_by_name(changes, match):
     with pytest.raises(ValueError, match=match):
         VariantConfig.from_dict({**get_variant(GATED[1]).to_dict(), **changes})
+
+
+# ---- the controls: random routing, soft routing, a dense generator one expert wide ----
+
+
+def control_generator(name: str, seed: int = 0) -> Generator:
+    torch.manual_seed(seed)
+    return Generator(get_variant(name))
+
+
+def loaded(name: str) -> BinaryGAN:
+    """An untrained generator of `name`, loaded as sampling loads a checkpoint."""
+    G = control_generator(name)
+    return BinaryGAN(get_variant(name).to_dict(), G.state_dict(), {"final_slope": 1.0}, "memory")
+
+
+def test_the_controls_differ_from_the_dbn_gated_variant_in_routing_or_width_only():
+    gated_cfg, dense = get_variant(GATED_CONTROLS_OF), get_variant(GATED_CONTROLS_OF.removesuffix(GATED_SUFFIX))
+    assert (
+        f"{GATED_CONTROLS_OF}-random",
+        f"{GATED_CONTROLS_OF}-soft",
+        "mlp-dbn-wgan-gp-code-quarter",
+    ) == GATED_CONTROLS
+    for name, routing in ((RANDOM, "random"), (SOFT, "soft")):
+        cfg = get_variant(name)
+        assert cfg.routing == routing
+        assert cfg.replace(name=gated_cfg.name, routing="gates", description=gated_cfg.description) == gated_cfg
+    quarter = get_variant(QUARTER)
+    assert quarter.hidden == 256 and not quarter.experts
+    assert (
+        quarter.replace(
+            name=dense.name,
+            hidden=1024,
+            experiment=dense.experiment,
+            description=dense.description,
+            snapshot_epochs=dense.snapshot_epochs,
+        )
+        == dense
+    )
+
+
+def test_the_controls_parameter_counts():
+    """Random routing is the four experts alone; soft adds a (128 -> 4) layer where the gates have (128 -> 2) and its
+    norm; the quarter-width dense generator is one expert exactly."""
+    expert = count_parameters(control_generator(GATED_CONTROLS_OF).body.experts[0])
+    assert expert == 236_592
+    counts = {name: count_parameters(control_generator(name)) for name in (GATED_CONTROLS_OF, *GATED_CONTROLS)}
+    assert counts == {GATED_CONTROLS_OF: 946_630, RANDOM: 4 * expert, SOFT: 4 * expert + 128 * 4 + 4, QUARTER: expert}
+
+
+def sampling_macs(G: Generator, z: torch.Tensor, gen: torch.Generator) -> float:
+    """Multiply-adds per sample of the Linear layers one sampling forward runs, on the rows each receives."""
+    total = 0
+
+    def hook(layer, inputs, output):
+        nonlocal total
+        total += output.shape[0] * layer.in_features * layer.out_features
+
+    hooks = [m.register_forward_hook(hook) for m in G.modules() if isinstance(m, torch.nn.Linear)]
+    with torch.no_grad():
+        G.eval().route(z, 1.0, gen)
+    for h in hooks:
+        h.remove()
+    return total / len(z)
+
+
+def test_the_controls_multiply_adds_per_sample_when_sampling():
+    z = torch.randn(512, 128, generator=torch.Generator().manual_seed(0))
+    one_expert = 128 * 256 + 256 * 784
+    macs = {
+        name: sampling_macs(control_generator(name), z, torch.Generator().manual_seed(1)) for name in GATED_CONTROLS
+    }
+    assert macs == {RANDOM: one_expert, SOFT: 4 * one_expert + 128 * 4, QUARTER: one_expert}
+    assert sampling_macs(control_generator(GATED_CONTROLS_OF), z, torch.Generator()) == one_expert + 128 * 2
+
+
+def test_random_routing_draws_the_expert_from_the_generator_independent_of_z():
+    G = control_generator(RANDOM).eval()
+    assert G.body.gate is None  # no gate layer: nothing reads z to route
+    z1, z2 = (torch.randn(4000, 128, generator=torch.Generator().manual_seed(s)) for s in (1, 2))
+    with torch.no_grad():
+        _, i1 = G.route(z1, 1.0, torch.Generator().manual_seed(7))
+        _, i2 = G.route(z2, 1.0, torch.Generator().manual_seed(7))
+    assert i1 is not None and torch.equal(i1, i2)
+    assert torch.equal(i1, torch.randint(4, (4000,), generator=torch.Generator().manual_seed(7)))
+    share = np.bincount(i1.numpy(), minlength=4) / 4000
+    assert np.abs(share - 0.25).max() < 0.03  # uniform: 4 sd of a share of 4000 draws is 0.027
+    with pytest.raises(ValueError, match="from a generator"):
+        G.route(z1, 1.0, None)
+    with pytest.raises(ValueError, match="drawn at random"):
+        loaded(RANDOM).logits(z1)
+
+
+def test_torch_randint_fills_row_by_row_so_a_prefix_or_a_split_draws_the_same_integers():
+    whole = torch.randint(4, (10_000,), generator=torch.Generator().manual_seed(3))
+    for chunk in (1, 7, 1024, 4096):
+        gen = torch.Generator().manual_seed(3)
+        parts = [torch.randint(4, (min(chunk, 10_000 - i),), generator=gen) for i in range(0, 10_000, chunk)]
+        assert torch.equal(torch.cat(parts), whole)
+
+
+def test_random_routing_samples_depend_on_their_seed_and_row_only():
+    g = loaded(RANDOM)
+    z = np.random.default_rng(0).standard_normal((300, 128)).astype(np.float32)
+    s = g.decode(z, seed=5)
+    assert s.gates is not None
+    expected = torch.randint(4, (300,), generator=streams.generator(5, "routing")).numpy()
+    assert np.array_equal(s.gates.argmax(axis=1), expected)  # the "routing" stream, one integer per row in row order
+    for other in (g.decode(z, seed=5, chunk=7), g.decode(z[:50], seed=5)):
+        assert other.gates is not None
+        assert np.array_equal(other.gates, s.gates[: len(other.gates)])
+        assert np.array_equal(other.binary, s.binary[: len(other.binary)])
+    assert not np.array_equal(g.decode(z, seed=6).gates, s.gates)
+
+
+@pytest.mark.parametrize("name", [GATED_CONTROLS_OF, RANDOM])
+def test_a_forced_expert_gives_the_routed_sample_on_the_rows_routed_to_it(name):
+    g = loaded(name)
+    z = np.random.default_rng(1).standard_normal((400, 128)).astype(np.float32)
+    s = g.decode(z, seed=2)
+    assert s.gates is not None
+    for k in range(4):
+        rows = s.gates.argmax(axis=1) == k
+        assert rows.any()
+        forced = g.decode(z, seed=2, expert=k)
+        assert forced.gates is not None and (forced.gates.argmax(axis=1) == k).all()
+        np.testing.assert_allclose(forced.preactivation[rows], s.preactivation[rows], **F32_ROW_TOL)
+
+
+def test_soft_routing_mixes_every_expert_by_weights_that_sum_to_one():
+    G = control_generator(SOFT).eval()
+    with torch.no_grad():  # a trained-looking gate: the initial logits are near 0, every weight near 1/4
+        G.body.gate.weight.normal_(0, 0.5, generator=torch.Generator().manual_seed(4))
+    z = torch.randn(256, 128, generator=torch.Generator().manual_seed(1))
+    with torch.no_grad():
+        x, index = G.route(z, 1.0, None)
+        w = torch.softmax(G.body.gate_logits(z), dim=1)  # (256, 4)
+        experts = torch.stack([e(z) for e in G.body.experts], dim=1)  # (256, 4, 784)
+    torch.testing.assert_close(w.sum(dim=1), torch.ones(256))
+    assert (w > 0).all() and (w < 1).all()
+    torch.testing.assert_close(x, (w.unsqueeze(2) * experts).sum(dim=1))
+    assert index is not None and torch.equal(index, w.argmax(dim=1))
+    assert len(index.unique()) == 4
+    for k in range(4):  # no expert alone gives the output: each contributes
+        assert not torch.allclose(x, experts[:, k], **F32_ROW_TOL)
+
+
+def test_soft_routing_runs_every_expert_and_trains_them_and_its_gate_in_one_step():
+    cfg = get_variant(SOFT)
+    G = control_generator(SOFT)
+    calls = []
+    hooks = [e.register_forward_hook(lambda m, a, o: calls.append(len(a[0]))) for e in G.body.experts]
+    with torch.no_grad():
+        G.route(torch.zeros(16, 128), 1.0, None)
+    for h in hooks:
+        h.remove()
+    assert calls == [16] * 4
+    results = [one_step_weights(cfg, n_critic=2) for _ in range(2)]
+    assert all(torch.equal(a, b) for a, b in zip(*results, strict=True))
+    assert all(not torch.equal(a, b) for a, b in zip(results[0], G.parameters(), strict=True))
+
+
+def test_random_routing_trains_reproducibly_and_its_experts_move_without_a_gate():
+    cfg = get_variant(RANDOM)
+    results = [one_step_weights(cfg, n_critic=2) for _ in range(2)]
+    assert all(torch.equal(a, b) for a, b in zip(*results, strict=True))
+    assert all(not torch.equal(a, b) for a, b in zip(results[0], control_generator(RANDOM).parameters(), strict=True))
+
+
+@pytest.mark.parametrize("name", GATED_CONTROLS)
+def test_a_short_control_run_trains_and_samples(tmp_path, tiny_mnist, name):
+    cfg = get_variant(name).replace(epochs=1, **FAST)
+    opts = TrainOptions(out=tmp_path / "run", data_dir=str(tiny_mnist), verify_data=False, progress=False, limit=128)
+    g = BinaryGAN.from_pretrained(train(cfg, opts))
+    assert g.parameter_count() == count_parameters(control_generator(name))
+    s = g.sample(32, seed=3)
+    assert (s.gates is None) == (name == QUARTER)
+    assert np.array_equal(s.binary, g.sample(32, seed=3).binary)
+
+
+@pytest.mark.parametrize(
+    ("changes", "match"),
+    [
+        (dict(routing="random", experts=0), "needs experts"),
+        (dict(routing="sideways"), "routing"),
+        (dict(hidden=258), "split evenly"),
+        (dict(hidden=0), "outside"),
+        (dict(arch="cnn", experts=0, routing="gates", hidden=256), "MLP generator's width"),
+    ],
+)
+def test_routing_and_width_settings_that_cannot_work_are_refused_by_name(changes, match):
+    with pytest.raises(ValueError, match=match):
+        VariantConfig.from_dict({**get_variant(SOFT).to_dict(), **changes})
+
+
+def test_a_config_written_before_routing_and_hidden_existed_reads_as_gates_and_full_width():
+    old = {k: v for k, v in get_variant(GATED_CONTROLS_OF).to_dict().items() if k not in ("routing", "hidden")}
+    assert VariantConfig.from_dict(old) == get_variant(GATED_CONTROLS_OF)
 
 
 # ---- what the gates measure ----
