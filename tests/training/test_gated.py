@@ -191,7 +191,8 @@ def control_generator(name: str, seed: int = 0) -> Generator:
 def loaded(name: str) -> BinaryGAN:
     """An untrained generator of `name`, loaded as sampling loads a checkpoint."""
     G = control_generator(name)
-    return BinaryGAN(get_variant(name).to_dict(), G.state_dict(), {"final_slope": 1.0}, "memory")
+    state = {k: v for k, v in G.state_dict().items() if not k.endswith("num_batches_tracked")}
+    return BinaryGAN(get_variant(name), state, {"final_slope": 1.0}, "memory")
 
 
 def test_the_controls_differ_from_the_dbn_gated_variant_in_routing_or_width_only():
