@@ -86,11 +86,11 @@ def main(argv: list[str] | None = None) -> int:
         print("\ndashboard")
         print(dashboard.format_table(results["dashboard"]))
 
-        from benchmarks import gradlab
+        from benchmarks import gradient_lab
 
-        results["gradlab"] = gradlab.run(args.quick)
+        results["gradient_lab"] = gradient_lab.run(args.quick)
         print("\ngradient lab (one sample's page, warm; the many-sample comparison)")
-        print(gradlab.format_table(results["gradlab"]))
+        print(gradient_lab.format_table(results["gradient_lab"]))
 
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(results, indent=2) + "\n")

@@ -29,8 +29,8 @@ from training.images import grid_png
 
 if TYPE_CHECKING:  # torch and plotly.express load when a page first needs them, not with the Overview
     from explorer import BinaryGAN, Critic
-    from explorer.estimator_lab import SampleStudy, Study
-    from explorer.gradlab import SampleReport
+    from explorer.estimator_lab.compute import SampleStudy, Study
+    from explorer.gradient_lab.compute import SampleReport
 
 T = TypeVar("T")
 CACHE_TTL_S = 3600
@@ -263,28 +263,28 @@ def model_files(name: str) -> tuple[tuple[str, int, int, int], ...]:
 
 
 @st.cache_data(max_entries=64, ttl=CACHE_TTL_S, show_spinner=False)
-def _gradlab_report(
+def _gradient_lab_report(
     name: str, seed: int, index: int, n: int, draws: int, key: tuple[tuple[str, int, int, int], ...]
 ) -> SampleReport:
-    from explorer import gradlab
+    from explorer.gradient_lab import compute
 
-    return gradlab.sample_report(generator(name), critic(name), seed, index, n, draws)
+    return compute.sample_report(generator(name), critic(name), seed, index, n, draws)
 
 
-def gradlab_report(name: str, seed: int, index: int, n: int, draws: int) -> SampleReport:
+def gradient_lab_report(name: str, seed: int, index: int, n: int, draws: int) -> SampleReport:
     """Sample `index` of the seed's first n through generator and critic: every map of the gradient lab's first
-    sections (draws: K for an SBN, within gradlab.work_limits; a DBN has one entry whatever K)."""
-    from explorer import gradlab
+    sections (draws: K for an SBN, within compute.work_limits; a DBN has one entry whatever K)."""
+    from explorer.gradient_lab import compute
 
-    n, draws = gradlab.work_limits(name, n, draws)
-    return _gradlab_report(name, seed, index, n, draws, model_files(name))
+    n, draws = compute.work_limits(name, n, draws)
+    return _gradient_lab_report(name, seed, index, n, draws, model_files(name))
 
 
 @st.cache_data(max_entries=64, ttl=CACHE_TTL_S, show_spinner=False)
 def _sources(key: tuple[tuple[str, int, int, int], ...]) -> dict[str, str]:
-    from explorer import gradlab
+    from explorer import store
 
-    return gradlab.sources(key[0][0])  # the checkpoint folder
+    return store.sources(key[0][0])  # the checkpoint folder
 
 
 def sources(name: str) -> dict[str, str]:
@@ -295,22 +295,22 @@ def sources(name: str) -> dict[str, str]:
 
 @st.cache_data(max_entries=4, ttl=CACHE_TTL_S, show_spinner=False)
 def _shipped_comparison(root: str, stamp: tuple[int, int]) -> dict[str, dict[str, Any]]:
-    from explorer import gradlab
+    from explorer.gradient_lab import store
 
-    return gradlab.shipped_comparison(root)
+    return store.shipped_comparison(root)
 
 
 def shipped_comparison() -> dict[str, dict[str, Any]]:
-    """The gradient lab's shipped comparison rows (gradlab.shipped_comparison); CheckpointError for a bad file."""
+    """The gradient lab's shipped comparison rows (gradient_lab.store.shipped_comparison); CheckpointError for a bad file."""
     root = data_root()
     return _shipped_comparison(str(root), _stamp(root / GRADLAB_COMPARISON_FILE))
 
 
 @st.cache_data(max_entries=32, ttl=CACHE_TTL_S, show_spinner=False)
 def _shipped_study(root: str, name: str, stamp: tuple[int, int]) -> Study | None:
-    from explorer import estimator_lab
+    from explorer.estimator_lab import store
 
-    return estimator_lab.shipped(name, root)
+    return store.shipped(name, root)
 
 
 def shipped_study(name: str) -> Study | None:
@@ -370,15 +370,15 @@ def comparison_row(
 ) -> dict[str, Any]:
     """One variant's row of the gradient lab's comparison over n samples of seed 0: the shipped row when it was
     computed at these settings from these files, else computed once for every session."""
-    from explorer import gradlab
+    from explorer.gradient_lab import compute, store
 
     key = model_files(name)
-    row = gradlab.shipped_row(shipped, name, n, draws, _sources(key))
+    row = store.shipped_row(shipped, name, n, draws, _sources(key))
     if row is not None:
         return row
     return shared().get(
         ("compare", name, n, draws, key),
-        lambda: gradlab.compare(generator(name), critic(name), n, 0, draws, progress).summary(),
+        lambda: compute.compare(generator(name), critic(name), n, 0, draws, progress).summary(),
     )
 
 
@@ -396,12 +396,12 @@ def kept_study(name: str, seed: int, index: int) -> SampleStudy | None:
 
 def live_study(name: str, seed: int, index: int, progress: Callable[[float], None]) -> SampleStudy:
     """Every estimator at every budget for one sample, computed once for every session (about ten seconds)."""
-    from explorer import estimator_lab
+    from explorer.estimator_lab import compute
 
-    def compute() -> SampleStudy:
-        return estimator_lab.study_sample(generator(name), critic(name), index, seed, progress=progress)
+    def run() -> SampleStudy:
+        return compute.study_sample(generator(name), critic(name), index, seed, progress=progress)
 
-    return shared().get(_study_key(name, seed, index), compute)
+    return shared().get(_study_key(name, seed, index), run)
 
 
 # ---------- conditional computation (explorer.gating) ----------

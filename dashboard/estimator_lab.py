@@ -7,9 +7,9 @@ import streamlit as st
 from dashboard import _charts as charts
 from dashboard import _data as data
 from dashboard import _session as session
-from explorer import CheckpointError, estimator_lab, gradlab
-
-GRID = gradlab.GRID
+from explorer import CheckpointError
+from explorer.estimator_lab import compute, reports, store
+from explorer.gradient_lab.compute import ESTIMATOR_LABELS, GRID
 
 st.title("Estimator lab")
 st.markdown(
@@ -19,7 +19,7 @@ st.markdown(
     "pair) and REBAR (three a draw, two backward passes). Each is run many times, independently, and set against "
     "the exact gradient: bias², variance, their sum the MSE of one estimate, and the cosine."
 )
-sbn = estimator_lab.offered_variants(data.data_root())
+sbn = compute.offered_variants(data.data_root())
 if not sbn:
     st.info("No SBN variant has a critic here: the estimators need a stochastic binary neuron.", icon=":material/info:")
     st.stop()
@@ -64,7 +64,7 @@ try:
 except (CheckpointError, OSError) as e:
     st.warning(f"The shipped study cannot be read, so it is computed here. {e}", icon=":material/warning:")
     shipped_study = None
-sample = estimator_lab.shipped_sample(shipped_study, seed, est_index)
+sample = store.shipped_sample(shipped_study, seed, est_index)
 from_file = sample is not None
 if sample is None:
     sample = data.kept_study(est_name, seed, est_index)
@@ -100,7 +100,7 @@ if sample is not None:
         "it is subtracted from bias², with the noise of the mean of the estimates."
     )
     charts.show(
-        charts.mse_lines(estimator_lab.mse_curves(sample), estimator_lab.LABELS, estimator_lab.UNBIASED, budgets),
+        charts.mse_lines(reports.mse_curves(sample), ESTIMATOR_LABELS, reports.UNBIASED, budgets),
         key="estlab_mse_chart",
         filename=f"{est_name}-sample{est_index}-mse",
     )
@@ -115,12 +115,12 @@ if sample is not None:
         key="estlab_budget",
         param="est_budget",
         options=budgets,
-        default=estimator_lab.default_budget(budgets),
+        default=reports.default_budget(budgets),
         cast=int,
         fallback=budgets[-1],  # a live study offers other budgets than the shipped one
         help="Critic evaluations per latent that every estimator may spend.",
     )
-    shown = pd.DataFrame(estimator_lab.sample_rows(sample, budget))
+    shown = pd.DataFrame(reports.sample_rows(sample, budget))
     with st.container(key="estlab_table_box"):  # a dataframe's own key names no element in the browser
         st.dataframe(
             shown,
@@ -140,12 +140,12 @@ if sample is not None:
     estimator = session.address_widget(
         c1.selectbox,
         "Maps of",
-        estimator_lab.ESTIMATORS,
+        compute.ESTIMATORS,
         key="estlab_estimator",
         param="est_map",
-        options=estimator_lab.ESTIMATORS,
+        options=compute.ESTIMATORS,
         default="sigmoid-st",
-        format_func=estimator_lab.LABELS.__getitem__,
+        format_func=ESTIMATOR_LABELS.__getitem__,
         help="The estimator whose bias and variance maps are drawn.",
     )
     map_budget = session.address_widget(
@@ -155,14 +155,14 @@ if sample is not None:
         key="estlab_map_budget",
         param="est_map_budget",
         options=map_budgets,
-        default=estimator_lab.default_budget(map_budgets),
+        default=reports.default_budget(map_budgets),
         cast=int,
         fallback=map_budgets[-1],
         help="Shipped studies keep the maps at a few budgets; a live one at every budget.",
     )
     if (estimator, map_budget) in sample.maps:
         bias_map, var_map = sample.maps[(estimator, map_budget)]
-        label = f"{estimator_lab.LABELS[estimator]}, budget {map_budget}"
+        label = f"{ESTIMATOR_LABELS[estimator]}, budget {map_budget}"
         charts.heatmap_row(
             [
                 (sample.truth, "exact ∂E[D]/∂θ", {}),
@@ -172,4 +172,4 @@ if sample is not None:
             "estlab_maps",
         )
     else:
-        st.info(f"{estimator_lab.LABELS[estimator]} buys no draw at budget {map_budget}.", icon=":material/info:")
+        st.info(f"{ESTIMATOR_LABELS[estimator]} buys no draw at budget {map_budget}.", icon=":material/info:")

@@ -9,12 +9,14 @@ import streamlit as st
 from dashboard import _charts as charts
 from dashboard import _data as data
 from dashboard import _session as session
-from explorer import CheckpointError, CheckpointNotFound, gradlab
+from explorer import CheckpointError, CheckpointNotFound
+from explorer.gradient_lab import compute
+from explorer.gradient_lab.compute import GRID
+from training.config import REGISTRY
 from training.images import grid_png
 
-GRID = gradlab.GRID
 SLOPES = (0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 16.0)
-DRAWS = (8, 16, 32, 64)  # K for the SBN expectation; the API allows up to gradlab.MAX_DRAWS
+DRAWS = (8, 16, 32, 64)  # K for the SBN expectation; the API allows up to compute.MAX_DRAWS
 COMPARE_N = (32, 64, 128, 256)
 COMPARE_DRAWS = (8, 16, 32)  # 256 samples x 32 draws is ~40 s of one CPU thread per SBN variant
 X_COSINES = {
@@ -33,7 +35,7 @@ st.markdown(
 )
 
 root = data.data_root()
-offered = gradlab.offered_variants(root)
+offered = compute.offered_variants(root)
 if not offered:
     st.info(
         "No variant has a trained critic here yet, so there is nothing to show. A critic is exported from a "
@@ -95,7 +97,7 @@ with st.container(border=True):
             help="Recomputes g·s·p(1−p) at another slope: the larger s, the more the gradient "
             "concentrates on pixels near the threshold. This is what slope annealing does.",
         )
-        draw_options = gradlab.draw_choices(name, DRAWS)
+        draw_options = compute.draw_choices(name, DRAWS)
         draws = session.address_widget(
             st.select_slider,
             "Bernoulli draws K (SBN)",
@@ -106,12 +108,12 @@ with st.container(border=True):
             default=32,
             cast=int,
             fallback=draw_options[-1],  # a CNN critic offers fewer draws
-            disabled=gradlab.REGISTRY[name].neuron != "sbn",
+            disabled=REGISTRY[name].neuron != "sbn",
             help="Draws behind the SBN's expected effect; its standard error shrinks as 1/√K.",
         )
 
 try:
-    report = data.gradlab_report(name, seed, int(index), GRID, int(draws))
+    report = data.gradient_lab_report(name, seed, int(index), GRID, int(draws))
 except (CheckpointError, OSError) as e:  # CheckpointNotFound included: a variant that vanished or fails its checks
     kind = "not trained yet" if isinstance(e, CheckpointNotFound) else "cannot be loaded"
     st.error(f"**{name}**: {kind}. {e}", icon=":material/error:")
@@ -132,8 +134,8 @@ with right:
     m2.metric("slope s (trained)", f"{fwd.slope:.3g}")
     m3.metric("pixels on", f"{int(fwd.y[i].sum())} of 784")
     st.caption(
-        f"{gradlab.REGISTRY[name].description}. Its own estimator: "
-        f"**{gradlab.ESTIMATOR_LABELS[fwd.estimator]}**. Critic and generator from epoch "
+        f"{REGISTRY[name].description}. Its own estimator: "
+        f"**{compute.ESTIMATOR_LABELS[fwd.estimator]}**. Critic and generator from epoch "
         f"{data.critic(name).epoch}."
     )
 
@@ -155,18 +157,18 @@ estimates: list[tuple[np.ndarray, str, dict]] = [
 ]
 if "gumbel-st" in report.estimates:
     estimates.append((report.estimates["gumbel-st"], f"binary-Concrete, τ = {fwd.temperature:g}", {}))
-estimates.append((gradlab.estimator_maps(fwd, slope)["sigmoid-st"][i], f"sigmoid-adjusted at slider s = {slope:g}", {}))
+estimates.append((compute.estimator_maps(fwd, slope)["sigmoid-st"][i], f"sigmoid-adjusted at slider s = {slope:g}", {}))
 charts.heatmap_row(estimates, "gradlab_estimates")
 st.caption(
     f"The sigmoid-adjusted estimate weights g by s·p(1−p), largest where x is near 0 (p near 0.5). At "
-    f"s = {slope:g}, {gradlab.near_threshold(fwd, i, slope):.0%} of the pixels have |s·x| < 2, where that "
+    f"s = {slope:g}, {compute.near_threshold(fwd, i, slope):.0%} of the pixels have |s·x| < 2, where that "
     f"weight is at least a fifth of its peak s/4; annealing s up narrows the gradient to the pixels closest to "
     f"flipping."
 )
 
 st.subheader("3. The truth it approximates")
 if report.flips is not None:  # DBN: the exact flip effects
-    prediction = gradlab.flip_prediction(report)
+    prediction = compute.flip_prediction(report)
     charts.heatmap_row(
         [
             (report.flips, "Δ = D(y, pixel flipped) − D(y)", {}),
@@ -202,7 +204,7 @@ a = report.agreement
 c1, c2 = st.columns([3, 2])
 with c1:
     charts.show(
-        charts.truth_scatter(*gradlab.truth_and_estimate(report), fwd.y[i], x_label, y_label), key="gradlab_scatter"
+        charts.truth_scatter(*compute.truth_and_estimate(report), fwd.y[i], x_label, y_label), key="gradlab_scatter"
     )
     st.caption("One dot per pixel; orange pixels are on, blue off.")
 with c2:
@@ -214,7 +216,7 @@ with c2:
         st.dataframe(
             pd.DataFrame(
                 {
-                    "estimator": [gradlab.ESTIMATOR_LABELS[e] for e in report.x_agreement],
+                    "estimator": [compute.ESTIMATOR_LABELS[e] for e in report.x_agreement],
                     "cosine": [float(v.cosine[0]) for v in report.x_agreement.values()],
                 }
             ),
@@ -224,8 +226,8 @@ with c2:
 
 st.subheader("5. Over many samples, every variant side by side")
 st.caption(
-    f"The same numbers averaged over many samples (seed 0). Rows for {gradlab.COMPARE_SAMPLES} samples and "
-    f"K = {gradlab.DEFAULT_DRAWS} ship with the app; other settings are computed once per variant and cached "
+    f"The same numbers averaged over many samples (seed 0). Rows for {compute.COMPARE_SAMPLES} samples and "
+    f"K = {compute.DEFAULT_DRAWS} ship with the app; other settings are computed once per variant and cached "
     "for every visitor, a few seconds per DBN variant and up to a minute per SBN variant."
 )
 c1, c2, c3 = st.columns([1, 1, 1], vertical_alignment="bottom")
@@ -262,7 +264,7 @@ if st.session_state.get("gradlab_compare_on"):
 
         try:
             rows.append(
-                data.comparison_row(variant, *gradlab.work_limits(variant, n, k), shipped_rows, report_progress)
+                data.comparison_row(variant, *compute.work_limits(variant, n, k), shipped_rows, report_progress)
             )
         except (CheckpointError, OSError) as e:
             st.error(f"**{variant}**: cannot be compared. {e}", icon=":material/error:")
@@ -285,7 +287,7 @@ if st.session_state.get("gradlab_compare_on"):
             "expectation over K draws). x-cosine (SBN only): each estimator's ∂D/∂x against the exact "
             f"∂E[D]/∂x. seconds: how long the row took to compute (shipped rows: when they were written). "
             f"CNN variants use at most "
-            f"{gradlab.CNN_MAX_COMPARE} samples and K = {gradlab.CNN_MAX_DRAWS}: their critic is 30× slower "
+            f"{compute.CNN_MAX_COMPARE} samples and K = {compute.CNN_MAX_DRAWS}: their critic is 30× slower "
             f"to run."
         )
 else:

@@ -51,9 +51,9 @@ def _metrics(which: str) -> Callable[[Path], str]:
 
 
 def _estimators(root: Path) -> str:
-    from explorer import estimator_lab
+    from explorer.estimator_lab import reports
 
-    return estimator_lab.headline(root)
+    return reports.headline(root)
 
 
 def _gated(root: Path) -> str:

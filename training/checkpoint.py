@@ -36,7 +36,7 @@ SNAPSHOTS_DIR = "snapshots"  # snapshots/epoch-NNN/ holds GENERATOR_FILE and CON
 SEEDS_DIR = "seeds"  # once shipped, seeds/seed-N/ holds METRICS_FILE and HISTORY_FILE of training seed N (no weights)
 # The checkpoints folder: one run folder per variant, plus
 TABLE_CSV_FILE = "metrics.csv"  # METRICS_FILE at the root is the table over all variants; this is its CSV
-GRADLAB_COMPARISON_FILE = "gradlab-comparison.json"  # the gradient lab's comparison of every variant (explorer.gradlab)
+GRADLAB_COMPARISON_FILE = "gradlab-comparison.json"  # the comparison of every variant (explorer.gradient_lab)
 CLASSIFIER_DIR = "classifier"  # the evaluation classifier (training.classifier)
 CHECKPOINTS_ENV = "BINARYGAN_CHECKPOINTS"
 REPO_CHECKPOINTS = Path(__file__).resolve().parent.parent / "checkpoints"

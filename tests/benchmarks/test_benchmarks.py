@@ -83,8 +83,10 @@ def test_quick_benchmark_runs_and_reports_every_section(tmp_path):
     assert all(row["samples_per_s"] > 0 and row["interp_64_frames_ms"] > 0 for row in r["sampling"])
     pages = [row["page"] for row in r["dashboard"]]
     assert pages[0] == "cold start (process)" and pages[1:] == list(dashboard.PAGES)
-    assert {row["neuron"] for row in r["gradlab"]} == {"dbn", "sbn"}
-    assert all(row["page_sample_ms"] > 0 and row["compare_s"] > 0 and row["compare_n"] == 32 for row in r["gradlab"])
+    assert {row["neuron"] for row in r["gradient_lab"]} == {"dbn", "sbn"}
+    assert all(
+        row["page_sample_ms"] > 0 and row["compare_s"] > 0 and row["compare_n"] == 32 for row in r["gradient_lab"]
+    )
     assert "of roofline" in done.stdout and "warm median ms" in done.stdout
     assert [(row["variant"], row["batch"]) for row in r["gated"]] == [
         ("mlp-dbn-wgan-gp-code", 1),

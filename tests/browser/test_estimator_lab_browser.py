@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from explorer import estimator_lab
+from explorer.estimator_lab import compute
 from tests.helpers import RENDER_TIMEOUT_MS, REPO
 
 pytestmark = pytest.mark.slow
@@ -13,7 +13,7 @@ pytestmark = pytest.mark.slow
 
 def test_estimator_lab_renders_from_the_shipped_studies(browser, shipped_url, screenshots):
     """The page draws its log-log chart, table and maps from the shipped studies, with no live computation."""
-    offered = estimator_lab.offered_variants(REPO / "checkpoints")
+    offered = compute.offered_variants(REPO / "checkpoints")
     if not offered:
         pytest.skip("no SBN variant with a critic is shipped")
     context = browser.new_context(viewport={"width": 1400, "height": 1000})

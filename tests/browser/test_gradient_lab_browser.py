@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from explorer import gradlab
+from explorer.gradient_lab import compute
 from tests.helpers import REPO, full_page_screenshot, wait_until_rendered
 
 pytestmark = pytest.mark.slow
 
 
 def test_gradient_lab_on_the_shipped_checkpoints(browser, shipped_url, screenshots):
-    offered = gradlab.offered_variants(REPO / "checkpoints")
+    offered = compute.offered_variants(REPO / "checkpoints")
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     errors: list[str] = []

@@ -13,10 +13,12 @@ import numpy as np
 import pytest
 import torch
 
-from explorer import CheckpointError, load_generator
-from explorer import estimator_lab as el
-from explorer import gradlab as gl
+from explorer import CheckpointError, load_generator, make_latents
 from explorer.demo import write_critic, write_untrained
+from explorer.estimator_lab import compute, reports, store
+from explorer.gradient_lab import compute as gradient_lab
+from explorer.gradient_lab.compute import ESTIMATOR_LABELS
+from explorer.store import sources
 from training import rng
 from training.checkpoint import ESTIMATOR_LAB_FILE, meta_state
 from training.config import get_variant
@@ -43,10 +45,10 @@ def lab(lab_root, monkeypatch) -> Path:
 
 
 @pytest.fixture(scope="module")
-def small_study(lab_root) -> el.Study:
+def small_study(lab_root) -> compute.Study:
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("BINARYGAN_CHECKPOINTS", os.fspath(lab_root))
-        return el.study("mlp-sbn-wgan-gp", indices=(0, 2), **SMALL)
+        return compute.study("mlp-sbn-wgan-gp", indices=(0, 2), **SMALL)
 
 
 class Quadratic(torch.nn.Module):
@@ -79,8 +81,8 @@ def test_numbers_are_internally_consistent(small_study):
         assert ("rloo", 1) not in x.cells and ("disarm", 1) not in x.cells  # not applicable at one evaluation
         assert ("rebar", 2) not in x.cells and x.cells[("rebar", 4)].draws == 1
         for (e, b), c in x.cells.items():
-            assert c.draws == el.draws_at(e, b) and c.critic_evals <= b
-            assert c.backward == c.draws * el.BACKWARD[e]
+            assert c.draws == compute.draws_at(e, b) and c.critic_evals <= b
+            assert c.backward == c.draws * compute.BACKWARD[e]
             assert c.mse == pytest.approx(c.bias2 + c.variance)
             assert c.bias2 == max(c.bias2_raw, 0.0) and c.bias2_noise > 0 and c.variance > 0
             assert -1 <= c.cosine <= 1
@@ -99,12 +101,12 @@ def test_numbers_are_internally_consistent(small_study):
 def test_unbiased_estimators_show_no_bias_and_straight_through_does(lab):
     critic = quadratic_critic()
     g = load_generator("mlp-sbn-wgan-gp")
-    x = el.study_sample(g, critic, 0, seed=1, budgets=(8,), repetitions=512, truth_draws=256)
-    p = gl.forward(g, critic, gl.make_latents(1, 1), 1).p[0].astype(np.float64)
+    x = compute.study_sample(g, critic, 0, seed=1, budgets=(8,), repetitions=512, truth_draws=256)
+    p = gradient_lab.forward(g, critic, make_latents(1, 1), 1).p[0].astype(np.float64)
     w = critic._net.w.double().numpy()
     exact = p * (1 - p) * (2 * w * (w @ (p - 0.5)) + w**2 * (1 - 2 * p))
     np.testing.assert_allclose(x.truth, exact, atol=4 * float(x.truth_se.max()))  # the truth, within its noise
-    for e in el.UNBIASED + ("reinmax",):  # ReinMax is exact for a quadratic: df/dy is linear in each y_i
+    for e in reports.UNBIASED + ("reinmax",):  # ReinMax is exact for a quadratic: df/dy is linear in each y_i
         c = x.cells[(e, 8)]
         assert abs(c.bias2_raw) < 4 * c.bias2_noise, (e, c)
     st = x.cells[("sigmoid-st", 8)]
@@ -118,50 +120,52 @@ def test_unbiased_estimators_show_no_bias_and_straight_through_does(lab):
 
 def test_same_seed_same_numbers_and_other_seed_others(lab):
     g, critic = load_generator("mlp-sbn-wgan-gp"), Critic.from_pretrained("mlp-sbn-wgan-gp")
-    a = el.study_sample(g, critic, 1, seed=0, **SMALL)
-    b = el.study_sample(g, critic, 1, seed=0, **SMALL)
-    c = el.study_sample(g, critic, 1, seed=4, **SMALL)
+    a = compute.study_sample(g, critic, 1, seed=0, **SMALL)
+    b = compute.study_sample(g, critic, 1, seed=0, **SMALL)
+    c = compute.study_sample(g, critic, 1, seed=4, **SMALL)
     assert a.cells == b.cells
     np.testing.assert_array_equal(a.truth, b.truth)
     assert a.cells[("rloo", 4)] != c.cells[("rloo", 4)]
     # the sample is the page's: row 1 of the seed's 16 latents
-    fwd = gl.forward(g, critic, gl.make_latents(16, 0), 0)
-    truth, _ = el.exact_gradient(critic, fwd.p[1], SMALL["truth_draws"], rng.generator(0, "estimator-lab-truth", 1))
+    fwd = gradient_lab.forward(g, critic, make_latents(16, 0), 0)
+    truth, _ = compute.exact_gradient(
+        critic, fwd.p[1], SMALL["truth_draws"], rng.generator(0, "estimator-lab-truth", 1)
+    )
     np.testing.assert_allclose(a.truth, truth, rtol=1e-4, atol=1e-9)  # p from a batch of 16, not 1
 
 
 def test_the_truth_is_p_one_minus_p_times_the_labs_expected_gradient(lab):
     g, critic = load_generator("mlp-sbn-wgan-gp"), Critic.from_pretrained("mlp-sbn-wgan-gp")
-    p = gl.forward(g, critic, gl.make_latents(1, 0), 0).p[0]
-    truth, se = el.exact_gradient(critic, p, 16, torch.Generator().manual_seed(7))
-    mean, std_err = gl.expected_gradient(critic, p[None], 16, generator=torch.Generator().manual_seed(7))
+    p = gradient_lab.forward(g, critic, make_latents(1, 0), 0).p[0]
+    truth, se = compute.exact_gradient(critic, p, 16, torch.Generator().manual_seed(7))
+    mean, std_err = gradient_lab.expected_gradient(critic, p[None], 16, generator=torch.Generator().manual_seed(7))
     np.testing.assert_allclose(truth, p * (1 - p) * mean[0], rtol=1e-5, atol=1e-9)
     np.testing.assert_allclose(se, p * (1 - p) * std_err[0], rtol=1e-5, atol=1e-9)
-    big, big_se = el.exact_gradient(
+    big, big_se = compute.exact_gradient(
         critic, p, 256, torch.Generator().manual_seed(7)
     )  # two blocks of 128: the noise halves, roughly
     assert float(np.mean(big_se)) < 0.4 * float(np.mean(se))
     with pytest.raises(ValueError, match="equal blocks"):
-        el.exact_gradient(critic, p, 257, torch.Generator().manual_seed(7))
+        compute.exact_gradient(critic, p, 257, torch.Generator().manual_seed(7))
 
 
 def test_refuses_a_dbn_and_bad_arguments(lab):
     g, critic = load_generator("mlp-dbn-wgan-gp"), Critic.from_pretrained("mlp-dbn-wgan-gp")
     with pytest.raises(ValueError, match="SBN"):
-        el.study_sample(g, critic, 0, **SMALL)
+        compute.study_sample(g, critic, 0, **SMALL)
     g, critic = load_generator("mlp-sbn-wgan-gp"), Critic.from_pretrained("mlp-sbn-wgan-gp")
     for bad in (dict(index=-1), dict(index=True), dict(repetitions=1), dict(budgets=(0,))):
         with pytest.raises(ValueError):
-            el.study_sample(g, critic, **({"index": 0} | SMALL | bad))
-    assert el.offered_variants() == ["mlp-sbn-wgan-gp"]
+            compute.study_sample(g, critic, **({"index": 0} | SMALL | bad))
+    assert compute.offered_variants() == ["mlp-sbn-wgan-gp"]
 
 
 def test_json_round_trip_keeps_numbers_and_the_chosen_maps(small_study, lab):
-    path = el.write(small_study, map_budgets=(2,))
+    path = store.write(small_study, map_budgets=(2,))
     assert path == lab / "mlp-sbn-wgan-gp" / ESTIMATOR_LAB_FILE
-    back = el.read(path)
+    back = store.read(path)
     assert back.variant == small_study.variant and back.budgets == small_study.budgets
-    assert back.sources == gl.sources(lab / "mlp-sbn-wgan-gp") and not el.stale(back)
+    assert back.sources == sources(lab / "mlp-sbn-wgan-gp") and not store.stale(back)
     for x, y in zip(small_study.samples, back.samples, strict=True):
         assert y.cells == x.cells and y.index == x.index and y.repetitions == 64 and y.truth_draws == 32
         assert set(y.maps) == {k for k in x.maps if k[1] == 2}
@@ -169,8 +173,8 @@ def test_json_round_trip_keeps_numbers_and_the_chosen_maps(small_study, lab):
             np.testing.assert_allclose(bias, x.maps[k][0], atol=1e-3 * np.abs(x.maps[k][0]).max())
             np.testing.assert_allclose(var, x.maps[k][1], atol=1e-3 * x.maps[k][1].max())
         np.testing.assert_allclose(y.truth, x.truth, atol=1e-3 * np.abs(x.truth).max())
-    assert el.shipped("mlp-sbn-wgan-gp").samples[1].index == 2 and el.shipped("mlp-dbn-wgan-gp") is None
-    assert el.table(back.samples, 2)[0]["mse"] == pytest.approx(
+    assert store.shipped("mlp-sbn-wgan-gp").samples[1].index == 2 and store.shipped("mlp-dbn-wgan-gp") is None
+    assert reports.table(back.samples, 2)[0]["mse"] == pytest.approx(
         np.mean([x.cells[("sigmoid-st", 2)].mse for x in small_study.samples])
     )
     path.unlink()
@@ -193,9 +197,9 @@ def test_json_round_trip_keeps_numbers_and_the_chosen_maps(small_study, lab):
 )
 def test_a_damaged_file_is_an_error_naming_it(small_study, tmp_path, damage, message):
     path = tmp_path / ESTIMATOR_LAB_FILE
-    path.write_text(damage(json.dumps(el.to_json(small_study))), errors="surrogateescape")
+    path.write_text(damage(json.dumps(store.to_json(small_study))), errors="surrogateescape")
     with pytest.raises(CheckpointError, match=message) as info:
-        el.read(path)
+        store.read(path)
     assert str(path) in str(info.value)
 
 
@@ -206,37 +210,37 @@ def _edit(text: str, change) -> str:
 
 
 def test_a_study_of_another_critic_is_stale(small_study, lab, tmp_path):
-    other = el.Study(
+    other = compute.Study(
         small_study.variant, 0, small_study.budgets, small_study.samples, {k: "0" * 64 for k in small_study.sources}
     )
-    assert el.stale(other) and not el.stale(small_study)
+    assert store.stale(other) and not store.stale(small_study)
 
 
 def test_the_page_takes_a_shipped_sample_only_for_its_seed_and_opens_at_budget_8(small_study):
-    x = el.shipped_sample(small_study, 0, 2)
+    x = store.shipped_sample(small_study, 0, 2)
     assert x is small_study.sample(2)
-    assert el.shipped_sample(small_study, 1, 2) is None and el.shipped_sample(small_study, 0, 1) is None
-    assert el.shipped_sample(None, 0, 2) is None
+    assert store.shipped_sample(small_study, 1, 2) is None and store.shipped_sample(small_study, 0, 1) is None
+    assert store.shipped_sample(None, 0, 2) is None
     assert x.budgets == list(SMALL["budgets"]) and x.map_budgets == x.budgets  # a computed study keeps every map
-    assert el.default_budget(x.budgets) == 8 and el.default_budget([1, 2, 4]) == 4
+    assert reports.default_budget(x.budgets) == 8 and reports.default_budget([1, 2, 4]) == 4
     assert x.truth_noise_share == pytest.approx(x.truth_noise2 / x.truth_norm2)
 
 
 def test_table_and_markdown_summarise_over_samples(small_study):
-    rows = el.table(small_study.samples, 2)
-    assert [r["estimator"] for r in rows] == list(el.ESTIMATORS)
+    rows = reports.table(small_study.samples, 2)
+    assert [r["estimator"] for r in rows] == list(compute.ESTIMATORS)
     rebar = rows[-1]
     assert rebar["draws"] == 0 and math.isnan(rebar["mse"])
     st = rows[0]
     values = [x.cells[("sigmoid-st", 2)].cosine for x in small_study.samples]
     assert st["cosine"] == pytest.approx(np.mean(values)) and st["cosine_sd"] == pytest.approx(np.std(values, ddof=1))
-    assert el.best(small_study.samples, 2) in el.ESTIMATORS
-    text = el.markdown(small_study, (2,))
+    assert reports.best(small_study.samples, 2) in compute.ESTIMATORS
+    text = reports.markdown(small_study, (2,))
     assert "| 2 | REBAR | – | not applicable |" in text and "lowest MSE" in text
 
 
 def test_the_shipped_studies_cover_every_offered_sbn_variant():
-    offered = el.offered_variants(REPO_CHECKPOINTS)
+    offered = compute.offered_variants(REPO_CHECKPOINTS)
     if not offered:
         pytest.skip("no SBN variant with a critic is shipped")
     total = 0
@@ -245,47 +249,19 @@ def test_the_shipped_studies_cover_every_offered_sbn_variant():
         assert path.is_file(), f"write it with `python -m explorer.estimator_lab --write {name}`"
         assert path.stat().st_size < 300 * 1024
         total += path.stat().st_size
-        s = el.read(path)
-        assert s.variant == name and not el.stale(s, REPO_CHECKPOINTS), name
-        assert [x.index for x in s.samples] == list(el.SHIPPED_SAMPLES) and s.budgets == el.BUDGETS
+        s = store.read(path)
+        assert s.variant == name and not store.stale(s, REPO_CHECKPOINTS), name
+        assert [x.index for x in s.samples] == list(compute.SHIPPED_SAMPLES) and s.budgets == compute.BUDGETS
         for x in s.samples:
-            assert {b for _, b in x.maps} == set(el.MAP_BUDGETS)
-            assert {k for k in x.cells} == {(e, b) for e in el.ESTIMATORS for b in el.BUDGETS if el.draws_at(e, b)}
+            assert {b for _, b in x.maps} == set(compute.MAP_BUDGETS)
+            assert {k for k in x.cells} == {
+                (e, b) for e in compute.ESTIMATORS for b in compute.BUDGETS if compute.draws_at(e, b)
+            }
     assert total < 3 * 2**20
 
 
-def test_the_shipped_comparison_covers_every_offered_variant_at_the_default_settings():
-    offered = gl.offered_variants(REPO_CHECKPOINTS)
-    if not offered:
-        pytest.skip("no variant with a critic is shipped")
-    shipped = gl.shipped_comparison(REPO_CHECKPOINTS)
-    for name in offered:
-        current = gl.sources(REPO_CHECKPOINTS / name)
-        n, draws = gl.work_limits(name, gl.COMPARE_SAMPLES, gl.DEFAULT_DRAWS)  # what the page asks for
-        assert gl.shipped_row(shipped, name, n, draws, current) is not None, name
-
-
-def test_comparison_rows_ship_and_are_used_only_for_their_settings_and_files(lab, tmp_path):
-    rows = gl.comparison_table(["mlp-dbn-wgan-gp", "mlp-sbn-wgan-gp"], n=4, draws=2)
-    path = gl.write_comparison(rows[:1], lab)
-    gl.write_comparison(rows[1:], lab)  # a second write keeps the first variant's row
-    shipped = gl.shipped_comparison(lab)
-    assert list(shipped) == ["mlp-dbn-wgan-gp", "mlp-sbn-wgan-gp"]
-    current = gl.sources(lab / "mlp-sbn-wgan-gp")
-    row = gl.shipped_row(shipped, "mlp-sbn-wgan-gp", 4, 2, current)
-    assert row == rows[1]
-    assert math.isnan(
-        gl.shipped_row(shipped, "mlp-dbn-wgan-gp", 4, 0, gl.sources(lab / "mlp-dbn-wgan-gp"))["x_cosine_st"]
-    )
-    assert gl.shipped_row(shipped, "mlp-sbn-wgan-gp", 8, 2, current) is None  # other settings: computed
-    assert gl.shipped_row(shipped, "mlp-sbn-wgan-gp", 4, 2, {k: "0" * 64 for k in current}) is None  # retrained
-    path.write_text(path.read_text().replace('"cosine":', '"cosine": "x", "was":', 1))
-    with pytest.raises(CheckpointError, match=str(path)):
-        gl.shipped_comparison(lab)
-    path.unlink()
-    assert gl.shipped_comparison(lab) == {}
-
-
 def test_the_estimators_headline_table_has_a_row_per_estimator_of_the_shipped_files():
-    table = el.headline(REPO_CHECKPOINTS)
-    assert [line.split(" | ")[0] for line in table.splitlines()[2:]] == [f"| {el.LABELS[e]}" for e in el.ESTIMATORS]
+    table = reports.headline(REPO_CHECKPOINTS)
+    assert [line.split(" | ")[0] for line in table.splitlines()[2:]] == [
+        f"| {ESTIMATOR_LABELS[e]}" for e in compute.ESTIMATORS
+    ]

@@ -10,8 +10,9 @@ import shutil
 import numpy as np
 import pytest
 
-from explorer import estimator_lab
+from explorer.estimator_lab import compute, reports, store
 from tests.helpers import heatmaps
+from training.checkpoint import ESTIMATOR_LAB_FILE
 
 ESTLAB_SMALL = dict(budgets=(1, 2, 4, 8), repetitions=16, truth_draws=8)
 
@@ -23,7 +24,7 @@ def estlab_root(dashboard_root, tmp_path_factory):
     shutil.copytree(dashboard_root, root)
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("BINARYGAN_CHECKPOINTS", os.fspath(root))
-        estimator_lab.write(estimator_lab.study("mlp-sbn-wgan-gp", (0, 1), **ESTLAB_SMALL))
+        store.write(compute.study("mlp-sbn-wgan-gp", (0, 1), **ESTLAB_SMALL))
     return root
 
 
@@ -33,24 +34,22 @@ def estlab_table(at):
 
 def test_renders_the_shipped_study(make_app, estlab_root, charts, texts):
     at = make_app(estlab_root, "estimator_lab", "est_sample=1&est_budget=4&est_map=rloo&est_map_budget=2")
-    study = estimator_lab.read(estlab_root / "mlp-sbn-wgan-gp" / estimator_lab.ESTIMATOR_LAB_FILE)
+    study = store.read(estlab_root / "mlp-sbn-wgan-gp" / ESTIMATOR_LAB_FILE)
     assert at.selectbox(key="estlab_variant").value == "mlp-sbn-wgan-gp"  # the only SBN variant with a critic
     assert "estlab_live" not in [b.key for b in at.button]  # nothing to compute
     table = estlab_table(at)
-    expected = estimator_lab.sample_rows(study.sample(1), 4)
+    expected = reports.sample_rows(study.sample(1), 4)
     assert list(table["estimator"]) == [r["estimator"] for r in expected]
     np.testing.assert_allclose(table["MSE"], [r["MSE"] for r in expected], rtol=1e-12)
     mse_chart = next(c for c in charts(at) if c["layout"].get("yaxis", {}).get("type") == "log")
-    assert mse_chart["layout"]["xaxis"]["type"] == "log" and len(mse_chart["data"]) == len(estimator_lab.ESTIMATORS)
+    assert mse_chart["layout"]["xaxis"]["type"] == "log" and len(mse_chart["data"]) == len(compute.ESTIMATORS)
     maps = heatmaps(charts(at))
     bias, _ = study.sample(1).maps[("rloo", 2)]
     np.testing.assert_allclose(maps["bias: mean − truth, RLOO, budget 2"].ravel(), bias, rtol=1e-6)
     assert any("Shipped: 16 independent estimates" in c and "its own noise" in c for c in texts(at, "caption"))
     at.select_slider(key="estlab_budget").set_value(8).run()
     assert not at.exception and dict(at.query_params)["est_budget"] == "8"
-    np.testing.assert_allclose(
-        estlab_table(at)["MSE"], [r["MSE"] for r in estimator_lab.sample_rows(study.sample(1), 8)]
-    )
+    np.testing.assert_allclose(estlab_table(at)["MSE"], [r["MSE"] for r in reports.sample_rows(study.sample(1), 8)])
 
 
 def test_computes_an_unshipped_sample_live(make_app, estlab_root, charts, texts):
@@ -69,7 +68,7 @@ def test_computes_an_unshipped_sample_live(make_app, estlab_root, charts, texts)
 def test_a_stale_or_broken_study_is_a_warning_not_a_traceback(make_app, estlab_root, tmp_path, texts):
     root = tmp_path / "checkpoints"
     shutil.copytree(estlab_root, root)
-    path = root / "mlp-sbn-wgan-gp" / estimator_lab.ESTIMATOR_LAB_FILE
+    path = root / "mlp-sbn-wgan-gp" / ESTIMATOR_LAB_FILE
     obj = json.loads(path.read_text())
     obj["sources"]["critic.safetensors"] = "0" * 64
     path.write_text(json.dumps(obj))

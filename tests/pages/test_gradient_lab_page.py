@@ -9,9 +9,12 @@ import shutil
 import numpy as np
 import pytest
 
-from explorer import Critic, gradlab, load_generator
+from explorer import Critic, load_generator
 from explorer.demo import DEMO_CRITICS, write_critic
+from explorer.gradient_lab import compute, store
 from tests.helpers import REPO, heatmaps
+from training.checkpoint import CRITIC_FILE
+from training.config import REGISTRY
 
 
 @pytest.fixture
@@ -26,7 +29,7 @@ def test_offers_only_variants_with_a_critic_and_draws_the_apis_maps(app, api, ch
     name = at.selectbox(key="gradlab_variant").value
     assert name == "mlp-dbn-wgan-gp"
     g, critic = api(name)
-    report = gradlab.sample_report(g, critic, seed=0, index=0, n=16)
+    report = compute.sample_report(g, critic, seed=0, index=0, n=16)
     maps = heatmaps(charts(at))
     np.testing.assert_allclose(maps["g = ∂D/∂y: red asks for on"].ravel(), report.fwd.grad[0], rtol=1e-5)
     np.testing.assert_allclose(maps["Δ = D(y, pixel flipped) − D(y)"].ravel(), report.flips, rtol=1e-5, atol=1e-7)
@@ -48,11 +51,11 @@ def test_slope_slider_recomputes_the_sigmoid_adjusted_map(app, api, charts):
     at.select_slider(key="gradlab_slope").set_value(8.0).run()
     assert not at.exception
     g, critic = api("mlp-dbn-wgan-gp")
-    fwd = gradlab.sample_report(g, critic, 0, 0, 16).fwd
+    fwd = compute.sample_report(g, critic, 0, 0, 16).fwd
     maps = heatmaps(charts(at))
     np.testing.assert_allclose(
         maps["sigmoid-adjusted at slider s = 8"].ravel(),
-        gradlab.estimator_maps(fwd, 8.0)["sigmoid-st"][0],
+        compute.estimator_maps(fwd, 8.0)["sigmoid-st"][0],
         rtol=1e-5,
         atol=1e-9,
     )
@@ -63,7 +66,7 @@ def test_sbn_shows_its_expectation_with_k_and_standard_error(app, api, charts, t
     assert at.selectbox(key="gradlab_variant").value == "mlp-sbn-wgan-gp"
     assert at.number_input(key="gradlab_sample").value == 3
     g, critic = api("mlp-sbn-wgan-gp")
-    report = gradlab.sample_report(g, critic, 0, 3, 16, draws=8)
+    report = compute.sample_report(g, critic, 0, 3, 16, draws=8)
     maps = heatmaps(charts(at))
     np.testing.assert_allclose(
         maps["∂E[D]/∂p = E[D(y|yᵢ=1) − D(y|yᵢ=0)], K = 8"].ravel(), report.truth, rtol=1e-5, atol=1e-7
@@ -74,7 +77,7 @@ def test_sbn_shows_its_expectation_with_k_and_standard_error(app, api, charts, t
     x_cos = at.dataframe[0].value
     assert list(x_cos["estimator"]) == ["sigmoid-adjusted ST", "plain ST", "binary-Concrete ST"]
     np.testing.assert_allclose(
-        x_cos["cosine"], [report.x_agreement[e].cosine[0] for e in gradlab.ESTIMATORS], rtol=1e-6
+        x_cos["cosine"], [report.x_agreement[e].cosine[0] for e in compute.ESTIMATORS], rtol=1e-6
     )
     at.select_slider(key="gradlab_draws").set_value(16).run()
     assert "∂E[D]/∂p = E[D(y|yᵢ=1) − D(y|yᵢ=0)], K = 16" in heatmaps(charts(at))
@@ -98,7 +101,7 @@ def test_comparison_over_many_samples_for_every_offered_variant(app, api):
     assert list(table["variant"]) == list(DEMO_CRITICS) and list(table["samples"]) == [32, 32]
     assert list(table["draws"]) == [0, 8]
     g, critic = api("mlp-dbn-wgan-gp")
-    expected = gradlab.compare(g, critic, n=32, seed=0).summary()
+    expected = compute.compare(g, critic, n=32, seed=0).summary()
     assert table["cosine"][0] == pytest.approx(expected["cosine"]) and np.isnan(table["x-cosine plain"][0])
     assert table["sign_agreement"][0] == pytest.approx(expected["sign_agreement"])
     at.run()  # the choice stays, and the cached table comes back
@@ -114,7 +117,7 @@ def test_no_critic_anywhere_is_a_clear_empty_state(make_app, checkpoints_root, t
 def test_a_broken_critic_is_an_error_message(make_app, dashboard_root, tmp_path, texts):
     root = tmp_path / "checkpoints"
     shutil.copytree(dashboard_root, root)
-    (root / "mlp-sbn-wgan-gp" / gradlab.CRITIC_FILE).write_bytes(b"\x10\0\0\0\0\0\0\0{not json at all}")
+    (root / "mlp-sbn-wgan-gp" / CRITIC_FILE).write_bytes(b"\x10\0\0\0\0\0\0\0{not json at all}")
     at = make_app(root, "gradient_lab", "critic=mlp-sbn-wgan-gp")
     errors = texts(at, "error")
     assert len(errors) == 1 and "mlp-sbn-wgan-gp" in errors[0] and "critic.safetensors" in errors[0]
@@ -133,7 +136,7 @@ def test_a_cnn_critic_is_offered_and_drawn(make_app, dashboard_root, tmp_path, c
 def test_runs_on_the_shipped_checkpoints(make_app, texts):
     """Every shipped critic renders, and the comparison (small, to keep the test quick) runs on them."""
     root = REPO / "checkpoints"
-    offered = gradlab.offered_variants(root)
+    offered = compute.offered_variants(root)
     assert len(offered) >= 20  # the shipped binary variants with a critic
     at = make_app(root, "gradient_lab")
     for name in offered:
@@ -154,20 +157,20 @@ def test_shipped_comparison_rows_are_shown_without_computing(make_app, dashboard
     rows = [
         {
             "variant": v,
-            "neuron": gradlab.REGISTRY[v].neuron,
+            "neuron": REGISTRY[v].neuron,
             "estimator": "sigmoid-st",
             "samples": 32,
-            "draws": 8 if gradlab.REGISTRY[v].neuron == "sbn" else 0,
+            "draws": 8 if REGISTRY[v].neuron == "sbn" else 0,
             "cosine": 0.123,
             "cosine_se": 0.01,
             "sign_agreement": 0.5,
             "sign_agreement_top": 0.5,
             "seconds": 1.0,
-            **{f"x_cosine_{e}": float("nan") for e in gradlab.ESTIMATORS},
+            **{f"x_cosine_{e}": float("nan") for e in compute.ESTIMATORS},
         }
         for v in DEMO_CRITICS
     ]
-    gradlab.write_comparison(rows, root)
+    store.write_comparison(rows, root)
     at = make_app(root, "gradient_lab")
     at.select_slider(key="gradlab_compare_n").set_value(32)
     at.select_slider(key="gradlab_compare_draws").set_value(8)

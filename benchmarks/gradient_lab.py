@@ -1,11 +1,11 @@
 """Gradient lab speed: one sample's page, warm, and the many-sample comparison, per variant with a critic.
 
-    OMP_NUM_THREADS=1 python -m benchmarks.gradlab                     # shipped critics, else demo ones
-    OMP_NUM_THREADS=1 python -m benchmarks.gradlab --root /tmp/ck      # a checkpoints folder holding critics
+    OMP_NUM_THREADS=1 python -m benchmarks.gradient_lab                     # shipped critics, else demo ones
+    OMP_NUM_THREADS=1 python -m benchmarks.gradient_lab --root /tmp/ck      # a checkpoints folder holding critics
 
 "Warm" means the generator and critic are loaded and the page has run once, but the sample is new: each timed
 run picks another sample, so its maps (784 flips; K draws x 784 flips for SBN) are computed, not read from the
-cache. The comparison is what `python -m explorer.gradlab --table` computes for one variant, timed once (the page
+cache. The comparison is what `python -m explorer.gradient_lab --table` computes for one variant, timed once (the page
 computes it once per variant and keeps it).
 """
 
@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 def _root() -> Path | None:
     from explorer import checkpoints_root
-    from explorer.gradlab import offered_variants
+    from explorer.gradient_lab.compute import offered_variants
 
     shipped = checkpoints_root()
     return shipped if offered_variants(shipped) else None
@@ -34,14 +34,15 @@ def measure(root: Path, quick: bool = False, repeats: int = 8) -> list[dict]:
     """[{variant, neuron, draws, api_sample_ms, page_sample_ms, page_max_ms, compare_n, compare_s}]."""
     from streamlit.testing.v1 import AppTest
 
-    from explorer import Critic, gradlab, load_generator
+    from explorer import Critic, load_generator
+    from explorer.gradient_lab import compute
     from explorer.pages import BY_NAME
 
     if str(REPO) not in sys.path:  # the pages import dashboard._data, as under `streamlit run`
         sys.path.insert(0, str(REPO))
     os.environ["BINARYGAN_CHECKPOINTS"] = str(root)
-    names = gradlab.offered_variants(root)
-    n = 32 if quick else gradlab.COMPARE_SAMPLES
+    names = compute.offered_variants(root)
+    n = 32 if quick else compute.COMPARE_SAMPLES
     repeats = 3 if quick else repeats
     rows = []
     for name in names:
@@ -50,7 +51,7 @@ def measure(root: Path, quick: bool = False, repeats: int = 8) -> list[dict]:
         api = []
         for index in range(repeats):
             t0 = time.perf_counter()
-            gradlab.sample_report(g, critic, seed=1, index=index, draws=gradlab.DEFAULT_DRAWS)
+            compute.sample_report(g, critic, seed=1, index=index, draws=compute.DEFAULT_DRAWS)
             api.append(time.perf_counter() - t0)
         at = AppTest.from_file(str(REPO / "streamlit_app.py"), default_timeout=300)
         at.query_params["critic"] = name
@@ -64,12 +65,12 @@ def measure(root: Path, quick: bool = False, repeats: int = 8) -> list[dict]:
             page.append(time.perf_counter() - t0)
             if at.exception:
                 raise RuntimeError(f"{name}: {at.exception[0].value}")
-        cmp = gradlab.compare(g, critic, n=n, seed=0, draws=gradlab.DEFAULT_DRAWS)
+        cmp = compute.compare(g, critic, n=n, seed=0, draws=compute.DEFAULT_DRAWS)
         rows.append(
             {
                 "variant": name,
                 "neuron": critic.cfg.neuron,
-                "draws": gradlab.DEFAULT_DRAWS if sbn else 0,
+                "draws": compute.DEFAULT_DRAWS if sbn else 0,
                 "api_sample_ms": 1000 * statistics.median(api),
                 "page_sample_ms": 1000 * statistics.median(page),
                 "page_max_ms": 1000 * max(page),

@@ -1,4 +1,4 @@
-"""Gradient lab: what the straight-through estimator tells the generator, and how far that is from the truth.
+"""The gradient lab's computation: what the straight-through estimator tells the generator, and how far that is from the truth.
 
 For a generated sample the generator's output layer gives logits x, the neuron p = sigmoid(s*x) and the binary
 output y; the trained critic scores D(y) and asks for g = dD/dy. The binary neuron has no gradient, so the
@@ -16,17 +16,12 @@ carries it to x, so their sign agreement with t is the same and only an x-scale 
 x-gradient exists (SBN: dE[D]/dx_i = s * p_i * (1 - p_i) * E[t_i]), tells them apart.
 
 Everything takes seeds and returns numpy arrays; nothing here calls Streamlit.
-    python -m explorer.gradlab --table      # the agreement table over 256 samples, for every variant with a critic
-    python -m explorer.gradlab --write      # the same rows into checkpoints/gradlab-comparison.json, for the page
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import math
 import os
-import sys
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -37,16 +32,8 @@ import numpy as np
 import torch
 
 from training import rng
-from training.checkpoint import (
-    CRITIC_FILE,
-    GENERATOR_FILE,
-    GRADLAB_COMPARISON_FILE,
-    CheckpointError,
-    atomic_write_json,
-    checkpoints_root,
-)
+from training.checkpoint import CRITIC_FILE, GENERATOR_FILE, checkpoints_root
 from training.config import REGISTRY
-from training.manifest import sha256_file
 from training.networks import N_PIXELS
 from training.pretrained import BinaryGAN, Critic, load_generator
 from training.sampling import make_latents, validate_count
@@ -59,7 +46,8 @@ ESTIMATOR_LABELS = {
     "reinmax": "ReinMax",
     "rloo": "RLOO",
     "disarm": "DisARM",
-}  # every estimator a variant trains with
+    "rebar": "REBAR",
+}  # every estimator a variant trains with or the estimator lab studies
 # Bounds on the work one request may ask for, so a hosted app stays responsive with many visitors.
 MAX_DRAWS = 128  # Bernoulli draws K for the SBN expectation
 MAX_COMPARE = 1024  # samples in one comparison
@@ -69,36 +57,12 @@ COMPARE_SAMPLES = 256
 TOP_SHARE = 0.1  # "where it matters": the pixels whose |truth| is in the top 10%
 # A CNN critic scores 784 flipped images in ~0.25 s on one CPU thread, 30x the MLP: its work is capped harder.
 CNN_MAX_DRAWS, CNN_MAX_COMPARE = 8, 64
-SHIPPED_MAX_BYTES = 4 * 2**20  # a shipped table is far smaller; a larger file is refused unread
-COMPARISON_FORMAT = "binarygan-gradlab-comparison/1"
 
 
 def has_critic(name: str, root: str | os.PathLike | None = None) -> bool:
     """Whether a variant's folder in the checkpoints folder has a generator and a critic file (not validated)."""
     folder = (Path(root) if root is not None else checkpoints_root()) / name
-    return (folder / CRITIC_FILE).is_file() and (folder / "generator.safetensors").is_file()
-
-
-def sources(folder: str | os.PathLike) -> dict[str, str]:
-    """sha256 of the generator and critic files in a variant's folder: what a shipped table was computed from, so
-    that a retrained variant's old table is recognised as stale."""
-    return {f: sha256_file(Path(folder) / f) for f in (GENERATOR_FILE, CRITIC_FILE)}
-
-
-def read_shipped(path: Path, fmt: str) -> dict[str, Any]:
-    """A shipped JSON table: a JSON object whose "format" is `fmt`. Parsed as JSON only (never unpickled);
-    anything else raises CheckpointError naming the file."""
-    try:
-        size = path.stat().st_size
-        if size > SHIPPED_MAX_BYTES:
-            raise CheckpointError(f"{path}: {size} bytes, more than a shipped table can be ({SHIPPED_MAX_BYTES})")
-        obj = json.loads(path.read_bytes())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise CheckpointError(f"{path}: not a readable JSON table ({e}); rewrite it with its --write command") from None
-    if not isinstance(obj, dict) or obj.get("format") != fmt:
-        found = obj.get("format") if isinstance(obj, dict) else type(obj).__name__
-        raise CheckpointError(f"{path}: expected a JSON object of format {fmt!r}, found {found!r}")
-    return obj
+    return (folder / CRITIC_FILE).is_file() and (folder / GENERATOR_FILE).is_file()
 
 
 def offered_variants(root: str | os.PathLike | None = None) -> list[str]:
@@ -449,136 +413,3 @@ def comparison_table(
         if log is not None:
             log(f"{name}: {row['seconds']:.1f} s")
     return rows
-
-
-_ROW_TYPES: dict[str, type] = {
-    "variant": str,
-    "neuron": str,
-    "estimator": str,
-    "samples": int,
-    "draws": int,
-    "cosine": float,
-    "cosine_se": float,
-    "sign_agreement": float,
-    "sign_agreement_top": float,
-    "seconds": float,
-    **{f"x_cosine_{e}": float for e in ESTIMATORS},
-}
-
-
-def write_comparison(rows: list[dict[str, Any]], root: str | os.PathLike | None = None) -> Path:
-    """Ship summary rows (comparison_table's, seed 0) in root/gradlab-comparison.json, each with the sha256 of the
-    files it was computed from; rows already shipped for other variants stay. NaN (no x-scale truth for DBN) is
-    written as null: JSON has no NaN."""
-    root = Path(root) if root is not None else checkpoints_root()
-    entries = {name: e["row"] | {"sources": e["sources"]} for name, e in shipped_comparison(root).items()}
-    for r in rows:
-        clean = {k: None if isinstance(v, float) and math.isnan(v) else v for k, v in r.items()}
-        entries[r["variant"]] = clean | {"sources": sources(root / r["variant"])}
-    shipped = [entries[name] for name in REGISTRY if name in entries]
-    path = root / GRADLAB_COMPARISON_FILE
-    atomic_write_json(path, {"format": COMPARISON_FORMAT, "seed": 0, "rows": shipped})
-    return path
-
-
-def shipped_comparison(root: str | os.PathLike | None = None) -> dict[str, dict[str, Any]]:
-    """{variant: (summary row, sources)} from root/gradlab-comparison.json (seed 0); {} when none is shipped.
-    A malformed file raises CheckpointError naming it."""
-    path = (Path(root) if root is not None else checkpoints_root()) / GRADLAB_COMPARISON_FILE
-    if not path.is_file():
-        return {}
-    obj = read_shipped(path, COMPARISON_FORMAT)
-    rows = obj.get("rows")
-    if obj.get("seed") != 0 or not isinstance(rows, list):
-        raise CheckpointError(f"{path}: expected seed 0 and a list of rows")
-    out: dict[str, dict[str, Any]] = {}
-    for i, r in enumerate(rows):
-        if not isinstance(r, dict) or set(r) != set(_ROW_TYPES) | {"sources"} or not isinstance(r["sources"], dict):
-            raise CheckpointError(f"{path}: row {i} does not have the fields {sorted(_ROW_TYPES)} and sources")
-        row: dict[str, Any] = {}
-        for key, kind in _ROW_TYPES.items():
-            v = r[key]
-            if kind is float and (v is None or isinstance(v, int) and not isinstance(v, bool)):
-                v = math.nan if v is None else float(v)
-            if not isinstance(v, kind) or isinstance(v, bool):
-                raise CheckpointError(f"{path}: row {i}: {key} = {v!r} is not a {kind.__name__}")
-            row[key] = v
-        out[row["variant"]] = {"row": row, "sources": r["sources"]}
-    return out
-
-
-def shipped_row(
-    shipped: dict[str, dict[str, Any]], variant: str, n: int, draws: int, current: dict[str, str]
-) -> dict[str, Any] | None:
-    """The shipped summary of `variant` if it was computed over n samples and `draws` draws from the files whose
-    sha256 are `current` (sources(folder) now); None when it has to be computed."""
-    entry = shipped.get(variant)
-    if entry is None or entry["sources"] != current:
-        return None
-    row = entry["row"]
-    return dict(row) if row["samples"] == n and row["draws"] == draws else None
-
-
-def format_table(rows: list[dict[str, Any]]) -> str:
-    """The Markdown table of docs/gradient-lab.md."""
-
-    def cell(v: float, fmt: str) -> str:
-        return "–" if isinstance(v, float) and math.isnan(v) else format(v, fmt)
-
-    lines = [
-        "| variant | neuron | estimator | samples | draws K | cosine(g, t) | sign agreement | "
-        "sign agreement, top 10% | x-scale cosine: sigmoid-adjusted / plain / binary-Concrete |",
-        "|---|---|---|---|---|---|---|---|---|",
-    ]
-    for r in rows:
-        x = " / ".join(cell(r[f"x_cosine_{e}"], ".3f") for e in ESTIMATORS)
-        lines.append(
-            f"| `{r['variant']}` | {r['neuron'].upper()} | {ESTIMATOR_LABELS[r['estimator']]} | {r['samples']} "
-            f"| {r['draws'] or '–'} | {r['cosine']:.3f} ± {cell(r['cosine_se'], '.3f')} "
-            f"| {r['sign_agreement']:.1%} | {r['sign_agreement_top']:.1%} | {x} |"
-        )
-    return "\n".join(lines)
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m explorer.gradlab", description=__doc__.splitlines()[0])
-    parser.add_argument("--table", action="store_true", help="print the agreement table (Markdown)")
-    parser.add_argument(
-        "--write",
-        action="store_true",
-        help=f"write the rows to the checkpoints folder's {GRADLAB_COMPARISON_FILE}, for the page",
-    )
-    parser.add_argument("names", nargs="*", help="variants (default: every variant with a critic)")
-    parser.add_argument(
-        "--n", type=int, default=COMPARE_SAMPLES, help=f"samples per variant (default {COMPARE_SAMPLES})"
-    )
-    parser.add_argument("--draws", type=int, default=DEFAULT_DRAWS, help=f"SBN draws K (default {DEFAULT_DRAWS})")
-    parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args(argv)
-    if not args.table and not args.write:
-        parser.error("nothing to do; pass --table or --write")
-    if args.write and args.seed != 0:
-        parser.error("the page reads shipped rows for seed 0 only")
-    try:
-        rows = comparison_table(
-            args.names or None, args.n, args.seed, args.draws, log=lambda line: print(line, file=sys.stderr, flush=True)
-        )
-    except ValueError as e:  # CheckpointError and its kin are ValueErrors
-        print(f"error: {e}", file=sys.stderr)
-        return 1
-    if not rows:
-        print(
-            f"no variant in {checkpoints_root()} has a {CRITIC_FILE}; export one with "
-            f"`python -m training critic RUN_FOLDER`",
-            file=sys.stderr,
-        )
-        return 1
-    if args.write:
-        print(f"wrote {write_comparison(rows)}", file=sys.stderr)
-    if args.table:
-        print(format_table(rows))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
