@@ -12,7 +12,7 @@ from benchmarks.roofline import sync, timed
 from training import objectives as obj
 from training.config import VariantConfig, get_variant
 from training.networks import Discriminator, Generator, build_discriminator
-from training.trainer import train_step
+from training.step import train_step
 
 CASES = (
     "mlp-dbn-wgan-gp",
@@ -38,7 +38,7 @@ def _setup(cfg: VariantConfig, device: torch.device, n_images: int) -> tuple[Gen
 
 
 def project_iteration(cfg: VariantConfig, device: torch.device, n_images: int = 4096) -> Callable[[], None]:
-    """One generator iteration exactly as training.trainer runs it: data resident, no host work per step."""
+    """One generator iteration exactly as the training loop runs it: data resident, no host work per step."""
     G, D, data = _setup(cfg, device, n_images)
     opt_g, opt_d = obj.make_optimizers(cfg, G, D)
     rng = torch.Generator(device=device).manual_seed(0)

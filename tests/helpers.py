@@ -253,7 +253,7 @@ def one_step_weights(cfg, n_critic: int) -> list:
 
     from training.networks import Generator, build_discriminator
     from training.objectives import make_optimizers
-    from training.trainer import train_step
+    from training.step import train_step
 
     torch.manual_seed(0)
     G, D = Generator(cfg).train(), build_discriminator(cfg).train()

@@ -133,7 +133,7 @@ def train_classifier(opts: ClassifierOptions) -> Classifier:
     """Train on the binarised training set, store fp16 weights, then measure test accuracy of what was stored."""
     from tqdm.auto import tqdm
 
-    from training.trainer import code_commit, describe_device
+    from training.provenance import code_commit, describe_device
 
     t0 = time.perf_counter()
     train = load_split("train", opts.data_dir, verify=opts.verify_data, limit=opts.limit)
