@@ -62,6 +62,12 @@ def _gated(root: Path) -> str:
     return gating.headline(root)
 
 
+def _controls(root: Path) -> str:
+    from explorer import gating
+
+    return gating.controls_headline(root)
+
+
 # (file in docs/, block name) -> the table, from the checkpoints folder
 TABLES: dict[tuple[str, str], Callable[[Path], str]] = {
     ("results.md", "models"): _metrics("models"),
@@ -71,6 +77,7 @@ TABLES: dict[tuple[str, str], Callable[[Path], str]] = {
     ("results.md", "estimators-headline"): _estimators,
     ("results.md", "gated-headline"): _gated,
     ("conditional.md", "gated-headline"): _gated,
+    ("conditional.md", "controls"): _controls,
 }
 
 
