@@ -141,10 +141,25 @@ def default_source() -> HubSource:
     return HubSource(*hub_repo())
 
 
+def _not_cached(src: HubSource, filename: str) -> CheckpointNotFound:
+    """The error for a file the cache lacks and the Hub cannot supply, saying why it was not downloaded."""
+    from huggingface_hub import constants
+
+    why = (
+        "HF_HUB_OFFLINE is set"
+        if constants.HF_HUB_OFFLINE
+        else "local_files_only is set"
+        if src.local_files_only
+        else "the Hub could not be reached"
+    )
+    return CheckpointNotFound(
+        f"{src.where}: {filename} is not in the Hugging Face cache ({src.cache_dir or constants.HF_HUB_CACHE}) and {why}"
+    )
+
+
 @contextmanager
 def _client_errors(src: HubSource, filename: str) -> Iterator[None]:
     """The client's errors turned into messages that say what to do."""
-    from huggingface_hub import constants
 
     # from .utils, not .errors: the errors module lacks some of them before huggingface_hub 0.25
     from huggingface_hub.utils import (
@@ -159,17 +174,7 @@ def _client_errors(src: HubSource, filename: str) -> Iterator[None]:
     try:
         yield
     except LocalEntryNotFoundError:  # before EntryNotFoundError, its base class
-        why = (
-            "HF_HUB_OFFLINE is set"
-            if constants.HF_HUB_OFFLINE
-            else "local_files_only is set"
-            if src.local_files_only
-            else "the Hub could not be reached"
-        )
-        raise CheckpointNotFound(
-            f"{where}: {filename} is not in the Hugging Face cache "
-            f"({src.cache_dir or constants.HF_HUB_CACHE}) and {why}"
-        ) from None
+        raise _not_cached(src, filename) from None
     except RepositoryNotFoundError:
         raise CheckpointNotFound(
             f"{where}: no such repository, or it is private or gated (set HF_TOKEN or run "
@@ -276,17 +281,7 @@ def _fetch(
             )
         still = [rel for rel in wanted if not (snapshot / rel).is_file()]
         if still:
-            why = (
-                "HF_HUB_OFFLINE is set"
-                if constants.HF_HUB_OFFLINE
-                else "local_files_only is set"
-                if src.local_files_only
-                else "the Hub could not be reached"
-            )
-            raise CheckpointNotFound(
-                f"{src.where}: {still[0]} is not in the Hugging Face cache "
-                f"({src.cache_dir or constants.HF_HUB_CACHE}) and {why}"
-            )
+            raise _not_cached(src, still[0])
         if report:
             report(DownloadProgress(len(wanted), len(wanted), total, total, missing[-1] if missing else ""))
     verify_files(

@@ -1,7 +1,6 @@
 """The trained models, as in diffusers: `BinaryGAN` (the generator) and `Critic`, each read with `from_pretrained`
-and written with `save_pretrained`:
+and written with `save_pretrained` (the dashboard and notebooks reach them through the `explorer` package):
 
-    from explorer import BinaryGAN
     g = BinaryGAN.from_pretrained("mlp-dbn-wgan-gp")          # a variant: checkpoints/ first, then the Hub
     g = BinaryGAN.from_pretrained("runs/mlp-dbn-wgan-gp")     # a checkpoint folder
     g = BinaryGAN.from_pretrained("binarygan-explorer/binarygan-mnist", variant="mlp-dbn-wgan-gp")  # a Hub repo
