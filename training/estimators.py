@@ -134,13 +134,142 @@ def rebar(
     return score.mean(0) + path / draws
 
 
+def zgr_weight(p: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """ZGR's d(surrogate)/d theta for a Bernoulli pixel: the average of sigmoid-adjusted ST's p (1 - p) and DARN's
+    (b - p)², which is DARN with its baseline at 1/2, (b - 1/2)(b - p): (1 - p) / 2 at b = 1 and p / 2 at b = 0.
+    For a binary unit this is ReinMax's weight, written another way (tests/training/test_estimators.py)."""
+    return (b - 0.5) * (b - p)
+
+
+def _pathwise(
+    theta: torch.Tensor,
+    f: Loss,
+    draws: int,
+    generator: torch.Generator | None,
+    weight: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+) -> torch.Tensor:
+    """The straight-through family, averaged over K draws: g = weight(theta, b) * df/dy(b), b ~ Bernoulli(p).
+    One critic evaluation and one backward pass per draw; `weight` may draw noise of its own after b."""
+    p = torch.sigmoid(theta)
+    b = (_uniform((draws, *theta.shape), theta, generator) < p).to(theta.dtype)  # (K, B, n)
+    return (weight(theta, b) * _input_gradient(f, b)).mean(0)
+
+
+def zgr(theta: torch.Tensor, f: Loss, draws: int, generator: torch.Generator | None = None) -> torch.Tensor:
+    """ZGR (Shekhovtsov, ICLR 2023, "Cold Analysis of Rao-Blackwellized Straight-Through Gumbel-Softmax"), the
+    zero-temperature limit of Gumbel-Rao, averaged over K draws: g = zgr_weight(p, b) * df/dy(b). No temperature.
+    Unbiased when f is quadratic in each pixel. Straight-through's cost: one critic evaluation and one backward pass
+    per draw."""
+    _check(theta, draws, 1, "zgr")
+    return _pathwise(theta, f, draws, generator, lambda t, b: zgr_weight(torch.sigmoid(t), b))
+
+
+def _relaxed_slope(logit: torch.Tensor, temperature: float) -> torch.Tensor:
+    """d sigmoid(logit / temperature) / d logit."""
+    s = torch.sigmoid(logit / temperature)
+    return s * (1 - s) / temperature
+
+
+def _positive(name: str, value: float, what: str = "temperature") -> None:
+    if not value > 0:
+        raise ValueError(f"{name}: {what} {value} must be positive")
+
+
+def gumbel_rao_weight(
+    theta: torch.Tensor, b: torch.Tensor, temperature: float, local: int, generator: torch.Generator | None
+) -> torch.Tensor:
+    """Gumbel-Rao's d(surrogate)/d theta: the binary-Concrete slope d sigmoid(z / tau) / d theta averaged over
+    `local` logistic variables z = theta + logit(u) drawn again given their threshold, 1[z > 0] = b (as REBAR draws
+    z~). theta (B, n), b (K, B, n) -> (K, B, n)."""
+    p = torch.sigmoid(theta)
+    v = _uniform((local, *b.shape), theta, generator)  # (L, K, B, n)
+    u = torch.where(b > 0, 1 - p + v * p, v * (1 - p))  # uniform on the part of (0, 1) that gives b
+    z = theta + torch.logit(u.clamp(torch.finfo(theta.dtype).tiny, 1 - 1e-7))
+    return _relaxed_slope(z, temperature).mean(0)
+
+
+def gumbel_rao(
+    theta: torch.Tensor,
+    f: Loss,
+    draws: int,
+    generator: torch.Generator | None = None,
+    temperature: float = 0.5,
+    local: int = 10,
+) -> torch.Tensor:
+    """Gumbel-Rao (Paulus, Maddison & Krause, ICLR 2021), averaged over K draws: straight-through Gumbel's relaxed
+    Jacobian, Rao-Blackwellised over the noise given the drawn b, g = E[d sigmoid(z / tau) / d theta | b] * df/dy(b),
+    the expectation by `local` draws (gumbel_rao_weight). It has straight-through Gumbel's expectation and at most its
+    variance. The local draws cost no critic evaluation: one evaluation and one backward pass per draw."""
+    _check(theta, draws, 1, "gumbel-rao")
+    _positive("gumbel-rao", temperature)
+    _positive("gumbel-rao", local, "local draws")
+    return _pathwise(theta, f, draws, generator, lambda t, b: gumbel_rao_weight(t, b, temperature, local, generator))
+
+
+def gapped_weight(theta: torch.Tensor, b: torch.Tensor, temperature: float, gap: float) -> torch.Tensor:
+    """GST's d(surrogate)/d theta for a binary unit, logits (theta, 0): the drawn side's logit is moved up to the
+    larger one and the other pushed at least `gap` below it, so the logit difference becomes max(theta, gap) at
+    b = 1 and min(theta, -gap) at b = 0; the moves are held fixed, so the slope is that of sigmoid(. / tau) there."""
+    moved = torch.where(b > 0, theta.clamp(min=gap), theta.clamp(max=-gap))
+    return _relaxed_slope(moved, temperature)
+
+
+def gapped_st(
+    theta: torch.Tensor,
+    f: Loss,
+    draws: int,
+    generator: torch.Generator | None = None,
+    temperature: float = 0.5,
+    gap: float = 1.0,
+) -> torch.Tensor:
+    """Gapped straight-through, GST-1.0 (Fan et al., ICML 2022, "Training Discrete Deep Generative Models via
+    Gapped Straight-Through Estimator"), averaged over K draws: g = gapped_weight(theta, b) * df/dy(b), a
+    deterministic move of the logits that makes the relaxed sample agree with b by a margin, in place of
+    resampling the Gumbel noise. `gap` 1.0 is the authors' default. One evaluation and one backward pass per draw."""
+    _check(theta, draws, 1, "gst")
+    _positive("gst", temperature)
+    _positive("gst", gap, "gap")
+    return _pathwise(theta, f, draws, generator, lambda t, b: gapped_weight(t, b, temperature, gap))
+
+
+def decoupled_weight(theta: torch.Tensor, temperature: float) -> torch.Tensor:
+    """Decoupled ST's d(surrogate)/d theta: the slope of sigmoid(theta / tau_b), whatever b is."""
+    return _relaxed_slope(theta, temperature)
+
+
+def decoupled_st(
+    theta: torch.Tensor,
+    f: Loss,
+    draws: int,
+    generator: torch.Generator | None = None,
+    temperature: float = 1.0,
+) -> torch.Tensor:
+    """Decoupled straight-through (Shah et al. 2024, arXiv:2410.13331), averaged over K draws: b is drawn at the
+    forward temperature, and the gradient passes through sigmoid(theta / tau_b) at the backward one. The forward
+    temperature only rescales theta, which the generator's own slope and weights already do, so it is held at 1
+    and the model samples as every SBN does; `temperature` is tau_b, and at 1 this is sigmoid-adjusted ST. One
+    evaluation and one backward pass per draw."""
+    _check(theta, draws, 1, "decoupled-st")
+    _positive("decoupled-st", temperature)
+    return _pathwise(theta, f, draws, generator, lambda t, b: decoupled_weight(t, temperature).expand_as(b))
+
+
 FUNCTIONS: dict[str, Estimator] = {
     "sigmoid-st": sigmoid_st,
     "reinmax": reinmax,
     "rloo": rloo,
     "disarm": disarm,
     "rebar": rebar,
+    "zgr": zgr,
+    "gumbel-rao": gumbel_rao,
+    "gst": gapped_st,
+    "decoupled-st": decoupled_st,
 }
-CRITIC_EVALS = {"sigmoid-st": 1, "reinmax": 1, "rloo": 1, "disarm": 2, "rebar": 3}  # evaluations of f per draw
+# evaluations of f per draw
+CRITIC_EVALS = {"sigmoid-st": 1, "reinmax": 1, "rloo": 1, "disarm": 2, "rebar": 3} | dict.fromkeys(
+    ("zgr", "gumbel-rao", "gst", "decoupled-st"), 1
+)
 UNBIASED = ("rloo", "disarm", "rebar")
-MIN_DRAWS = {"sigmoid-st": 1, "reinmax": 1, "rloo": 2, "disarm": 1, "rebar": 1}
+MIN_DRAWS = {"sigmoid-st": 1, "reinmax": 1, "rloo": 2, "disarm": 1, "rebar": 1} | dict.fromkeys(
+    ("zgr", "gumbel-rao", "gst", "decoupled-st"), 1
+)

@@ -43,6 +43,7 @@ PURPOSES: dict[str, tuple[int, int]] = {
     "gradient-lab": (5, 0),  # the gradient lab's draws of the expected gradient
     "estimator-lab-truth": (6, 1),  # (sample index,): the estimator lab's exact-gradient draws
     "estimator-lab-draws": (7, 3),  # (sample index, estimator index, budget): one estimator's estimates
+    "temperature-scan": (8, 3),  # (sample index, estimator index, temperature index): the temperature choice's draws
 }
 
 
