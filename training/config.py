@@ -9,7 +9,9 @@ from typing import Any, Literal
 
 Arch = Literal["mlp", "cnn"]
 Neuron = Literal["dbn", "sbn", "real"]
-Estimator = Literal["sigmoid-st", "st", "gumbel-st", "reinmax", "rloo", "disarm", "none"]
+Estimator = Literal[
+    "sigmoid-st", "st", "gumbel-st", "reinmax", "rloo", "disarm", "gumbel-rao", "gst", "decoupled-st", "none"
+]
 Objective = Literal["gan", "wgan", "wgan-gp"]
 BatchNorm = Literal["batch", "affine"]
 Init = Literal["torch", "reference"]
@@ -18,7 +20,8 @@ Routing = Literal["gates", "random", "soft"]
 
 ARCHS = ("mlp", "cnn")
 NEURONS = ("dbn", "sbn", "real")
-ESTIMATORS = ("sigmoid-st", "st", "gumbel-st", "reinmax", "rloo", "disarm", "none")
+ESTIMATORS = ("sigmoid-st", "st", "gumbel-st", "reinmax", "rloo", "disarm", "gumbel-rao", "gst", "decoupled-st", "none")
+TEMPERED_ESTIMATORS = ("gumbel-rao", "gst", "decoupled-st")  # read estimator_temperature
 SCORE_FUNCTION_ESTIMATORS = ("rloo", "disarm")  # unbiased; several critic evaluations per latent, no pathwise gradient
 OBJECTIVES = ("gan", "wgan", "wgan-gp")
 BATCHNORMS = ("batch", "affine")
@@ -44,6 +47,9 @@ class VariantConfig:
     slope_annealing_rate: float = 1.1  # slope multiplier after each epoch (1.0 = no annealing)
     initial_slope: float = 1.0  # slope s in p = sigmoid(s * x) at epoch 1
     gumbel_temperature: float = 0.5  # temperature of the binary-Concrete relaxation (gumbel-st only)
+    # The backward temperature of gumbel-rao, gst and decoupled-st (training/estimators.py), one per variant, chosen
+    # in the lab before training (explorer/estimator_lab/temperature.py).
+    estimator_temperature: float = 1.0
     # Draws per latent at each generator step for the score-function estimators: rloo takes K >= 2 samples (K critic
     # evaluations), disarm K antithetic pairs (2K). The straight-through estimators draw once.
     estimator_draws: int = 1
@@ -132,6 +138,7 @@ _FIELD_TYPES: dict[str, tuple[type, ...]] = {
     "slope_annealing_rate": (float, int),
     "initial_slope": (float, int),
     "gumbel_temperature": (float, int),
+    "estimator_temperature": (float, int),
     "estimator_draws": (int,),
     "experts": (int,),
     "routing": (str,),
@@ -158,6 +165,7 @@ _RANGES: dict[str, tuple[float, float]] = {
     "slope_annealing_rate": (0.5, 2.0),
     "initial_slope": (1e-3, 1e3),
     "gumbel_temperature": (1e-3, 1e2),
+    "estimator_temperature": (1e-3, 1e2),
     "estimator_draws": (1, 1024),
     "experts": (0, 64),
     "hidden": (1, 8192),
@@ -208,8 +216,15 @@ def validate_fields(d: Any) -> None:
             raise ValueError(f"config field {key!r} = {d[key]!r} is not one of {', '.join(allowed)}")
     if (d["neuron"] == "real") != (d["estimator"] == "none"):
         raise ValueError("the real-valued neuron needs estimator 'none', and binary neurons need an estimator")
-    if d["estimator"] in ("gumbel-st", "reinmax", *SCORE_FUNCTION_ESTIMATORS) and d["neuron"] != "sbn":
+    if d["estimator"] in ("gumbel-st", "reinmax", *TEMPERED_ESTIMATORS, *SCORE_FUNCTION_ESTIMATORS) and (
+        d["neuron"] != "sbn"
+    ):
         raise ValueError(f"the {d['estimator']} estimator is for Bernoulli samples, so it needs neuron 'sbn'")
+    if d.get("estimator_temperature", 1.0) != 1.0 and d["estimator"] not in TEMPERED_ESTIMATORS:
+        raise ValueError(
+            f"config field 'estimator_temperature' is read by {', '.join(TEMPERED_ESTIMATORS)} only, "
+            f"not by {d['estimator']}"
+        )
     draws = d.get("estimator_draws", 1)
     if d["estimator"] == "rloo" and draws < 2:
         raise ValueError("config field 'estimator_draws' must be at least 2 for rloo: its baseline leaves one draw out")
@@ -432,6 +447,13 @@ _ESTIMATOR_VARIANTS = (
     ("rloo", 8, "REINFORCE with a leave-one-out baseline over 8 draws (Kool et al. 2019)"),
     ("disarm", 4, "DisARM over 4 antithetic pairs (Dong, Mnih & Tucker 2020)"),
 )
+# At straight-through's cost, each with the one temperature the lab chose (docs/estimators.md, "The temperatures");
+# ZGR is ReinMax for a binary unit, so it has no variant of its own.
+_CHEAP_ESTIMATOR_VARIANTS = (
+    ("gumbel-rao", 2.0, "Gumbel-Rao, tau 2, 10 local draws (Paulus et al. 2021)"),
+    ("gst", 2.0, "gapped straight-through GST-1.0, tau 2 (Fan et al. 2022)"),
+    ("decoupled-st", 2.0, "decoupled straight-through, backward tau 2 (Shah et al. 2024)"),
+)
 _baseline = next(v for v in _VARIANTS if v.name == ESTIMATOR_BASELINE)
 _VARIANTS += [
     _baseline.replace(
@@ -443,6 +465,17 @@ _VARIANTS += [
         description=f"the code recipe's SBN, WGAN-GP, trained with {label}",
     )
     for estimator, draws, label in _ESTIMATOR_VARIANTS
+]
+_VARIANTS += [
+    _baseline.replace(
+        name=f"{ESTIMATOR_BASELINE}-{estimator}",
+        estimator=estimator,
+        estimator_temperature=temperature,
+        experiment=ESTIMATOR_EXPERIMENT,
+        snapshot_epochs=(),
+        description=f"the code recipe's SBN, WGAN-GP, trained with {label}",
+    )
+    for estimator, temperature, label in _CHEAP_ESTIMATOR_VARIANTS
 ]
 
 # Beyond the paper: conditional computation (training/gated.py), binary gate neurons choosing one of 4 experts, on the

@@ -206,7 +206,10 @@ def gumbel_rao(
     return _pathwise(theta, f, draws, generator, lambda t, b: gumbel_rao_weight(t, b, temperature, local, generator))
 
 
-def gapped_weight(theta: torch.Tensor, b: torch.Tensor, temperature: float, gap: float) -> torch.Tensor:
+GST_GAP = 1.0  # GST-1.0, the authors' default gap
+
+
+def gapped_weight(theta: torch.Tensor, b: torch.Tensor, temperature: float, gap: float = GST_GAP) -> torch.Tensor:
     """GST's d(surrogate)/d theta for a binary unit, logits (theta, 0): the drawn side's logit is moved up to the
     larger one and the other pushed at least `gap` below it, so the logit difference becomes max(theta, gap) at
     b = 1 and min(theta, -gap) at b = 0; the moves are held fixed, so the slope is that of sigmoid(. / tau) there."""
@@ -220,12 +223,12 @@ def gapped_st(
     draws: int,
     generator: torch.Generator | None = None,
     temperature: float = 0.5,
-    gap: float = 1.0,
+    gap: float = GST_GAP,
 ) -> torch.Tensor:
     """Gapped straight-through, GST-1.0 (Fan et al., ICML 2022, "Training Discrete Deep Generative Models via
     Gapped Straight-Through Estimator"), averaged over K draws: g = gapped_weight(theta, b) * df/dy(b), a
     deterministic move of the logits that makes the relaxed sample agree with b by a margin, in place of
-    resampling the Gumbel noise. `gap` 1.0 is the authors' default. One evaluation and one backward pass per draw."""
+    resampling the Gumbel noise. One evaluation and one backward pass per draw."""
     _check(theta, draws, 1, "gst")
     _positive("gst", temperature)
     _positive("gst", gap, "gap")

@@ -158,7 +158,8 @@ class Generator(nn.Module):
 
     def neuron(self, x: torch.Tensor, slope: float, generator: torch.Generator | None = None) -> torch.Tensor:
         cfg = self.cfg
-        return binarize(x, slope, cfg.neuron, cfg.estimator, cfg.gumbel_temperature, generator)
+        temperature = cfg.gumbel_temperature if cfg.estimator == "gumbel-st" else cfg.estimator_temperature
+        return binarize(x, slope, cfg.neuron, cfg.estimator, temperature, generator)
 
 
 def _maybe_bn(enabled: bool, kind: BatchNorm, n: int, conv: bool = False) -> list[nn.Module]:

@@ -12,6 +12,8 @@ The forward value is binary; the estimator decides what the backward pass preten
                   at 0.5 in the forward pass; its threshold is exactly a Bernoulli(p) sample.
   - "reinmax":    ReinMax (Liu et al. 2023) for SBN: dy/d(s*x) = 2 q (1 - q) - p (1 - p) / 2, q = (y + p) / 2, whose
                   expectation is the trapezoid rule between y = 0 and 1 where sigmoid-st's is a one-point rule.
+  - "gumbel-rao", "gst", "decoupled-st": the estimators at straight-through's cost of training/estimators.py, each
+                  a Bernoulli sample whose backward pass is its weight there, at `temperature`.
 The score-function estimators ("rloo", "disarm") pass no gradient through y; training/estimators.py computes them
 from several critic evaluations, and the trainer applies them to the pre-activation directly.
 """
@@ -20,7 +22,9 @@ from __future__ import annotations
 
 import torch
 
-from training.estimators import reinmax_weight
+from training.estimators import decoupled_weight, gapped_weight, gumbel_rao_weight, reinmax_weight
+
+GUMBEL_RAO_LOCAL = 10  # local logistic draws per pixel behind Gumbel-Rao's weight
 
 
 def straight_through(hard: torch.Tensor, soft: torch.Tensor) -> torch.Tensor:
@@ -42,7 +46,8 @@ def binarize(
     temperature: float = 0.5,
     generator: torch.Generator | None = None,
 ) -> torch.Tensor:
-    """Apply the output neuron to pre-activation `x`; returns the (binary, unless real) output."""
+    """Apply the output neuron to pre-activation `x`; returns the (binary, unless real) output. `temperature` is
+    gumbel-st's relaxation temperature, or the backward temperature of gumbel-rao, gst and decoupled-st."""
     p = torch.sigmoid(slope * x)
     if neuron == "real":
         return p
@@ -57,6 +62,15 @@ def binarize(
     if estimator == "reinmax":
         # the surrogate's slope in s * x is ReinMax's weight, held fixed in the backward pass as ReinMax holds it
         return straight_through(hard, reinmax_weight(p, hard).detach() * (slope * x))
+    if estimator in ("gumbel-rao", "gst", "decoupled-st"):
+        theta = (slope * x).detach()
+        if estimator == "gumbel-rao":  # its local draws come after the sample's, from the same stream
+            weight = gumbel_rao_weight(theta, hard[None], temperature, GUMBEL_RAO_LOCAL, generator)[0]
+        elif estimator == "gst":
+            weight = gapped_weight(theta, hard, temperature)
+        else:
+            weight = decoupled_weight(theta, temperature)
+        return straight_through(hard, weight * (slope * x))
     if estimator in ("rloo", "disarm"):
         return hard  # no pathwise gradient: the trainer's generator block uses training/estimators.py
     raise ValueError(f"unknown estimator {estimator!r}")

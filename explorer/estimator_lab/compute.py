@@ -50,7 +50,10 @@ from training.pretrained import BinaryGAN, Critic, load_generator
 from training.sampling import make_latents, validate_count
 
 ESTIMATORS = tuple(FUNCTIONS)
-BACKWARD = {"sigmoid-st": 1, "reinmax": 1, "rloo": 0, "disarm": 0, "rebar": 2}  # critic backward passes per draw
+# critic backward passes per draw
+BACKWARD = {"sigmoid-st": 1, "reinmax": 1, "rloo": 0, "disarm": 0, "rebar": 2} | dict.fromkeys(
+    ("zgr", "gumbel-rao", "gst", "decoupled-st"), 1
+)
 BUDGETS = (1, 2, 4, 8, 16, 32)  # critic evaluations per latent
 REPETITIONS = 256  # independent estimates per estimator and budget
 TRUTH_DRAWS = 512  # Bernoulli draws behind the truth, in blocks of at most gradient_lab.MAX_DRAWS
