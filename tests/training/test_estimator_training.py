@@ -8,6 +8,7 @@ import torch
 
 from training import estimators as est
 from training.config import VariantConfig, get_variant
+from training.networks import Generator
 from training.neurons import binarize
 from training.pretrained import BinaryGAN
 from training.trainer import TrainOptions, train
@@ -31,19 +32,37 @@ def test_the_reinmax_neuron_passes_back_reinmax_weight_times_slope():
     torch.testing.assert_close(x.grad, 1.7 * est.reinmax_weight(p, y.detach()) * upstream)
 
 
-def test_the_reinmax_neuron_agrees_with_the_reinmax_estimator_draw_by_draw():
+@pytest.mark.parametrize(
+    ("estimator", "temperature"), [("reinmax", None), ("gumbel-rao", 2.0), ("gst", 0.5), ("decoupled-st", 2.0)]
+)
+def test_the_neuron_agrees_with_its_estimator_draw_by_draw(estimator, temperature):
     """Same draw, same critic: the training path and training/estimators.py give the same estimate."""
     torch.manual_seed(0)
     critic = torch.nn.Sequential(torch.nn.Linear(784, 16), torch.nn.Tanh(), torch.nn.Linear(16, 1))
     f = lambda y: critic(y).squeeze(-1)  # noqa: E731
-    theta = torch.randn(3, 784)
+    theta = 2 * torch.randn(3, 784)
     x = theta.clone().requires_grad_(True)
-    f(binarize(x, 1.0, "sbn", "reinmax", generator=torch.Generator().manual_seed(4))).sum().backward()
-    direct = est.reinmax(theta, f, 1, torch.Generator().manual_seed(4))
+    kw = {} if temperature is None else {"temperature": temperature}
+    f(binarize(x, 1.0, "sbn", estimator, generator=torch.Generator().manual_seed(4), **kw)).sum().backward()
+    direct = est.FUNCTIONS[estimator](theta, f, 1, torch.Generator().manual_seed(4), **kw)
     torch.testing.assert_close(x.grad, direct)
 
 
-@pytest.mark.parametrize(("estimator", "draws"), [("reinmax", 1), ("rloo", 2), ("disarm", 1)])
+def test_the_registry_trains_each_tempered_estimator_at_its_scanned_temperature():
+    """Each variant reads its own temperature, and the neuron is handed it (not gumbel-st's field)."""
+    for name in ("gumbel-rao", "gst", "decoupled-st"):
+        cfg = get_variant(f"{BASELINE}-{name}")
+        assert cfg.estimator == name and cfg.estimator_temperature == 2.0 and cfg.gumbel_temperature == 0.5
+    x = torch.randn(2, 784, requires_grad=True)
+    cfg = get_variant(f"{BASELINE}-decoupled-st")
+    Generator(cfg).neuron(x, 1.0, torch.Generator().manual_seed(0)).sum().backward()
+    s = torch.sigmoid(x.detach() / 2.0)
+    torch.testing.assert_close(x.grad, s * (1 - s) / 2.0)
+
+
+@pytest.mark.parametrize(
+    ("estimator", "draws"), [("reinmax", 1), ("rloo", 2), ("disarm", 1), ("gumbel-rao", 1), ("gst", 1)]
+)
 def test_a_short_run_trains_and_records_its_estimator(tmp_path, tiny_mnist, estimator, draws):
     cfg = variant(estimator, draws).replace(epochs=1, **FAST)
     opts = TrainOptions(
@@ -64,6 +83,9 @@ def test_a_short_run_trains_and_records_its_estimator(tmp_path, tiny_mnist, esti
         (dict(estimator="rloo", estimator_draws=1), "at least 2 for rloo"),
         (dict(estimator="sigmoid-st", estimator_draws=4), "needs a score-function estimator"),
         (dict(estimator="disarm", estimator_draws=0), "estimator_draws"),
+        (dict(neuron="dbn", estimator="gst"), "needs neuron 'sbn'"),
+        (dict(estimator="sigmoid-st", estimator_temperature=2.0), "estimator_temperature"),
+        (dict(estimator="gumbel-rao", estimator_temperature=0.0), "estimator_temperature"),
     ],
 )
 def test_estimator_settings_that_cannot_work_are_refused_by_name(changes, match):
