@@ -7,6 +7,8 @@ import json
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from training.estimators import CHOSEN_TEMPERATURE
+
 Arch = Literal["mlp", "cnn"]
 Neuron = Literal["dbn", "sbn", "real"]
 Estimator = Literal[
@@ -449,10 +451,11 @@ _ESTIMATOR_VARIANTS = (
 )
 # At straight-through's cost, each with the one temperature the lab chose (docs/estimators.md, "The temperatures");
 # ZGR is ReinMax for a binary unit, so it has no variant of its own.
+_tau = {k: f"tau {v:g}" for k, v in CHOSEN_TEMPERATURE.items()}
 _CHEAP_ESTIMATOR_VARIANTS = (
-    ("gumbel-rao", 2.0, "Gumbel-Rao, tau 2, 10 local draws (Paulus et al. 2021)"),
-    ("gst", 2.0, "gapped straight-through GST-1.0, tau 2 (Fan et al. 2022)"),
-    ("decoupled-st", 2.0, "decoupled straight-through, backward tau 2 (Shah et al. 2024)"),
+    ("gumbel-rao", f"Gumbel-Rao, {_tau['gumbel-rao']}, 10 local draws (Paulus et al. 2021)"),
+    ("gst", f"gapped straight-through GST-1.0, {_tau['gst']} (Fan et al. 2022)"),
+    ("decoupled-st", f"decoupled straight-through, backward {_tau['decoupled-st']} (Shah et al. 2024)"),
 )
 _baseline = next(v for v in _VARIANTS if v.name == ESTIMATOR_BASELINE)
 _VARIANTS += [
@@ -470,12 +473,12 @@ _VARIANTS += [
     _baseline.replace(
         name=f"{ESTIMATOR_BASELINE}-{estimator}",
         estimator=estimator,
-        estimator_temperature=temperature,
+        estimator_temperature=CHOSEN_TEMPERATURE[estimator],
         experiment=ESTIMATOR_EXPERIMENT,
         snapshot_epochs=(),
         description=f"the code recipe's SBN, WGAN-GP, trained with {label}",
     )
-    for estimator, temperature, label in _CHEAP_ESTIMATOR_VARIANTS
+    for estimator, label in _CHEAP_ESTIMATOR_VARIANTS
 ]
 
 # Beyond the paper: conditional computation (training/gated.py), binary gate neurons choosing one of 4 experts, on the

@@ -58,7 +58,7 @@ BUDGETS = (1, 2, 4, 8, 16, 32)  # critic evaluations per latent
 REPETITIONS = 256  # independent estimates per estimator and budget
 TRUTH_DRAWS = 512  # Bernoulli draws behind the truth, in blocks of at most gradient_lab.MAX_DRAWS
 SHIPPED_SAMPLES = (0, 1, 2, 3)  # of seed 0
-MAP_BUDGETS = (2, 8)  # budgets whose bias and variance maps are shipped: every budget would not fit 300 KB a file
+MAP_BUDGETS = (8,)  # the budget whose bias and variance maps are shipped: more would not fit 300 KB a file
 MAX_REPETITIONS, MAX_BUDGET, MAX_INDEX = 1024, 256, 1024  # bounds on one request
 
 

@@ -10,12 +10,12 @@ from typing import Any
 
 import numpy as np
 
-from explorer.estimator_lab.compute import ESTIMATORS, MAP_BUDGETS, SampleStudy, Study
+from explorer.estimator_lab.compute import ESTIMATORS, SampleStudy, Study
 from explorer.estimator_lab.store import shipped
 from explorer.gradient_lab.compute import ESTIMATOR_LABELS
 from training.checkpoint import ESTIMATOR_LAB_FILE, CheckpointError
 from training.config import ESTIMATOR_BASELINE, REGISTRY
-from training.estimators import CRITIC_EVALS, UNBIASED
+from training.estimators import CRITIC_EVALS, SAME_FOR_A_BINARY_UNIT, UNBIASED
 
 DEFAULT_BUDGET = 8  # the page's first budget: one of MAP_BUDGETS, so its maps are shipped too
 HEADLINE_BUDGETS = (2, 8)
@@ -95,7 +95,7 @@ def best(samples: Iterable[SampleStudy], budget: int) -> str | None:
     return min(rows, key=lambda r: r["mse"])["estimator"] if rows else None
 
 
-def markdown(s: Study, budgets: Iterable[int] = MAP_BUDGETS) -> str:
+def markdown(s: Study, budgets: Iterable[int] = HEADLINE_BUDGETS) -> str:
     """The docs' table for one variant: mean ± sd over its samples at each of `budgets`."""
     lines = [
         f"**`{s.variant}`** (samples {', '.join(str(x.index) for x in s.samples)} of seed {s.seed}; "
@@ -166,6 +166,8 @@ def headline(root: str | Path | None = None) -> str:
                 else ", ".join(f"{v:.1f}" for v in band.values.values())
             )
             extra = [str(budget), own_cells, fd, verdict]
+        elif e in SAME_FOR_A_BINARY_UNIT:
+            extra = ["1", "–", f"{ESTIMATOR_LABELS[SAME_FOR_A_BINARY_UNIT[e]]}'s: the same estimator here", "–"]
         else:
             extra = ["lab only", "–", "not trained", "–"]
         lines.append(f"| {ESTIMATOR_LABELS[e]} | {' | '.join(cells + extra)} |")

@@ -4,7 +4,7 @@ The rule (docs/estimators.md, "The temperatures"): on the baseline's trained cri
 lab's shipped samples of seed 0, each candidate temperature's estimate at one draw (a training step's budget) is
 scored by its MSE against the exact gradient, relative to the truth's squared norm; the temperature with the lowest
 mean over the samples is the one the variant trains with. `python -m explorer.estimator_lab.temperature` prints the
-scan, and tests/explorer/estimator_lab/test_temperature.py holds the registry to its choice.
+scan, and tests/explorer/test_estimator_lab_temperature.py holds the registry to its choice.
 """
 
 from __future__ import annotations

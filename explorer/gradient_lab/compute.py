@@ -47,6 +47,10 @@ ESTIMATOR_LABELS = {
     "rloo": "RLOO",
     "disarm": "DisARM",
     "rebar": "REBAR",
+    "zgr": "ZGR",
+    "gumbel-rao": "Gumbel-Rao",
+    "gst": "GST-1.0",
+    "decoupled-st": "Decoupled ST",
 }  # every estimator a variant trains with or the estimator lab studies
 # Bounds on the work one request may ask for, so a hosted app stays responsive with many visitors.
 MAX_DRAWS = 128  # Bernoulli draws K for the SBN expectation
