@@ -14,7 +14,7 @@ from torch import nn
 from benchmarks.roofline import timed
 from benchmarks.sampling import checkpoint_folder
 from explorer import BinaryGAN, load_generator, make_latents
-from training.config import GATED_SUFFIX, REGISTRY
+from training.variants import GATED_SUFFIX, REGISTRY
 
 BATCHES = (1, 1024)
 COLUMNS = [

@@ -12,8 +12,8 @@ import torch
 from benchmarks.roofline import timed
 from explorer import BinaryGAN, checkpoints_root, load_generator, make_latents
 from training.checkpoint import save_generator
-from training.config import get_variant
 from training.networks import Generator
+from training.variants import get_variant
 
 N_SAMPLES = 10_000
 

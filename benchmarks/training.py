@@ -10,9 +10,10 @@ from torch.utils.data import DataLoader, TensorDataset
 from benchmarks.flops import iteration_flops
 from benchmarks.roofline import sync, timed
 from training import objectives as obj
-from training.config import VariantConfig, get_variant
+from training.config import VariantConfig
 from training.networks import Discriminator, Generator, build_discriminator
 from training.step import train_step
+from training.variants import get_variant
 
 CASES = (
     "mlp-dbn-wgan-gp",

@@ -11,8 +11,8 @@ from typing import Any
 import streamlit as st
 
 from explorer import address
-from training.config import REGISTRY
 from training.rng import MAX_SEED
+from training.variants import REGISTRY
 
 VARIANTS = tuple(REGISTRY)
 MAX_COMPARE = 4  # side-by-side columns that still fit a laptop screen

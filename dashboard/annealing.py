@@ -6,8 +6,8 @@ from dashboard import _charts as charts
 from dashboard import _data as data
 from dashboard import _session as session
 from explorer import analysis, relations, render
-from training.config import SNAPSHOT_EPOCHS, get_variant
 from training.metrics import BY_KEY, PER_EPOCH
+from training.variants import SNAPSHOT_EPOCHS, get_variant
 
 GRID = 6  # 6 x 6 samples per run
 HIST_SAMPLES = 500

@@ -12,8 +12,8 @@ from dashboard import _session as session
 from explorer import CheckpointError, CheckpointNotFound
 from explorer.gradient_lab import compute
 from explorer.gradient_lab.compute import GRID
-from training.config import REGISTRY
 from training.images import grid_png
+from training.variants import REGISTRY
 
 SLOPES = (0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 16.0)
 DRAWS = (8, 16, 32, 64)  # K for the SBN expectation; the API allows up to compute.MAX_DRAWS

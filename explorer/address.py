@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from training.config import REGISTRY
+from training.variants import REGISTRY
 
 
 def parse_selection(values: Iterable[Any], limit: int) -> tuple[list[str], list[str]]:

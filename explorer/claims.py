@@ -21,7 +21,7 @@ from training.metrics import BY_KEY, Metric  # numpy only: the Overview page sti
 SUPPORTED, CONTRADICTED, MIXED, PENDING = "supported", "contradicted", "mixed", "not measured yet"
 SIMILAR_FD_RATIO = 1.5  # "similar quality": FDs within this factor of each other
 
-# Recipe -> the suffix its variants carry (training.config.CODE_SUFFIX; this module stays free of torch).
+# Recipe -> the suffix its variants carry (training.variants.CODE_SUFFIX; this module stays free of torch).
 RECIPES = {"paper": "", "code": "-code"}
 RECIPE_LABELS = {"paper": "as the paper's text describes it", "code": "as the paper's reference code ran it"}
 

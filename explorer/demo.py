@@ -28,9 +28,10 @@ from training.checkpoint import (
     save_generator,
     snapshot_dir,
 )
-from training.config import SNAPSHOT_EPOCHS, VariantConfig, get_variant
+from training.config import VariantConfig
 from training.critic import save_critic
 from training.networks import Generator, build_discriminator
+from training.variants import SNAPSHOT_EPOCHS, get_variant
 
 DEMO_VARIANTS = {  # variant -> snapshot epochs
     "mlp-dbn-wgan-gp": SNAPSHOT_EPOCHS,

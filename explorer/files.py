@@ -17,9 +17,9 @@ from typing import Any
 import pandas as pd
 
 from training.checkpoint import CONFIG_FILE, GENERATOR_FILE, HISTORY_FILE, METRICS_FILE, STEPS_FILE, checkpoints_root
-from training.config import REGISTRY
 from training.hub import locate
 from training.metrics import METRICS, PER_EPOCH
+from training.variants import REGISTRY
 
 MAX_JSON_BYTES = 16 * 2**20  # a 10,000-epoch history is ~5 MB; anything larger is not ours
 MAX_CSV_BYTES = 256 * 2**20

@@ -14,7 +14,7 @@ import statistics
 from dataclasses import dataclass
 
 from explorer.claims import SeedMetrics
-from training.config import ESTIMATOR_BASELINE, ESTIMATOR_EXPERIMENT, REGISTRY
+from training.variants import ESTIMATOR_BASELINE, ESTIMATOR_EXPERIMENT, REGISTRY
 
 QUESTION = "Does an estimator other than straight-through train a better BinaryGAN?"
 RULE = (

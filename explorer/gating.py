@@ -21,7 +21,7 @@ from explorer.claims import SeedMetrics
 from explorer.findings import BETTER, NO_DIFFERENT, PENDING, SEEDS, Band, band, decide
 from explorer.tables import parameter_counts
 from training.checkpoint import METRICS_FILE
-from training.config import GATED_CONTROLS, GATED_CONTROLS_OF, GATED_SUFFIX, REGISTRY
+from training.variants import GATED_CONTROLS, GATED_CONTROLS_OF, GATED_SUFFIX, REGISTRY
 
 if TYPE_CHECKING:  # sampling needs torch; the tables below do not
     from training.pretrained import BinaryGAN

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from training.config import CODE_SUFFIX, GATED_EXPERIMENT, REGISTRY, get_variant
+from training.variants import CODE_SUFFIX, GATED_EXPERIMENT, REGISTRY, get_variant
 
 
 def fig8_grid(neuron: str, recipe: str = "paper") -> dict[tuple[str, bool], str]:

@@ -12,9 +12,10 @@ import pandas as pd
 
 from explorer.files import BROKEN, DataFileError, all_metrics, resolve_root, seed_metrics, variant_status
 from explorer.findings import SEEDS, Band, EstimatorVerdict
-from training.config import REGISTRY, VariantConfig, get_variant
+from training.config import VariantConfig
 from training.metrics import BY_KEY, METRICS
 from training.seeds import spread
+from training.variants import REGISTRY, get_variant
 
 # (G, D) parameter counts by (architecture, BatchNorm in D, experts, routing, G's hidden width), as training.networks
 # builds them; the catalogue reads them here so that the first page needs no torch (tests/explorer/test_tables.py

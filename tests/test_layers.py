@@ -10,7 +10,8 @@ from pathlib import Path
 from tests.helpers import REPO
 
 DASHBOARD_MAY_IMPORT = {
-    "training.config",
+    "training.config",  # the variant schema
+    "training.variants",  # the registry
     "training.metrics",
     "training.checkpoint",
     "training.images",

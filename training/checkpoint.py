@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from safetensors import SafetensorError
 
-from training.config import REGISTRY, VariantConfig, get_variant
+from training.config import VariantConfig
+from training.variants import REGISTRY, get_variant
 
 if TYPE_CHECKING:  # torch is imported where tensors are made: the dashboard's first page reads only JSON
     import torch

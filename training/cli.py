@@ -6,9 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from training.config import REGISTRY, UnknownVariantError, get_variant, registry_json
 from training.errors import TrainingError
 from training.rng import MAX_SEED
+from training.variants import REGISTRY, UnknownVariantError, get_variant, registry_json
 
 MAX_EPOCHS = 10_000
 REPRODUCIBLE_HELP = (

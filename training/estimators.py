@@ -134,11 +134,6 @@ def rebar(
     return score.mean(0) + path / draws
 
 
-# The one temperature of each, chosen by explorer/estimator_lab/temperature.py's rule before any variant trained
-# (docs/estimators.md, "The temperatures"): the defaults below, and the variants' estimator_temperature.
-CHOSEN_TEMPERATURE = {"gumbel-rao": 2.0, "gst": 2.0, "decoupled-st": 2.0}
-
-
 def zgr_weight(p: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     """ZGR's d(surrogate)/d theta for a Bernoulli pixel: the average of sigmoid-adjusted ST's p (1 - p) and DARN's
     (b - p)², which is DARN with its baseline at 1/2, (b - 1/2)(b - p): (1 - p) / 2 at b = 1 and p / 2 at b = 0.
@@ -198,7 +193,7 @@ def gumbel_rao(
     f: Loss,
     draws: int,
     generator: torch.Generator | None = None,
-    temperature: float = CHOSEN_TEMPERATURE["gumbel-rao"],
+    temperature: float = 1.0,
     local: int = 10,
 ) -> torch.Tensor:
     """Gumbel-Rao (Paulus, Maddison & Krause, ICLR 2021), averaged over K draws: straight-through Gumbel's relaxed
@@ -227,7 +222,7 @@ def gapped_st(
     f: Loss,
     draws: int,
     generator: torch.Generator | None = None,
-    temperature: float = CHOSEN_TEMPERATURE["gst"],
+    temperature: float = 1.0,
     gap: float = GST_GAP,
 ) -> torch.Tensor:
     """Gapped straight-through, GST-1.0 (Fan et al., ICML 2022, "Training Discrete Deep Generative Models via
@@ -250,7 +245,7 @@ def decoupled_st(
     f: Loss,
     draws: int,
     generator: torch.Generator | None = None,
-    temperature: float = CHOSEN_TEMPERATURE["decoupled-st"],
+    temperature: float = 1.0,
 ) -> torch.Tensor:
     """Decoupled straight-through (Shah et al. 2024, arXiv:2410.13331), averaged over K draws: b is drawn at the
     forward temperature, and the gradient passes through sigmoid(theta / tau_b) at the backward one. The forward

@@ -29,9 +29,9 @@ from training.checkpoint import (
     generator_folder,
     local_run,
 )
-from training.config import REGISTRY
 from training.hubrepo import HUB_REPO_ENV, HUB_REVISION, HUB_REVISION_ENV, check_repo_id, check_revision, hub_repo
 from training.manifest import MANIFEST_FILE, read_manifest, sha256_file
+from training.variants import REGISTRY
 
 DEFAULT_VARIANT = "mlp-dbn-wgan-gp"
 

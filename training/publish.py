@@ -42,13 +42,13 @@ from training.checkpoint import (
     checkpoints_root,
     load_checkpoint,
 )
-from training.config import REGISTRY
 from training.critic import load_critic_checkpoint
 from training.hubrepo import HUB_REVISION, check_repo_id, check_revision
 from training.manifest import MANIFEST_FILE, check_manifest, write_manifest
 from training.metrics import METRICS
 from training.seeds import shipped_seeds
 from training.table import table_markdown
+from training.variants import REGISTRY
 
 GRID_VARIANTS = ("mlp-dbn-wgan-gp", "mlp-sbn-wgan-gp", "mlp-real-wgan-gp", "cnn-dbn-wgan-gp", "cnn-sbn-wgan-gp")
 VARIANT_FILES = (GENERATOR_FILE, CONFIG_FILE, METRICS_FILE, HISTORY_FILE, STEPS_FILE, CRITIC_FILE, ESTIMATOR_LAB_FILE)

@@ -19,12 +19,12 @@ from typing import Any
 
 from training import reproducible
 from training.checkpoint import atomic_write
-from training.config import REGISTRY, get_variant
 from training.errors import TrainingError
 from training.evaluate import Reference
 from training.seeds import SHIPPED_SEED, run_folder, ship_seed
 from training.sweep import SweepOptions, run_variant, ship_run, shipped_files
 from training.table import rebuild_table
+from training.variants import REGISTRY, get_variant
 
 Job = tuple[str, int]  # (variant name, training seed)
 

@@ -34,12 +34,13 @@ from training.checkpoint import (
     atomic_write_json,
     snapshot_dir,
 )
-from training.config import REGISTRY, VariantConfig, get_variant
+from training.config import VariantConfig
 from training.critic import export_critic, load_critic_checkpoint
 from training.evaluate import HISTORY_N, Reference, evaluate_checkpoint, evaluate_history, is_evaluated
 from training.seeds import SEED_FILES, SHIPPED_SEED, parse_seeds, run_folder, ship_seed
 from training.table import rebuild_table
 from training.trainer import TrainOptions, is_finished, parse_device, train
+from training.variants import REGISTRY, get_variant
 
 
 class SweepError(ValueError):

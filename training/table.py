@@ -15,10 +15,10 @@ from typing import Any
 from filelock import FileLock
 
 from training.checkpoint import METRICS_FILE, TABLE_CSV_FILE, atomic_write, atomic_write_json
-from training.config import REGISTRY
 from training.evaluate import DEFAULT_N, Reference, real_data_floor
 from training.metrics import METRICS, EvaluationError
 from training.seeds import SHIPPED_SEED, shipped_seeds, spread
+from training.variants import REGISTRY
 
 
 def _lock(root: Path) -> FileLock:

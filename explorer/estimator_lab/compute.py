@@ -43,11 +43,11 @@ import torch
 from explorer import store
 from explorer.gradient_lab import compute as gradient_lab
 from training import rng
-from training.config import REGISTRY
 from training.estimators import CRITIC_EVALS, FUNCTIONS, MIN_DRAWS
 from training.networks import N_PIXELS
 from training.pretrained import BinaryGAN, Critic, load_generator
 from training.sampling import make_latents, validate_count
+from training.variants import CHOSEN_TEMPERATURE, REGISTRY
 
 ESTIMATORS = tuple(FUNCTIONS)
 # critic backward passes per draw
@@ -60,6 +60,11 @@ TRUTH_DRAWS = 512  # Bernoulli draws behind the truth, in blocks of at most grad
 SHIPPED_SAMPLES = (0, 1, 2, 3)  # of seed 0
 MAP_BUDGETS = (8,)  # the budget whose bias and variance maps are shipped: more would not fit 300 KB a file
 MAX_REPETITIONS, MAX_BUDGET, MAX_INDEX = 1024, 256, 1024  # bounds on one request
+
+
+def settings(estimator: str) -> dict[str, float]:
+    """The keyword arguments an estimator is studied with: a tempered one's chosen temperature."""
+    return {"temperature": CHOSEN_TEMPERATURE[estimator]} if estimator in CHOSEN_TEMPERATURE else {}
 
 
 def draws_at(estimator: str, budget: int) -> int:
@@ -211,7 +216,8 @@ def study_sample(
     cells, maps = {}, {}
     for j, (e, b, draws) in enumerate(jobs):
         draw_rng = rng.generator(seed, "estimator-lab-draws", index, ESTIMATORS.index(e), b)
-        estimates = FUNCTIONS[e](theta, critic.differentiable, draws, draw_rng).detach().double().numpy()  # (R, 784)
+        estimate = FUNCTIONS[e](theta, critic.differentiable, draws, draw_rng, **settings(e))
+        estimates = estimate.detach().double().numpy()  # (R, 784)
         cells[(e, b)], maps[(e, b)] = _summarise(e, b, draws, estimates, truth, se)
         if progress is not None:
             progress(share + (1 - share) * (j + 1) / len(jobs))

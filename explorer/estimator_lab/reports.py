@@ -14,8 +14,8 @@ from explorer.estimator_lab.compute import ESTIMATORS, SampleStudy, Study
 from explorer.estimator_lab.store import shipped
 from explorer.gradient_lab.compute import ESTIMATOR_LABELS
 from training.checkpoint import ESTIMATOR_LAB_FILE, CheckpointError
-from training.config import ESTIMATOR_BASELINE, REGISTRY
 from training.estimators import CRITIC_EVALS, SAME_FOR_A_BINARY_UNIT, UNBIASED
+from training.variants import ESTIMATOR_BASELINE, REGISTRY
 
 DEFAULT_BUDGET = 8  # the page's first budget: one of MAP_BUDGETS, so its maps are shipped too
 HEADLINE_BUDGETS = (2, 8)

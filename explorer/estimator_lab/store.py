@@ -16,9 +16,9 @@ import numpy as np
 from explorer import store
 from explorer.estimator_lab.compute import MAP_BUDGETS, REPETITIONS, TRUTH_DRAWS, Cell, SampleStudy, Study
 from training.checkpoint import ESTIMATOR_LAB_FILE, CheckpointError, atomic_write_json, checkpoints_root
-from training.config import REGISTRY
 from training.estimators import FUNCTIONS
 from training.networks import N_PIXELS
+from training.variants import REGISTRY
 
 FORMAT = "binarygan-estimator-lab/1"
 

@@ -18,10 +18,10 @@ import torch
 from explorer.estimator_lab.compute import REPETITIONS, SHIPPED_SAMPLES, TRUTH_DRAWS, _summarise, exact_gradient
 from explorer.gradient_lab import compute as gradient_lab
 from training import rng
-from training.config import ESTIMATOR_BASELINE
 from training.estimators import FUNCTIONS
 from training.pretrained import BinaryGAN, Critic, load_generator
 from training.sampling import make_latents
+from training.variants import ESTIMATOR_BASELINE
 
 TEMPERATURES = (0.1, 0.25, 0.5, 1.0, 2.0)
 SCANNED = ("gumbel-rao", "gst", "decoupled-st")

@@ -33,10 +33,10 @@ import torch
 
 from training import rng
 from training.checkpoint import CRITIC_FILE, GENERATOR_FILE, checkpoints_root
-from training.config import REGISTRY
 from training.networks import N_PIXELS
 from training.pretrained import BinaryGAN, Critic, load_generator
 from training.sampling import make_latents, validate_count
+from training.variants import REGISTRY
 
 ESTIMATORS = ("sigmoid-st", "st", "gumbel-st")
 ESTIMATOR_LABELS = {

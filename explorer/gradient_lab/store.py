@@ -12,7 +12,7 @@ from typing import Any
 
 from explorer.store import KEY, json_name, load, read, sources
 from training.checkpoint import GRADLAB_COMPARISON_FILE, CheckpointError, atomic_write_json, checkpoints_root
-from training.config import REGISTRY
+from training.variants import REGISTRY
 
 FORMAT = "binarygan-gradlab-comparison/1"
 

@@ -9,8 +9,8 @@ import pytest
 from benchmarks import dashboard, gated
 from benchmarks.flops import forward_flops, iteration_flops
 from tests.helpers import REPO
-from training.config import get_variant
 from training.networks import Generator, build_discriminator
+from training.variants import get_variant
 
 
 @pytest.mark.parametrize("name", ["mlp-dbn-wgan-gp", "cnn-dbn-wgan-gp"])

@@ -21,9 +21,9 @@ from explorer.gradient_lab.compute import ESTIMATOR_LABELS
 from explorer.store import sources
 from training import rng
 from training.checkpoint import ESTIMATOR_LAB_FILE, meta_state
-from training.config import get_variant
 from training.networks import build_discriminator
 from training.pretrained import Critic
+from training.variants import get_variant
 
 REPO_CHECKPOINTS = Path(__file__).resolve().parents[2] / "checkpoints"
 SMALL = dict(budgets=(1, 2, 4, 8), repetitions=64, truth_draws=32)  # quick, yet every estimator has a budget
@@ -229,8 +229,8 @@ def test_the_page_takes_a_shipped_sample_only_for_its_seed_and_opens_at_budget_8
 def test_table_and_markdown_summarise_over_samples(small_study):
     rows = reports.table(small_study.samples, 2)
     assert [r["estimator"] for r in rows] == list(compute.ESTIMATORS)
-    rebar = rows[-1]
-    assert rebar["draws"] == 0 and math.isnan(rebar["mse"])
+    rebar = rows[compute.ESTIMATORS.index("rebar")]
+    assert rebar["draws"] == 0 and math.isnan(rebar["mse"])  # 3 evaluations a draw: none fits a budget of 2
     st = rows[0]
     values = [x.cells[("sigmoid-st", 2)].cosine for x in small_study.samples]
     assert st["cosine"] == pytest.approx(np.mean(values)) and st["cosine_sd"] == pytest.approx(np.std(values, ddof=1))
@@ -257,7 +257,7 @@ def test_the_shipped_studies_cover_every_offered_sbn_variant():
             assert {k for k in x.cells} == {
                 (e, b) for e in compute.ESTIMATORS for b in compute.BUDGETS if compute.draws_at(e, b)
             }
-    assert total < 3 * 2**20
+    assert total < 4 * 2**20
 
 
 def test_the_estimators_headline_table_has_a_row_per_estimator_of_the_shipped_files():

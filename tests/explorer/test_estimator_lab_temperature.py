@@ -10,9 +10,8 @@ import pytest
 
 from explorer.demo import write_critic, write_untrained
 from explorer.estimator_lab import temperature
-from training.config import ESTIMATOR_BASELINE, REGISTRY
-from training.estimators import CHOSEN_TEMPERATURE
 from training.pretrained import BinaryGAN, Critic
+from training.variants import CHOSEN_TEMPERATURE, ESTIMATOR_BASELINE, REGISTRY
 
 REPO_CHECKPOINTS = Path(__file__).resolve().parents[2] / "checkpoints"
 

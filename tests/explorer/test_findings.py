@@ -3,7 +3,7 @@ import math
 import pytest
 
 from explorer import findings, tables
-from training.config import ESTIMATOR_BASELINE, ESTIMATOR_EXPERIMENT, REGISTRY
+from training.variants import ESTIMATOR_BASELINE, ESTIMATOR_EXPERIMENT, REGISTRY
 
 
 def seeds(**fds):

@@ -4,9 +4,9 @@ import torch
 
 from explorer import CheckpointNotFound, load_generator, make_latents
 from tests.helpers import f32_tol
-from training.config import UnknownVariantError, get_variant
 from training.networks import Generator
 from training.sampling import CHUNK
+from training.variants import UnknownVariantError, get_variant
 
 
 def test_variant_names_resolve_in_the_checkpoints_folder(use_checkpoints):

@@ -19,11 +19,11 @@ from explorer.gradient_lab.__main__ import main
 from explorer.store import sources
 from tests.helpers import f32_tol
 from training import rng
-from training.config import REGISTRY, get_variant
 from training.critic import save_critic
 from training.networks import build_discriminator
 from training.neurons import binarize
 from training.pretrained import Critic, CriticNotFound
+from training.variants import REGISTRY, get_variant
 
 REPO_CHECKPOINTS = Path(__file__).resolve().parents[2] / "checkpoints"
 WITH_CRITIC = ("mlp-dbn-wgan-gp", "mlp-sbn-wgan-gp", "mlp-dbn-wgan-gp-st", "mlp-sbn-wgan-gp-st", "mlp-gumbel-wgan-gp")

@@ -23,10 +23,10 @@ from training import hub
 from training.checkpoint import atomic_write_json
 from training.classifier import EvalClassifier, save_classifier
 from training.cli import main
-from training.config import REGISTRY
 from training.hubrepo import HUB_REVISION, HubConfigError
 from training.manifest import write_manifest
 from training.publish import prepare
+from training.variants import REGISTRY
 
 
 def snapshot(cache: Path) -> Path:

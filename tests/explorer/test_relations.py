@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from explorer import relations
-from training.config import REGISTRY
+from training.variants import REGISTRY
 
 
 @pytest.mark.parametrize("neuron", ["dbn", "sbn"])

@@ -8,8 +8,8 @@ import math
 import pytest
 
 from explorer import demo, files, tables
-from training.config import REGISTRY
 from training.metrics import METRICS
+from training.variants import REGISTRY
 
 
 def test_variant_table_lists_every_variant_with_its_status(use_checkpoints):

@@ -14,7 +14,7 @@ from explorer.demo import DEMO_CRITICS, write_critic
 from explorer.gradient_lab import compute, store
 from tests.helpers import REPO, heatmaps
 from training.checkpoint import CRITIC_FILE
-from training.config import REGISTRY
+from training.variants import REGISTRY
 
 
 @pytest.fixture

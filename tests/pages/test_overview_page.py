@@ -7,7 +7,7 @@ from huggingface_hub import constants as hf_constants
 from explorer import demo, files, findings
 from explorer.pages import BY_NAME
 from tests.helpers import TINY_VARIANTS
-from training.config import ESTIMATOR_BASELINE, ESTIMATOR_EXPERIMENT, REGISTRY
+from training.variants import ESTIMATOR_BASELINE, ESTIMATOR_EXPERIMENT, REGISTRY
 
 
 def test_catalogue_lists_every_variant_with_status_and_metrics(app, texts):

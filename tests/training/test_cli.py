@@ -11,8 +11,8 @@ import pytest
 
 from tests.helpers import REPO, free_port, wait_until_healthy
 from training.cli import main
-from training.config import CODE_SUFFIX, REGISTRY
 from training.pretrained import BinaryGAN
+from training.variants import CODE_SUFFIX, REGISTRY
 
 
 def test_list_json_prints_every_variant(capsys):

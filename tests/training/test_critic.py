@@ -15,7 +15,7 @@ from explorer.demo import write_critic
 from tests.helpers import REPO_ID, make_campaign, rewrite_safetensors
 from training.checkpoint import CRITIC_FILE, STATE_FILE, CheckpointError, save_generator
 from training.cli import main
-from training.config import VariantConfig, get_variant
+from training.config import VariantConfig
 from training.critic import (
     CRITIC_FORMAT,
     adopt_critic,
@@ -29,6 +29,7 @@ from training.networks import Generator, build_discriminator
 from training.pretrained import Critic
 from training.sweep import ship_run
 from training.trainer import TrainOptions, train
+from training.variants import get_variant
 
 FAST = dict(warmup_steps=1, n_critic=1, n_critic_warmup=2, long_critic_every=10**6)
 

@@ -7,11 +7,12 @@ import pytest
 import torch
 
 from training import estimators as est
-from training.config import VariantConfig, get_variant
+from training.config import VariantConfig
 from training.networks import Generator
 from training.neurons import binarize
 from training.pretrained import BinaryGAN
 from training.trainer import TrainOptions, train
+from training.variants import get_variant
 
 FAST = dict(warmup_steps=1, n_critic=1, n_critic_warmup=2, long_critic_every=10**6)
 BASELINE = "mlp-sbn-wgan-gp-code"  # the ST baseline: affine BatchNorm, s = 1, reference initialisation

@@ -243,7 +243,7 @@ def test_gst_weight_is_the_categorical_move_for_two_logits(temperature):
 
 def test_gst_averages_to_its_closed_form_and_keeps_a_gap():
     f, rows, tau = make_f(3), 20_000, 0.5
-    g = many_estimates("gst", THETA, f, rows, 1, seed=11)
+    g = est.gapped_st(THETA.expand(rows, -1), f, 1, torch.Generator().manual_seed(11), temperature=tau)
     expected = expected_st_type(THETA, f, lambda p, b: est.gapped_weight(torch.logit(p), b, tau))
     assert ((g.mean(0) - expected).abs() <= 5 * g.std(0) / rows**0.5 + 1e-12).all()
     # a draw against the logit's sign moves the logit to -+gap, whatever theta was

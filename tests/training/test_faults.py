@@ -14,8 +14,8 @@ from tests.helpers import assert_same_state, train_options
 from training import checkpoint
 from training.checkpoint import GENERATOR_FILE, STATE_FILE, atomic_write
 from training.cli import main
-from training.config import get_variant
 from training.trainer import TrainingError, train
+from training.variants import get_variant
 
 # The child runs the real CLI; before it does, it wraps one call so that the process SIGKILLs itself on the n-th
 # call: a training step ("step") or the rename that publishes a file ("publish", a file name). The kill lands at

@@ -10,10 +10,11 @@ import torch
 from tests.helpers import one_step_weights
 from training import gated
 from training import rng as streams
-from training.config import GATED_CONTROLS, GATED_CONTROLS_OF, GATED_SUFFIX, REGISTRY, VariantConfig, get_variant
+from training.config import VariantConfig
 from training.networks import Generator, count_parameters
 from training.pretrained import BinaryGAN
 from training.trainer import TrainOptions, train
+from training.variants import GATED_CONTROLS, GATED_CONTROLS_OF, GATED_SUFFIX, REGISTRY, get_variant
 
 FAST = dict(warmup_steps=1, n_critic=1, n_critic_warmup=2, long_critic_every=10**6)
 GATED = [name for name, cfg in REGISTRY.items() if cfg.experts and cfg.routing == "gates"]

@@ -4,8 +4,8 @@ import pytest
 import torch
 
 from tests.helpers import f32_tol
-from training.config import REGISTRY, get_variant
 from training.networks import AffineBatchNorm, Generator, build_discriminator, count_parameters
+from training.variants import REGISTRY, get_variant
 
 # Computed from the paper's tables (Dense = in*out + out; BatchNorm = 2 * features).
 MLP_G = (128 * 1024 + 1024) + 2 * 1024 + (1024 * 784 + 784) + 2 * 784

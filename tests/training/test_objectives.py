@@ -5,8 +5,8 @@ import pytest
 import torch
 
 from training import objectives as obj
-from training.config import get_variant
 from training.networks import AffineBatchNorm, build_discriminator
+from training.variants import get_variant
 
 
 def test_gradient_penalty_matches_a_hand_computation():

@@ -3,9 +3,10 @@ import pytest
 import torch
 
 from training import objectives as obj
-from training.config import VariantConfig, get_variant
+from training.config import VariantConfig
 from training.networks import Generator, build_discriminator
 from training.optimizers import TFRMSprop
+from training.variants import get_variant
 
 
 def tf_rmsprop_steps(

@@ -8,8 +8,8 @@ import torch
 
 from explorer.demo import untrained_generator
 from training.checkpoint import load_checkpoint, save_generator
-from training.config import get_variant
 from training.pretrained import BinaryGAN
+from training.variants import get_variant
 
 
 @pytest.mark.parametrize("name", ["mlp-dbn-wgan-gp", "mlp-sbn-wgan-gp", "mlp-real-wgan-gp", "cnn-dbn-wgan-gp"])

@@ -11,8 +11,8 @@ import torch
 from explorer.demo import write_critic
 from tests.helpers import make_checkpoint
 from training.checkpoint import CheckpointNotFound
-from training.config import UnknownVariantError
 from training.pretrained import BinaryGAN, Critic, CriticNotFound
+from training.variants import UnknownVariantError
 
 
 @pytest.mark.parametrize("name", ["mlp-sbn-wgan-gp", "mlp-sbn-wgan-gp-code-gated", "cnn-dbn-wgan-gp"])

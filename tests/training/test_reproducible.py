@@ -12,10 +12,10 @@ import pytest
 from tests.helpers import REPO, needs_avx2
 from training import reproducible
 from training.cli import build_parser, main
-from training.config import get_variant
 from training.critic import compare_generators, generator_digest
 from training.sweep import options_from_args
 from training.trainer import TrainingError, TrainOptions, train
+from training.variants import get_variant
 
 
 def tiny_run(out, data, *extra) -> list[str]:

@@ -3,11 +3,11 @@ import torch
 
 from training import objectives as obj
 from training.checkpoint import CheckpointError
-from training.config import get_variant
 from training.errors import TrainingError
 from training.networks import Generator, build_discriminator
 from training.state import check_resumable, load_state, progress_record, save_state
 from training.step import train_step
+from training.variants import get_variant
 
 
 def _run(name: str, seed: int):

@@ -4,9 +4,10 @@ import torch
 from tests.helpers import one_step_weights
 from training import estimators as est
 from training import objectives as obj
-from training.config import VariantConfig, get_variant
+from training.config import VariantConfig
 from training.networks import Generator, build_discriminator
 from training.step import score_function_step, train_step
+from training.variants import get_variant
 
 
 def score_function_variant(estimator: str, draws: int) -> VariantConfig:

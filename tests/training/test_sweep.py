@@ -13,11 +13,11 @@ import training.trainer as trainer
 from explorer import files
 from tests.helpers import make_checkpoint
 from training.cli import main
-from training.config import get_variant
 from training.errors import TrainingError
 from training.manifest import check_manifest, write_manifest
 from training.seeds import SeedError, ship_seed
 from training.sweep import SweepError, SweepOptions, run_variant, ship_run, shipped_snapshots, sweep
+from training.variants import get_variant
 
 # The paper's schedule spends 100 critic steps on each of the first 25 generator steps; tests shorten it.
 FAST = dict(warmup_steps=1, n_critic=1, n_critic_warmup=2, long_critic_every=10**6)

@@ -7,9 +7,9 @@ import torch
 from tests.helpers import assert_same_state, train_options, training_state
 from training import objectives
 from training.checkpoint import STATE_FILE
-from training.config import get_variant
 from training.pretrained import BinaryGAN
 from training.trainer import TrainingError, TrainOptions, is_finished, train
+from training.variants import get_variant
 
 # The paper's schedule spends 100 critic steps on each of the first 25 generator steps; tests shorten it.
 FAST = dict(warmup_steps=1, n_critic=1, n_critic_warmup=2, long_critic_every=10**6)
