@@ -4,6 +4,7 @@ import streamlit as st
 
 from dashboard import _data as data
 from dashboard import _session as session
+from dashboard._prewarm import prewarm
 from explorer import pages
 
 st.set_page_config(page_title="BinaryGAN Explorer", page_icon=":material/grid_on:", layout="wide")
@@ -18,8 +19,8 @@ page = st.navigation(
     }
 )
 session.init_session()
-st.sidebar.caption(f"Checkpoints: `{data.data_root()}`")
-drawn = data.prewarm()
+data.show_root()
+drawn = prewarm()
 try:
     page.run()
 finally:  # st.stop and st.rerun end a run with an exception: the import still goes ahead

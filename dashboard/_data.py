@@ -4,7 +4,8 @@ containment, so one bad variant shows its own message while the page goes on. Al
 
 from __future__ import annotations
 
-import threading
+import functools
+import inspect
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import numpy as np
 import streamlit as st
 
+from dashboard import _shared
 from explorer import analysis, files, tables
 from training.checkpoint import (
     CRITIC_FILE,
@@ -20,7 +22,6 @@ from training.checkpoint import (
     HISTORY_FILE,
     STEPS_FILE,
     CheckpointError,
-    CheckpointNotFound,
     checkpoints_root,
 )
 from training.hub import DownloadProgress, checkpoints_dir, download_progress, has_local_checkpoints
@@ -33,7 +34,46 @@ if TYPE_CHECKING:  # torch and plotly.express load when a page first needs them,
     from explorer.gradient_lab.compute import SampleReport
 
 T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
 CACHE_TTL_S = 3600
+SUMMARY_TTL_S = (
+    60  # summaries span many files; a short ttl picks up runs and evaluations that ship while the app is open
+)
+
+
+def cached(cache: Callable[..., Any], key: Callable[..., Any], **options: Any) -> Callable[[F], F]:
+    """`cache` (st.cache_data, or st.cache_resource for models) over the function, its key also holding
+    key(**arguments): the fingerprint of the files behind the result, so a new run or a rewritten file is read
+    afresh while everything else is served from the cache."""
+
+    def decorate(fn: F) -> F:
+        signature = inspect.signature(fn)
+
+        def run(files_key: Any, *args: Any, **kwargs: Any) -> Any:
+            return fn(*args, **kwargs)
+
+        # Streamlit keys a cache by the function's module, qualified name and source: each function its own.
+        run.__module__, run.__qualname__ = fn.__module__, f"{fn.__qualname__}.cached"
+        run = cache(show_spinner=False, **options)(run)
+
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            bound = signature.bind(*args, **kwargs)
+            bound.apply_defaults()
+            return run(key(**bound.arguments), *bound.args, **bound.kwargs)  # one key however it was called
+
+        wrapper.clear = run.clear  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def _fingerprint(name: str, epoch: int | None = None, **_: Any) -> Any:
+    return files.fingerprint(name, epoch)
+
+
+def _root(**_: Any) -> str:
+    return str(data_root())
 
 
 HUB_TTL_S = 600  # how long a Hub answer (the folder, or why there is none) holds before it is asked again
@@ -81,29 +121,31 @@ def data_root() -> Path:
     root = checkpoints_root()
     if has_local_checkpoints(root):
         return root
-    folder, why = _hub_root()
-    if folder is None:
-        st.sidebar.warning(f"No local checkpoints in `{root}`, and the Hub could not provide them: {why}")
-        return root
-    return Path(folder)
+    folder, _ = _hub_root()
+    return root if folder is None else Path(folder)
 
 
-@st.cache_resource(max_entries=24, show_spinner=False)
-def _generator(name: str, epoch: int | None, fingerprint: tuple[str, int, int, int]) -> BinaryGAN:
+def show_root() -> None:
+    """The app frame's note of where the checkpoints come from, with why the Hub could not give them, once a run."""
+    root = data_root()
+    st.sidebar.caption(f"Checkpoints: `{root}`")
+    if not has_local_checkpoints(root):
+        why = _hub_answer().get("answer", (None, "it was not asked"))[1]
+        if why:
+            st.sidebar.warning(f"No local checkpoints in `{root}`, and the Hub could not provide them: {why}")
+
+
+@cached(st.cache_resource, _fingerprint, max_entries=24)
+def generator(name: str, epoch: int | None = None) -> BinaryGAN:
+    """The loaded generator; the weights file's path, mtime and size key the cache, so a new run is picked up."""
     from explorer import BinaryGAN
 
     return BinaryGAN.from_pretrained(name, epoch=epoch)
 
 
-def generator(name: str, epoch: int | None = None) -> BinaryGAN:
-    """The loaded generator; the weights file's path, mtime and size key the cache, so a new run is picked up."""
-    return _generator(name, epoch, files.fingerprint(name, epoch))
-
-
-@st.cache_data(max_entries=96, ttl=CACHE_TTL_S, show_spinner=False)
-def _sample_views(
-    name: str, epoch: int | None, n: int, seed: int, ncols: int, fingerprint: tuple[str, int, int, int]
-) -> dict[str, Any]:
+@cached(st.cache_data, _fingerprint, max_entries=96, ttl=CACHE_TTL_S)
+def sample_views(name: str, n: int, seed: int, ncols: int, epoch: int | None = None) -> dict[str, Any]:
+    """PNG grids of n samples (binary, colour-mapped preactivations; raw/threshold/Bernoulli for the real model)."""
     from explorer import render
 
     g = generator(name, epoch)
@@ -122,15 +164,9 @@ def _sample_views(
     return views
 
 
-def sample_views(name: str, n: int, seed: int, ncols: int, epoch: int | None = None) -> dict[str, Any]:
-    """PNG grids of n samples (binary, colour-mapped preactivations; raw/threshold/Bernoulli for the real model)."""
-    return _sample_views(name, epoch, n, seed, ncols, files.fingerprint(name, epoch))
-
-
-@st.cache_data(max_entries=96, ttl=CACHE_TTL_S, show_spinner=False)
-def _histogram(
-    name: str, epoch: int | None, n: int, seed: int, bins: int, density: bool, fingerprint: tuple[str, int, int, int]
-) -> dict[str, Any]:
+@cached(st.cache_data, _fingerprint, max_entries=96, ttl=CACHE_TTL_S)
+def histogram(name: str, n: int, seed: int, bins: int, density: bool, epoch: int | None = None) -> dict[str, Any]:
+    """Histogram of the preactivated outputs of n samples, with their mass near 0/1 and notch depth."""
     pre = generator(name, epoch).sample(n, seed).preactivation  # (n, 28, 28)
     edges, heights = analysis.histogram(pre, bins, density)
     return {
@@ -141,19 +177,10 @@ def _histogram(
     }
 
 
-def histogram(name: str, n: int, seed: int, bins: int, density: bool, epoch: int | None = None) -> dict[str, Any]:
-    """Histogram of the preactivated outputs of n samples, with their mass near 0/1 and notch depth."""
-    return _histogram(name, epoch, n, seed, bins, density, files.fingerprint(name, epoch))
-
-
-@st.cache_data(max_entries=48, ttl=CACHE_TTL_S, show_spinner=False)
-def _decode(name: str, latents: np.ndarray, seed: int, fingerprint: tuple[str, int, int, int]) -> np.ndarray:
-    return generator(name).decode(latents, seed=seed).binary  # (T, 28, 28)
-
-
+@cached(st.cache_data, _fingerprint, max_entries=48, ttl=CACHE_TTL_S)
 def decode(name: str, latents: np.ndarray, seed: int) -> np.ndarray:
     """Binary frames for given latents (the same path for every variant)."""
-    return _decode(name, latents, seed, files.fingerprint(name))
+    return generator(name).decode(latents, seed=seed).binary  # (T, 28, 28)
 
 
 @st.cache_data(max_entries=16, ttl=CACHE_TTL_S, show_spinner=False)
@@ -171,101 +198,69 @@ def latents(n: int, seed: int) -> np.ndarray:
     return make_latents(n, seed)  # (n, 128)
 
 
-# Summaries span many files; a short ttl picks up runs and evaluations that ship while the app is open.
-@st.cache_data(max_entries=8, ttl=60, show_spinner=False)
-def variant_table(root: str) -> Any:
-    return tables.variant_table(root)
+@cached(st.cache_data, _root, max_entries=8, ttl=SUMMARY_TTL_S)
+def variant_table() -> Any:
+    return tables.variant_table(data_root())
 
 
-@st.cache_data(max_entries=8, ttl=60, show_spinner=False)
-def _all_metrics(root: str) -> Any:
-    return files.all_metrics(root)
-
-
+@cached(st.cache_data, _root, max_entries=8, ttl=SUMMARY_TTL_S)
 def all_metrics() -> Any:
     """(real-data metrics, {variant: metrics}); raises files.DataFileError for a malformed file."""
-    return _all_metrics(str(data_root()))
+    return files.all_metrics(data_root())
 
 
-@st.cache_data(max_entries=8, ttl=60, show_spinner=False)
-def _seed_metrics(root: str) -> Any:
-    return files.seed_metrics(root)
-
-
+@cached(st.cache_data, _root, max_entries=8, ttl=SUMMARY_TTL_S)
 def seed_metrics() -> Any:
     """{training seed: {variant: metrics}}; raises files.DataFileError for a malformed file."""
-    return _seed_metrics(str(data_root()))
+    return files.seed_metrics(data_root())
 
 
-@st.cache_data(max_entries=8, ttl=60, show_spinner=False)
-def _seed_spread(root: str) -> Any:
-    return tables.seed_spread(root)
-
-
+@cached(st.cache_data, _root, max_entries=8, ttl=SUMMARY_TTL_S)
 def seed_spread() -> Any:
     """Mean, sd and per-seed values of every metric, for the variants trained with more than one seed."""
-    return _seed_spread(str(data_root()))
+    return tables.seed_spread(data_root())
 
 
-@st.cache_data(max_entries=8, ttl=60, show_spinner=False)
-def _leaderboard(root: str) -> Any:
-    return tables.leaderboard(root)
-
-
+@cached(st.cache_data, _root, max_entries=8, ttl=SUMMARY_TTL_S)
 def leaderboard() -> Any:
-    return _leaderboard(str(data_root()))
+    return tables.leaderboard(data_root())
 
 
-def _stamp(path: Path) -> tuple[int, int]:
+def _stamp(*parts: str) -> tuple[str, int, int]:
+    """A file of the data root by (root, mtime, size): a rewritten history shows at the next rerun."""
+    path = data_root().joinpath(*parts)
     st_ = path.stat() if path.exists() else None
-    return (st_.st_mtime_ns, st_.st_size) if st_ is not None else (0, 0)
+    return (str(path), st_.st_mtime_ns, st_.st_size) if st_ is not None else (str(path), 0, 0)
 
 
-# Per-variant files are keyed by their mtime and size, so a rewritten history shows at the next rerun.
-@st.cache_data(max_entries=64, ttl=CACHE_TTL_S, show_spinner=False)
-def _history(root: str, name: str, stamp: tuple[int, int]) -> Any:
-    return files.history(name, root)
-
-
+@cached(st.cache_data, lambda name: _stamp(name, HISTORY_FILE), max_entries=64, ttl=CACHE_TTL_S)
 def history(name: str) -> Any:
-    root = data_root()
-    return _history(str(root), name, _stamp(root / name / HISTORY_FILE))
+    return files.history(name, data_root())
 
 
-@st.cache_data(max_entries=64, ttl=CACHE_TTL_S, show_spinner=False)
-def _steps(root: str, name: str, smooth: int, stamp: tuple[int, int]) -> Any:
-    return files.steps(name, root, smooth=smooth)
-
-
+@cached(st.cache_data, lambda name, smooth: _stamp(name, STEPS_FILE), max_entries=64, ttl=CACHE_TTL_S)
 def steps(name: str, smooth: int) -> Any:
-    root = data_root()
-    return _steps(str(root), name, smooth, _stamp(root / name / STEPS_FILE))
+    return files.steps(name, data_root(), smooth=smooth)
 
 
 # ---------- the gradient lab: critics, and what is computed from a generator and its critic ----------
 
 
-@st.cache_resource(max_entries=8, show_spinner=False)
-def _critic(name: str, fingerprint: tuple[str, int, int, int]) -> Critic:
+def model_files(name: str, **_: Any) -> tuple[tuple[str, int, int, int], ...]:
+    """The generator's and the critic's fingerprints: the key of everything computed from both."""
+    return files.fingerprint(name), files.fingerprint(name, file=CRITIC_FILE)
+
+
+@cached(st.cache_resource, lambda name: files.fingerprint(name, file=CRITIC_FILE), max_entries=8)
+def critic(name: str) -> Critic:
+    """The trained critic beside a variant's generator, keyed like `generator` by its file's fingerprint."""
     from explorer import Critic
 
     return Critic.from_pretrained(name)
 
 
-def critic(name: str) -> Critic:
-    """The trained critic beside a variant's generator, keyed like `generator` by its file's fingerprint."""
-    return _critic(name, files.fingerprint(name, file=CRITIC_FILE))
-
-
-def model_files(name: str) -> tuple[tuple[str, int, int, int], ...]:
-    """The generator's and the critic's fingerprints: the key of everything computed from both."""
-    return files.fingerprint(name), files.fingerprint(name, file=CRITIC_FILE)
-
-
-@st.cache_data(max_entries=64, ttl=CACHE_TTL_S, show_spinner=False)
-def _gradient_lab_report(
-    name: str, seed: int, index: int, n: int, draws: int, key: tuple[tuple[str, int, int, int], ...]
-) -> SampleReport:
+@cached(st.cache_data, model_files, max_entries=64, ttl=CACHE_TTL_S)
+def _gradient_lab_report(name: str, seed: int, index: int, n: int, draws: int) -> SampleReport:
     from explorer.gradient_lab import compute
 
     return compute.sample_report(generator(name), critic(name), seed, index, n, draws)
@@ -276,93 +271,32 @@ def gradient_lab_report(name: str, seed: int, index: int, n: int, draws: int) ->
     sections (draws: K for an SBN, within compute.work_limits; a DBN has one entry whatever K)."""
     from explorer.gradient_lab import compute
 
-    n, draws = compute.work_limits(name, n, draws)
-    return _gradient_lab_report(name, seed, index, n, draws, model_files(name))
+    return _gradient_lab_report(name, seed, index, *compute.work_limits(name, n, draws))
 
 
-@st.cache_data(max_entries=64, ttl=CACHE_TTL_S, show_spinner=False)
-def _sources(key: tuple[tuple[str, int, int, int], ...]) -> dict[str, str]:
-    from explorer import store
-
-    return store.sources(key[0][0])  # the checkpoint folder
-
-
+@cached(st.cache_data, model_files, max_entries=64, ttl=CACHE_TTL_S)
 def sources(name: str) -> dict[str, str]:
     """sha256 of the variant's generator and critic, hashed once per version of the files: what a shipped table
     must have been computed from to be shown."""
-    return _sources(model_files(name))
+    from explorer import store
+
+    return store.sources(model_files(name)[0][0])  # the checkpoint folder
 
 
-@st.cache_data(max_entries=4, ttl=CACHE_TTL_S, show_spinner=False)
-def _shipped_comparison(root: str, stamp: tuple[int, int]) -> dict[str, dict[str, Any]]:
-    from explorer.gradient_lab import store
-
-    return store.shipped_comparison(root)
-
-
+@cached(st.cache_data, lambda: _stamp(GRADLAB_COMPARISON_FILE), max_entries=4, ttl=CACHE_TTL_S)
 def shipped_comparison() -> dict[str, dict[str, Any]]:
     """The gradient lab's shipped comparison rows (gradient_lab.store.shipped_comparison); CheckpointError for a bad file."""
-    root = data_root()
-    return _shipped_comparison(str(root), _stamp(root / GRADLAB_COMPARISON_FILE))
+    from explorer.gradient_lab import store
+
+    return store.shipped_comparison(data_root())
 
 
-@st.cache_data(max_entries=32, ttl=CACHE_TTL_S, show_spinner=False)
-def _shipped_study(root: str, name: str, stamp: tuple[int, int]) -> Study | None:
-    from explorer.estimator_lab import store
-
-    return store.shipped(name, root)
-
-
+@cached(st.cache_data, lambda name: _stamp(name, ESTIMATOR_LAB_FILE), max_entries=32, ttl=CACHE_TTL_S)
 def shipped_study(name: str) -> Study | None:
     """The variant's shipped estimator study, None when it has none; CheckpointError for a bad file."""
-    root = data_root()
-    return _shipped_study(str(root), name, _stamp(root / name / ESTIMATOR_LAB_FILE))
+    from explorer.estimator_lab import store
 
-
-class Shared:
-    """Results shared by every session, computed once: visitors who ask for a result while it is being computed wait
-    for it instead of computing it again, and a computation holds up only those who asked for the same key. (Not
-    st.cache_data: its replay cannot drive a progress bar created outside the cached function.)"""
-
-    MAX_ENTRIES = 64
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()  # guards the two dicts; never held while computing
-        self._results: dict[tuple[Any, ...], Any] = {}
-        self._computing: dict[tuple[Any, ...], threading.Lock] = {}
-
-    def get(self, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
-        # The instance outlives the script run that made it, so everything run-specific (the files behind the
-        # result, the loaders) comes in through `key` and `compute`, never from a page's globals.
-        with self._lock:
-            if key in self._results:
-                return self._results[key]
-            key_lock = self._computing.setdefault(key, threading.Lock())
-        with key_lock:
-            with self._lock:
-                if key in self._results:  # computed by whoever held key_lock before us
-                    return self._results[key]
-            try:
-                result = compute()
-                with self._lock:
-                    if len(self._results) >= self.MAX_ENTRIES:
-                        self._results.pop(next(iter(self._results)))  # the oldest
-                    self._results[key] = result
-            finally:
-                with self._lock:
-                    self._computing.pop(key, None)
-            return result
-
-    def peek(self, key: tuple[Any, ...]) -> Any:
-        """The result if it is kept; never waits, never computes."""
-        with self._lock:
-            return self._results.get(key)
-
-
-@st.cache_resource(show_spinner=False)
-def shared() -> Shared:
-    """One per process; a key starts with what it is ("compare", "estlab"), so results of different kinds never meet."""
-    return Shared()
+    return store.shipped(name, data_root())
 
 
 def comparison_row(
@@ -373,10 +307,10 @@ def comparison_row(
     from explorer.gradient_lab import compute, store
 
     key = model_files(name)
-    row = store.shipped_row(shipped, name, n, draws, _sources(key))
+    row = store.shipped_row(shipped, name, n, draws, sources(name))
     if row is not None:
         return row
-    return shared().get(
+    return _shared.shared().get(
         ("compare", name, n, draws, key),
         lambda: compute.compare(generator(name), critic(name), n, 0, draws, progress).summary(),
     )
@@ -389,7 +323,7 @@ def _study_key(name: str, seed: int, index: int) -> tuple[Any, ...]:
 def kept_study(name: str, seed: int, index: int) -> SampleStudy | None:
     """The estimator study of one sample if some session computed it live, else None."""
     try:
-        return shared().peek(_study_key(name, seed, index))
+        return _shared.shared().peek(_study_key(name, seed, index))
     except (CheckpointError, OSError):  # its files vanished: nothing is kept for them
         return None
 
@@ -401,16 +335,15 @@ def live_study(name: str, seed: int, index: int, progress: Callable[[float], Non
     def run() -> SampleStudy:
         return compute.study_sample(generator(name), critic(name), index, seed, progress=progress)
 
-    return shared().get(_study_key(name, seed, index), run)
+    return _shared.shared().get(_study_key(name, seed, index), run)
 
 
 # ---------- conditional computation (explorer.gating) ----------
 
 
-@st.cache_data(max_entries=48, ttl=CACHE_TTL_S, show_spinner=False)
-def _expert_grid(
-    name: str, expert: int | None, n: int, seed: int, ncols: int, fingerprint: tuple[str, int, int, int]
-) -> dict[str, Any]:
+@cached(st.cache_data, _fingerprint, max_entries=48, ttl=CACHE_TTL_S)
+def expert_grid(name: str, expert: int | None, n: int, seed: int, ncols: int) -> dict[str, Any]:
+    """A PNG grid of n samples of `seed` and the expert each ran through: their own (expert None) or one forced."""
     from explorer import gating
 
     g = generator(name)
@@ -421,27 +354,21 @@ def _expert_grid(
     return {"png": grid_png(binary, ncols), "experts": index}
 
 
-def expert_grid(name: str, expert: int | None, n: int, seed: int, ncols: int) -> dict[str, Any]:
-    """A PNG grid of n samples of `seed` and the expert each ran through: their own (expert None) or one forced."""
-    return _expert_grid(name, expert, n, seed, ncols, files.fingerprint(name))
-
-
-@st.cache_data(max_entries=48, ttl=CACHE_TTL_S, show_spinner=False)
-def _path_gates(name: str, latents: np.ndarray, seed: int, fingerprint: tuple[str, int, int, int]) -> Any:
+@cached(st.cache_data, _fingerprint, max_entries=48, ttl=CACHE_TTL_S)
+def path_gates(name: str, latents: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(frames (T, 28, 28), active expert per frame (T,)) along a latent path."""
     from explorer import gating
 
     return gating.path_gates(generator(name), latents, seed)
 
 
-def path_gates(name: str, latents: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """(frames (T, 28, 28), active expert per frame (T,)) along a latent path."""
-    return _path_gates(name, latents, seed, files.fingerprint(name))
-
-
-@st.cache_data(max_entries=8, ttl=60, show_spinner=False)
-def _gating(root: str) -> dict[str, Any]:
+@cached(st.cache_data, _root, max_entries=8, ttl=SUMMARY_TTL_S)
+def gating() -> dict[str, Any]:
+    """The shipped gate metrics: the seeds table, the verdicts, {variant: {seed: GateMetrics}}, and the controls'
+    table and verdicts; raises files.DataFileError for a malformed file."""
     from explorer import gating
 
+    root = data_root()
     return {
         "summary": gating.summary(root),
         "verdicts": gating.judge(root),
@@ -449,63 +376,3 @@ def _gating(root: str) -> dict[str, Any]:
         "controls": gating.controls_table(root),
         "control_verdicts": gating.judge_controls(root),
     }
-
-
-def gating() -> dict[str, Any]:
-    """The shipped gate metrics: the seeds table, the verdicts, {variant: {seed: GateMetrics}}, and the controls'
-    table and verdicts; raises files.DataFileError for a malformed file."""
-    return _gating(str(data_root()))
-
-
-# ---------- containment: one bad variant shows its own message, the page goes on ----------
-
-
-def guarded(where: Any, name: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
-    """fn(*args, **kwargs) or None, after telling `where` (a container) that the variant is untrained or broken."""
-    epoch = kwargs.get("epoch")
-    what = f"**{name}**" + (f" at epoch {epoch}" if epoch is not None else "")
-    try:
-        return fn(*args, **kwargs)
-    except CheckpointNotFound:
-        where.info(f"{what}: not trained yet.", icon=":material/hourglass_empty:")
-    except CheckpointError as e:
-        where.error(f"{what}: this checkpoint cannot be loaded, so it is skipped. {e}", icon=":material/error:")
-    return None
-
-
-def not_evaluated(where: Any, what: str) -> None:
-    where.info(f"{what}: not evaluated yet.", icon=":material/hourglass_empty:")
-
-
-def evaluation(where: Any, what: str, fn: Callable[..., T | None], *args: Any, **kwargs: Any) -> T | None:
-    """fn(*args) for a history, steps or metrics reader: says "not evaluated yet" when the file is missing and
-    shows a malformed file's error in `where` only."""
-    try:
-        value = fn(*args, **kwargs)
-    except files.DataFileError as e:
-        where.error(f"{what}: {e}", icon=":material/error:")
-        return None
-    if value is None:
-        not_evaluated(where, what)
-    return value
-
-
-PREWARM_HOLD_S = 10  # the longest the import waits for the first page to be drawn
-
-
-@st.cache_resource(show_spinner=False)
-def prewarm() -> threading.Event:
-    """Once per process, before the first page runs: a background thread that imports torch and the sampling code,
-    so the first page with samples does not wait for it. The import starts once the returned event is set (the app
-    sets it when the page's run ends, st.stop included), so it does not slow the first render; the Overview itself
-    needs no torch. A page that needs torch before the thread is done waits on Python's import lock, not twice."""
-    import importlib
-
-    drawn = threading.Event()
-
-    def warm() -> None:
-        drawn.wait(PREWARM_HOLD_S)
-        importlib.import_module("training.sampling")
-
-    threading.Thread(target=warm, name="binarygan-prewarm", daemon=True).start()
-    return drawn

@@ -4,6 +4,7 @@ import streamlit as st
 
 from dashboard import _charts as charts
 from dashboard import _data as data
+from dashboard import _guards as guards
 from dashboard import _session as session
 from explorer import analysis, relations, render
 from training.metrics import BY_KEY, PER_EPOCH
@@ -60,7 +61,7 @@ for name, col in zip(runs, st.columns(len(runs)), strict=True):
     with col:
         kind = "annealed" if cfg.annealed else "fixed slope" + (", reference code" if cfg.recipe == "code" else "")
         st.markdown(f"**{name}**  \n{kind}")
-        views = data.guarded(st, name, data.sample_views, name, GRID * GRID, seed, GRID, epoch=epoch)
+        views = guards.guarded(st, name, data.sample_views, name, GRID * GRID, seed, GRID, epoch=epoch)
         if views is None:
             continue
         st.metric("slope s at this epoch", f"{views['slope']:.3f}")
@@ -101,11 +102,11 @@ with right:
     ]
     curves = {}
     for name in runs:
-        h = data.evaluation(st, f"**{name}** per-epoch history", data.history, name)
+        h = guards.evaluation(st, f"**{name}** per-epoch history", data.history, name)
         if h is not None and h[metric.key].notna().any():
             h = h.dropna(subset=[metric.key])  # metrics exist only at snapshot epochs
             curves[name] = (h["epoch"], h[metric.key])
     if curves:
         charts.show(charts.lines(curves, runs, metric.label, "epoch", marker_epoch=epoch), key="anneal_metric_chart")
     else:
-        data.not_evaluated(st, metric.label)
+        guards.not_evaluated(st, metric.label)

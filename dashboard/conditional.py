@@ -8,6 +8,7 @@ import streamlit as st
 
 from dashboard import _charts as charts
 from dashboard import _data as data
+from dashboard import _guards as guards
 from dashboard import _session as session
 from explorer import analysis, files, gating
 from training.images import grid_png
@@ -62,7 +63,7 @@ st.caption(
     "shows on latents its gates would send elsewhere. Below them, the latents through the experts their own gates "
     "chose."
 )
-grids = {k: data.guarded(st, name, data.expert_grid, name, k, size * size, seed, size) for k in range(experts)}
+grids = {k: guards.guarded(st, name, data.expert_grid, name, k, size * size, seed, size) for k in range(experts)}
 if any(v is None for v in grids.values()):
     st.stop()
 for k, col in enumerate(st.columns(experts)):
@@ -93,7 +94,7 @@ except files.DataFileError as e:
 verdict = next(v for v in shipped["verdicts"] if v.variant == name)
 by_seed = shipped["seeds"][name]
 if not by_seed:
-    data.not_evaluated(st, f"The gate metrics of {name}")
+    guards.not_evaluated(st, f"The gate metrics of {name}")
     st.stop()
 a, b, c = st.columns(3)
 a.metric(

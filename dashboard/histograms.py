@@ -5,6 +5,7 @@ import streamlit as st
 
 from dashboard import _charts as charts
 from dashboard import _data as data
+from dashboard import _guards as guards
 from dashboard import _session as session
 from explorer import relations, tables
 
@@ -85,7 +86,7 @@ if not names:
 results = {}
 messages = st.container()
 for name in names:
-    h = data.guarded(messages, name, data.histogram, name, n, seed, bins, density)
+    h = guards.guarded(messages, name, data.histogram, name, n, seed, bins, density)
     if h is not None:
         results[name] = h
 
@@ -108,7 +109,7 @@ if results:
         "Mass near 0/1: the fraction of p below 0.05 or above 0.95. Notch depth: 1 − density on "
         "[0.48, 0.52) / density on [0.35, 0.45) ∪ [0.55, 0.65); positive means a dip at the threshold."
     )
-    spread = data.evaluation(st, "The spread over training seeds", data.seed_spread)
+    spread = guards.evaluation(st, "The spread over training seeds", data.seed_spread)
     for (name, h), col in zip(results.items(), st.columns(len(results)), strict=True):
         with col:
             st.markdown(f"**{name}**")

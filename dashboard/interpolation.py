@@ -6,6 +6,7 @@ import streamlit as st
 
 from dashboard import _charts as charts
 from dashboard import _data as data
+from dashboard import _guards as guards
 from dashboard import _session as session
 from explorer import analysis, files
 from training.images import grid_png
@@ -81,7 +82,7 @@ with st.container(border=True):
         seed = session.seed_input("interp", "Grid seed")
         grid_z = data.latents(PICK_GRID**2, seed)  # (16, 128)
         shown = next((n for n in names if files.variant_status(n).state == files.TRAINED), None)
-        frames = data.guarded(st, shown, data.decode, shown, grid_z, seed) if shown else None
+        frames = guards.guarded(st, shown, data.decode, shown, grid_z, seed) if shown else None
         if frames is not None:
             charts.png_button(
                 grid_png(frames, PICK_GRID),
@@ -129,7 +130,7 @@ if not names:
 path = analysis.interpolate(z0, z1, steps, kind)  # (T, 128)
 decoded = {}
 for name in names:
-    frames = data.guarded(st, name, data.decode, name, path, noise_seed)
+    frames = guards.guarded(st, name, data.decode, name, path, noise_seed)
     if frames is not None:
         decoded[name] = frames  # (T, 28, 28)
 if not decoded:

@@ -6,6 +6,7 @@ import streamlit as st
 
 from dashboard import _charts as charts
 from dashboard import _data as data
+from dashboard import _guards as guards
 from dashboard import _session as session
 from explorer import files, relations
 
@@ -65,7 +66,7 @@ for objective, label in OBJECTIVES:
         name = grid[(objective, bn)]
         with col:
             st.caption(f"{label}, {'BN' if bn else 'no BN'} in D: {name}")
-            views = data.guarded(st, name, data.sample_views, name, GRID * GRID, seed, GRID)
+            views = guards.guarded(st, name, data.sample_views, name, GRID * GRID, seed, GRID)
             if views is not None:
                 st.image(views["binary"], width="stretch")
                 charts.png_button(views["binary"], f"{name}-seed{seed}-{GRID}x{GRID}.png", f"objectives_png_{name}")
@@ -88,4 +89,4 @@ missing = [grid[k] for k in grid if grid[k] not in rows]
 if len(rows) > (1 if "real data" in rows else 0):
     charts.show(charts.class_shares(rows), key="objectives_classes")
 if missing:
-    data.not_evaluated(st, "Class histogram of " + ", ".join(missing))
+    guards.not_evaluated(st, "Class histogram of " + ", ".join(missing))

@@ -39,7 +39,7 @@ st.graphviz_chart(DIAGRAM, width="stretch")
 
 st.subheader("Variants")
 root = str(data.data_root())
-table = data.variant_table(root)
+table = data.variant_table()
 if table.attrs.get("metrics_error"):
     st.error(f"The evaluation summary cannot be read, so headline metrics are missing: {table.attrs['metrics_error']}")
 trained = int((table["status"] == files.TRAINED).sum())

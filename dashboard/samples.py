@@ -4,6 +4,7 @@ real-valued model (Fig. 5). Every column decodes the same latents."""
 import streamlit as st
 
 from dashboard import _data as data
+from dashboard import _guards as guards
 from dashboard import _session as session
 from explorer import relations, render
 
@@ -45,7 +46,7 @@ st.caption(
 
 def show(name: str) -> None:
     st.markdown(f"**{name}**")
-    views = data.guarded(st, name, data.sample_views, name, k * k, seed, k)
+    views = guards.guarded(st, name, data.sample_views, name, k * k, seed, k)
     if views is None:
         return
     st.caption(f"epoch {views['epoch']}, slope s = {views['slope']:.3g}")

@@ -5,6 +5,7 @@ import streamlit as st
 
 from dashboard import _charts as charts
 from dashboard import _data as data
+from dashboard import _guards as guards
 from dashboard import _session as session
 from training.metrics import BY_KEY, METRICS, PER_EPOCH
 
@@ -48,10 +49,10 @@ if names:
     messages = st.container()
     losses, per_epoch = {}, {}
     for name in names:
-        s = data.evaluation(messages, f"**{name}** per-step losses", data.steps, name, smooth)
+        s = guards.evaluation(messages, f"**{name}** per-step losses", data.steps, name, smooth)
         if s is not None:
             losses[name] = s
-        h = data.evaluation(messages, f"**{name}** per-epoch history", data.history, name)
+        h = guards.evaluation(messages, f"**{name}** per-epoch history", data.history, name)
         if h is not None:
             per_epoch[name] = h
     if losses:
@@ -82,12 +83,12 @@ if names:
     if series:
         charts.show(charts.lines(series, names, metric.label, "epoch"), key="training_metric_chart")
     elif per_epoch:
-        data.not_evaluated(st, f"{metric.label} per epoch")
+        guards.not_evaluated(st, f"{metric.label} per epoch")
 else:
     st.info("Choose variants above to see their curves.")
 
 st.subheader("Leaderboard")
-board = data.evaluation(st, "The leaderboard", data.leaderboard)
+board = guards.evaluation(st, "The leaderboard", data.leaderboard)
 if board is not None and len(board):
     directions = " ".join(f"{m.label} {m.arrow}" for m in METRICS if m.better is not None)
     st.caption(
@@ -106,9 +107,9 @@ if board is not None and len(board):
         on_click="ignore",
     )
 elif board is not None:
-    data.not_evaluated(st, "The leaderboard")
+    guards.not_evaluated(st, "The leaderboard")
 
-spread = data.evaluation(st, "The spread over training seeds", data.seed_spread)
+spread = guards.evaluation(st, "The spread over training seeds", data.seed_spread)
 if spread is not None and len(spread):
     st.subheader("Over training seeds")
     st.caption(

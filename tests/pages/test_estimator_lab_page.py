@@ -33,7 +33,7 @@ def estlab_table(at):
 
 
 def test_renders_the_shipped_study(make_app, estlab_root, charts, texts):
-    at = make_app(estlab_root, "estimator_lab", "est_sample=1&est_budget=4&est_map=rloo&est_map_budget=2")
+    at = make_app(estlab_root, "estimator_lab", "est_sample=1&est_budget=4&est_map=rloo&est_map_budget=8")
     study = store.read(estlab_root / "mlp-sbn-wgan-gp" / ESTIMATOR_LAB_FILE)
     assert at.selectbox(key="estlab_variant").value == "mlp-sbn-wgan-gp"  # the only SBN variant with a critic
     assert "estlab_live" not in [b.key for b in at.button]  # nothing to compute
@@ -44,8 +44,8 @@ def test_renders_the_shipped_study(make_app, estlab_root, charts, texts):
     mse_chart = next(c for c in charts(at) if c["layout"].get("yaxis", {}).get("type") == "log")
     assert mse_chart["layout"]["xaxis"]["type"] == "log" and len(mse_chart["data"]) == len(compute.ESTIMATORS)
     maps = heatmaps(charts(at))
-    bias, _ = study.sample(1).maps[("rloo", 2)]
-    np.testing.assert_allclose(maps["bias: mean − truth, RLOO, budget 2"].ravel(), bias, rtol=1e-6)
+    bias, _ = study.sample(1).maps[("rloo", 8)]
+    np.testing.assert_allclose(maps["bias: mean − truth, RLOO, budget 8"].ravel(), bias, rtol=1e-6)
     assert any("Shipped: 16 independent estimates" in c and "its own noise" in c for c in texts(at, "caption"))
     at.select_slider(key="estlab_budget").set_value(8).run()
     assert not at.exception and dict(at.query_params)["est_budget"] == "8"
@@ -59,7 +59,8 @@ def test_computes_an_unshipped_sample_live(make_app, estlab_root, charts, texts)
     at.button(key="estlab_live").click().run()
     assert not at.exception
     table = estlab_table(at)
-    assert list(table["draws"]) == [8, 8, 8, 4, 2]  # budget 8: one, one, one, two and three evaluations a draw
+    # budget 8: ST, ReinMax and RLOO one evaluation a draw, DisARM two, REBAR three, the four at ST's cost one
+    assert list(table["draws"]) == [8, 8, 8, 4, 2, 8, 8, 8, 8]
     assert any("Computed live: 256 independent estimates" in c for c in texts(at, "caption"))
     at.run()  # kept for every session: no second press
     assert estlab_table(at).equals(table)

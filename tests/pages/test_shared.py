@@ -1,4 +1,4 @@
-"""dashboard._data.Shared, the cache of long computations every session shares: a result asked for by several
+"""dashboard._shared.Shared, the cache of long computations every session shares: a result asked for by several
 sessions at once is computed once while the others wait, a computation holds up only the sessions that asked for its
 own key, and the oldest result makes room for a new one."""
 
@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from dashboard._data import Shared
+from dashboard._shared import Shared
 
 WAIT_S = 10  # a bound on every wait below, so a broken cache fails the test instead of hanging it
 
