@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import argparse
 import math
-import statistics
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from training.metrics import BY_KEY, Metric  # numpy only: the Overview page still starts without torch
+from training.seeds import mean_sd
 
 SUPPORTED, CONTRADICTED, MIXED, PENDING = "supported", "contradicted", "mixed", "not measured yet"
 SIMILAR_FD_RATIO = 1.5  # "similar quality": FDs within this factor of each other
@@ -288,19 +288,13 @@ def judge_seed(metrics: Metrics, recipe: str = "paper", seed: int = 0) -> list[C
 
 
 def _spread(seeds: list[Claim]) -> dict[str, dict[str, tuple[float, float, int]]]:
-    """Mean, sample standard deviation (0 for one seed) and seed count of each evidence number."""
+    """Mean, sample standard deviation (seeds.mean_sd: NaN for one seed) and seed count of each evidence number."""
     values: dict[str, dict[str, list[float]]] = {}
     for claim in seeds:
         for variant, row in claim.evidence.items():
             for metric, value in row.items():
                 values.setdefault(variant, {}).setdefault(metric, []).append(value)
-    return {
-        variant: {
-            metric: (statistics.fmean(xs), statistics.stdev(xs) if len(xs) > 1 else 0.0, len(xs))
-            for metric, xs in row.items()
-        }
-        for variant, row in values.items()
-    }
+    return {variant: {metric: (*mean_sd(xs), len(xs)) for metric, xs in row.items()} for variant, row in values.items()}
 
 
 def _overall(seeds: list[Claim]) -> str:

@@ -10,10 +10,10 @@ The rule was written down (docs/estimators.md) before any of the estimator varia
 from __future__ import annotations
 
 import math
-import statistics
 from dataclasses import dataclass
 
 from explorer.claims import SeedMetrics
+from training.seeds import mean_sd
 from training.variants import ESTIMATOR_BASELINE, ESTIMATOR_EXPERIMENT, REGISTRY
 
 QUESTION = "Does an estimator other than straight-through train a better BinaryGAN?"
@@ -39,11 +39,11 @@ class Band:
 
     @property
     def mean(self) -> float:
-        return statistics.fmean(self.values.values()) if self.values else math.nan
+        return mean_sd(self.values.values())[0]
 
     @property
     def sd(self) -> float:
-        return statistics.stdev(self.values.values()) if len(self.values) > 1 else math.nan
+        return mean_sd(self.values.values())[1]
 
 
 @dataclass(frozen=True)

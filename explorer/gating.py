@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 import os
-import statistics
 import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -21,6 +20,7 @@ from explorer.claims import SeedMetrics
 from explorer.findings import BETTER, NO_DIFFERENT, PENDING, SEEDS, Band, band, decide
 from explorer.tables import parameter_counts
 from training.checkpoint import METRICS_FILE
+from training.seeds import mean_sd
 from training.variants import GATED_CONTROLS, GATED_CONTROLS_OF, GATED_SUFFIX, REGISTRY
 
 if TYPE_CHECKING:  # sampling needs torch; the tables below do not
@@ -150,11 +150,6 @@ def gate_metrics(name: str, root: str | os.PathLike | None = None) -> dict[int, 
     return dict(sorted(out.items()))
 
 
-def _band(values: list[float]) -> tuple[float, float]:
-    """(mean, sample sd); sd is NaN for one value."""
-    return statistics.fmean(values), statistics.stdev(values) if len(values) > 1 else math.nan
-
-
 @dataclass(frozen=True)
 class GatedVerdict:
     variant: str
@@ -205,7 +200,7 @@ def summary(root: str | os.PathLike | None = None) -> pd.DataFrame:
                 ("NMI", [m.nmi for m in gm]),
                 ("flip rate", [m.flip_rate for m in gm]),
             ):
-                mean, sd = _band(values) if values else (math.nan, math.nan)
+                mean, sd = mean_sd(values)
                 row |= {f"{label} mean": mean, f"{label} sd": sd}
             row["collapsed seeds"] = sum(m.collapsed for m in gm) if gm else math.nan
             rows.append(row)
@@ -224,7 +219,7 @@ def _pm(values: list[float], digits: int) -> str:
         return "–"
     if len(values) < len(SEEDS):
         return ", ".join(f"{v:.{digits}f}" for v in values) + f" ({len(values)} of {len(SEEDS)} seeds)"
-    mean, sd = _band(values)
+    mean, sd = mean_sd(values)
     return f"{mean:.{digits}f} ± {sd:.{digits}f}"
 
 
@@ -354,7 +349,7 @@ def controls_table(root: str | os.PathLike | None = None) -> pd.DataFrame:
         row |= {"FD mean": v.bands[name].mean, "FD sd": v.bands[name].sd}
         for key in ("precision", "recall"):
             values = _metric_values(by_seed, name, key)
-            row[f"{key} mean"], row[f"{key} sd"] = _band(values) if values else (math.nan, math.nan)
+            row[f"{key} mean"], row[f"{key} sd"] = mean_sd(values)
         row["FD against dense"] = v.against_dense.get(name, "")
         row["gated against it"] = v.gated_against.get(name, "")
         rows.append(row)

@@ -71,7 +71,9 @@ class Metric:
     @staticmethod
     def sd_format(sd: float) -> str:
         """A standard deviation over seeds: two significant digits, or the integer part from 10 up, never an
-        exponent ('0.0022', '0.56', '23', '105'; '0' for identical seeds)."""
+        exponent ('0.0022', '0.56', '23', '105'; '0' for identical seeds, '–' for one seed's NaN)."""
+        if math.isnan(sd):
+            return "–"
         if sd == 0 or not math.isfinite(sd):
             return f"{sd:g}"
         return f"{sd:.0f}" if abs(sd) >= 10 else f"{sd:.{1 - math.floor(math.log10(abs(sd)))}f}"

@@ -11,6 +11,7 @@ import json
 import math
 import re
 import statistics
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -95,10 +96,18 @@ def shipped_seeds(root: Path, name: str) -> dict[int, dict[str, Any]]:
     return dict(sorted(found.items()))
 
 
+def mean_sd(values: Iterable[float]) -> tuple[float, float]:
+    """(mean, sample standard deviation) of one number over seeds (or samples): the project's one convention. The
+    sd of a single value is NaN, not 0, since one seed says nothing of the spread; with no value both are NaN."""
+    xs = list(values)
+    mean = statistics.fmean(xs) if xs else math.nan
+    return mean, statistics.stdev(xs) if len(xs) > 1 else math.nan
+
+
 def spread(by_seed: dict[int, dict[str, Any]], keys: tuple[str, ...]) -> dict[str, dict[str, Any]]:
     """{metric: {"mean", "sd", "n", "values": {seed: value}}} over the seeds that have a finite value.
 
-    sd is the sample standard deviation (n - 1), 0 for a single seed; a metric no seed has is left out.
+    mean and sd are mean_sd()'s (sd NaN for a single seed); a metric no seed has is left out.
     """
     out: dict[str, dict[str, Any]] = {}
     for key in keys:
@@ -108,11 +117,11 @@ def spread(by_seed: dict[int, dict[str, Any]], keys: tuple[str, ...]) -> dict[st
             if isinstance(m.get(key), (int, float)) and not isinstance(m.get(key), bool) and math.isfinite(m[key])
         }
         if values:
-            xs = list(values.values())
+            mean, sd = mean_sd(values.values())
             out[key] = {
-                "mean": statistics.fmean(xs),
-                "sd": statistics.stdev(xs) if len(xs) > 1 else 0.0,
-                "n": len(xs),
+                "mean": mean,
+                "sd": sd,
+                "n": len(values),
                 "values": {str(s): v for s, v in values.items()},
             }
     return out

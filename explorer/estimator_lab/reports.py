@@ -15,6 +15,7 @@ from explorer.estimator_lab.store import shipped
 from explorer.gradient_lab.compute import ESTIMATOR_LABELS
 from training.checkpoint import ESTIMATOR_LAB_FILE, CheckpointError
 from training.estimators import CRITIC_EVALS, SAME_FOR_A_BINARY_UNIT, UNBIASED
+from training.seeds import mean_sd
 from training.variants import ESTIMATOR_BASELINE, REGISTRY
 
 DEFAULT_BUDGET = 8  # the page's first budget: one of MAP_BUDGETS, so its maps are shipped too
@@ -50,8 +51,7 @@ def table(samples: Iterable[SampleStudy], budget: int) -> list[dict[str, Any]]:
             "relative_mse": [c.mse / x.truth_norm2 for c, x in zip(cells, have, strict=True) if x.truth_norm2 > 0],
         }
         for k, v in per.items():
-            row[k] = float(np.mean(v)) if v else math.nan
-            row[f"{k}_sd"] = float(np.std(v, ddof=1)) if len(v) > 1 else math.nan
+            row[k], row[f"{k}_sd"] = mean_sd(v)
         rows.append(row)
     return rows
 

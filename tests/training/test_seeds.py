@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pytest
 
+from training import seeds
 from training.seeds import SeedError, parse_seeds, run_folder, shipped_seed_folder, shipped_seeds, spread
 
 
@@ -54,5 +56,14 @@ def test_spread_is_mean_and_sample_sd_over_the_seeds_with_a_finite_value():
     by_seed = {0: {"fd": 50.0, "recall": 0.5}, 1: {"fd": 54.0, "recall": None}, 2: {"fd": 58.0, "recall": float("nan")}}
     out = spread(by_seed, ("fd", "recall", "precision"))
     assert out["fd"] == {"mean": 54.0, "sd": 4.0, "n": 3, "values": {"0": 50.0, "1": 54.0, "2": 58.0}}
-    assert out["recall"] == {"mean": 0.5, "sd": 0.0, "n": 1, "values": {"0": 0.5}}
+    recall = out["recall"]
+    assert (recall["mean"], recall["n"], recall["values"]) == (0.5, 1, {"0": 0.5}) and math.isnan(recall["sd"])
     assert "precision" not in out
+
+
+def test_mean_sd_is_the_one_convention_for_a_band_over_seeds():
+    """Sample sd (n - 1); one seed says nothing of the spread, so its sd is NaN, not 0; no seed, no mean."""
+    assert seeds.mean_sd([50.0, 54.0, 58.0]) == (54.0, 4.0)
+    mean, sd = seeds.mean_sd([3.0])
+    assert mean == 3.0 and math.isnan(sd)
+    assert all(math.isnan(x) for x in seeds.mean_sd([]))
