@@ -225,7 +225,7 @@ def test_list_runs_without_loading_torch():
 @pytest.mark.parametrize("command", ["train", "sweep", "classifier", "evaluate"])
 def test_shared_options_mean_the_same_in_every_command(command):
     """Options defined once in a parent parser: --data-dir and --no-verify everywhere, --limit where it trains."""
-    from training.cli import build_parser
+    from training.parser import build_parser
 
     argv = {
         "train": ["train", "mlp-dbn-wgan-gp", "--out", "x"],
