@@ -174,7 +174,7 @@ def save_generator(
 
     dtype = dtype or torch.float16
     tensors = {k: v.detach().to("cpu", dtype).contiguous() for k, v in inference_state(G).items()}
-    metadata = {"format": FORMAT, "config": json.dumps(cfg.to_dict()), "provenance": json.dumps(provenance)}
+    metadata = {"format": FORMAT, "provenance": json.dumps(provenance)}  # the config lives in config.json alone
     folder = Path(folder)
     atomic_write(folder / GENERATOR_FILE, st_save(tensors, metadata=metadata))
     atomic_write_json(folder / CONFIG_FILE, {"format": FORMAT, "config": cfg.to_dict(), "provenance": provenance})
@@ -262,17 +262,34 @@ def check_state(tensors: dict[str, torch.Tensor], expected: dict[str, torch.Tens
 
 def read_weights_file(
     path: Path, root: Path, fmt: str, what: str = "generator", max_bytes: int = MAX_FILE_BYTES
-) -> tuple[dict[str, torch.Tensor], VariantConfig, dict[str, Any]]:
-    """(tensors, config, provenance) of a weights file inside `root` whose metadata says format `fmt`: the hostile-file
-    checks every shipped safetensors file (generator, critic) goes through."""
+) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+    """(tensors, provenance) of a weights file inside `root` whose metadata says format `fmt`: the hostile-file
+    checks every shipped safetensors file (generator, critic) goes through. The provenance binds the file to the
+    run that config.json describes; a copy of the config that older files carry in their metadata is not read."""
     tensors, metadata = parse_safetensors(read_regular_file(path, root, what, max_bytes), str(path))
     if metadata.get("format") != fmt:
         raise CheckpointError(f"{path}: format {metadata.get('format')!r}, expected {fmt!r}")
-    cfg = parse_config(metadata_json(metadata, "config", str(path)), str(path))
     provenance = metadata_json(metadata, "provenance", str(path))
     if not isinstance(provenance, dict):
         raise CheckpointError(f"{path}: provenance must be a JSON object")
-    return tensors, cfg, provenance
+    return tensors, provenance
+
+
+def read_config(folder: Path, root: Path) -> tuple[VariantConfig, dict[str, Any]]:
+    """(config, provenance) of FOLDER/config.json, the one store of a checkpoint's config: the constructor's
+    arguments of its networks, and the run that trained them."""
+    path = folder / CONFIG_FILE
+    try:
+        side = json.loads(read_regular_file(path, root, "config"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise CheckpointError(f"{path}: not valid JSON ({e})") from None
+    if not isinstance(side, dict) or set(side) != {"format", "config", "provenance"}:
+        raise CheckpointError(f"{path}: expected exactly the keys format, config, provenance")
+    if side["format"] != FORMAT:
+        raise CheckpointError(f"{path}: format {side['format']!r}, expected {FORMAT!r}")
+    if not isinstance(side["provenance"], dict):
+        raise CheckpointError(f"{path}: provenance must be a JSON object")
+    return parse_config(side["config"], str(path)), side["provenance"]
 
 
 def load_checkpoint(
@@ -289,17 +306,14 @@ def load_checkpoint(
     if not folder.is_dir():
         raise CheckpointError(f"{folder}: not a checkpoint folder")
     root = Path(root) if root is not None else folder
-    weights_path, config_path = folder / GENERATOR_FILE, folder / CONFIG_FILE
-    tensors, cfg, provenance = read_weights_file(weights_path, root, FORMAT)
-
-    try:
-        side = json.loads(read_regular_file(config_path, root))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise CheckpointError(f"{config_path}: not valid JSON ({e})") from None
-    if not isinstance(side, dict) or set(side) != {"format", "config", "provenance"}:
-        raise CheckpointError(f"{config_path}: expected exactly the keys format, config, provenance")
-    if parse_config(side["config"], str(config_path)) != cfg:
-        raise CheckpointError(f"{config_path}: config disagrees with the one inside {GENERATOR_FILE}")
+    weights_path = folder / GENERATOR_FILE
+    tensors, provenance = read_weights_file(weights_path, root, FORMAT)
+    cfg, side_provenance = read_config(folder, root)
+    if side_provenance != provenance:
+        raise CheckpointError(
+            f"{folder / CONFIG_FILE}: its provenance differs from {GENERATOR_FILE}'s: the two files come from "
+            "different runs or epochs"
+        )
 
     check_state(tensors, meta_state(lambda: Generator(cfg)), str(weights_path))
     slope = provenance.get("final_slope")

@@ -34,8 +34,8 @@ from training.checkpoint import (
     inference_state,
     meta_state,
     metadata_json,
-    parse_config,
     parse_safetensors,
+    read_config,
     read_regular_file,
     read_weights_file,
 )
@@ -45,18 +45,6 @@ from training.networks import build_discriminator
 CRITIC_FORMAT = "binarygan-critic/1"
 MAX_CRITIC_BYTES = 64 * 2**20  # the largest critic (MLP) is 1.7 MB in fp32
 MAX_STATE_BYTES = 256 * 2**20  # G, D and both Adam states: 17 MB for the MLP
-
-
-def _read_side_config(folder: Path, root: Path) -> dict[str, Any]:
-    """config.json of the generator beside the critic: {"format", "config", "provenance"}."""
-    path = folder / CONFIG_FILE
-    try:
-        side = json.loads(read_regular_file(path, root, "config"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise CheckpointError(f"{path}: not valid JSON ({e})") from None
-    if not isinstance(side, dict) or not isinstance(side.get("provenance"), dict) or "config" not in side:
-        raise CheckpointError(f"{path}: expected an object with config and provenance")
-    return side
 
 
 def save_critic(
@@ -70,7 +58,7 @@ def save_critic(
     """Write FOLDER/critic.safetensors: D's inference state in `dtype`, with cfg and provenance as metadata, and the
     provenance of the retraining it came from when that is not the run that made the generator (adopt_critic)."""
     tensors = {k: v.detach().to("cpu", dtype).contiguous() for k, v in inference_state(D).items()}
-    metadata = {"format": CRITIC_FORMAT, "config": json.dumps(cfg.to_dict()), "provenance": json.dumps(provenance)}
+    metadata = {"format": CRITIC_FORMAT, "provenance": json.dumps(provenance)}  # the config is config.json's
     if retrained_by is not None:
         metadata["retrained_by"] = json.dumps(retrained_by)
     path = Path(folder) / CRITIC_FILE
@@ -98,10 +86,10 @@ def adopt_critic(run: str | os.PathLike, shipped: str | os.PathLike, dtype: torc
             f"{len(differences)} tensor(s) differ), so its critic is not the shipped generator's"
         )
     D, cfg, prov = _critic_from_state(run)
-    side = _read_side_config(shipped, shipped)
-    if parse_config(side["config"], str(shipped / CONFIG_FILE)) != cfg:
+    shipped_cfg, shipped_provenance = read_config(shipped, shipped)
+    if shipped_cfg != cfg:
         raise CheckpointError(f"{run}: its config differs from {shipped / CONFIG_FILE}")
-    return save_critic(shipped, D, cfg, side["provenance"], dtype, retrained_by=prov)
+    return save_critic(shipped, D, cfg, shipped_provenance, dtype, retrained_by=prov)
 
 
 def _critic_from_state(run: Path) -> tuple[torch.nn.Module, VariantConfig, dict[str, Any]]:
@@ -110,8 +98,7 @@ def _critic_from_state(run: Path) -> tuple[torch.nn.Module, VariantConfig, dict[
     Refused unless the state is the same epoch, config and seed as RUN/config.json's generator: the trainer writes
     the generator before the state, so a run caught between the two (or a mismatched folder) is an error."""
     state_path = run / STATE_FILE
-    side = _read_side_config(run, run)
-    cfg = parse_config(side["config"], str(run / CONFIG_FILE))
+    cfg, prov = read_config(run, run)
     tensors, metadata = parse_safetensors(
         read_regular_file(state_path, run, "training state", MAX_STATE_BYTES), str(state_path), STATE_DTYPES
     )
@@ -119,7 +106,6 @@ def _critic_from_state(run: Path) -> tuple[torch.nn.Module, VariantConfig, dict[
     progress = meta.get("progress") if isinstance(meta, dict) else None
     if not isinstance(progress, dict):
         raise CheckpointError(f"{state_path}: metadata has no training progress")
-    prov = side["provenance"]
     if (
         progress.get("config") != cfg.to_dict()
         or progress.get("epoch") != prov.get("epoch")
@@ -149,11 +135,11 @@ def load_critic_checkpoint(
     folder = Path(folder)
     root = Path(root) if root is not None else folder
     path = folder / CRITIC_FILE
-    tensors, cfg, provenance = read_weights_file(path, root, CRITIC_FORMAT, "critic", MAX_CRITIC_BYTES)
-    side = _read_side_config(folder, root)
-    if parse_config(side["config"], str(folder / CONFIG_FILE)) != cfg or side["provenance"] != provenance:
+    tensors, provenance = read_weights_file(path, root, CRITIC_FORMAT, "critic", MAX_CRITIC_BYTES)
+    cfg, side_provenance = read_config(folder, root)
+    if side_provenance != provenance:
         raise CheckpointError(
-            f"{path}: config or provenance differs from the generator's {folder / CONFIG_FILE}; "
+            f"{path}: its provenance differs from the generator's {folder / CONFIG_FILE}; "
             f"the critic belongs to another run or epoch"
         )
     check_state(tensors, meta_state(lambda: build_discriminator(cfg)), str(path))

@@ -116,22 +116,27 @@ def test_config_json_with_wrong_types_or_unknown_fields_is_refused(ckpt, change,
         BinaryGAN.from_pretrained(ckpt)
 
 
-def test_embedded_config_is_validated_too(ckpt):
-    def meta(m):
-        c = json.loads(m["config"])
-        c["latent_dim"] = 64
-        m["config"] = json.dumps(c)
+def test_the_config_is_stored_once_in_config_json(ckpt):
+    """A saved weights file carries its format and provenance only; a copy of the config in an older file's
+    metadata is never read, even a hostile one, and config.json's own config is what is validated."""
+    from safetensors import safe_open
 
-    _rewrite(ckpt, mutate_meta=meta)
-    with pytest.raises(CheckpointError, match="latent_dim"):
+    with safe_open(str(ckpt / "generator.safetensors"), "pt") as f:
+        assert set(f.metadata()) == {"format", "provenance"}
+    _rewrite(ckpt, mutate_meta=lambda m: m.__setitem__("config", json.dumps({"__class__": "os.system"})))
+    assert BinaryGAN.from_pretrained(ckpt).name == "mlp-dbn-wgan-gp"
+    side = json.loads((ckpt / "config.json").read_text())
+    side["config"]["latent_dim"] = 64
+    (ckpt / "config.json").write_text(json.dumps(side))
+    with pytest.raises(CheckpointError, match="config.json.*latent_dim"):
         BinaryGAN.from_pretrained(ckpt)
 
 
-def test_config_json_that_disagrees_with_the_weights_is_refused(ckpt):
+def test_a_config_json_of_another_run_is_refused(ckpt):
     side = json.loads((ckpt / "config.json").read_text())
-    side["config"]["neuron"] = "sbn"
+    side["provenance"]["seed"] = 5
     (ckpt / "config.json").write_text(json.dumps(side))
-    with pytest.raises(CheckpointError, match="disagrees"):
+    with pytest.raises(CheckpointError, match="different runs or epochs"):
         BinaryGAN.from_pretrained(ckpt)
 
 
@@ -163,9 +168,11 @@ def test_a_file_path_instead_of_a_folder_is_refused(ckpt):
 
 def test_provenance_slope_is_validated(ckpt):
     def meta(m):
-        m["provenance"] = json.dumps({"final_slope": float("nan")})
+        m["provenance"] = json.dumps({"final_slope": -1.0})
 
     _rewrite(ckpt, mutate_meta=meta)
+    side = json.loads((ckpt / "config.json").read_text())
+    (ckpt / "config.json").write_text(json.dumps({**side, "provenance": {"final_slope": -1.0}}))
     with pytest.raises(CheckpointError, match="final_slope"):
         BinaryGAN.from_pretrained(ckpt)
 

@@ -112,10 +112,10 @@ def test_tampered_metadata_and_files_are_refused(exported):
         path,
         mutate_meta=lambda m: (
             m.__setitem__("format", CRITIC_FORMAT)
-            or m.__setitem__("config", json.dumps({**json.loads(m["config"]), "__class__": "os.system"}))
+            or m.__setitem__("provenance", json.dumps({**json.loads(m["provenance"]), "epoch": 3}))
         ),
     )
-    with pytest.raises(CheckpointError, match="critic.safetensors: invalid variant config: unknown config field"):
+    with pytest.raises(CheckpointError, match="critic.safetensors: its provenance differs.*another run or epoch"):
         Critic.from_pretrained(exported)
     path.write_bytes(original[:100])
     with pytest.raises(CheckpointError, match=f"{CRITIC_FILE}: header length"):
