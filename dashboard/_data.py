@@ -338,41 +338,41 @@ def live_study(name: str, seed: int, index: int, progress: Callable[[float], Non
     return _shared.shared().get(_study_key(name, seed, index), run)
 
 
-# ---------- conditional computation (explorer.gating) ----------
+# ---------- conditional computation (explorer.gated) ----------
 
 
 @cached(st.cache_data, _fingerprint, max_entries=48, ttl=CACHE_TTL_S)
 def expert_grid(name: str, expert: int | None, n: int, seed: int, ncols: int) -> dict[str, Any]:
     """A PNG grid of n samples of `seed` and the expert each ran through: their own (expert None) or one forced."""
-    from explorer import gating
+    from explorer import gated
 
     g = generator(name)
     if expert is None:
-        binary, index = gating.routes(g, n, seed)
+        binary, index = gated.routes(g, n, seed)
     else:
-        binary, index = gating.expert_samples(g, expert, n, seed), np.full(n, expert)
+        binary, index = gated.expert_samples(g, expert, n, seed), np.full(n, expert)
     return {"png": grid_png(binary, ncols), "experts": index}
 
 
 @cached(st.cache_data, _fingerprint, max_entries=48, ttl=CACHE_TTL_S)
 def path_gates(name: str, latents: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """(frames (T, 28, 28), active expert per frame (T,)) along a latent path."""
-    from explorer import gating
+    from explorer import gated
 
-    return gating.path_gates(generator(name), latents, seed)
+    return gated.path_gates(generator(name), latents, seed)
 
 
 @cached(st.cache_data, _root, max_entries=8, ttl=SUMMARY_TTL_S)
-def gating() -> dict[str, Any]:
+def gated_metrics() -> dict[str, Any]:
     """The shipped gate metrics: the seeds table, the verdicts, {variant: {seed: GateMetrics}}, and the controls'
     table and verdicts; raises files.DataFileError for a malformed file."""
-    from explorer import gating
+    from explorer import gated
 
     root = data_root()
     return {
-        "summary": gating.summary(root),
-        "verdicts": gating.judge(root),
-        "seeds": {name: gating.gate_metrics(name, root) for name in gating.gated_variants()},
-        "controls": gating.controls_table(root),
-        "control_verdicts": gating.judge_controls(root),
+        "summary": gated.summary(root),
+        "verdicts": gated.judge(root),
+        "seeds": {name: gated.gate_metrics(name, root) for name in gated.gated_variants()},
+        "controls": gated.controls_table(root),
+        "control_verdicts": gated.judge_controls(root),
     }

@@ -10,7 +10,7 @@ from dashboard import _charts as charts
 from dashboard import _data as data
 from dashboard import _guards as guards
 from dashboard import _session as session
-from explorer import analysis, files, gating
+from explorer import analysis, files, gated
 from training.images import grid_png
 
 GRID_SIZES = (3, 4, 5, 6)  # each expert's grid is n x n samples
@@ -23,7 +23,7 @@ st.markdown(
     "of the dense multiply-adds, with the same parameter count. The design, and the rules that judge it (stated "
     "before training), are in docs/conditional.md."
 )
-variants = gating.gated_variants()
+variants = gated.gated_variants()
 with st.container(border=True):
     c1, c2, c3 = st.columns(3)
     with c1:
@@ -35,7 +35,7 @@ with st.container(border=True):
             param="gated",
             options=variants,
             default=variants[-1],
-            format_func=lambda n: f"{gating.REGISTRY[n].neuron.upper()} gates ({n})",
+            format_func=lambda n: f"{gated.REGISTRY[n].neuron.upper()} gates ({n})",
             help="DBN gates threshold their pre-activation at 0, so each latent has one expert; SBN gates draw "
             "their bits, so a latent may run a different expert from one draw to the next. The output layer is "
             "the same kind as the gates.",
@@ -55,7 +55,7 @@ with st.container(border=True):
             format_func=lambda k: f"{k} × {k}",
             help="The size of each expert's grid below.",
         )
-experts = gating.REGISTRY[name].experts
+experts = gated.REGISTRY[name].experts
 
 st.subheader("What each expert draws")
 st.caption(
@@ -87,7 +87,7 @@ with right:
 
 st.subheader("Over three training seeds")
 try:
-    shipped = data.gating()
+    shipped = data.gated_metrics()
 except files.DataFileError as e:
     st.error(f"The gate metrics cannot be read: {e}", icon=":material/error:")
     st.stop()
@@ -106,14 +106,14 @@ a.metric(
 b.metric(
     "Collapsed seeds",
     f"{len(verdict.collapsed_seeds)} of {len(by_seed)}",
-    help=f"A seed collapses when its usage entropy is below {gating.COLLAPSE_BITS:g} bit (of 2) or an expert is "
+    help=f"A seed collapses when its usage entropy is below {gated.COLLAPSE_BITS:g} bit (of 2) or an expert is "
     "never chosen.",
 )
 specialised = {True: "yes", False: "no", None: "no verdict yet"}[verdict.specialised]
 c.metric(
     "Experts specialise by digit",
     specialised,
-    help=f"NMI between the expert and the classifier's digit above {gating.SPECIALISED_NMI:g} in every seed "
+    help=f"NMI between the expert and the classifier's digit above {gated.SPECIALISED_NMI:g} in every seed "
     "(0: the expert says nothing of the digit; 0.75 is the ceiling with 4 experts and 10 digits).",
 )
 table = shipped["summary"]
@@ -128,10 +128,10 @@ st.download_button(
     on_click="ignore",
 )
 
-st.subheader(gating.CONTROLS_QUESTION)
+st.subheader(gated.CONTROLS_QUESTION)
 controls = shipped["control_verdicts"]
 st.caption(
-    f"`{gating.GATED}` against three controls on its recipe: the same four experts routed at random or mixed by a "
+    f"`{gated.GATED}` against three controls on its recipe: the same four experts routed at random or mixed by a "
     "learned softmax, and a dense generator as wide as one expert (its multiply-adds per sample, a quarter of its "
     "parameters). Soft routing's expert, for its gate metrics, is each sample's largest mixture weight."
 )
@@ -149,7 +149,7 @@ g2.metric(
     "experts' parameters) or not (then the active compute suffices).",
 )
 st.dataframe(shipped["controls"], hide_index=True, width="stretch")
-st.caption(f"Rule, stated before the controls trained: {gating.CONTROLS_RULE}")
+st.caption(f"Rule, stated before the controls trained: {gated.CONTROLS_RULE}")
 
 usage_col, class_col = st.columns(2)
 with usage_col:
@@ -168,7 +168,7 @@ with class_col:
         f"Each expert's samples by the classifier's digit (rows sum to 1). NMI {by_seed[shown].nmi:.3f}: "
         "stripes mean the experts split the digits between them."
     )
-    shares = gating.class_shares(by_seed[shown].counts)
+    shares = gated.class_shares(by_seed[shown].counts)
     charts.show(charts.class_shares({f"expert {k}": list(row) for k, row in enumerate(shares)}), key="cc_classes")
 
 st.subheader("The gates along a latent path")
@@ -196,7 +196,7 @@ frames, route = data.path_gates(name, path, int(start))
 st.image(grid_png(frames, min(int(steps), 16)), caption="the path, left to right", width="stretch")
 flips = int((route[1:] != route[:-1]).sum())
 noise = (
-    " SBN gates redraw at every frame, so they also switch by chance." if gating.REGISTRY[name].neuron == "sbn" else ""
+    " SBN gates redraw at every frame, so they also switch by chance." if gated.REGISTRY[name].neuron == "sbn" else ""
 )
 st.caption(
     f"The expert of every frame: {flips} switch(es) in {int(steps) - 1} steps. Shipped flip rate over 256 paths: "

@@ -6,7 +6,7 @@ import streamlit as st
 
 from dashboard import _data as data
 from dashboard import _session as session
-from explorer import claims, files, findings, gating, tables
+from explorer import claims, files, findings, gated, tables
 from training.metrics import METRICS
 
 # Filled nodes with dark text and mid-grey edges read well on light and dark backgrounds alike.
@@ -99,9 +99,9 @@ with st.container(border=True):
 
 st.subheader("Beyond the paper: conditional computation")
 with st.container(border=True):
-    st.markdown(f"**{gating.QUESTION}**")
+    st.markdown(f"**{gated.QUESTION}**")
     try:
-        shipped_gates = data.gating()
+        shipped_gates = data.gated_metrics()
         gated_summary, gated_verdicts = shipped_gates["summary"], shipped_gates["verdicts"]
     except files.DataFileError as e:
         if table.attrs.get("metrics_error"):  # the same broken summary, already reported above
@@ -118,7 +118,7 @@ with st.container(border=True):
         st.dataframe(gated_summary, hide_index=True, width="stretch")
         controls = shipped_gates["control_verdicts"]
         st.markdown(
-            f"**{gating.CONTROLS_QUESTION}** Against random routing, soft routing and a dense generator one expert "
+            f"**{gated.CONTROLS_QUESTION}** Against random routing, soft routing and a dense generator one expert "
             f"wide, the DBN-gated generator's FD gain comes from: **{controls.attribution}**; the gain "
             f"**{controls.parameters}**."
         )
@@ -126,7 +126,7 @@ with st.container(border=True):
     st.caption(
         "Rules, stated before the gated variants trained (docs/conditional.md): FD better or worse than the dense "
         "twin's when the bands mean ± sd over seeds 0–2 do not overlap; a seed collapses when its usage entropy is "
-        f"below {gating.COLLAPSE_BITS:g} bit or an expert is idle; the experts specialise when NMI with the digit "
-        f"exceeds {gating.SPECIALISED_NMI:g} in every seed. The controls, by the rule stated before they trained: "
-        f"{gating.CONTROLS_RULE} The Conditional computation page has the rest."
+        f"below {gated.COLLAPSE_BITS:g} bit or an expert is idle; the experts specialise when NMI with the digit "
+        f"exceeds {gated.SPECIALISED_NMI:g} in every seed. The controls, by the rule stated before they trained: "
+        f"{gated.CONTROLS_RULE} The Conditional computation page has the rest."
     )

@@ -115,15 +115,15 @@ def fake_metrics(rng: np.random.Generator, collapsed: bool = False) -> dict:
 
 def demo_gating_metrics(folder: Path, rng: np.random.Generator, n: int = 2000) -> dict:
     """The gate numbers of the (untrained) gated generator in `folder`, its experts real, its digits made up."""
-    from explorer import gating
-    from training import gated
+    from explorer import gated
+    from training import gated as gated_net
     from training.pretrained import BinaryGAN
 
     g = BinaryGAN.from_pretrained(folder)
-    index = gating.routes(g, n, seed=0)[1]
-    path = gating.path_gates(g, gated.interpolation_latents(0), seed=0)[1]
+    index = gated.routes(g, n, seed=0)[1]
+    path = gated.path_gates(g, gated_net.interpolation_latents(0), seed=0)[1]
     digits = (index * 3 + rng.integers(0, 4, n)) % 10  # some specialisation, so the heat map has structure
-    return gated.gating_metrics(index, digits, path.reshape(gated.FLIP_PAIRS, gated.FLIP_STEPS), g.experts)
+    return gated_net.gating_metrics(index, digits, path.reshape(gated_net.FLIP_PAIRS, gated_net.FLIP_STEPS), g.experts)
 
 
 def write_evaluation(root: Path, variants: Iterable[str], seed: int = 0) -> None:

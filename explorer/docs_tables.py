@@ -57,15 +57,15 @@ def _estimators(root: Path) -> str:
 
 
 def _gated(root: Path) -> str:
-    from explorer import gating
+    from explorer import gated
 
-    return gating.headline(root)
+    return gated.headline(root)
 
 
 def _controls(root: Path) -> str:
-    from explorer import gating
+    from explorer import gated
 
-    return gating.controls_headline(root)
+    return gated.controls_headline(root)
 
 
 # (file in docs/, block name) -> the table, from the checkpoints folder

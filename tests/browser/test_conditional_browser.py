@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from explorer import files, gating
+from explorer import files, gated
 from tests.helpers import BROWSER_PAGES, REPO, full_page_screenshot, wait_until_rendered
 
 pytestmark = pytest.mark.slow
@@ -13,7 +13,7 @@ pytestmark = pytest.mark.slow
 
 def test_conditional_computation_on_the_shipped_checkpoints(browser, shipped_url, screenshots):
     shipped = [
-        n for n in gating.gated_variants() if files.variant_status(n, REPO / "checkpoints").state == files.TRAINED
+        n for n in gated.gated_variants() if files.variant_status(n, REPO / "checkpoints").state == files.TRAINED
     ]
     if not shipped:
         pytest.skip("no gated variant is shipped yet")

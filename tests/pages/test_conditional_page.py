@@ -9,7 +9,7 @@ import shutil
 import numpy as np
 import pytest
 
-from explorer import analysis, files, gating, load_generator, make_latents
+from explorer import analysis, files, gated, load_generator, make_latents
 from tests.helpers import REPO
 from training.checkpoint import METRICS_FILE
 
@@ -22,11 +22,11 @@ def test_default_view_draws_every_expert_and_the_routed_grid(app, charts, dashbo
     usage, classes, path = charts(at)
     shipped = json.loads((dashboard_root / "mlp-sbn-wgan-gp-code-gated" / METRICS_FILE).read_text())
     assert np.allclose(usage["data"][0]["y"], shipped["expert_share"])
-    assert np.allclose(classes["data"][0]["z"], gating.class_shares(np.array(shipped["expert_class_counts"])))
+    assert np.allclose(classes["data"][0]["z"], gated.class_shares(np.array(shipped["expert_class_counts"])))
     # the path chart is the experts the generator itself picks along the 16-frame path from seed 0 to seed 1
     monkeypatch.setenv("BINARYGAN_CHECKPOINTS", str(dashboard_root))
     z = analysis.interpolate(make_latents(1, 0)[0], make_latents(1, 1)[0], 16)
-    _, route = gating.path_gates(load_generator("mlp-sbn-wgan-gp-code-gated"), z, 0)
+    _, route = gated.path_gates(load_generator("mlp-sbn-wgan-gp-code-gated"), z, 0)
     assert np.array_equal(path["data"][0]["y"], route)
 
 
@@ -35,7 +35,7 @@ def test_the_routed_grid_lists_the_experts_the_gates_chose(app):
     table = at.dataframe[0].value
     assert table.shape == (3, 3)
     g = load_generator("mlp-dbn-wgan-gp-code-gated")
-    assert np.array_equal(table.to_numpy().ravel(), gating.routes(g, 9, 5)[1])
+    assert np.array_equal(table.to_numpy().ravel(), gated.routes(g, 9, 5)[1])
 
 
 def test_settings_travel_in_the_address(app):
@@ -71,7 +71,7 @@ def test_three_seeds_are_judged_by_the_stated_rules(make_app, dashboard_root, tm
     at = make_app(root, "conditional")
     quality, collapses, specialised, *_ = (m.value for m in at.metric)
     assert quality == "better" and collapses == "1 of 3"
-    assert specialised == ("yes" if gated_m["expert_class_nmi"] > gating.SPECIALISED_NMI else "no")
+    assert specialised == ("yes" if gated_m["expert_class_nmi"] > gated.SPECIALISED_NMI else "no")
     table = at.dataframe[1].value
     assert table.loc[table["variant"] == name, "FD mean"].item() == pytest.approx(50.0)
     assert table.loc[table["variant"] == dense, "FD sd"].item() == pytest.approx(1.0)
@@ -99,17 +99,17 @@ def test_runs_on_the_shipped_checkpoints(make_app, texts):
     """Every shipped gated variant renders its grids, verdicts and charts from the repository's own files."""
     root = REPO / "checkpoints"
     at = make_app(root, "conditional")
-    for name in gating.gated_variants():
+    for name in gated.gated_variants():
         at.radio(key="cc_variant").set_value(name).run()
         assert not at.exception and not texts(at, "error"), name
         if files.variant_status(name, root).state != files.TRAINED:
             assert any("not trained yet" in i for i in texts(at, "info")), name
             continue
         assert len(at.get("plotly_chart")) == 3 and len(at.metric) == 5, name
-        shipped = gating.gate_metrics(name, root)
+        shipped = gated.gate_metrics(name, root)
         collapsed = sum(m.collapsed for m in shipped.values())
         assert at.metric[1].value == f"{collapsed} of {len(shipped)}", name
-        controls = gating.judge_controls(root)
+        controls = gated.judge_controls(root)
         assert [m.value for m in at.metric[3:]] == [controls.attribution, controls.parameters], name
 
 
@@ -118,11 +118,11 @@ def test_the_controls_are_judged_by_the_rule_stated_before_they_trained(make_app
     shutil.copytree(dashboard_root, root)
     summary = json.loads((root / METRICS_FILE).read_text())
     fds = {  # gated no different from soft, both better than random: routing; quarter worse than gated
-        gating.DENSE: (46.0, 48.0, 50.0),
-        gating.GATED: (31.0, 31.2, 31.4),
-        gating.RANDOM: (40.0, 41.0, 42.0),
-        gating.SOFT: (31.0, 32.0, 33.0),
-        gating.QUARTER: (60.0, 62.0, 64.0),
+        gated.DENSE: (46.0, 48.0, 50.0),
+        gated.GATED: (31.0, 31.2, 31.4),
+        gated.RANDOM: (40.0, 41.0, 42.0),
+        gated.SOFT: (31.0, 32.0, 33.0),
+        gated.QUARTER: (60.0, 62.0, 64.0),
     }
     summary["seeds"] = {}
     for name, (fd0, *others) in fds.items():
@@ -133,7 +133,7 @@ def test_the_controls_are_judged_by_the_rule_stated_before_they_trained(make_app
         summary["seeds"][name] = {str(s): shipped | {"fd": v} for s, v in enumerate(others, 1)}
     (root / METRICS_FILE).write_text(json.dumps(summary))
     at = make_app(root, "conditional")  # the demo's SBN-gated variant: the controls show beside any
-    assert [m.value for m in at.metric[3:]] == [gating.ROUTING, gating.NEEDS_PARAMETERS]
+    assert [m.value for m in at.metric[3:]] == [gated.ROUTING, gated.NEEDS_PARAMETERS]
     table = at.dataframe[2].value.set_index("variant")
-    assert table.loc[gating.SOFT, "gated against it"] == "no different"
-    assert table.loc[gating.QUARTER, "FD against dense"] == "worse"
+    assert table.loc[gated.SOFT, "gated against it"] == "no different"
+    assert table.loc[gated.QUARTER, "FD against dense"] == "worse"

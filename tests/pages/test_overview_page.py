@@ -158,17 +158,17 @@ def test_the_estimator_finding_shows_the_baseline_and_every_estimator_with_its_r
 
 
 def test_the_overview_judges_the_gated_generators_beside_the_estimators(app, dashboard_root, texts):
-    from explorer import gating
+    from explorer import gated
 
     at = app()
     lines = [t for t in texts(at, "markdown") if "experts specialise by digit" in t]
-    assert [line.split("`")[1] for line in lines] == gating.gated_variants()
+    assert [line.split("`")[1] for line in lines] == gated.gated_variants()
     assert all("FD **no verdict yet**" in line for line in lines)  # one demo seed, and no dense twin
     table = at.dataframe[-2].value
-    assert table["variant"].tolist() == [v for g in gating.gated_variants() for v in (gating.dense_twin(g), g)]
-    (controls,) = [t for t in texts(at, "markdown") if gating.CONTROLS_QUESTION in t]
-    assert f"comes from: **{gating.PENDING}**" in controls  # the demo trains no control
-    assert at.dataframe[-1].value["variant"].tolist() == list(gating.CONTROL_ROWS)
+    assert table["variant"].tolist() == [v for g in gated.gated_variants() for v in (gated.dense_twin(g), g)]
+    (controls,) = [t for t in texts(at, "markdown") if gated.CONTROLS_QUESTION in t]
+    assert f"comes from: **{gated.PENDING}**" in controls  # the demo trains no control
+    assert at.dataframe[-1].value["variant"].tolist() == list(gated.CONTROL_ROWS)
 
 
 def test_an_aliasing_seed_in_the_address_is_refused_with_the_range(app, texts):

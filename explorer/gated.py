@@ -386,7 +386,7 @@ def controls_headline(root: str | os.PathLike | None = None) -> str:
 def main(argv: list[str] | None = None) -> int:
     import argparse
 
-    parser = argparse.ArgumentParser(prog="python -m explorer.gating", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m explorer.gated", description=__doc__.splitlines()[0])
     parser.add_argument("--headline", action="store_true", help="print the README's table of the gated variants")
     parser.add_argument("--controls", action="store_true", help="print docs/conditional.md's table of the controls")
     args = parser.parse_args(argv)

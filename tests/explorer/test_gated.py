@@ -1,4 +1,4 @@
-"""explorer.gating: the shipped gate metrics read defensively, and the rules of docs/conditional.md applied to them."""
+"""explorer.gated: the shipped gate metrics read defensively, and the rules of docs/conditional.md applied to them."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from explorer import files, gating
+from explorer import files, gated
 from training.checkpoint import METRICS_FILE
 
 GATED, DENSE = "mlp-sbn-wgan-gp-code-gated", "mlp-sbn-wgan-gp-code"
@@ -50,7 +50,7 @@ def write_root(root: Path, gated_seeds: dict[int, dict], dense_fd: dict[int, flo
 )
 def test_fd_against_the_dense_twin_is_judged_by_overlapping_bands(tmp_path, gated_fd, quality):
     root = write_root(tmp_path, {s: gate_fields(fd=v) for s, v in enumerate(gated_fd)}, {0: 80, 1: 81, 2: 79})
-    (verdict,) = [v for v in gating.judge(root) if v.variant == GATED]
+    (verdict,) = [v for v in gated.judge(root) if v.variant == GATED]
     assert verdict.quality == quality and verdict.dense == DENSE
 
 
@@ -61,33 +61,33 @@ def test_a_seed_collapses_below_one_bit_or_with_an_idle_expert(tmp_path):
         2: gate_fields(share=(0.5, 0.5, 0, 0)),  # 1 bit exactly, but two experts idle
     }
     root = write_root(tmp_path, seeds, {0: 80, 1: 81, 2: 79})
-    (verdict,) = [v for v in gating.judge(root) if v.variant == GATED]
+    (verdict,) = [v for v in gated.judge(root) if v.variant == GATED]
     assert verdict.collapsed_seeds == [2]
-    assert gating.gate_metrics(GATED, root)[1].entropy_bits == pytest.approx(1.3568, abs=1e-4)
+    assert gated.gate_metrics(GATED, root)[1].entropy_bits == pytest.approx(1.3568, abs=1e-4)
 
 
 @pytest.mark.parametrize(("nmis", "specialised"), [((0.2, 0.3, 0.11), True), ((0.2, 0.3, 0.09), False)])
 def test_experts_specialise_only_when_every_seed_clears_the_nmi_bar(tmp_path, nmis, specialised):
     root = write_root(tmp_path, {s: gate_fields(nmi=v) for s, v in enumerate(nmis)}, {0: 80, 1: 81, 2: 79})
-    (verdict,) = [v for v in gating.judge(root) if v.variant == GATED]
+    (verdict,) = [v for v in gated.judge(root) if v.variant == GATED]
     assert verdict.specialised is specialised
 
 
 def test_fewer_than_three_seeds_give_numbers_but_no_verdict(tmp_path):
     root = write_root(tmp_path, {0: gate_fields(fd=50)}, {0: 80, 1: 81, 2: 79})
-    (verdict,) = [v for v in gating.judge(root) if v.variant == GATED]
+    (verdict,) = [v for v in gated.judge(root) if v.variant == GATED]
     assert verdict.quality == "no verdict yet" and verdict.specialised is None
-    row = next(line for line in gating.headline(root).splitlines() if f"`{GATED}`" in line)
+    row = next(line for line in gated.headline(root).splitlines() if f"`{GATED}`" in line)
     assert "50.0 (1 of 3 seeds)" in row and "no verdict yet" in row
 
 
 def test_the_summary_gives_mean_and_sample_sd_over_seeds(tmp_path):
     root = write_root(tmp_path, {s: gate_fields(fd=v) for s, v in enumerate((50, 52, 54))}, {0: 80, 1: 81, 2: 79})
-    table = gating.summary(root).set_index("variant")
+    table = gated.summary(root).set_index("variant")
     assert table.loc[GATED, "FD mean"] == pytest.approx(52) and table.loc[GATED, "FD sd"] == pytest.approx(2)
     assert table.loc[GATED, "entropy (bits) mean"] == pytest.approx(2.0)
     assert math.isnan(table.loc[DENSE, "NMI mean"])  # a dense generator has no gates
-    assert "52.0 ± 2.0" in gating.headline(root) and "80.0 ± 1.0" in gating.headline(root)
+    assert "52.0 ± 2.0" in gated.headline(root) and "80.0 ± 1.0" in gated.headline(root)
 
 
 @pytest.mark.parametrize(
@@ -105,12 +105,12 @@ def test_the_summary_gives_mean_and_sample_sd_over_seeds(tmp_path):
 def test_a_damaged_gate_field_is_an_error_naming_the_file_and_the_field(tmp_path, damage, field):
     root = write_root(tmp_path, {0: gate_fields() | damage}, {0: 80})
     with pytest.raises(files.DataFileError, match=field) as e:
-        gating.gate_metrics(GATED, root)
+        gated.gate_metrics(GATED, root)
     assert str(root / GATED / METRICS_FILE) in str(e.value)
 
 
 def test_class_shares_normalise_each_expert_and_leave_an_idle_one_at_zero():
-    shares = gating.class_shares(np.array([[1, 3] + [0] * 8, [0] * 10]))
+    shares = gated.class_shares(np.array([[1, 3] + [0] * 8, [0] * 10]))
     assert shares[0, :2].tolist() == [0.25, 0.75] and shares[1].sum() == 0
 
 
@@ -124,40 +124,40 @@ def test_the_pages_grids_agree_on_every_latent_they_share(tmp_path, name):
     write_untrained(tmp_path / name, name, seed=5)
     g = BinaryGAN.from_pretrained(tmp_path / name)
     for n in (9, 16, 25):
-        routed, experts = gating.routes(g, n, seed=3)
+        routed, experts = gated.routes(g, n, seed=3)
         for k in range(g.experts):
             rows = experts == k
-            np.testing.assert_array_equal(gating.expert_samples(g, k, n, seed=3)[rows], routed[rows])
-    small, small_experts = gating.routes(g, 9, seed=3)
-    big, big_experts = gating.routes(g, 25, seed=3)
+            np.testing.assert_array_equal(gated.expert_samples(g, k, n, seed=3)[rows], routed[rows])
+    small, small_experts = gated.routes(g, 9, seed=3)
+    big, big_experts = gated.routes(g, 25, seed=3)
     np.testing.assert_array_equal(small, big[:9])
     np.testing.assert_array_equal(small_experts, big_experts[:9])
 
 
 # ---- the controls: does the binary gate matter, or only the mixture? ----
 
-B, W, N, P = gating.BETTER, "worse", gating.NO_DIFFERENT, gating.PENDING
+B, W, N, P = gated.BETTER, "worse", gated.NO_DIFFERENT, gated.PENDING
 
 
 @pytest.mark.parametrize(
     ("gated_vs_random", "gated_vs_soft", "random_vs_dense", "soft_vs_dense", "soft_vs_random", "attribution"),
     [
-        (N, N, B, B, N, gating.MIXTURE),
-        (B, N, N, B, B, gating.ROUTING),
-        (B, N, B, B, B, gating.ROUTING),
-        (B, B, B, B, N, gating.BINARY_ROUTING),
-        (B, B, N, N, N, gating.BINARY_ROUTING),
-        (N, N, N, B, N, gating.UNATTRIBUTED),  # random no better than dense: not the mixture alone, not routing
-        (B, N, N, B, N, gating.UNATTRIBUTED),  # gated ≈ soft but soft not better than random
-        (W, N, B, B, B, gating.UNATTRIBUTED),  # a control better than the gated variant
+        (N, N, B, B, N, gated.MIXTURE),
+        (B, N, N, B, B, gated.ROUTING),
+        (B, N, B, B, B, gated.ROUTING),
+        (B, B, B, B, N, gated.BINARY_ROUTING),
+        (B, B, N, N, N, gated.BINARY_ROUTING),
+        (N, N, N, B, N, gated.UNATTRIBUTED),  # random no better than dense: not the mixture alone, not routing
+        (B, N, N, B, N, gated.UNATTRIBUTED),  # gated ≈ soft but soft not better than random
+        (W, N, B, B, B, gated.UNATTRIBUTED),  # a control better than the gated variant
         (B, B, B, B, P, P),
     ],
 )
 def test_the_gain_is_attributed_by_the_stated_rule(
     gated_vs_random, gated_vs_soft, random_vs_dense, soft_vs_dense, soft_vs_random, attribution
 ):
-    gated_vs = {gating.RANDOM: gated_vs_random, gating.SOFT: gated_vs_soft}
-    assert gating.attribute(gated_vs, random_vs_dense, soft_vs_dense, soft_vs_random) == attribution
+    gated_vs = {gated.RANDOM: gated_vs_random, gated.SOFT: gated_vs_soft}
+    assert gated.attribute(gated_vs, random_vs_dense, soft_vs_dense, soft_vs_random) == attribution
 
 
 def write_controls(root: Path, fds: dict[str, tuple[float, ...]]) -> Path:
@@ -173,41 +173,41 @@ def write_controls(root: Path, fds: dict[str, tuple[float, ...]]) -> Path:
 
 
 CONTROL_FDS = {
-    gating.DENSE: (46.0, 48.0, 50.0),
-    gating.GATED: (31.0, 31.2, 31.4),
-    gating.RANDOM: (40.0, 41.0, 42.0),
-    gating.SOFT: (31.0, 32.0, 33.0),
-    gating.QUARTER: (60.0, 62.0, 64.0),
+    gated.DENSE: (46.0, 48.0, 50.0),
+    gated.GATED: (31.0, 31.2, 31.4),
+    gated.RANDOM: (40.0, 41.0, 42.0),
+    gated.SOFT: (31.0, 32.0, 33.0),
+    gated.QUARTER: (60.0, 62.0, 64.0),
 }
 
 
 def test_the_controls_are_judged_against_the_dense_baseline_and_the_gated_variant(tmp_path):
-    v = gating.judge_controls(write_controls(tmp_path, CONTROL_FDS))
-    assert v.against_dense == {gating.GATED: B, gating.RANDOM: B, gating.SOFT: B, gating.QUARTER: W}
-    assert v.gated_against == {gating.RANDOM: B, gating.SOFT: N, gating.QUARTER: B}
-    assert v.attribution == gating.ROUTING and v.parameters == gating.NEEDS_PARAMETERS
+    v = gated.judge_controls(write_controls(tmp_path, CONTROL_FDS))
+    assert v.against_dense == {gated.GATED: B, gated.RANDOM: B, gated.SOFT: B, gated.QUARTER: W}
+    assert v.gated_against == {gated.RANDOM: B, gated.SOFT: N, gated.QUARTER: B}
+    assert v.attribution == gated.ROUTING and v.parameters == gated.NEEDS_PARAMETERS
 
 
 def test_a_quarter_width_generator_as_good_as_the_gated_one_says_the_gain_needs_only_the_active_compute(tmp_path):
-    v = gating.judge_controls(write_controls(tmp_path, CONTROL_FDS | {gating.QUARTER: (30.0, 31.0, 32.0)}))
-    assert v.parameters == gating.ACTIVE_COMPUTE
+    v = gated.judge_controls(write_controls(tmp_path, CONTROL_FDS | {gated.QUARTER: (30.0, 31.0, 32.0)}))
+    assert v.parameters == gated.ACTIVE_COMPUTE
 
 
 def test_controls_with_fewer_than_three_seeds_get_numbers_but_no_verdict(tmp_path):
-    root = write_controls(tmp_path, CONTROL_FDS | {gating.SOFT: (31.0,), gating.QUARTER: (60.0, 62.0)})
-    v = gating.judge_controls(root)
-    assert v.attribution == P and v.parameters == P and v.against_dense[gating.SOFT] == P
-    table = gating.controls_table(root).set_index("variant")
-    assert table.loc[gating.SOFT, "seeds"] == 1 and table.loc[gating.SOFT, "FD seed 0"] == 31.0
-    assert math.isnan(table.loc[gating.SOFT, "FD seed 1"])
-    assert table.loc[gating.QUARTER, "G params"] == 236_592 and table.loc[gating.QUARTER, "MACs / sample"] == 233_472
-    text = gating.controls_headline(root)
+    root = write_controls(tmp_path, CONTROL_FDS | {gated.SOFT: (31.0,), gated.QUARTER: (60.0, 62.0)})
+    v = gated.judge_controls(root)
+    assert v.attribution == P and v.parameters == P and v.against_dense[gated.SOFT] == P
+    table = gated.controls_table(root).set_index("variant")
+    assert table.loc[gated.SOFT, "seeds"] == 1 and table.loc[gated.SOFT, "FD seed 0"] == 31.0
+    assert math.isnan(table.loc[gated.SOFT, "FD seed 1"])
+    assert table.loc[gated.QUARTER, "G params"] == 236_592 and table.loc[gated.QUARTER, "MACs / sample"] == 233_472
+    text = gated.controls_headline(root)
     assert "31.0 (1 of 3 seeds)" in text and "60.0, 62.0 (2 of 3 seeds)" in text
     assert f"**{P}**" in text
 
 
 def test_the_controls_table_lists_the_baseline_the_gated_variant_and_each_control_once(tmp_path):
-    table = gating.controls_table(write_controls(tmp_path, CONTROL_FDS))
-    assert list(table["variant"]) == [gating.DENSE, gating.GATED, *gating.GATED_CONTROLS]
-    assert table.set_index("variant").loc[gating.RANDOM, "FD mean"] == pytest.approx(41.0)
-    assert "41.0 ± 1.0" in gating.controls_headline(tmp_path)
+    table = gated.controls_table(write_controls(tmp_path, CONTROL_FDS))
+    assert list(table["variant"]) == [gated.DENSE, gated.GATED, *gated.GATED_CONTROLS]
+    assert table.set_index("variant").loc[gated.RANDOM, "FD mean"] == pytest.approx(41.0)
+    assert "41.0 ± 1.0" in gated.controls_headline(tmp_path)
