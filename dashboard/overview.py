@@ -5,6 +5,7 @@ from typing import Literal
 import streamlit as st
 
 from dashboard import _data as data
+from dashboard import _guards as guards
 from dashboard import _session as session
 from explorer import claims, files, findings, gated, tables
 from training.metrics import METRICS
@@ -26,7 +27,16 @@ digraph {
 }
 """
 
+# The first screen shows digits: the three output neurons' samples, drawn into this slot once the text is up
+HERO = (("mlp-dbn-wgan-gp", "DBN: p > 0.5"), ("mlp-sbn-wgan-gp", "SBN: a Bernoulli(p) draw"))
+HERO_GRID = 6  # k x k samples each
+
 st.title("BinaryGAN Explorer")
+st.markdown(
+    "**A GAN whose generator emits binary pixels directly, trained end to end through its binary neurons.** "
+    "Samples of seed 0, drawn live:"
+)
+hero = st.container()
 st.markdown(
     "BinaryGAN (Dong & Yang, 2018) trains a GAN whose generator ends in **binary neurons**, so it emits "
     "{0, 1} pixels directly, with no post-processing. The output layer computes the *preactivated output* "
@@ -130,3 +140,21 @@ with st.container(border=True):
         f"exceeds {gated.SPECIALISED_NMI:g} in every seed. The controls, by the rule stated before they trained: "
         f"{gated.CONTROLS_RULE} The Conditional computation page has the rest."
     )
+
+
+def show_hero() -> None:
+    columns = st.columns(len(HERO) + 1)
+    for column, (name, label) in zip(columns, HERO, strict=False):
+        with column:
+            views = guards.guarded(st, name, data.sample_views, name, HERO_GRID**2, 0, HERO_GRID)
+            if views is not None:
+                st.image(views["binary"], caption=f"{label} (`{name}`)", width="stretch")
+    with columns[-1]:
+        st.markdown(
+            "Every pixel is exactly 0 or 1, with no thresholding after the fact. The Samples page shows each "
+            "next to its preactivated output p; the Histograms page shows how training pushes p away from 0.5."
+        )
+
+
+with hero:
+    show_hero()

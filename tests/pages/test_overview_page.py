@@ -176,3 +176,12 @@ def test_an_aliasing_seed_in_the_address_is_refused_with_the_range(app, texts):
     at = app(query="seed=4294967296")
     assert at.session_state.seed == 2**32 - 1
     assert any("outside [0, 4294967295]" in w for w in texts(at, "warning"))
+
+
+def test_the_first_screen_shows_digits_of_each_binary_neuron(app):
+    at = app()
+    captions = [c for img in at.image for c in img.captions]
+    assert len(captions) == 2
+    assert "DBN" in captions[0] and "mlp-dbn-wgan-gp" in captions[0]
+    assert "SBN" in captions[1] and "mlp-sbn-wgan-gp" in captions[1]
+    assert not at.exception
