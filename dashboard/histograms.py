@@ -72,7 +72,7 @@ with st.container(border=True):
             key="histograms_log",
             param="log",
             options=(True, False),
-            default=False,
+            default=True,  # on a linear axis the mass at 0 and 1 flattens the middle, where the notch would be
             cast=session.flag,
             help="A logarithmic y axis, which makes the small bars in the middle of [0, 1] visible.",
         )
@@ -114,7 +114,7 @@ if results:
         with col:
             st.markdown(f"**{name}**")
             st.metric("mass near 0/1", f"{h['mass_near_01']:.1%}")
-            st.metric("notch depth", f"{h['notch_depth']:+.2f}")
+            st.metric("notch depth", f"{h['notch_depth']:+.3f}")
             mass = tables.seed_band(spread, name, "mass_near_01") if spread is not None else None
             notch = tables.seed_band(spread, name, "notch_depth") if spread is not None else None
             if mass is not None and notch is not None:
