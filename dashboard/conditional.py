@@ -34,7 +34,8 @@ with st.container(border=True):
             key="cc_variant",
             param="gated",
             options=variants,
-            default=variants[-1],
+            # DBN gates first: the generator whose win the page is about
+            default=next((n for n in variants if gated.REGISTRY[n].neuron == "dbn"), variants[0]),
             format_func=lambda n: f"{gated.REGISTRY[n].neuron.upper()} gates ({n})",
             help="DBN gates threshold their pre-activation at 0, so each latent has one expert; SBN gates draw "
             "their bits, so a latent may run a different expert from one draw to the next. The output layer is "

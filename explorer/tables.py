@@ -91,10 +91,12 @@ def variant_table(root: str | os.PathLike | None = None) -> pd.DataFrame:
 
 
 def leaderboard(root: str | os.PathLike | None = None) -> pd.DataFrame:
-    """Evaluated variants plus a "real data" row, the floor each metric can reach; empty when nothing is evaluated."""
+    """Evaluated variants, best Fréchet distance first, under a "real data" row, the floor each metric can reach;
+    empty when nothing is evaluated."""
     real, variants = all_metrics(root)
     rows = [{"variant": "real data (floor)", **{x.label: real[x.key] for x in METRICS}}] if real else []
-    rows += [{"variant": name, **{x.label: m[x.key] for x in METRICS}} for name, m in sorted(variants.items())]
+    ranked = sorted(variants.items(), key=lambda item: (not math.isfinite(item[1]["fd"]), item[1]["fd"], item[0]))
+    rows += [{"variant": name, **{x.label: m[x.key] for x in METRICS}} for name, m in ranked]
     return pd.DataFrame(rows, columns=["variant", *(x.label for x in METRICS)])
 
 

@@ -71,6 +71,8 @@ def test_leaderboard_starts_with_the_real_data_floor(evaluated_root):
     assert board["variant"].iloc[0] == "real data (floor)"
     assert sorted(board["variant"].iloc[1:]) == sorted(demo.DEMO_VARIANTS)
     assert board.loc[0, "Fréchet distance"] == 0.0
+    fd = board["Fréchet distance"].iloc[1:].tolist()
+    assert fd == sorted(fd) and len(set(fd)) > 1  # best first: the ranking is the point of a leaderboard
     assert list(board.columns) == ["variant", *(m.label for m in METRICS)]
 
 

@@ -14,8 +14,8 @@ from tests.helpers import REPO
 from training.checkpoint import METRICS_FILE
 
 
-def test_default_view_draws_every_expert_and_the_routed_grid(app, charts, dashboard_root, monkeypatch):
-    at = app("conditional")
+def test_the_sbn_view_draws_every_expert_and_the_routed_grid(app, charts, dashboard_root, monkeypatch):
+    at = app("conditional", "gated=mlp-sbn-wgan-gp-code-gated")
     captions = [c for img in at.image for c in img.captions]
     assert captions[:4] == [f"expert {k} (gate bits b0 = {k & 1}, b1 = {k >> 1})" for k in range(4)]
     assert "each latent through its own gates' expert" in captions
@@ -36,6 +36,10 @@ def test_the_routed_grid_lists_the_experts_the_gates_chose(app):
     assert table.shape == (3, 3)
     g = load_generator("mlp-dbn-wgan-gp-code-gated")
     assert np.array_equal(table.to_numpy().ravel(), gated.routes(g, 9, 5)[1])
+
+
+def test_the_page_opens_on_the_dbn_gates(app):
+    assert app("conditional").radio(key="cc_variant").value == "mlp-dbn-wgan-gp-code-gated"
 
 
 def test_settings_travel_in_the_address(app):
@@ -68,7 +72,7 @@ def test_three_seeds_are_judged_by_the_stated_rules(make_app, dashboard_root, tm
         dense: {"1": dense_m | {"fd": 81.0}, "2": dense_m | {"fd": 79.0}},
     }
     (root / METRICS_FILE).write_text(json.dumps(summary))
-    at = make_app(root, "conditional")
+    at = make_app(root, "conditional", f"gated={name}")
     quality, collapses, specialised, *_ = (m.value for m in at.metric)
     assert quality == "better" and collapses == "1 of 3"
     assert specialised == ("yes" if gated_m["expert_class_nmi"] > gated.SPECIALISED_NMI else "no")
@@ -91,7 +95,7 @@ def test_an_untrained_gated_variant_is_named(make_app, dashboard_root, tmp_path)
     root = tmp_path / "checkpoints"
     shutil.copytree(dashboard_root, root)
     shutil.rmtree(root / "mlp-sbn-wgan-gp-code-gated")
-    at = make_app(root, "conditional")
+    at = make_app(root, "conditional", "gated=mlp-sbn-wgan-gp-code-gated")
     assert any("not trained yet" in i.value for i in at.info)
 
 
