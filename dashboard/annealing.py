@@ -36,7 +36,7 @@ with st.container(border=True):
         )
     with c2:
         epoch = session.address_widget(
-            st.select_slider,
+            st.radio,  # every kept epoch in sight: a slider would show only the chosen one
             "Epoch",
             SNAPSHOT_EPOCHS,
             key="anneal_epoch",
@@ -44,7 +44,8 @@ with st.container(border=True):
             options=SNAPSHOT_EPOCHS,
             default=SNAPSHOT_EPOCHS[-1],
             cast=int,
-            help="Generators are kept after these epochs.",
+            horizontal=True,
+            help="Generators are kept after these epochs only.",
         )
     with c3:
         seed = session.seed_input("anneal")

@@ -30,7 +30,7 @@ def test_final_epoch_compares_annealed_and_fixed_dbn(app, charts):
 
 def test_epoch_slider_loads_the_snapshot(app):
     at = app("annealing")
-    at.select_slider(key="anneal_epoch").set_value(5).run()
+    at.radio(key="anneal_epoch").set_value(5).run()
     assert [m.value for m in at.metric] == ["1.464", "1.000"]
     assert "Epoch 5" in [h.value for h in at.subheader]
 
