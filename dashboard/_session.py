@@ -16,6 +16,7 @@ from training.variants import REGISTRY
 
 VARIANTS = tuple(REGISTRY)
 MAX_COMPARE = 4  # side-by-side columns that still fit a laptop screen
+MAX_SELECTION = 8  # the shared selection, as long as the longest picker (curves on one chart); a page shows its first
 SEED_MAX = MAX_SEED
 PAPER_TRIO = ("mlp-dbn-wgan-gp", "mlp-sbn-wgan-gp", "mlp-real-wgan-gp")  # Fig. 4: DBN, SBN, real-valued
 
@@ -26,7 +27,7 @@ def init_session() -> None:
     qp = st.query_params
     # Each choice is read, and its warning shown, once: the app and then the page both call this in the first run.
     if "selection" not in ss:
-        chosen, refused = address.parse_selection(qp.get_all("variants"), MAX_COMPARE)
+        chosen, refused = address.parse_selection(qp.get_all("variants"), MAX_SELECTION)
         ss.selection = chosen or list(PAPER_TRIO)
         if refused:
             st.warning(

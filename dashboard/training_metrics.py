@@ -9,11 +9,9 @@ from dashboard import _guards as guards
 from dashboard import _session as session
 from training.metrics import BY_KEY, METRICS, PER_EPOCH
 
-MAX_CURVES = 8
-
 st.title("Training and metrics")
 with st.container(border=True):
-    names = session.pick_variants("training", limit=MAX_CURVES)
+    names = session.pick_variants("training", limit=session.MAX_SELECTION)
     c1, c2 = st.columns(2)
     with c1:
         smooth = session.address_widget(

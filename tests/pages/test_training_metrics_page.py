@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from explorer import demo
+from training.variants import REGISTRY
 
 
 def test_loss_curves_metric_curves_and_leaderboard(app, charts):
@@ -37,3 +38,12 @@ def test_without_evaluation_files_everything_is_not_evaluated_yet(make_app, chec
     assert not at.get("plotly_chart") and not at.dataframe
     infos = [i.value for i in at.info]
     assert sum("not evaluated yet" in i for i in infos) == 3 * 2 + 1  # steps + history per variant, leaderboard
+
+
+def test_a_link_with_more_than_four_variants_reopens_with_all_of_them(app):
+    """The Training page compares up to eight; its own address must bring all of them back, not the first four."""
+    names = list(REGISTRY)[:6]
+    at = app("training_metrics", "variants=" + ",".join(names))
+    assert at.multiselect(key="training_variants").value == names
+    assert dict(at.query_params)["variants"] == ",".join(names)
+    assert not at.warning
