@@ -102,7 +102,7 @@ with st.container(border=True):
             0,
             PICK_GRID**2 - 1,
             key="interp_i0",
-            param="start",
+            param="start_sample",  # not "start": the two modes' end points are different things
             options=range(PICK_GRID**2),
             default=0,
             cast=int,
@@ -114,7 +114,7 @@ with st.container(border=True):
             0,
             PICK_GRID**2 - 1,
             key="interp_i1",
-            param="end",
+            param="end_sample",
             options=range(PICK_GRID**2),
             default=PICK_GRID**2 - 1,
             cast=int,

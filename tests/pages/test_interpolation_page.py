@@ -51,3 +51,16 @@ def test_untrained_variants_are_skipped_with_a_message(app, charts):
     flips, _ = charts(at)
     assert [t["name"] for t in flips["data"]] == ["cnn-dbn-wgan-gp"]
     assert any("not trained yet" in i.value for i in at.info)
+
+
+def test_each_mode_keeps_its_own_end_points_in_the_address(app):
+    """Seeds and grid samples are different things: switching modes must not hand one's numbers to the other."""
+    at = app("interpolation", "start=7&end=9")
+    at.radio(key="interp_source").set_value("two samples from a grid").run()
+    assert (at.number_input(key="interp_i0").value, at.number_input(key="interp_i1").value) == (0, 15)
+    at.number_input(key="interp_i0").set_value(4).run()
+    params = dict(at.query_params)
+    assert params["start_sample"] == "4" and params["end_sample"] == "15"
+    at.radio(key="interp_source").set_value("two seeds").run()
+    assert (at.number_input(key="interp_seed_a").value, at.number_input(key="interp_seed_b").value) == (7, 9)
+    assert not at.warning
