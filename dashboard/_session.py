@@ -34,6 +34,7 @@ def init_session() -> None:
                 f"Ignored in the address: {', '.join(refused)}; showing {', '.join(ss.selection)}. Known variants "
                 "are listed on the Overview page."
             )
+            qp["variants"] = ",".join(ss.selection)  # mended at once, on pages without a picker too
     if "seed" not in ss:
         raw = qp.get("seed", "0")
         try:
@@ -42,6 +43,8 @@ def init_session() -> None:
             seed = 0
             st.warning(f"Ignored seed {raw[:20]!r} in the address: not an integer; using seed 0.")
         ss.seed = clamp_seed(seed, warn=True)
+        if "seed" in qp and qp["seed"] != str(ss.seed):
+            qp["seed"] = str(ss.seed)
 
 
 def clamp_seed(seed: int, warn: bool = False) -> int:

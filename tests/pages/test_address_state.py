@@ -132,3 +132,14 @@ def test_every_control_says_what_it_does(app, page):
     controls = [w for kind in WIDGETS for w in getattr(at, kind)]
     assert controls
     assert [w.label for w in controls if not (w.help or "").strip()] == []
+
+
+def test_a_bad_variant_in_the_address_is_mended_once_even_on_a_page_without_a_picker(make_app, dashboard_root):
+    at = make_app(dashboard_root, "gradient_lab", "variants=nope,mlp-dbn-wgan-gp&seed=abc", deep_link=True)
+    warnings = [w.value for w in at.warning]
+    assert any("Ignored in the address: nope" in w and "showing mlp-dbn-wgan-gp" in w for w in warnings)
+    assert any("Ignored seed 'abc'" in w and "using seed 0" in w for w in warnings)
+    params = dict(at.query_params)
+    assert params["variants"] == "mlp-dbn-wgan-gp" and params["seed"] == "0"
+    at.run()  # the next interaction: nothing left to warn about
+    assert not at.warning
