@@ -230,24 +230,43 @@ st.caption(
     f"K = {compute.DEFAULT_DRAWS} ship with the app; other settings are computed once per variant and cached "
     "for every visitor, a few seconds per DBN variant and up to a minute per SBN variant."
 )
-c1, c2, c3 = st.columns([1, 1, 1], vertical_alignment="bottom")
-n = c1.select_slider(
-    "Samples",
-    COMPARE_N,
-    value=COMPARE_N[-1],
-    key="gradlab_compare_n",
-    help="How many samples (seed 0) each variant's averages are taken over.",
-)
-k = c2.select_slider(
-    "Draws K (SBN)",
-    COMPARE_DRAWS,
-    value=32,
-    key="gradlab_compare_draws",
-    help="Bernoulli draws behind each SBN sample's expected effect; more draws, less noise, longer to compute.",
-)
-if c3.button("Compare the variants", key="gradlab_compare", icon=":material/compare_arrows:"):
-    st.session_state.gradlab_compare_on = True
-if st.session_state.get("gradlab_compare_on"):
+
+
+@st.fragment
+def comparison() -> None:
+    """A fragment: a long comparison reruns and greys out this section only, and the rest of the page stays usable."""
+    c1, c2, c3 = st.columns([1, 1, 1], vertical_alignment="bottom")
+    n = session.address_widget(
+        c1.select_slider,
+        "Samples",
+        COMPARE_N,
+        key="gradlab_compare_n",
+        param="compare_n",
+        options=COMPARE_N,
+        default=COMPARE_N[-1],
+        cast=int,
+        help="How many samples (seed 0) each variant's averages are taken over.",
+    )
+    k = session.address_widget(
+        c2.select_slider,
+        "Draws K (SBN)",
+        COMPARE_DRAWS,
+        key="gradlab_compare_draws",
+        param="compare_draws",
+        options=COMPARE_DRAWS,
+        default=32,
+        cast=int,
+        help="Bernoulli draws behind each SBN sample's expected effect; more draws, less noise, longer to compute.",
+    )
+    if c3.button("Compare the variants", key="gradlab_compare", icon=":material/compare_arrows:"):
+        session.to_address(compare=1)  # a link to the page reopens the comparison
+    if st.query_params.get("compare") == "1":
+        compare(n, k)
+    else:
+        st.info("Press **Compare the variants** to compute the table.", icon=":material/compare_arrows:")
+
+
+def compare(n: int, k: int) -> None:
     try:
         shipped_rows = data.shipped_comparison()
     except (CheckpointError, OSError) as e:
@@ -290,5 +309,6 @@ if st.session_state.get("gradlab_compare_on"):
             f"{compute.CNN_MAX_COMPARE} samples and K = {compute.CNN_MAX_DRAWS}: their critic is 30× slower "
             f"to run."
         )
-else:
-    st.info("Press **Compare the variants** to compute the table.", icon=":material/compare_arrows:")
+
+
+comparison()

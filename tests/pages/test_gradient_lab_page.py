@@ -106,6 +106,18 @@ def test_comparison_over_many_samples_for_every_offered_variant(app, api):
     assert table["sign_agreement"][0] == pytest.approx(expected["sign_agreement"])
     at.run()  # the choice stays, and the cached table comes back
     assert at.dataframe[-1].value.equals(table)
+    params = dict(at.query_params)
+    assert (params["compare_n"], params["compare_draws"], params["compare"]) == ("32", "8", "1")
+
+
+def test_a_comparison_link_reopens_the_comparison_at_its_settings(make_app, dashboard_root):
+    at = make_app(dashboard_root, "gradient_lab", "compare_n=32&compare_draws=8&compare=1", deep_link=True)
+    assert (at.select_slider(key="gradlab_compare_n").value, at.select_slider(key="gradlab_compare_draws").value) == (
+        32,
+        8,
+    )
+    table = at.dataframe[-1].value
+    assert list(table["samples"]) == [32, 32] and list(table["draws"]) == [0, 8]
 
 
 def test_no_critic_anywhere_is_a_clear_empty_state(make_app, checkpoints_root, texts):
