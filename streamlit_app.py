@@ -23,5 +23,6 @@ data.show_root()
 drawn = prewarm()
 try:
     page.run()
-finally:  # st.stop and st.rerun end a run with an exception: the import still goes ahead
+finally:  # st.stop and st.rerun end a run with an exception: the import and the link still go ahead
     drawn.set()
+    session.copy_link(page.url_path)

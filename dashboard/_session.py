@@ -222,3 +222,17 @@ def resample_button(page: str) -> None:
         st.session_state.seed = (clamp_seed(st.session_state.seed) + 1) % (SEED_MAX + 1)
 
     st.button("Resample", key=f"{page}_resample", on_click=bump, help="Next seed", icon=":material/casino:")
+
+
+def copy_link(url_path: str) -> None:
+    """The sidebar's link to this view, as the run left the address, in a code box with its copy button."""
+    from urllib.parse import urlencode
+
+    page = (st.context.url or "").rstrip("/")  # the browser's address less its query; None outside a browser
+    if not page.endswith(f"/{url_path}"):
+        page = f"{page}/{url_path}"
+    query = urlencode(st.query_params.to_dict())
+    link = page + (f"?{query}" if query else "")
+    st.sidebar.caption("Link to this view (the copy button is at its right)")
+    st.sidebar.code(link, language=None, wrap_lines=True)
+

@@ -76,3 +76,45 @@ def test_a_copied_link_reproduces_the_view_in_a_fresh_browser(browser, dashboard
         assert images(page) == shown
     finally:
         fresh.close()
+
+
+def query(url: str) -> dict[str, str]:
+    from urllib.parse import parse_qsl, urlsplit
+
+    return dict(parse_qsl(urlsplit(url).query))
+
+
+@pytest.mark.parametrize(
+    ("path", "settings", "check"),
+    [
+        # eight variants: the Training page's own limit, not the four of the side-by-side pages
+        (
+            "training_metrics",
+            "variants=mlp-dbn-wgan-gp,mlp-sbn-wgan-gp,mlp-real-wgan-gp,mlp-dbn-wgan,mlp-sbn-wgan,mlp-dbn-gan",
+            ("variants", "mlp-dbn-wgan-gp,mlp-sbn-wgan-gp,mlp-real-wgan-gp,mlp-dbn-wgan,mlp-sbn-wgan,mlp-dbn-gan"),
+        ),
+        ("interpolation", "ends=two+samples+from+a+grid&start_sample=3&end_sample=12", ("end_sample", "12")),
+    ],
+)
+def test_the_sidebar_link_is_the_address_and_reopens_the_view(browser, dashboard_url, path, settings, check):
+    """The copy-link box holds what the address bar holds, and that link, opened afresh, keeps the settings."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    try:
+        page.goto(f"{dashboard_url}/{path}?{settings}", wait_until="domcontentloaded")
+        wait_until_rendered(page, 0, 0, ['[data-testid="stSidebar"] [data-testid="stCode"]'])
+        page.wait_for_function(f"() => location.search.includes('{check[0]}=')", timeout=60_000)
+        box = page.locator('[data-testid="stSidebar"] [data-testid="stCode"]').first.inner_text().strip()
+        assert box.split("?")[0].endswith(f"/{path}")
+        assert query(box) == query(page.url) and query(box)[check[0]] == check[1]
+    finally:
+        context.close()
+    fresh = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = fresh.new_page()
+    try:
+        page.goto(box, wait_until="domcontentloaded")
+        wait_until_rendered(page, 0, 0, [])
+        page.wait_for_function(f"() => location.search.includes('{check[0]}=')", timeout=60_000)
+        assert query(page.url)[check[0]] == check[1]
+    finally:
+        fresh.close()

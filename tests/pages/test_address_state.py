@@ -143,3 +143,13 @@ def test_a_bad_variant_in_the_address_is_mended_once_even_on_a_page_without_a_pi
     assert params["variants"] == "mlp-dbn-wgan-gp" and params["seed"] == "0"
     at.run()  # the next interaction: nothing left to warn about
     assert not at.warning
+
+
+def test_the_sidebar_offers_a_link_to_the_view_as_the_run_left_it(app):
+    at = app("histograms")
+    at.slider(key="histograms_bins").set_value(20).run()
+    (link,) = [c.value for c in at.sidebar.code]
+    path, query = link.split("?", 1)
+    assert path.endswith("/histograms")
+    params = dict(p.split("=", 1) for p in query.split("&"))
+    assert params["bins"] == "20" and params["variants"] == "mlp-dbn-wgan-gp%2Cmlp-sbn-wgan-gp%2Cmlp-real-wgan-gp"
