@@ -235,4 +235,3 @@ def copy_link(url_path: str) -> None:
     link = page + (f"?{query}" if query else "")
     st.sidebar.caption("Link to this view (the copy button is at its right)")
     st.sidebar.code(link, language=None, wrap_lines=True)
-

@@ -1,5 +1,5 @@
-"""The estimator lab's study: the five gradient estimators of training/estimators.py, at equal budgets, against
-the exact gradient.
+"""The estimator lab's study: the gradient estimators of training/estimators.py, at equal budgets, against the exact
+gradient.
 
 For one generated sample of an SBN variant, with theta = s * x (the output layer's pre-activation times the slope)
 and the variant's trained critic D, every estimator estimates
@@ -10,10 +10,11 @@ noise, the standard error se of each pixel, is reported, and its square summed o
 squared bias.
 
 Cost model. A budget M counts critic forward evaluations per latent. An estimator whose draw costs c evaluations
-(estimators.CRITIC_EVALS: 1 for sigmoid-st, reinmax and rloo; 2 for disarm, a pair; 3 for rebar) gets
+(estimators.CRITIC_EVALS: 1 for rloo and every straight-through kind; 2 for disarm, a pair; 3 for rebar) gets
 M // c draws, and is not applicable where that is fewer than it needs (rloo 2). The pathwise estimators also pay
-backward passes through the critic, not counted in M but reported: one per draw for sigmoid-st and reinmax, two
-for rebar (through both relaxed evaluations); none for rloo and disarm.
+backward passes through the critic, not counted in M but reported: one per draw for the straight-through kinds
+(sigmoid-st, reinmax, zgr, gumbel-rao, gst, decoupled-st), two for rebar (through both relaxed evaluations); none
+for rloo and disarm. The tempered ones run at the temperature chosen before training (training.variants).
 
 Statistics. At each budget an estimator is run R times, independently (seeded), on the same theta. From the R
 estimates (R, 784): their per-pixel mean and variance, and
@@ -31,6 +32,7 @@ Everything takes seeds and returns arrays and dataclasses; nothing here calls St
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections.abc import Callable, Iterable
@@ -177,6 +179,33 @@ def exact_gradient(
     return slope * t, slope * t_se
 
 
+def _estimate(
+    critic: Critic,
+    fwd: gradient_lab.Forward,
+    seed: int,
+    index: int,
+    estimators: Iterable[str],
+    budgets: Iterable[int],
+    repetitions: int,
+    truth: np.ndarray,
+    se: np.ndarray,
+    progress: Callable[[float], None] | None = None,
+) -> tuple[dict[tuple[str, int], Cell], dict[tuple[str, int], tuple[np.ndarray, np.ndarray]]]:
+    """The cells and maps of `estimators` at `budgets` for one sample's forward pass, each estimator on its own
+    stream (seed, index, estimator, budget), so a cell is the same whichever others are computed beside it."""
+    theta = torch.from_numpy(fwd.slope * fwd.logits).repeat(repetitions, 1)  # (R, 784): one estimate per row
+    jobs = [(e, b, draws_at(e, b)) for e in estimators for b in budgets if draws_at(e, b)]
+    cells, maps = {}, {}
+    for j, (e, b, draws) in enumerate(jobs):
+        draw_rng = rng.generator(seed, "estimator-lab-draws", index, ESTIMATORS.index(e), b)
+        estimate = FUNCTIONS[e](theta, critic.differentiable, draws, draw_rng, **settings(e))
+        estimates = estimate.detach().double().numpy()  # (R, 784)
+        cells[(e, b)], maps[(e, b)] = _summarise(e, b, draws, estimates, truth, se)
+        if progress is not None:
+            progress((j + 1) / len(jobs))
+    return cells, maps
+
+
 def study_sample(
     generator: BinaryGAN,
     critic: Critic,
@@ -211,16 +240,18 @@ def study_sample(
         rng.generator(seed, "estimator-lab-truth", index),
         None if progress is None else lambda f: progress(share * f),
     )
-    theta = torch.from_numpy(fwd.slope * fwd.logits).repeat(repetitions, 1)  # (R, 784): one estimate per row
-    jobs = [(e, b, draws_at(e, b)) for e in ESTIMATORS for b in budgets if draws_at(e, b)]
-    cells, maps = {}, {}
-    for j, (e, b, draws) in enumerate(jobs):
-        draw_rng = rng.generator(seed, "estimator-lab-draws", index, ESTIMATORS.index(e), b)
-        estimate = FUNCTIONS[e](theta, critic.differentiable, draws, draw_rng, **settings(e))
-        estimates = estimate.detach().double().numpy()  # (R, 784)
-        cells[(e, b)], maps[(e, b)] = _summarise(e, b, draws, estimates, truth, se)
-        if progress is not None:
-            progress(share + (1 - share) * (j + 1) / len(jobs))
+    cells, maps = _estimate(
+        critic,
+        fwd,
+        seed,
+        index,
+        ESTIMATORS,
+        budgets,
+        repetitions,
+        truth,
+        se,
+        None if progress is None else lambda f: progress(share + (1 - share) * f),
+    )
     return SampleStudy(
         critic.name,
         seed,
@@ -267,6 +298,28 @@ def study(
         if log is not None:
             log(f"{name} sample {i}: {samples[-1].seconds:.1f} s")
     return Study(name, seed, budgets, tuple(samples), store.sources(critic.source))
+
+
+def extend(s: Study, log: Callable[[str], None] | None = None) -> Study:
+    """The study with the cells of every estimator it lacks, computed against its own truth: a study shipped before
+    an estimator was added grows by that estimator's rows, and its truth, the expensive part, is not drawn again.
+    The shipped truth is float16 (0.05% of its largest pixel), far inside its own standard error."""
+    generator, critic = load_generator(s.variant), Critic.from_pretrained(s.variant)
+    if store.sources(critic.source) != s.sources:
+        raise ValueError(f"{s.variant}: its generator or critic changed since the study; compute it again")
+    samples = []
+    for x in s.samples:
+        missing = [e for e in ESTIMATORS if not any((e, b) in x.cells for b in s.budgets)]
+        t0 = time.perf_counter()
+        z = make_latents(x.index + 1, s.seed, generator.latent_dim)[x.index :]  # (1, 128)
+        fwd = gradient_lab.forward(generator, critic, z, s.seed)
+        truth, se = x.truth.astype(np.float64), x.truth_se.astype(np.float64)
+        cells, maps = _estimate(critic, fwd, s.seed, x.index, missing, s.budgets, x.repetitions, truth, se)
+        seconds = x.seconds + time.perf_counter() - t0
+        samples.append(dataclasses.replace(x, cells=x.cells | cells, maps=x.maps | maps, seconds=seconds))
+        if log is not None:
+            log(f"{s.variant} sample {x.index}: {', '.join(missing) or 'nothing'} added")
+    return dataclasses.replace(s, samples=tuple(samples))
 
 
 def offered_variants(root: str | Path | None = None) -> list[str]:

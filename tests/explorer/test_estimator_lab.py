@@ -4,6 +4,7 @@ repository ships a study for every SBN variant the lab offers."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
@@ -265,3 +266,33 @@ def test_the_estimators_headline_table_has_a_row_per_estimator_of_the_shipped_fi
     assert [line.split(" | ")[0] for line in table.splitlines()[2:]] == [
         f"| {ESTIMATOR_LABELS[e]}" for e in compute.ESTIMATORS
     ]
+
+
+def test_extending_a_study_adds_the_missing_estimators_as_a_full_study_computes_them(small_study, lab, tmp_path):
+    """A study shipped before ZGR and GST existed grows by their rows: the estimates are the same draws as a full
+    study's (each estimator has its own stream), scored against the shipped (float16) truth."""
+    new = ("zgr", "gst")
+    old_samples = tuple(
+        dataclasses.replace(
+            x,
+            cells={k: c for k, c in x.cells.items() if k[0] not in new},
+            maps={k: m for k, m in x.maps.items() if k[0] not in new},
+        )
+        for x in small_study.samples
+    )
+    path = store.write(dataclasses.replace(small_study, samples=old_samples), tmp_path)
+    extended = compute.extend(store.read(path))
+    for full, grown in zip(small_study.samples, extended.samples, strict=True):
+        assert set(grown.cells) == set(full.cells)
+        for key in [k for k in full.cells if k[0] in new]:
+            a, b = full.cells[key], grown.cells[key]
+            assert b.variance == a.variance and b.draws == a.draws  # the same estimates, bit for bit
+            assert b.cosine == pytest.approx(a.cosine, rel=1e-2) and b.mse == pytest.approx(a.mse, rel=1e-2)
+        kept = next(k for k in full.cells if k[0] not in new)
+        assert grown.cells[kept] == full.cells[kept]  # what was shipped is kept as it was
+
+
+def test_extending_a_study_of_changed_files_is_refused(small_study, lab, tmp_path):
+    stale = dataclasses.replace(small_study, sources={k: "0" * 64 for k in small_study.sources})
+    with pytest.raises(ValueError, match="changed since the study"):
+        compute.extend(stale)
