@@ -9,6 +9,8 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
+from explorer import render
+
 # Okabe-Ito: colour-blind safe, and every entry reads on both the light and the dark background.
 COLOURS = ("#E69F00", "#56B4E9", "#009E73", "#CC79A7", "#D55E00", "#0072B2", "#999999", "#F0E442")
 LEGEND_BELOW = dict(legend=dict(orientation="h", y=-0.3), margin=dict(t=40, l=10, r=10, b=10))
@@ -88,7 +90,7 @@ def class_shares(rows: dict[str, list[float]]) -> go.Figure:
             z=z,
             x=[str(d) for d in range(10)],
             y=list(rows),
-            colorscale="Viridis",
+            colorscale=render.INK_SCALE,
             zmin=0,
             text=np.round(z, 2),
             texttemplate="%{text}",
@@ -136,10 +138,10 @@ def heatmap(
     fig = go.Figure(
         go.Heatmap(
             z=img,
-            colorscale=DIVERGING if diverging else "Viridis",
+            colorscale=DIVERGING if diverging else render.INK_SCALE,
             zmin=zmin,
             zmax=zmax,
-            colorbar=dict(thickness=8, len=0.9, tickfont_size=9),
+            colorbar=dict(thickness=8, len=0.9, tickfont_size=9, ticks="outside", nticks=5),
             hovertemplate="row %{y}, col %{x}: %{z:.3g}<extra></extra>",
         )
     )
@@ -188,13 +190,20 @@ def agreement_bars(rows: Sequence[dict[str, Any]]) -> go.Figure:
             ("sign_agreement_top", "sign agreement, top 10%"),
         )
     ):
-        fig.add_bar(x=[r["variant"] for r in rows], y=[r[metric] for r in rows], name=label, marker_color=colour(j))
+        fig.add_bar(
+            y=[r["variant"] for r in rows],
+            x=[r[metric] for r in rows],
+            name=label,
+            marker_color=colour(j),
+            orientation="h",  # long variant names read along their own row, never over each other
+        )
     fig.update_layout(
         barmode="group",
-        yaxis_title="mean over samples",
-        yaxis_range=[0, 1.02],
-        height=340,
-        legend=dict(orientation="h", y=-0.35),
+        xaxis_title="mean over samples",
+        xaxis_range=[0, 1.02],
+        yaxis=dict(autorange="reversed", automargin=True),
+        height=120 + 60 * len(rows),
+        legend=dict(orientation="h", y=-0.25),
         margin=dict(t=20, l=10, r=10, b=10),
     )
     return fig

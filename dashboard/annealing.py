@@ -67,7 +67,7 @@ for name, col in zip(runs, st.columns(len(runs)), strict=True):
             continue
         st.metric("slope s at this epoch", f"{views['slope']:.3f}")
         st.image(views["binary"], caption="binary output", width="stretch")
-        st.image(views["colormap"], caption="preactivated output p (viridis, 0 → 1)", width="stretch")
+        st.image(views["colormap"], caption="preactivated output p (white 0 → black 1)", width="stretch")
         charts.png_button(views["binary"], f"{name}-epoch{epoch}-seed{seed}.png", f"anneal_png_{name}")
         hists[name] = data.histogram(name, HIST_SAMPLES, seed, 50, True, epoch=epoch)
 

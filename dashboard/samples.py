@@ -40,7 +40,7 @@ if not names:
 
 st.caption(
     f"{k * k} samples per variant from seed {seed}; the same latents in every column. "
-    "Colour map: the preactivated output p of each pixel, from 0 (dark) to 1 (yellow)."
+    "Beside each binary sample, the preactivated output p of each pixel, in the same ink: 0 white, 1 black."
 )
 
 

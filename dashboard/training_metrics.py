@@ -62,13 +62,18 @@ if names:
                     names,
                     "discriminator loss",
                     "generator step",
+                    "D loss (its objective, lower is better for D)",
                 ),
                 key="training_d_loss",
             )
         with right:
             charts.show(
                 charts.lines(
-                    {n: (s["step"], s["g_loss"]) for n, s in losses.items()}, names, "generator loss", "generator step"
+                    {n: (s["step"], s["g_loss"]) for n, s in losses.items()},
+                    names,
+                    "generator loss",
+                    "generator step",
+                    "G loss (its objective, lower is better for G)",
                 ),
                 key="training_g_loss",
             )
@@ -79,7 +84,7 @@ if names:
         if h[metric.key].notna().any()
     }
     if series:
-        charts.show(charts.lines(series, names, metric.label, "epoch"), key="training_metric_chart")
+        charts.show(charts.lines(series, names, metric.label, "epoch", metric.label), key="training_metric_chart")
     elif per_epoch:
         guards.not_evaluated(st, f"{metric.label} per epoch")
 else:

@@ -8,19 +8,13 @@ import numpy as np
 import plotly.express as px
 import plotly.graph_objects as go
 from PIL import Image
-from plotly.colors import hex_to_rgb, sequential
 
 from training.images import tile
 
-# Viridis, as plotly ships it, stretched to 256 entries: perceptually uniform and readable on light and dark pages.
-_STOPS = np.array([hex_to_rgb(c) for c in sequential.Viridis], dtype=np.float64)  # (10, 3)
-VIRIDIS = (
-    np.stack(
-        [np.interp(np.linspace(0, 1, 256), np.linspace(0, 1, len(_STOPS)), _STOPS[:, k]) for k in range(3)], axis=1
-    )
-    .round()
-    .astype(np.uint8)
-)  # (256, 3)
+# The digits' ink: p = 0 is white paper and p = 1 black ink, as the binary samples are drawn, so a p map reads as
+# the soft digit its binary sample is drawn from. One scale for every map of a value in [0, 1].
+INK = np.repeat(np.linspace(255, 0, 256).round().astype(np.uint8)[:, None], 3, axis=1)  # (256, 3)
+INK_SCALE = [[0.0, "rgb(255,255,255)"], [1.0, "rgb(0,0,0)"]]  # the same for plotly
 PAD_RGB = np.array([128, 128, 128], dtype=np.uint8)  # the grid lines, neutral in both themes
 
 
@@ -33,16 +27,16 @@ def _png(img: Image.Image, scale: int) -> bytes:
 
 
 def colormap_png(pre: np.ndarray, ncols: int | None = None, scale: int = 2) -> bytes:
-    """PNG of a grid of preactivated outputs (N, H, W) in [0, 1], coloured with viridis (dark 0, yellow 1)."""
+    """PNG of a grid of preactivated outputs (N, H, W) in [0, 1], in the digits' ink (white 0, black 1)."""
     grid = tile(np.clip(pre, 0.0, 1.0), ncols, pad_value=-1.0)  # -1 marks the padding
-    rgb = VIRIDIS[np.clip(np.round(grid * 255), 0, 255).astype(np.uint8)]  # (h, w, 3)
+    rgb = INK[np.clip(np.round(grid * 255), 0, 255).astype(np.uint8)]  # (h, w, 3)
     rgb[grid < 0] = PAD_RGB
     return _png(Image.fromarray(rgb, mode="RGB"), scale)
 
 
 def colorbar_png(width: int = 256, height: int = 12) -> bytes:
     """A horizontal legend for colormap_png: 0 on the left, 1 on the right."""
-    row = VIRIDIS[np.linspace(0, 255, width).round().astype(np.uint8)]  # (width, 3)
+    row = INK[np.linspace(0, 255, width).round().astype(np.uint8)]  # (width, 3)
     return _png(Image.fromarray(np.repeat(row[None], height, axis=0), mode="RGB"), 1)
 
 

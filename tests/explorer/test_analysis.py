@@ -107,13 +107,13 @@ def test_slope_schedule_is_the_papers():
     assert np.all(analysis.slope_schedule(1.0, 1.0, 20)[1] == 1.0)
 
 
-def test_colormap_png_is_an_rgb_grid_with_viridis_ends():
+def test_colormap_png_draws_p_in_the_digits_ink():
     pre = np.zeros((4, 28, 28), dtype=np.float32)
     pre[1] = 1.0
     img = np.asarray(Image.open(io.BytesIO(render.colormap_png(pre, ncols=2, scale=1))))
     assert img.shape == (2 * 29 + 1, 2 * 29 + 1, 3)
-    assert tuple(img[1, 1]) == tuple(render.VIRIDIS[0])  # p = 0: dark purple
-    assert tuple(img[1, 30]) == tuple(render.VIRIDIS[-1])  # p = 1: yellow
+    assert tuple(img[1, 1]) == (255, 255, 255)  # p = 0: paper
+    assert tuple(img[1, 30]) == (0, 0, 0)  # p = 1: ink, as a binary sample's on pixel
     assert tuple(img[0, 0]) == tuple(render.PAD_RGB)
 
 

@@ -91,7 +91,7 @@ def test_a_variant_without_critic_in_the_address_is_explained(app, texts):
     assert at.number_input(key="gradlab_sample").value == 0 and at.select_slider(key="gradlab_slope").value == 1.0
 
 
-def test_comparison_over_many_samples_for_every_offered_variant(app, api):
+def test_comparison_over_many_samples_for_every_offered_variant(app, api, charts):
     at = app("gradient_lab")
     at.select_slider(key="gradlab_compare_n").set_value(32)
     at.select_slider(key="gradlab_compare_draws").set_value(8)
@@ -104,6 +104,8 @@ def test_comparison_over_many_samples_for_every_offered_variant(app, api):
     expected = compute.compare(g, critic, n=32, seed=0).summary()
     assert table["cosine"][0] == pytest.approx(expected["cosine"]) and np.isnan(table["x-cosine plain"][0])
     assert table["sign_agreement"][0] == pytest.approx(expected["sign_agreement"])
+    bars = next(c for c in charts(at) if c["data"][0].get("orientation") == "h")  # names along their own rows
+    assert list(bars["data"][0]["y"]) == list(DEMO_CRITICS)
     at.run()  # the choice stays, and the cached table comes back
     assert at.dataframe[-1].value.equals(table)
     params = dict(at.query_params)

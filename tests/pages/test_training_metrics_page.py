@@ -15,6 +15,8 @@ def test_loss_curves_metric_curves_and_leaderboard(app, charts):
     # per-epoch metrics exist at snapshot epochs only, and the real-valued run keeps no snapshots
     assert [t["name"] for t in metric["data"]] == names[:2]
     assert d_loss["layout"]["title"]["text"] == "discriminator loss"
+    for chart in (d_loss, g_loss, metric):  # every axis says what it measures
+        assert chart["layout"]["xaxis"]["title"]["text"] and chart["layout"]["yaxis"]["title"]["text"]
     assert 0 < len(d_loss["data"][0]["x"]) <= 2000 and d_loss["data"][0]["x"][-1] > 18_000
     assert list(metric["data"][0]["x"]) == [1, 2, 5, 10, 15, 20]
     board = at.dataframe[0].value
