@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from training.checkpoint import (
+    CHECKPOINTS_ENV,
     GENERATOR_FILE,
     CheckpointError,
     CheckpointNotFound,
@@ -153,8 +154,35 @@ def _not_cached(src: HubSource, filename: str) -> CheckpointNotFound:
         else "the Hub could not be reached"
     )
     return CheckpointNotFound(
-        f"{src.where}: {filename} is not in the Hugging Face cache ({src.cache_dir or constants.HF_HUB_CACHE}) and {why}"
+        f"{src.where}: {filename} is not in the Hugging Face cache ({src.cache_dir or constants.HF_HUB_CACHE}) and "
+        f"{why}. Checkpoints on this machine load from their folder, e.g. "
+        f"BinaryGAN.from_pretrained('checkpoints/{DEFAULT_VARIANT}'), or from {CHECKPOINTS_ENV}=path/to/checkpoints"
     )
+
+
+_reachable: dict[str, bool] = {}  # endpoint -> whether it answered, asked once per process
+
+
+def hub_reachable(timeout_s: float = 3.0) -> bool:
+    """Whether the Hub's endpoint accepts a connection: asked once, so that an offline machine fails at once
+    instead of through the client's five retries with backoff (26 s)."""
+    import socket
+    from urllib.parse import urlsplit
+
+    from huggingface_hub import constants
+
+    if constants.HF_HUB_OFFLINE:
+        return False
+    endpoint = constants.ENDPOINT
+    if endpoint not in _reachable:
+        url = urlsplit(endpoint)
+        port = url.port or (443 if url.scheme == "https" else 80)
+        try:
+            socket.create_connection((url.hostname or "", port), timeout=timeout_s).close()
+            _reachable[endpoint] = True
+        except OSError:
+            _reachable[endpoint] = False
+    return _reachable[endpoint]
 
 
 @contextmanager
@@ -200,7 +228,7 @@ def _download(src: HubSource, filename: str) -> Path:
                 revision=src.revision,
                 cache_dir=src.cache_dir,
                 token=src.token,
-                local_files_only=src.local_files_only,
+                local_files_only=src.local_files_only or not hub_reachable(),  # the cache still serves offline
                 force_download=src.force_download,
             )
         )

@@ -267,6 +267,30 @@ def test_offline_without_a_cached_copy_says_so(offline_hub):
         load_generator("mlp-dbn-wgan-gp")
 
 
+def test_an_unreachable_hub_is_asked_once_and_the_cache_still_serves(offline_hub, monkeypatch):
+    """Not offline by setting, but the Hub does not answer (a closed port): the client is not left to retry five
+    times; the cached files load, and an empty cache says how to load checkpoints on this machine."""
+    import socket
+
+    from training import hub
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{s.getsockname()[1]}"
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    monkeypatch.setattr(constants, "ENDPOINT", closed)
+    monkeypatch.setattr(hub, "_reachable", {})
+    tries = []
+    real = socket.create_connection
+    monkeypatch.setattr(socket, "create_connection", lambda *a, **k: tries.append(a) or real(*a, **k))
+    assert load_generator("mlp-dbn-wgan-gp").sample(2, seed=0).binary.shape == (2, 28, 28)
+    shutil.rmtree(offline_hub)
+    monkeypatch.setattr(hub, "_commits", {})
+    with pytest.raises(CheckpointNotFound, match=r"could not be reached\. Checkpoints on this machine load from"):
+        load_generator("mlp-sbn-wgan-gp")
+    assert len(tries) == 1 and hub._reachable == {closed: False}
+
+
 def test_a_variant_the_repository_lacks_is_not_trained_yet(offline_hub):
     with pytest.raises(CheckpointNotFound, match=rf"mlp-dbn-gan: not trained yet \(not in the .*{REPO_ID}"):
         load_generator("mlp-dbn-gan")
