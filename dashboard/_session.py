@@ -10,7 +10,7 @@ from typing import Any
 
 import streamlit as st
 
-from explorer import address
+from explorer import address, relations
 from training.rng import MAX_SEED
 from training.variants import REGISTRY
 
@@ -164,15 +164,23 @@ def pick_variants(
     key = f"{page}_variants"
     selection = [v for v in st.session_state.selection if v in options][:limit]
     st.session_state[key] = selection
+    with st.popover("Filter the list", icon=":material/filter_list:"):
+        chosen = {
+            facet: st.pills(facet, relations.facet_values(facet), selection_mode="multi", key=f"{page}_facet_{facet}")
+            for facet in relations.FACETS
+        }
+    matching = set(relations.matching(chosen))
+    shown = [v for v in options if v in matching or v in selection]  # a chosen variant stays, filtered or not
     st.multiselect(
         label,
-        options,
+        shown,
         key=key,
         max_selections=limit,
         on_change=_sync,
         args=(key, "selection"),
-        placeholder="Choose variants",
-        help=f"Up to {limit}; the choice is shared by every page.",
+        placeholder=f"Choose variants ({len(shown)} of {len(options)} listed)",
+        help=f"Up to {limit}; the choice is shared by every page. Filter the list by recipe, neuron, objective or "
+        "architecture with the button beside it.",
     )
     to_address(variants=",".join(selection))
     return selection

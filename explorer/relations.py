@@ -54,3 +54,22 @@ def annealing_pairs() -> dict[str, tuple[str, ...]]:
         for c in REGISTRY.values()
         if c.name.endswith("-noanneal") and c.name.removesuffix("-noanneal") in REGISTRY
     }
+
+
+# What the variant picker filters on: facet -> the value of each variant's config it reads.
+FACETS = {
+    "recipe": lambda c: c.recipe,
+    "neuron": lambda c: c.neuron,
+    "objective": lambda c: c.objective,
+    "architecture": lambda c: c.arch,
+}
+
+
+def facet_values(facet: str) -> list[str]:
+    """The values a facet takes over the registry, in registry order."""
+    return list(dict.fromkeys(FACETS[facet](c) for c in REGISTRY.values()))
+
+
+def matching(chosen: dict[str, list[str]]) -> list[str]:
+    """The variants whose every chosen facet has one of its chosen values (a facet with none chosen matches all)."""
+    return [n for n, c in REGISTRY.items() if all(not v or FACETS[f](c) in v for f, v in chosen.items())]

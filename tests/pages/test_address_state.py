@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from training.variants import REGISTRY
+
 # page -> (query that changes its main settings from their defaults, widget keys those settings drive)
 CHANGED = {
     "samples": ("seed=7&grid=5&twins=1", {"samples_seed": 7, "samples_grid": 5, "samples_twins": True}),
@@ -153,3 +155,17 @@ def test_the_sidebar_offers_a_link_to_the_view_as_the_run_left_it(app):
     assert path.endswith("/histograms")
     params = dict(p.split("=", 1) for p in query.split("&"))
     assert params["bins"] == "20" and params["variants"] == "mlp-dbn-wgan-gp%2Cmlp-sbn-wgan-gp%2Cmlp-real-wgan-gp"
+
+
+def test_the_picker_filters_its_list_by_facet_and_keeps_what_is_chosen(app):
+    at = app("samples")
+    picker = at.multiselect(key="samples_variants")
+    assert len(picker.options) == len(REGISTRY)
+    pills = {p.label: p for p in at.get("button_group")}
+    pills["neuron"].set_value(["sbn"]).run()
+    pills = {p.label: p for p in at.get("button_group")}
+    pills["architecture"].set_value(["cnn"]).run()
+    options = at.multiselect(key="samples_variants").options
+    kept = ["mlp-dbn-wgan-gp", "mlp-sbn-wgan-gp", "mlp-real-wgan-gp"]  # the default choice stays listed
+    expected = [n for n, c in REGISTRY.items() if (c.neuron == "sbn" and c.arch == "cnn") or n in kept]
+    assert options == expected and at.multiselect(key="samples_variants").value == kept
