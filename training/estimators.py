@@ -86,18 +86,14 @@ def reinmax(theta: torch.Tensor, f: Loss, draws: int, generator: torch.Generator
     Second-order accurate where straight-through is first-order, at straight-through's cost: one critic evaluation
     and one backward pass per draw. Biased, like every straight-through estimator."""
     _check(theta, draws, 1, "reinmax")
-    p = torch.sigmoid(theta)
-    b = (_uniform((draws, *theta.shape), theta, generator) < p).to(theta.dtype)
-    return (reinmax_weight(p, b) * _input_gradient(f, b)).mean(0)
+    return _pathwise(theta, f, draws, generator, lambda t, b: reinmax_weight(torch.sigmoid(t), b))
 
 
 def sigmoid_st(theta: torch.Tensor, f: Loss, draws: int, generator: torch.Generator | None = None) -> torch.Tensor:
     """The paper's sigmoid-adjusted straight-through, averaged over K draws: g = p (1 - p) df/dy(b), the one-point
     rule at the drawn b. One critic evaluation and one backward pass per draw."""
     _check(theta, draws, 1, "sigmoid-st")
-    p = torch.sigmoid(theta)
-    b = (_uniform((draws, *theta.shape), theta, generator) < p).to(theta.dtype)
-    return (p * (1 - p) * _input_gradient(f, b)).mean(0)
+    return _pathwise(theta, f, draws, generator, lambda t, b: torch.sigmoid(t) * (1 - torch.sigmoid(t)))
 
 
 def rebar(
