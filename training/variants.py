@@ -234,6 +234,9 @@ _VARIANTS += [
 GATED_SUFFIX = "-gated"
 GATED_EXPERIMENT = "conditional computation (beyond the paper)"
 GATED_EXPERTS = 4
+# The SBN gates once more with the cheap estimator that beat straight-through by the most, for output and gates alike
+# (docs/estimators.md, "The gates, if one of them wins"); its dense twin is that estimator's variant.
+GATES_ESTIMATOR = "decoupled-st"
 _VARIANTS += [
     dense.replace(
         name=dense.name + GATED_SUFFIX,
@@ -241,10 +244,12 @@ _VARIANTS += [
         experiment=GATED_EXPERIMENT,
         snapshot_epochs=(),
         description=f"{dense.neuron.upper()} gates choose 1 of {GATED_EXPERTS} experts (a quarter of the hidden "
-        "layer each); code recipe, WGAN-GP",
+        "layer each); code recipe, WGAN-GP"
+        + ("" if dense.estimator == "sigmoid-st" else f"; output and gates trained with {dense.estimator}"),
     )
     for dense in _VARIANTS
-    if dense.name in ("mlp-dbn-wgan-gp" + CODE_SUFFIX, "mlp-sbn-wgan-gp" + CODE_SUFFIX)
+    if dense.name
+    in ("mlp-dbn-wgan-gp" + CODE_SUFFIX, "mlp-sbn-wgan-gp" + CODE_SUFFIX, f"{ESTIMATOR_BASELINE}-{GATES_ESTIMATOR}")
 ]
 
 # Does the binary gate matter, or only the mixture? Controls of the DBN-gated variant, on its recipe (docs/conditional.md
