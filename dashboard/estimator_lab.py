@@ -1,4 +1,4 @@
-"""Estimator lab: five estimators of the SBN generator's gradient at equal budgets of critic evaluations, each set
+"""Estimator lab: nine estimators of the SBN generator's gradient at equal budgets of critic evaluations, each set
 against the exact gradient for one sample (read from shipped files, or computed live)."""
 
 import pandas as pd
@@ -13,11 +13,12 @@ from explorer.gradient_lab.compute import ESTIMATOR_LABELS, GRID
 
 st.title("Estimator lab")
 st.markdown(
-    "The generator needs ∂E[D(b)]/∂θ, b ~ Bernoulli(σ(θ)), θ = s·x. Five estimators of it, each given the same "
-    "budget of critic evaluations per latent: the paper's sigmoid-adjusted straight-through, ReinMax (one "
-    "evaluation and one backward pass a draw), RLOO (one evaluation a draw, at least two draws), DisARM (two a "
-    "pair) and REBAR (three a draw, two backward passes). Each is run many times, independently, and set against "
-    "the exact gradient: bias², variance, their sum the MSE of one estimate, and the cosine."
+    "The generator needs ∂E[D(b)]/∂θ, b ~ Bernoulli(σ(θ)), θ = s·x. Nine estimators of it, each given the same "
+    "budget of critic evaluations per latent: the paper's sigmoid-adjusted straight-through and five others at its "
+    "cost of one evaluation and one backward pass a draw (ReinMax, ZGR, Gumbel-Rao, GST-1.0, Decoupled ST), RLOO "
+    "(one evaluation a draw, at least two draws), DisARM (two a pair) and REBAR (three a draw, two backward "
+    "passes). Each is run many times, independently, and set against the exact gradient: bias², variance, their "
+    "sum the MSE of one estimate, and the cosine."
 )
 sbn = compute.offered_variants(data.data_root())
 if not sbn:

@@ -104,7 +104,14 @@ st.subheader("Beyond the paper: other gradient estimators")
 baseline, verdicts = findings.judge_estimators(by_seed)
 with st.container(border=True):
     st.markdown(f"**{findings.QUESTION}**")
+    st.markdown(findings.answer(verdicts))
     st.dataframe(tables.estimator_table(baseline, verdicts), hide_index=True, width="stretch")
+    gates_st, gates_verdicts = findings.judge_gates(by_seed)
+    st.markdown(
+        f"**{findings.GATES_QUESTION}** `{findings.GATES_WITH_ESTIMATOR}` against `{findings.GATES_WITH_ST}`: FD "
+        f"**{gates_verdicts[0].verdict}**."
+    )
+    st.dataframe(tables.estimator_table(gates_st, gates_verdicts), hide_index=True, width="stretch")
     st.caption(f"Rule, stated before the estimator variants trained: {findings.RULE} See docs/estimators.md.")
 
 st.subheader("Beyond the paper: conditional computation")

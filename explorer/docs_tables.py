@@ -56,6 +56,33 @@ def _estimators(root: Path) -> str:
     return reports.headline(root)
 
 
+# The variants whose studies docs/estimator-lab.md discusses, in its order: the MLP SBN variants of the first
+# campaign and the ReinMax-trained one.
+LAB_DOC_VARIANTS = (
+    "mlp-sbn-wgan-gp",
+    "mlp-sbn-wgan-gp-st",
+    "mlp-sbn-wgan-gp-code",
+    "mlp-sbn-wgan-code",
+    "mlp-sbn-gan-code",
+    "mlp-sbn-wgan-gp-bnd-code",
+    "mlp-sbn-wgan-bnd-code",
+    "mlp-sbn-gan-nobnd-code",
+    "mlp-sbn-wgan-gp-code-reinmax",
+)
+
+
+def _studies(root: Path) -> str:
+    from explorer.estimator_lab import reports, store
+
+    blocks = []
+    for name in LAB_DOC_VARIANTS:
+        s = store.shipped(name, root)
+        if s is None:
+            raise ValueError(f"{name}: no estimator-lab study shipped under {root}")
+        blocks.append(reports.markdown(s))
+    return "\n\n".join(blocks)
+
+
 def _gated(root: Path) -> str:
     from explorer import gated
 
@@ -78,6 +105,7 @@ TABLES: dict[tuple[str, str], Callable[[Path], str]] = {
     ("results.md", "gated-headline"): _gated,
     ("conditional.md", "gated-headline"): _gated,
     ("conditional.md", "controls"): _controls,
+    ("estimator-lab.md", "studies"): _studies,
 }
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from explorer.claims import SeedMetrics
 from training.seeds import mean_sd
-from training.variants import ESTIMATOR_BASELINE, ESTIMATOR_EXPERIMENT, REGISTRY
+from training.variants import ESTIMATOR_BASELINE, ESTIMATOR_EXPERIMENT, GATED_SUFFIX, GATES_ESTIMATOR, REGISTRY
 
 QUESTION = "Does an estimator other than straight-through train a better BinaryGAN?"
 RULE = (
@@ -81,3 +81,30 @@ def judge_estimators(by_seed: SeedMetrics) -> tuple[Band, list[EstimatorVerdict]
             b = band(by_seed, cfg.name)
             verdicts.append(EstimatorVerdict(cfg.estimator, b, decide(b, baseline)))
     return baseline, verdicts
+
+
+def answer(verdicts: list[EstimatorVerdict]) -> str:
+    """The question answered in one sentence from the verdicts: which estimators fall in each verdict."""
+    by_verdict = {v: [e.estimator for e in verdicts if e.verdict == v] for v in (BETTER, NO_DIFFERENT, WORSE, PENDING)}
+    if by_verdict[BETTER]:
+        head = f"Yes: {', '.join(by_verdict[BETTER])} train a better BinaryGAN than straight-through"
+    elif by_verdict[PENDING]:
+        head = "Not yet known: no estimator judged so far trains a better BinaryGAN than straight-through"
+    else:
+        head = "No: no estimator trains a better BinaryGAN than straight-through"
+    rest = [f"{', '.join(names)}: {v}" for v, names in by_verdict.items() if v != BETTER and names]
+    return head + (f" ({'; '.join(rest)})." if rest else ".")
+
+
+# The gates follow-up (docs/estimators.md, "The gates, if one of them wins"): the SBN-gated generator trained with
+# GATES_ESTIMATOR for output and gates, against the same generator trained with straight-through.
+GATES_QUESTION = f"Does {GATES_ESTIMATOR} also train the SBN gates better than straight-through?"
+GATES_WITH_ESTIMATOR = f"{ESTIMATOR_BASELINE}-{GATES_ESTIMATOR}{GATED_SUFFIX}"
+GATES_WITH_ST = ESTIMATOR_BASELINE + GATED_SUFFIX
+
+
+def judge_gates(by_seed: SeedMetrics) -> tuple[Band, list[EstimatorVerdict]]:
+    """(the straight-through SBN-gated band, the one verdict of the GATES_ESTIMATOR-gated variant against it), shaped
+    as judge_estimators' answer."""
+    st, other = band(by_seed, GATES_WITH_ST), band(by_seed, GATES_WITH_ESTIMATOR)
+    return st, [EstimatorVerdict(GATES_ESTIMATOR, other, decide(other, st))]
