@@ -40,17 +40,24 @@ def image_losses(critic: Critic, objective: str) -> torch.Tensor:
         return losses(critic, objective)(world.all_images().float()).double()
 
 
+def exact_objective(theta: torch.Tensor, f_all: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """E_y[f] per latent (B,) and its gradient d E_y[f] / d theta (B, 16), float64, from logits (B, 16) and f on
+    every image (65536,). q(y) is q(low byte) q(high byte), so each sum over the images is a 256 x 256 matrix
+    product, and the (65536, B) likelihoods are never formed."""
+    theta = theta.detach().double()
+    q_low, q_high = world.byte_likelihoods(theta[:, :8]), world.byte_likelihoods(theta[:, 8:])  # (256, B) each
+    f = f_all.view(256, 256)  # [high byte, low byte]: image index = 256 * high + low
+    low_summed = f @ q_low  # (256, B): sum over the low byte of q(low) f, per high byte
+    high_summed = f.T @ q_high  # (256, B): sum over the high byte of q(high) f, per low byte
+    expected = (q_high * low_summed).sum(0)  # (B,)
+    byte = world.all_images()[:256, :8]  # (256, 8)
+    with_pixel_on = torch.cat([byte.T @ (q_low * high_summed), byte.T @ (q_high * low_summed)]).T  # (B, 16): E[f y_i]
+    return expected, with_pixel_on - torch.sigmoid(theta) * expected[:, None]  # E[f y_i] - p_i E[f]
+
+
 def exact_gradient(theta: torch.Tensor, f_all: torch.Tensor) -> torch.Tensor:
     """d E_y[f] / d theta: logits (B, 16) and f on every image (65536,) -> (B, 16) float64."""
-    theta = theta.detach().double()
-    weighted = world.likelihoods(theta) * f_all[:, None]  # (65536, B): q(y | theta_b) f(y)
-    with_pixel_on = world.all_images().T @ weighted  # (16, B): E[f y_i]
-    return with_pixel_on.T - torch.sigmoid(theta) * weighted.sum(0)[:, None]  # E[f y_i] - p_i E[f]
-
-
-def expected_loss(theta: torch.Tensor, f_all: torch.Tensor) -> torch.Tensor:
-    """E_y[f] per latent, (B,) float64."""
-    return world.likelihoods(theta).T @ f_all
+    return exact_objective(theta, f_all)[1]
 
 
 def estimate(

@@ -158,9 +158,9 @@ class Run:
         if cfg.estimator == ORACLE:
             f_all = gradient.image_losses(self.critic, cfg.objective)
             theta = slope * x.detach()
-            grad = gradient.exact_gradient(theta, f_all)  # (32, 16) d E[f] / d theta, float64
+            expected, grad = gradient.exact_objective(theta, f_all)  # (32,), (32, 16) d E[f] / d theta, float64
             x.backward((slope * grad / len(x)).float())  # the loss is the mean over latents
-            loss = float(gradient.expected_loss(theta, f_all).mean())
+            loss = float(expected.mean())
         elif cfg.estimator in SCORE_FUNCTION_ESTIMATORS:
             f = gradient.losses(self.critic, cfg.objective)
             theta = slope * x.detach()

@@ -98,16 +98,17 @@ def generator_network(hidden: int, generator: torch.Generator) -> nn.Sequential:
     return mlp([LATENT_BITS, hidden, PIXELS], generator)
 
 
+def byte_likelihoods(theta: torch.Tensor) -> torch.Tensor:
+    """q of each of the 256 values of eight pixels: logits (B, 8) -> (256, B) float64, value v the bits of v."""
+    byte = all_images()[:256, :8]  # (256, 8)
+    theta = theta.double()
+    return (byte @ nn.functional.logsigmoid(theta).T + (1 - byte) @ nn.functional.logsigmoid(-theta).T).exp()
+
+
 def likelihoods(theta: torch.Tensor) -> torch.Tensor:
     """q(y | theta_b) for every image and latent: logits (B, 16) -> (65536, B) float64, prod_j Bernoulli(sigmoid).
     The product splits into the low and high byte of the index, so only 2 x 256 x B exponentials are taken."""
-    theta = theta.double()
-    byte = all_images()[:256, :8]  # (256, 8)
-
-    def half(t: torch.Tensor) -> torch.Tensor:  # (B, 8) -> (256, B): q of each byte
-        return (byte @ nn.functional.logsigmoid(t).T + (1 - byte) @ nn.functional.logsigmoid(-t).T).exp()
-
-    low, high = half(theta[:, :8]), half(theta[:, 8:])
+    low, high = byte_likelihoods(theta[:, :8]), byte_likelihoods(theta[:, 8:])  # (256, B) each
     return (high[:, None, :] * low[None, :, :]).reshape(IMAGES, -1)  # index = 256 * high + low
 
 
