@@ -44,6 +44,10 @@ PURPOSES: dict[str, tuple[int, int]] = {
     "estimator-lab-truth": (6, 1),  # (sample index,): the estimator lab's exact-gradient draws
     "estimator-lab-draws": (7, 3),  # (sample index, estimator index, budget): one estimator's estimates
     "temperature-scan": (8, 3),  # (sample index, estimator index, temperature index): the temperature choice's draws
+    "playground-init": (9, 0),  # the exact world's generator and critic weights (explorer/playground/train.py)
+    "playground-data": (10, 0),  # the exact world's real batches, drawn from the 30 bars-and-stripes patterns
+    "playground-noise": (11, 0),  # the exact world's neuron noise, estimator draws and penalty mixing
+    "playground-draws": (12, 1),  # (estimator index,): the exact world's estimator comparison draws
 }
 
 
