@@ -83,6 +83,16 @@ def _studies(root: Path) -> str:
     return "\n\n".join(blocks)
 
 
+def _playground(which: str) -> Callable[[Path], str]:
+    def table(root: Path) -> str:  # the oracle's result ships beside its code, not among the checkpoints
+        from explorer.playground import oracle
+
+        result = oracle.read()
+        return oracle.table(result) if which == "oracle" else oracle.agreement_table(result)
+
+    return table
+
+
 def _gated(root: Path) -> str:
     from explorer import gated
 
@@ -106,6 +116,8 @@ TABLES: dict[tuple[str, str], Callable[[Path], str]] = {
     ("conditional.md", "gated-headline"): _gated,
     ("conditional.md", "controls"): _controls,
     ("estimator-lab.md", "studies"): _studies,
+    ("playground.md", "playground-oracle"): _playground("oracle"),
+    ("playground.md", "playground-agreement"): _playground("agreement"),
 }
 
 

@@ -1,7 +1,7 @@
 """The oracle experiment: does straight-through's bias cost anything against training with the true gradient?
 
-    python -m explorer.playground.oracle --write    # run the campaign, write oracle.json and the doc's two tables
-    python -m explorer.playground.oracle --check    # exit 1 if the doc's tables are not oracle.json's
+    python -m explorer.playground.oracle --write    # run the campaign and write oracle.json
+    python -m explorer.docs_tables --write          # then docs/playground.md's two tables from it
 
 The rule, stated in docs/playground.md before the campaign ran: each estimator and the oracle train the SBN
 generator with WGAN-GP for STEPS generator updates, seeds 0, 1, 2, everything else equal; at the last step an
@@ -18,14 +18,12 @@ import argparse
 import json
 import sys
 import time
-from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from explorer.playground import gradient
 from explorer.playground.train import ORACLE, PlaygroundConfig, Run
-from training.checkpoint import REPO_CHECKPOINTS
 from training.seeds import mean_sd
 
 OBJECTIVE = "wgan-gp"
@@ -40,15 +38,6 @@ AGREEMENT_AT = (100, STEPS)  # generator updates of the oracle's seed-0 run wher
 AGREEMENT_REPEATS = 256  # independent estimates per estimator, each over the 32 latents
 
 RESULT = Path(__file__).with_name("oracle.json")
-DOC = REPO_CHECKPOINTS.parent / "docs" / "playground.md"
-
-
-def begin(name: str) -> str:
-    return f"<!-- generated: {name} (python -m explorer.playground.oracle --write) -->\n"
-
-
-def end(name: str) -> str:
-    return f"<!-- end generated: {name} -->"
 
 
 def config(arm: str, seed: int, steps: int = STEPS) -> PlaygroundConfig:
@@ -160,45 +149,22 @@ def agreement_table(result: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-BLOCKS: dict[str, Callable[[dict[str, Any]], str]] = {
-    "playground-oracle": table,
-    "playground-agreement": agreement_table,
-}
-
-
-def _replace(text: str, result: dict[str, Any], doc: Path) -> str:
-    for name, make in BLOCKS.items():
-        start, stop = text.find(begin(name)), text.find(end(name))
-        if start < 0 or stop < start:
-            raise ValueError(f"{doc}: no block between {begin(name).strip()!r} and {end(name)!r}")
-        text = text[: start + len(begin(name))] + make(result) + text[stop:]
-    return text
-
-
-def write(result: dict[str, Any], result_path: Path = RESULT, doc: Path = DOC) -> None:
+def write(result: dict[str, Any], result_path: Path = RESULT) -> None:
     result_path.write_text(json.dumps(result, indent=1) + "\n")
-    doc.write_text(_replace(doc.read_text(), result, doc))
 
 
-def check(result_path: Path = RESULT, doc: Path = DOC) -> bool:
-    """Whether the doc's tables are the ones the result file gives."""
-    text = doc.read_text()
-    return _replace(text, json.loads(result_path.read_text()), doc) == text
+def read(result_path: Path = RESULT) -> dict[str, Any]:
+    return json.loads(result_path.read_text())
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m explorer.playground.oracle", description=__doc__)
-    action = parser.add_mutually_exclusive_group(required=True)
-    action.add_argument("--write", action="store_true", help="run the campaign, write the JSON and the doc's table")
-    action.add_argument("--check", action="store_true", help="exit 1 if the doc's table is stale")
-    args = parser.parse_args(argv)
-    if args.check:
-        fresh = check()
-        print(f"{DOC.name}: the oracle tables are {'up to date' if fresh else 'stale'}")
-        return 0 if fresh else 1
+    parser.add_argument("--write", action="store_true", required=True, help="run the campaign and write oracle.json")
+    parser.parse_args(argv)
     write(campaign())
-    result = json.loads(RESULT.read_text())
+    result = read()
     print(table(result) + "\n" + agreement_table(result))
+    print(f"wrote {RESULT}; python -m explorer.docs_tables --write puts these tables in docs/playground.md")
     return 0
 
 
