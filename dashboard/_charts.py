@@ -52,6 +52,8 @@ def histograms(
         height=height,
         **LEGEND_BELOW,
     )
+    if log_y:
+        fig.update_yaxes(dtick=1, exponentformat="power")  # one labelled tick per decade, not plotly's 2 and 5 too
     fig.add_vline(x=0.5, line_dash="dot", line_color="gray")
     return fig
 
