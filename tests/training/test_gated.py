@@ -28,8 +28,12 @@ def gated_generator(neuron: str = "sbn", seed: int = 0) -> Generator:
     return Generator(get_variant(f"mlp-{neuron}-wgan-gp-code{GATED_SUFFIX}"))
 
 
-def test_the_registry_holds_a_dbn_and_an_sbn_gated_twin_of_the_dense_code_recipe_wgan_gp():
-    assert sorted(GATED) == ["mlp-dbn-wgan-gp-code-gated", "mlp-sbn-wgan-gp-code-gated"]
+def test_the_registry_holds_a_gated_twin_of_each_dense_code_recipe_wgan_gp_and_of_the_gates_estimators():
+    assert sorted(GATED) == [
+        "mlp-dbn-wgan-gp-code-gated",
+        "mlp-sbn-wgan-gp-code-decoupled-st-gated",
+        "mlp-sbn-wgan-gp-code-gated",
+    ]
     for name in GATED:
         dense = get_variant(name.removesuffix(GATED_SUFFIX))
         assert get_variant(name).replace(name=dense.name, experts=0) == dense.replace(
