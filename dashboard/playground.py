@@ -21,6 +21,7 @@ from training.rng import MAX_SEED
 
 TICK_S = 1.0  # seconds between frames while playing
 MAX_SPEED = 50  # generator updates per frame
+FRAME_BUDGET_S = 0.5  # a frame stops stepping A after this long, so that a slow estimator cannot pile frames up
 NO_B = "none"
 
 
@@ -50,6 +51,7 @@ NUMBERS: dict[str, tuple[str, str, float, float, float, float, str, str]] = {
     "lr_g": ("pg_lrg", "Learning rate G", 1e-5, 0.1, 3e-3, 1e-4, "%.5f", "Adam (β 0.5, 0.9) for the generator."),
     "lr_d": ("pg_lrd", "Learning rate D", 1e-5, 0.1, 3e-3, 1e-4, "%.5f", "Adam (β 0.5, 0.9) for the critic."),
 }
+B_DEFAULTS = {"initial_slope": 2.0, "slope_annealing_rate": 1.1, "lr_g": 1e-3, "lr_d": 1e-3}  # B's differs from A's
 CHOICES = {"neuron": ("pg_neuron", NEURONS), "objective": ("pg_obj", OBJECTIVES)}
 
 
@@ -63,8 +65,9 @@ def refusal(param: str, why: str, default: Any) -> Any:
     return say
 
 
-def number(container: Any, field: str, key: str, param: str | None = None) -> float:
-    address, label, lo, hi, default, step, fmt, help_text = NUMBERS[field]
+def number(container: Any, field: str, key: str, param: str | None = None, default: float | None = None) -> float:
+    address, label, lo, hi, default_a, step, fmt, help_text = NUMBERS[field]
+    default = default_a if default is None else default
     param = param or address
     return float(
         session.address_widget(
@@ -181,12 +184,16 @@ with st.container(border=True):
     )
     b_value: Any = None
     if b_field in NUMBERS:
-        b_value = number(b2, b_field, f"pg_bval_{b_field}", "pg_bval")
+        b_value = number(b2, b_field, f"pg_bval_{b_field}", "pg_bval", B_DEFAULTS[b_field])
     elif b_field != NO_B:
         b_options = lv.estimators_for(neuron) if b_field == "estimator" else dict(CHOICES)[b_field][1]
         current = {"neuron": neuron, "estimator": estimator, "objective": objective}[b_field]
         others = [o for o in b_options if o != current]
-        b_value = choice(b2, f"B's {lv.FIELDS[b_field]}", tuple(others), f"pg_bval_{b_field}", "pg_bval", others[0])
+        if others:
+            b_value = choice(b2, f"B's {lv.FIELDS[b_field]}", tuple(others), f"pg_bval_{b_field}", "pg_bval", others[0])
+        else:
+            b2.info(f"The {neuron} neuron has no other {lv.FIELDS[b_field]}: A runs alone.", icon=":material/info:")
+            b_field = NO_B
     else:
         st.query_params.pop("pg_bval", None)
 
@@ -268,7 +275,9 @@ def act(action: str) -> None:
     exp = ss.pg_exp
     try:
         if action == "play":
-            labels = [r.advance(speed) for r in exp["runs"]]
+            a, *others = exp["runs"]
+            taken, first = a.advance(speed, FRAME_BUDGET_S)
+            labels = [first, *(other.advance(taken)[1] for other in others)]  # B takes as many: the two stay in step
             if exp["runs"][0].at_cap:
                 pause()
                 labels = [f"Paused at the cap of {lv.MAX_G_UPDATES:,} generator updates. " + (labels[0] or "")]

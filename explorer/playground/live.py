@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import time
 from typing import Any
 
 import numpy as np
@@ -185,14 +186,16 @@ class Live:
             f"G update {self.g_updates}: generator loss {loss:.4g}"
         )
 
-    def advance(self, steps: int) -> str | None:
-        """Up to `steps` step()s, stopping at the cap; the last one's label, None when none was taken."""
-        label = None
-        for _ in range(steps):
-            if self.g_updates >= MAX_G_UPDATES or self.d_updates + self.config.n_critic > self._d_cap:
+    def advance(self, steps: int, seconds: float | None = None) -> tuple[int, str | None]:
+        """Up to `steps` step()s, stopping at the cap and, given `seconds`, once that much time has passed (a frame's
+        budget on a shared server); the steps taken and the last one's label (None when none was)."""
+        start, taken, label = time.perf_counter(), 0, None
+        while taken < steps and self.g_updates < MAX_G_UPDATES and self.d_updates + self.config.n_critic <= self._d_cap:
+            if seconds is not None and taken and time.perf_counter() - start >= seconds:
                 break
             label = self.step()
-        return label
+            taken += 1
+        return taken, label
 
     @property
     def _d_cap(self) -> int:

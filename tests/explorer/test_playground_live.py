@@ -25,7 +25,8 @@ def test_updates_are_labelled_and_logged():
 
 def test_a_log_replays_the_run_bit_for_bit():
     live = lv.Live(CONFIG)
-    live.step_d(), live.step(), live.step_g(), live.advance(2)
+    live.step_d(), live.step(), live.step_g()
+    assert live.advance(2)[0] == 2
     again = lv.replayed(CONFIG, lv.parse_log(lv.format_log(live.log)))
     assert again.run.final == live.run.final and again.run.history.d_loss == live.run.history.d_loss
     direct = Run(CONFIG)
@@ -44,12 +45,18 @@ def test_the_cap_bounds_a_replay_and_a_run(monkeypatch):
     assert lv.clip_log(lv.parse_log("10.d3"), 5) == ([("s", 10), ("d", 3)], False)
     monkeypatch.setattr(lv, "MAX_G_UPDATES", 2)
     live = lv.Live(CONFIG)
-    live.advance(5)
-    assert live.g_updates == 2 and live.at_cap
+    assert live.advance(5)[0] == 2 and live.g_updates == 2 and live.at_cap
+    assert live.advance(5) == (0, None)
     with pytest.raises(lv.CapReached, match="cap of 2 generator updates"):
         live.step_g()
     with pytest.raises(lv.CapReached):
         lv.replayed(CONFIG, [("s", 3)])
+
+
+def test_a_frame_budget_stops_after_one_step_at_least():
+    live = lv.Live(CONFIG)
+    taken, label = live.advance(50, seconds=0.0)
+    assert taken == 1 and label is not None and "G update 1" in label
 
 
 def test_estimators_and_run_b():

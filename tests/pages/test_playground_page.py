@@ -86,6 +86,15 @@ def test_run_b_steps_beside_a(playground):
     assert len(at.dataframe) == 1  # B is the SBN: its estimators against the truth
 
 
+def test_run_b_changes_one_number_or_says_why_it_cannot(playground, texts):
+    at = playground(f"{SMALL}&pg_b=slope_annealing_rate")
+    a, b = live_runs(at)
+    assert (a.config.slope_annealing_rate, b.config.slope_annealing_rate) == (1.0, 1.1)
+    assert dict(at.query_params)["pg_bval"] == "1.1"
+    at = playground("pg_neuron=real&pg_b=estimator")
+    assert any("no other estimator" in i for i in texts(at, "info")) and len(live_runs(at)) == 1
+
+
 def test_play_takes_a_slot_and_waits_in_line_when_full(playground, texts):
     from dashboard import _data
 
