@@ -243,11 +243,11 @@ def address_log() -> list[tuple[str, int]]:
     return clipped
 
 
-def build(log: list[tuple[str, int]]) -> None:
-    configs = [config_a] + ([config_b] if config_b is not None else [])
+def build(log: list[tuple[str, int]], a: lv.Live | None = None) -> None:
+    """A (unless given, already at `log`) and B replayed to `log`."""
     g, _ = lv.updates(log, config_a.n_critic)
     with st.spinner(f"Replaying {g:,} generator updates…" if g else "Building the run…"):
-        runs = [lv.replayed(c, log) for c in configs]
+        runs = [a or lv.replayed(config_a, log)] + ([lv.replayed(config_b, log)] if config_b is not None else [])
     ss.pg_exp = {"key": (config_a, config_b), "runs": runs, "label": ss.get("pg_exp", {}).get("label", ""), "agree": {}}
 
 
@@ -261,7 +261,7 @@ if exp is None:
     build(address_log())
 elif exp["key"] != (config_a, config_b):
     if exp["key"][0] == config_a:  # only B changed: B replays A's updates, so the two stay in step
-        build(exp["runs"][0].log)
+        build(exp["runs"][0].log, exp["runs"][0])
     else:
         pause()
         build([])

@@ -84,6 +84,10 @@ def test_run_b_steps_beside_a(playground):
     at.button(key="pg_do_g").click().run()
     assert [r.g_updates for r in live_runs(at)] == [2, 2] and "A: G update 2" in label(at)
     assert len(at.dataframe) == 1  # B is the SBN: its estimators against the truth
+    a = live_runs(at)[0]
+    at.selectbox(key="pg_b").set_value("objective").run()  # a new B replays A's updates; A goes on as it was
+    a2, b2 = live_runs(at)
+    assert a2 is a and b2.config.objective == "gan" and b2.g_updates == 2 and not at.exception
 
 
 def test_run_b_changes_one_number_or_says_why_it_cannot(playground, texts):
