@@ -287,3 +287,23 @@ def png_button(png: bytes, filename: str, key: str, label: str = "Download (PNG)
     st.download_button(
         label, png, file_name=filename, mime="image/png", key=key, icon=":material/download:", on_click="ignore"
     )
+
+
+def pattern_bars(masses: np.ndarray, colour_index: int, reference: float, height: int = 260) -> go.Figure:
+    """The generator's exact probability of each data pattern (bars), the data's share of each dotted."""
+    fig = go.Figure(
+        go.Bar(
+            x=[f"#{i + 1}" for i in range(len(masses))],
+            y=masses,
+            marker_color=colour(colour_index),
+            name="p_G",
+            hovertemplate="pattern %{x}: p_G %{y:.4f}<extra></extra>",
+        )
+    )
+    fig.add_hline(
+        y=reference, line_dash="dot", line_color="gray", annotation_text="data", annotation_position="top left"
+    )
+    fig.update_layout(
+        xaxis_title="bars-and-stripes pattern", yaxis_title="p_G", height=height, margin=dict(t=20, l=10, r=10, b=10)
+    )
+    return fig

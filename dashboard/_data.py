@@ -32,6 +32,7 @@ if TYPE_CHECKING:  # torch and plotly.express load when a page first needs them,
     from explorer import BinaryGAN, Critic
     from explorer.estimator_lab.compute import SampleStudy, Study
     from explorer.gradient_lab.compute import SampleReport
+    from explorer.playground.slots import Slots
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -376,3 +377,11 @@ def gated_metrics() -> dict[str, Any]:
         "controls": gated.controls_table(root),
         "control_verdicts": gated.judge_controls(root),
     }
+
+
+@st.cache_resource(show_spinner=False)
+def playground_slots() -> Slots:
+    """The server process's one line for live Playground runs, shared by every session."""
+    from explorer.playground.slots import Slots
+
+    return Slots()

@@ -33,6 +33,7 @@ PAGES = (
     Page("gradient_lab", "Gradient lab", ":material/science:", BEYOND),
     Page("estimator_lab", "Estimator lab", ":material/functions:", BEYOND),
     Page("conditional", "Conditional computation", ":material/alt_route:", BEYOND),
+    Page("playground", "Playground", ":material/sports_esports:", BEYOND),
 )
 BY_NAME = {p.name: p for p in PAGES}
 DEFAULT = PAGES[0]  # the app opens on it, at the bare address

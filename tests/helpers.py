@@ -279,6 +279,7 @@ _RENDERED = {
     "gradient_lab": (1, 11, ['[data-testid="stMetric"]']),
     "estimator_lab": (0, 0, [".st-key-estlab_live"]),  # the fixture ships no study: the page offers to compute one
     "conditional": (6, 3, ['[data-testid="stMetric"]', '[data-testid="stDataFrame"]']),
+    "playground": (1, 4, [".st-key-pg_label"]),
 }
 BROWSER_PAGES = {url_path(p): _RENDERED[p.name] for p in PAGES}  # url path -> what it must render
 # Streamlit's own end-to-end tests wait on these attributes of the app's root: the websocket is up, and no script

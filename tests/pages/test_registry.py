@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from explorer.pages import PAGES, SECTIONS, by_section, url_path
+from explorer.pages import BEYOND, PAGES, SECTIONS, by_section, url_path
 from tests.helpers import REPO
 
 
@@ -18,3 +18,7 @@ def test_each_page_has_its_own_title_and_address_and_a_known_section():
     assert [url_path(p) for p in PAGES].count("") == 1  # the default page, at the bare address
     assert {p.section for p in PAGES} <= set(SECTIONS)
     assert [p for section in by_section().values() for p in section] == list(PAGES)  # the menu keeps the order
+
+
+def test_the_playground_is_beyond_the_paper_and_last():
+    assert by_section()[BEYOND][-1].name == "playground"
