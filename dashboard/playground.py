@@ -13,7 +13,7 @@ from dashboard import _data as data
 from dashboard import _session as session
 from explorer import render
 from explorer.playground import live as lv
-from explorer.playground import world
+from explorer.playground import oracle, world
 from explorer.playground.slots import CAPACITY
 from explorer.playground.train import PlaygroundConfig
 from training.config import NEURONS, OBJECTIVES
@@ -379,3 +379,15 @@ def live() -> None:
 
 
 live()
+
+st.subheader("Does straight-through's bias cost anything? The oracle experiment")
+st.markdown(
+    "Each estimator and the exact gradient (the oracle) train the SBN generator with WGAN-GP for "
+    f"{oracle.STEPS} generator updates, seeds {', '.join(map(str, oracle.SEEDS))}; by the rule stated before the "
+    "runs (docs/playground.md), an estimator is better or worse than the oracle when the intervals mean ± sd over "
+    "the seeds do not overlap."
+)
+try:
+    st.markdown(oracle.table(oracle.read()))
+except (OSError, ValueError, KeyError) as e:
+    st.error(f"The oracle's shipped result ({oracle.RESULT.name}) cannot be read: {e}", icon=":material/error:")

@@ -153,8 +153,8 @@ def write(result: dict[str, Any], result_path: Path = RESULT) -> None:
     result_path.write_text(json.dumps(result, indent=1) + "\n")
 
 
-def read(result_path: Path = RESULT) -> dict[str, Any]:
-    return json.loads(result_path.read_text())
+def read(result_path: Path | None = None) -> dict[str, Any]:
+    return json.loads((result_path or RESULT).read_text())
 
 
 def main(argv: list[str] | None = None) -> int:

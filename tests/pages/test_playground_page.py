@@ -118,3 +118,23 @@ def test_play_takes_a_slot_and_waits_in_line_when_full(playground, texts):
     finally:
         for o in ("other-1", "other-2", owner):
             slots.release(o)
+
+
+def test_the_oracle_verdicts_are_on_the_page(playground):
+    from explorer.playground import oracle
+
+    at = playground(SMALL)
+    table = next(m.value for m in at.markdown if m.value.startswith("| G update"))
+    rows = [line for line in table.splitlines() if line.startswith("| `")]
+    assert [r.split("`")[1] for r in rows] == list(oracle.ARMS)
+    assert all(any(v in r for v in ("better", "worse", "no different")) for r in rows[1:])  # each arm judged
+
+
+def test_an_unreadable_oracle_result_is_a_message(playground, monkeypatch, tmp_path):
+    from explorer.playground import oracle
+
+    bad = tmp_path / "oracle.json"
+    bad.write_text('{"runs": ')  # truncated
+    monkeypatch.setattr(oracle, "RESULT", bad)
+    at = playground(SMALL)
+    assert not at.exception and any("oracle.json" in e.value for e in at.error)
