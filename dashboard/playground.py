@@ -388,6 +388,8 @@ st.markdown(
     "the seeds do not overlap."
 )
 try:
-    st.markdown(oracle.table(oracle.read()))
+    result = oracle.read()
+    st.dataframe(oracle.verdict_rows(result), hide_index=True, width="stretch")
+    st.caption(oracle.campaign_cost(result))
 except (OSError, ValueError, KeyError) as e:
     st.error(f"The oracle's shipped result ({oracle.RESULT.name}) cannot be read: {e}", icon=":material/error:")

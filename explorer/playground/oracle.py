@@ -116,27 +116,44 @@ def _cell(values: list[float], digits: int) -> str:
     return f"{mean:.{digits}f} ± {sd:.{digits}f}"
 
 
-def table(result: dict[str, Any]) -> str:
+def verdict_rows(result: dict[str, Any]) -> list[dict[str, str]]:
+    """One row per arm, column name -> cell: the verdict table, for the page and for docs/."""
     runs = result["runs"]
     values = {arm: {m: [r[m] for r in by_seed.values()] for m in METRICS} for arm, by_seed in runs.items()}
-    lines = [
-        f"| G update ({result['steps']} steps, {len(result['seeds'])} seeds) | final JS (nats) | vs oracle "
-        "| patterns covered (of 30) | vs oracle | mass off the patterns | CPU seconds per run |",
-        "|---|---|---|---|---|---|---|",
-    ]
+    rows = []
     for arm, v in values.items():
         judged = ["—" if arm == ORACLE else verdict(v[m], values[ORACLE][m], METRICS[m]) for m in ("js", "covered")]
         seconds = mean_sd(r["cpu_seconds"] for r in runs[arm].values())[0]
-        lines.append(
-            f"| `{arm}` | {_cell(v['js'], 3)} | {judged[0]} | {_cell(v['covered'], 1)} | {judged[1]} "
-            f"| {_cell(v['off_data'], 3)} | {seconds:.0f} |"
+        rows.append(
+            {
+                f"G update ({result['steps']} steps, {len(result['seeds'])} seeds)": arm,
+                "final JS (nats)": _cell(v["js"], 3),
+                "JS vs oracle": judged[0],
+                "patterns covered (of 30)": _cell(v["covered"], 1),
+                "covered vs oracle": judged[1],
+                "mass off the patterns": _cell(v["off_data"], 3),
+                "CPU seconds per run": f"{seconds:.0f}",
+            }
         )
+    return rows
+
+
+def campaign_cost(result: dict[str, Any]) -> str:
     cpu, wall = result["cpu_seconds"] / 60, result["seconds"] / 60
-    lines.append(
-        f"\nThe whole campaign: {cpu:.1f} minutes of one core's time (`OMP_NUM_THREADS=1`), "
+    return (
+        f"The whole campaign: {cpu:.1f} minutes of one core's time (`OMP_NUM_THREADS=1`), "
         f"{wall:.1f} minutes of wall-clock time on the shared machine."
     )
-    return "\n".join(lines) + "\n"
+
+
+def table(result: dict[str, Any]) -> str:
+    rows = verdict_rows(result)
+    head = list(rows[0])
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for row in rows:
+        cells = [f"`{v}`" if i == 0 else v for i, v in enumerate(row.values())]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n\n" + campaign_cost(result) + "\n"
 
 
 def agreement_table(result: dict[str, Any]) -> str:
