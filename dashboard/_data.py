@@ -32,6 +32,7 @@ if TYPE_CHECKING:  # torch and plotly.express load when a page first needs them,
     from explorer import BinaryGAN, Critic
     from explorer.estimator_lab.compute import SampleStudy, Study
     from explorer.gradient_lab.compute import SampleReport
+    from explorer.playground.mnist import Split
     from explorer.playground.slots import Slots
 
 T = TypeVar("T")
@@ -385,3 +386,13 @@ def playground_slots() -> Slots:
     from explorer.playground.slots import Slots
 
     return Slots()
+
+
+@st.cache_resource(show_spinner="Reading the MNIST training split…")
+def mnist_train() -> Split:
+    """The MNIST training split from the usual data folder, read once per process and shared by every live run
+    (47 MB of uint8). DataError, naming the folder and how to fill it, when it is absent; that is not cached, so the
+    page finds the data as soon as it is there."""
+    from explorer.playground.mnist import training_split
+
+    return training_split()

@@ -1,6 +1,7 @@
 """Playground: a binary GAN trained live in the exact world (4x4 bars-and-stripes), one labelled update at a time,
-with p_G over every image and, for SBN, the true gradient beside each estimator's. The address holds the settings
-and the updates taken, so a link rebuilds the run where it was. Computing lives in explorer/playground/."""
+with p_G over every image and, for SBN, the true gradient beside each estimator's; or on MNIST, by the project's
+trainer (dashboard/_playground_mnist.py). The address holds the settings and the updates taken, so a link rebuilds
+the run where it was. Computing lives in explorer/playground/."""
 
 import uuid
 from typing import Any
@@ -10,6 +11,7 @@ import streamlit as st
 
 from dashboard import _charts as charts
 from dashboard import _data as data
+from dashboard import _playground_mnist as mnist_world
 from dashboard import _session as session
 from explorer import render
 from explorer.playground import live as lv
@@ -23,6 +25,7 @@ TICK_S = 1.0  # seconds between frames while playing
 MAX_SPEED = 50  # generator updates per frame
 FRAME_BUDGET_S = 0.5  # a frame stops stepping A after this long, so that a slow estimator cannot pile frames up
 NO_B = "none"
+WORLDS = {"exact": "The exact world (4×4)", "mnist": "MNIST, live"}
 
 
 class Interval:
@@ -112,6 +115,28 @@ def forget_b_value() -> None:
 
 
 st.title("Playground")
+ss = st.session_state
+ss.setdefault("pg_owner", uuid.uuid4().hex)
+world_name = str(
+    session.address_widget(
+        st.radio,
+        "World",
+        tuple(WORLDS),
+        key="pg_world",
+        param="pg_world",
+        options=tuple(WORLDS),
+        default="exact",
+        refused=refusal("pg_world", f"not one of {', '.join(WORLDS)}", "exact"),
+        format_func=WORLDS.get,
+        horizontal=True,
+        label_visibility="collapsed",
+    )
+)
+if world_name == "mnist":
+    ss.pg_playing = False  # one live run per session: the exact world's pauses
+    mnist_world.show(ss.pg_owner)
+    st.stop()
+ss.pgm_playing = False
 st.markdown(
     "A binary GAN small enough to know exactly: 4×4 images, the 30 bars-and-stripes patterns as the data, a generator "
     "from 32 latents. The generator's distribution over all 65,536 images is computed, not sampled, so the "
@@ -119,8 +144,6 @@ st.markdown(
     "(docs/playground.md). Step the critic (D) and the generator (G) by hand, or play; the address keeps the "
     f"settings and the updates taken, up to {lv.MAX_G_UPDATES:,} generator updates a run."
 )
-ss = st.session_state
-ss.setdefault("pg_owner", uuid.uuid4().hex)
 ss.setdefault("pg_playing", False)
 slots = data.playground_slots()
 

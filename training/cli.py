@@ -188,7 +188,15 @@ def cmd_app(args: argparse.Namespace) -> int:
     return subprocess.call([sys.executable, "-m", "streamlit", "run", str(app), *args.extra], cwd=app.parent)
 
 
+def cmd_download(args: argparse.Namespace) -> int:
+    from training.data import download
+
+    print(f"MNIST is in {download(args.data_dir)}")
+    return 0
+
+
 COMMANDS = {
+    "download": cmd_download,
     "list": cmd_list,
     "train": cmd_train,
     "classifier": cmd_classifier,

@@ -89,6 +89,11 @@ def build_parser(prog: str = "python -m training") -> argparse.ArgumentParser:
     p = sub.add_parser("list", help="list the registered variants")
     p.add_argument("--json", action="store_true", help="print every variant config as a JSON list")
 
+    p = sub.add_parser("download", help="fetch the four MNIST IDX files (11 MB) into --data-dir, checked by sha256")
+    p.add_argument(
+        "--data-dir", help="folder to fetch the MNIST IDX gzip files into (default: $BINARYGAN_DATA or data/mnist)"
+    )
+
     p = sub.add_parser("train", help="train one variant into a checkpoint folder", parents=[data, smoke, seed, run])
     p.add_argument("name", type=_variant, help="variant name (see `list`)")
     p.add_argument("--out", type=Path, required=True, help="checkpoint folder to write")

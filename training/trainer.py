@@ -96,11 +96,7 @@ def train(cfg: VariantConfig, opts: TrainOptions) -> Path:
     split, data = _load_data(opts, device, cfg.batch_size)  # data: (N, 784) on the device
     steps_per_epoch = len(data) // cfg.batch_size
 
-    torch.manual_seed(opts.seed)
-    G, D = Generator(cfg).to(device), build_discriminator(cfg).to(device)
-    G.train(), D.train()
-    opt_g, opt_d = obj.make_optimizers(cfg, G, D)
-    rng = torch.Generator(device=device).manual_seed(opts.seed)
+    G, D, opt_g, opt_d, rng = start(cfg, opts.seed, device)
 
     start_epoch, wall_time, history = 1, 0.0, []
     if opts.resume:
@@ -127,6 +123,44 @@ def train(cfg: VariantConfig, opts: TrainOptions) -> Path:
         save_state(state_path, G, D, opt_g, opt_d, rng, progress)
     bar.close()
     return out
+
+
+def start(
+    cfg: VariantConfig, seed: int, device: torch.device
+) -> tuple[Generator, Discriminator, torch.optim.Optimizer, torch.optim.Optimizer, torch.Generator]:
+    """A run's networks, optimisers and generator at step 0. The initial weights come from torch's global generator
+    seeded with `seed`, as every shipped checkpoint was made; everything after, from the returned generator."""
+    torch.manual_seed(seed)
+    G, D = Generator(cfg).to(device), build_discriminator(cfg).to(device)
+    G.train(), D.train()
+    opt_g, opt_d = obj.make_optimizers(cfg, G, D)
+    return G, D, opt_g, opt_d, torch.Generator(device=device).manual_seed(seed)
+
+
+def epoch_order(data: torch.Tensor, rng: torch.Generator) -> torch.Tensor:
+    """An epoch's order of the examples, (N,), drawn at the start of the epoch."""
+    return torch.randperm(len(data), device=data.device, generator=rng)
+
+
+def batch_step(
+    cfg: VariantConfig,
+    G: Generator,
+    D: Discriminator,
+    opt_g: torch.optim.Optimizer,
+    opt_d: torch.optim.Optimizer,
+    data: torch.Tensor,
+    order: torch.Tensor,
+    i: int,
+    g_step: int,
+    slope: float,
+    rng: torch.Generator,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Step `i` of an epoch in `order`: its real batch, a fresh latent batch, then train_step; (D loss, G loss).
+    `data` (N, 784) may be float or uint8: 0 and 1 convert exactly, so both give the same step."""
+    batch = cfg.batch_size
+    real = data[order[i * batch : (i + 1) * batch]].to(torch.float32)  # (B, 784)
+    z = torch.randn(batch, cfg.latent_dim, device=data.device, generator=rng)  # (B, latent)
+    return train_step(cfg, G, D, opt_g, opt_d, real, z, slope, cfg.critic_steps(g_step), rng)
 
 
 def _check_can_start(out: Path, state_path: Path, opts: TrainOptions) -> None:
@@ -186,12 +220,10 @@ def _train_epoch(
     batch = cfg.batch_size
     steps = len(data) // batch
     losses = torch.empty(steps, 2, device=data.device)
-    perm = torch.randperm(len(data), device=data.device, generator=rng)
+    order = epoch_order(data, rng)
     for i in range(steps):
         g_step = (epoch - 1) * steps + i
-        real = data[perm[i * batch : (i + 1) * batch]]  # (B, 784)
-        z = torch.randn(batch, cfg.latent_dim, device=data.device, generator=rng)  # (B, latent)
-        losses[i, 0], losses[i, 1] = train_step(cfg, G, D, opt_g, opt_d, real, z, slope, cfg.critic_steps(g_step), rng)
+        losses[i, 0], losses[i, 1] = batch_step(cfg, G, D, opt_g, opt_d, data, order, i, g_step, slope, rng)
         if (i + 1) % SYNC_EVERY == 0 or i + 1 == steps:
             last = losses[i].tolist()  # the only host sync
             if not all(map(math.isfinite, last)):

@@ -137,3 +137,14 @@ def test_full_mnist_matches_the_published_counts(full_mnist):
     assert np.bincount(test.labels).tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
     assert set(np.unique(train.images).tolist()) == {0, 1}
     assert train.sha256 == FILES["train-images"].sha256
+
+
+def test_the_download_command_fetches_once_and_then_finds_the_verified_files(tmp_path, monkeypatch, capsys):
+    from training.cli import main
+
+    mirror = tmp_path / "mirror"
+    monkeypatch.setattr("training.data.FILES", _tiny_mirror(mirror))
+    target = tmp_path / "mnist"
+    download(target, mirrors=(mirror.as_uri() + "/",))
+    assert main(["download", "--data-dir", str(target)]) == 0  # verified files are kept: no mirror is asked
+    assert str(target) in capsys.readouterr().out
