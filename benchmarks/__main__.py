@@ -1,4 +1,6 @@
-"""`python -m benchmarks [--quick] [--json PATH]`: training, sampling and dashboard speed on this machine."""
+"""`python -m benchmarks [--quick] [--json PATH]`: training, sampling, Playground and dashboard speed on this machine.
+
+The Playground's render times under load need a browser and a server: `python -m benchmarks.playground_load`."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from pathlib import Path
 
 import torch
 
-from benchmarks import gated, roofline, sampling, training
+from benchmarks import gated, playground, roofline, sampling, training
 from benchmarks.report import table
 
 
@@ -74,6 +76,13 @@ def main(argv: list[str] | None = None) -> int:
     results["gated"] = gated.run(args.quick)
     print("\nconditional computation: sampling with only the active expert, against the dense generator")
     print(table(results["gated"], gated.COLUMNS))
+
+    results["playground"] = playground.run(args.quick)
+    print("\nthe Playground's exact world, one core")
+    print(playground.format_table(results["playground"]))
+    results["playground_mnist"] = playground.mnist_rows(args.quick)
+    print("\nthe Playground's MNIST world, one core")
+    print(playground.format_mnist_table(results["playground_mnist"]))
 
     if not args.no_dashboard:
         from benchmarks import dashboard

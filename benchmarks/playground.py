@@ -1,4 +1,5 @@
-"""The exact world's speed on one core: training steps per second and the time to the first frame.
+"""The Playground's speed on one core: the exact world's training steps per second and time to the first frame, and
+the MNIST world's generator updates per second.
 
     OMP_NUM_THREADS=1 python -m benchmarks.playground [--quick]
 
@@ -57,6 +58,55 @@ def first_frame(neuron: str, estimator: str) -> tuple[float, float, float]:
     return float(imports), float(cold), float(warm)
 
 
+MNIST_CASES = ("mlp-dbn-wgan-gp", "mlp-sbn-wgan-gp")
+
+
+def mnist_rows(quick: bool = False) -> list[dict]:
+    """[{variant, warmup_steps_per_s, steps_per_s, start_s}] of the MNIST world on the training split, or [] with a
+    note when the data is absent. The warm-up is the reference code's first 25 generator updates, each after 100
+    critic updates; steps_per_s is the updates after it, each after 5."""
+    import torch
+
+    from explorer.playground.mnist import DataError, MnistRun, training_split
+
+    torch.set_num_threads(1)
+    try:
+        split = training_split()
+    except DataError as e:
+        print(f"MNIST world skipped: {e}")
+        return []
+    rows = []
+    for variant in MNIST_CASES:
+        t0 = time.perf_counter()
+        live = MnistRun(variant, 0, split.images, split.sha256)
+        started = time.perf_counter() - t0
+        warmup = live.cfg.warmup_steps
+        t0 = time.perf_counter()
+        live.advance(warmup)
+        warm_rate = warmup / (time.perf_counter() - t0)
+        steps = 20 if quick else 200
+        t0 = time.perf_counter()
+        live.advance(steps)
+        rows.append(
+            {
+                "variant": variant,
+                "start_s": started,
+                "warmup_steps_per_s": warm_rate,
+                "steps_per_s": steps / (time.perf_counter() - t0),
+            }
+        )
+    return rows
+
+
+def format_mnist_table(rows: list[dict]) -> str:
+    lines = [f"{'variant':<18} {'steps/s':>8} {'warm-up steps/s':>16} {'new run s':>10}"]
+    lines += [
+        f"{r['variant']:<18} {r['steps_per_s']:>8.1f} {r['warmup_steps_per_s']:>16.2f} {r['start_s']:>10.2f}"
+        for r in rows
+    ]
+    return "\n".join(lines)
+
+
 def run(quick: bool = False) -> list[dict]:
     """[{neuron, estimator, steps_per_s, import_s, cold_frame_s, first_frame_s}], the last three medians of 3 fresh
     processes (first_frame_s is the second frame of a process, as a page's later visits see it)."""
@@ -98,6 +148,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     print(f"torch threads: 1, CPUs: {os.cpu_count()}, load average: {os.getloadavg()[0]:.1f}")
     print(format_table(run(args.quick)))
+    print("\nthe MNIST world, one core (a new run: the networks built; the split is read once per server)")
+    print(format_mnist_table(mnist_rows(args.quick)))
 
 
 if __name__ == "__main__":

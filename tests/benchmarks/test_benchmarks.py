@@ -6,7 +6,7 @@ from functools import partial
 
 import pytest
 
-from benchmarks import dashboard, gated
+from benchmarks import dashboard, gated, playground
 from benchmarks.flops import forward_flops, iteration_flops
 from tests.helpers import REPO
 from training.networks import Generator, build_discriminator
@@ -87,6 +87,11 @@ def test_quick_benchmark_runs_and_reports_every_section(tmp_path):
     assert all(
         row["page_sample_ms"] > 0 and row["compare_s"] > 0 and row["compare_n"] == 32 for row in r["gradient_lab"]
     )
+    assert [(row["neuron"], row["estimator"]) for row in r["playground"]] == list(playground.CASES)
+    assert all(row["steps_per_s"] > 0 and 0 < row["first_frame_s"] < row["cold_frame_s"] for row in r["playground"])
+    if os.environ.get("BINARYGAN_DATA"):  # the MNIST world needs the data; without it the section is empty
+        assert [row["variant"] for row in r["playground_mnist"]] == list(playground.MNIST_CASES)
+        assert all(row["steps_per_s"] > row["warmup_steps_per_s"] > 0 for row in r["playground_mnist"])
     assert "of roofline" in done.stdout and "warm median ms" in done.stdout
     assert [(row["variant"], row["batch"]) for row in r["gated"]] == [
         ("mlp-dbn-wgan-gp-code", 1),
@@ -95,3 +100,38 @@ def test_quick_benchmark_runs_and_reports_every_section(tmp_path):
         ("mlp-dbn-wgan-gp-code-gated", 1024),
     ]
     assert all(row["network_ms"] > 0 and row["decode_ms"] > 0 for row in r["gated"])
+
+
+@pytest.mark.slow
+def test_the_render_times_under_load_cover_each_page_with_and_without_a_live_run(tmp_path):
+    from tests.browser.conftest import CHROMIUM
+
+    if CHROMIUM is None:
+        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
+    out = tmp_path / "load.json"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.playground_load",
+            "--quick",
+            "--pages",
+            "overview,samples",
+            "--json",
+            str(out),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )  # a process of its own: Playwright's sync API runs one instance per thread, and the browser tests hold one
+    assert done.returncode == 0, done.stderr[-2000:]
+    rows = json.loads(out.read_text())
+    assert [(r["page"], r["live_runs"]) for r in rows] == [
+        ("overview", 0),
+        ("samples", 0),
+        ("overview", 1),
+        ("samples", 1),
+    ]
+    assert all(0 < r["median_s"] <= r["max_s"] for r in rows)
+    assert "1 live (s)" in done.stdout
