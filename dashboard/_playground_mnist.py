@@ -14,6 +14,7 @@ import streamlit as st
 
 from dashboard import _charts as charts
 from dashboard import _data as data
+from dashboard import _replay as replay
 from dashboard import _session as session
 from explorer import analysis, render
 from explorer.playground import mnist
@@ -144,6 +145,8 @@ def show(owner: str) -> None:
                 icon=":material/warning:",
             )
             steps = 0
+        if not replay.may_replay(slots, owner, steps, 0):
+            st.stop()
         start(steps)
     if not ss.pgm_playing:
         slots.release(owner)

@@ -12,6 +12,7 @@ import streamlit as st
 from dashboard import _charts as charts
 from dashboard import _data as data
 from dashboard import _playground_mnist as mnist_world
+from dashboard import _replay as replay
 from dashboard import _session as session
 from explorer import render
 from explorer.playground import live as lv
@@ -23,6 +24,7 @@ from training.rng import MAX_SEED
 
 TICK_S = 1.0  # seconds between frames while playing
 MAX_SPEED = 50  # generator updates per frame
+REPLAY_FREE = 300  # generator updates a link replays outside the live slots: under 10 s of one core, even the oracle's
 DEFAULT_SPEED = 20  # 20 generator updates a second, a fifth of a second of one core for SBN's
 FRAME_BUDGET_S = 0.5  # a frame stops stepping A after this long, so that a slow estimator cannot pile frames up
 NO_B = "none"
@@ -282,7 +284,10 @@ def pause() -> None:
 
 exp = ss.get("pg_exp")
 if exp is None:
-    build(address_log())
+    log = address_log()
+    if not replay.may_replay(slots, ss.pg_owner, lv.updates(log, config_a.n_critic)[0], REPLAY_FREE):
+        st.stop()
+    build(log)
 elif exp["key"] != (config_a, config_b):
     if exp["key"][0] == config_a:  # only B changed: B replays A's updates, so the two stay in step
         build(exp["runs"][0].log, exp["runs"][0])

@@ -62,6 +62,21 @@ def test_a_link_replays_its_updates_and_a_saved_run_loads(world, full_mnist, tmp
     assert any(str(saved.relative_to(tmp_path)) in s for s in texts(at, "success"))
 
 
+def test_a_link_waits_in_line_for_a_live_slot_to_replay(world, full_mnist, texts):
+    from dashboard import _data
+
+    slots = _data.playground_slots()
+    try:
+        slots.acquire("other-1"), slots.acquire("other-2")
+        at = world(full_mnist, f"pgm_variant={VARIANT}&pgm_steps=1")
+        assert not at.exception and any("number 1 in line" in i for i in texts(at, "info"))
+        assert "pgm" not in at.session_state
+    finally:
+        slots.release("other-1"), slots.release("other-2")
+    at.run()
+    assert run_of(at).g_updates == 1
+
+
 @pytest.mark.parametrize(
     ("query", "said"),
     [

@@ -124,6 +124,28 @@ def test_play_takes_a_slot_and_waits_in_line_when_full(playground, texts):
             slots.release(o)
 
 
+def test_a_long_link_replays_only_in_a_live_slot(playground, texts):
+    from dashboard import _data
+
+    slots = _data.playground_slots()
+    long_link = f"{SMALL}&pg_step=301"  # one more generator update than a link replays outside the slots
+    try:
+        slots.acquire("other-1"), slots.acquire("other-2")
+        at = playground(long_link)
+        assert not at.exception and any(
+            "replays 301 generator updates" in i and "number 1 in line" in i for i in texts(at, "info")
+        )
+        assert "pg_exp" not in at.session_state and dict(at.query_params)["pg_step"] == "301"  # the link is kept
+        slots.release("other-1")
+        at.run()  # the waiting fragment's next tick reruns the page the same way
+        assert not at.exception and live_runs(at)[0].g_updates == 301
+        assert not slots.holds(at.session_state["pg_owner"])  # replayed, not playing: the slot is free again
+    finally:
+        slots.release("other-1"), slots.release("other-2")
+    short = playground(f"{SMALL}&pg_step=300")
+    assert live_runs(short)[0].g_updates == 300  # a short link replays at once, whatever the slots
+
+
 def test_the_oracle_verdicts_are_on_the_page(playground):
     from explorer.playground import oracle
 
