@@ -8,7 +8,6 @@ from __future__ import annotations
 import io
 import zipfile
 from pathlib import Path
-from typing import Any
 
 import streamlit as st
 
@@ -25,16 +24,6 @@ TICK_S = 1.0  # seconds between frames while playing
 MAX_SPEED = 50  # generator updates per frame
 FRAME_BUDGET_S = 0.5  # a frame stops training after this long, so a slow warm-up update cannot pile frames up
 SAVED = Path("runs/playground")  # where Save writes, relative to the server's working folder
-
-
-def warn(param: str, why: str, default: Any) -> Any:
-    def say(raw: str) -> None:
-        st.warning(
-            f"Ignored {param}={raw[:20]!r} in the address: {why}; using {session.format_value(default)}.",
-            icon=":material/warning:",
-        )
-
-    return say
 
 
 def no_data(e: mnist.DataError) -> None:
@@ -83,39 +72,31 @@ def show(owner: str) -> None:
                 param="pgm_variant",
                 options=mnist.VARIANTS,
                 default="mlp-sbn-wgan-gp",
-                refused=warn("pgm_variant", "not an MLP variant of the registry", "mlp-sbn-wgan-gp"),
+                refused=session.refusal("pgm_variant", "not an MLP variant of the registry", "mlp-sbn-wgan-gp"),
                 help="Its config, as the registry has it: neuron, estimator, objective, recipe.",
             )
         )
-        seed = int(
-            session.address_widget(
-                c2.number_input,
-                "Seed",
-                0,
-                MAX_SEED,
-                key="pgm_seed",
-                param="pgm_seed",
-                options=range(MAX_SEED + 1),
-                default=0,
-                cast=int,
-                refused=warn("pgm_seed", f"a seed is an integer in [0, {MAX_SEED}]", 0),
-                help="The training seed: initial weights, data order, latents and neuron noise.",
-            )
+        seed = session.int_input(
+            c2,
+            "Seed",
+            0,
+            MAX_SEED,
+            key="pgm_seed",
+            param="pgm_seed",
+            default=0,
+            what="a seed",
+            help="The training seed: initial weights, data order, latents and neuron noise.",
         )
-        speed = int(
-            session.address_widget(
-                c3.number_input,
-                "Speed",
-                1,
-                MAX_SPEED,
-                key="pgm_speed",
-                param="pgm_speed",
-                options=range(1, MAX_SPEED + 1),
-                default=10,
-                cast=int,
-                refused=warn("pgm_speed", f"the speed is an integer in [1, {MAX_SPEED}]", 10),
-                help="Generator updates per frame while playing (a frame a second), fewer during the warm-up.",
-            )
+        speed = session.int_input(
+            c3,
+            "Speed",
+            1,
+            MAX_SPEED,
+            key="pgm_speed",
+            param="pgm_speed",
+            default=10,
+            what="the speed",
+            help="Generator updates per frame while playing (a frame a second), fewer during the warm-up.",
         )
 
     def pause() -> None:

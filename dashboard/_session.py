@@ -125,6 +125,40 @@ def address_widget(
     return value
 
 
+def refusal(param: str, why: str, default: Any) -> Callable[[str], None]:
+    """The warning for an address value `param` that was refused: what it got, `why`, and the default used."""
+
+    def say(raw: str) -> None:
+        st.warning(
+            f"Ignored {param}={raw[:20]!r} in the address: {why}; using {format_value(default)}.",
+            icon=":material/warning:",
+        )
+
+    return say
+
+
+def int_input(
+    container: Any, label: str, lo: int, hi: int, *, key: str, param: str, default: int, what: str, help: str
+) -> int:
+    """An integer box over [lo, hi] bound to ?param=; an address value outside it is refused with a warning that
+    names `what` it is (a seed, the speed)."""
+    return int(
+        address_widget(
+            container.number_input,
+            label,
+            lo,
+            hi,
+            key=key,
+            param=param,
+            options=range(lo, hi + 1),
+            default=default,
+            cast=int,
+            refused=refusal(param, f"{what} is an integer in [{lo}, {hi}]", default),
+            help=help,
+        )
+    )
+
+
 def path_seed_input(container: Any, label: str, *, key: str, param: str, default: int, help: str) -> int:
     """A seed box of its own (a path's start or end), in the address under `param`, over the project's seed range."""
     return address_widget(

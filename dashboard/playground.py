@@ -61,16 +61,6 @@ B_DEFAULTS = {"initial_slope": 2.0, "slope_annealing_rate": 1.1, "lr_g": 1e-3, "
 CHOICES = {"neuron": ("pg_neuron", NEURONS), "objective": ("pg_obj", OBJECTIVES)}
 
 
-def refusal(param: str, why: str, default: Any) -> Any:
-    def say(raw: str) -> None:
-        st.warning(
-            f"Ignored {param}={raw[:20]!r} in the address: {why}; using {session.format_value(default)}.",
-            icon=":material/warning:",
-        )
-
-    return say
-
-
 def number(container: Any, field: str, key: str, param: str | None = None, default: float | None = None) -> float:
     address, label, lo, hi, default_a, step, fmt, help_text = NUMBERS[field]
     default = default_a if default is None else default
@@ -86,7 +76,7 @@ def number(container: Any, field: str, key: str, param: str | None = None, defau
             options=Interval(lo, hi),
             default=default,
             cast=float,
-            refused=refusal(param, f"the {label.lower()} is a number in [{lo:g}, {hi:g}]", default),
+            refused=session.refusal(param, f"the {label.lower()} is a number in [{lo:g}, {hi:g}]", default),
             step=step,
             format=fmt,
             help=help_text,
@@ -107,7 +97,7 @@ def choice(container: Any, label: str, options: tuple[str, ...], key: str, param
             options=options,
             default=default,
             fallback=default,
-            refused=refusal(param, f"not one of {', '.join(options)}", default),
+            refused=session.refusal(param, f"not one of {', '.join(options)}", default),
             **kw,
         )
     )
@@ -129,7 +119,7 @@ world_name = str(
         param="pg_world",
         options=tuple(WORLDS),
         default="exact",
-        refused=refusal("pg_world", f"not one of {', '.join(WORLDS)}", "exact"),
+        refused=session.refusal("pg_world", f"not one of {', '.join(WORLDS)}", "exact"),
         format_func=WORLDS.get,
         horizontal=True,
         label_visibility="collapsed",
@@ -164,37 +154,29 @@ with st.container(border=True):
         help="How the generator's gradient passes the neuron; 'oracle' is the exact gradient (SBN only).",
     )
     objective = choice(c3, "Objective", OBJECTIVES, "pg_obj", "pg_obj", "wgan-gp")
-    seed = int(
-        session.address_widget(
-            c4.number_input,
-            "Seed",
-            0,
-            MAX_SEED,
-            key="pg_seed",
-            param="pg_seed",
-            options=range(MAX_SEED + 1),
-            default=0,
-            cast=int,
-            refused=refusal("pg_seed", f"a seed is an integer in [0, {MAX_SEED}]", 0),
-            help="Weights, real batches and neuron noise all come from it: one seed, one trajectory.",
-        )
+    seed = session.int_input(
+        c4,
+        "Seed",
+        0,
+        MAX_SEED,
+        key="pg_seed",
+        param="pg_seed",
+        default=0,
+        what="a seed",
+        help="Weights, real batches and neuron noise all come from it: one seed, one trajectory.",
     )
     d1, d2, d3, d4, d5 = st.columns(5)
     numbers = {field: number(col, field, f"pg_{field}") for col, field in zip((d1, d2, d3, d4), NUMBERS, strict=True)}
-    speed = int(
-        session.address_widget(
-            d5.number_input,
-            "Speed",
-            1,
-            MAX_SPEED,
-            key="pg_speed",
-            param="pg_speed",
-            options=range(1, MAX_SPEED + 1),
-            default=DEFAULT_SPEED,
-            cast=int,
-            refused=refusal("pg_speed", f"the speed is an integer in [1, {MAX_SPEED}]", DEFAULT_SPEED),
-            help="Generator updates per frame while playing (a frame a second).",
-        )
+    speed = session.int_input(
+        d5,
+        "Speed",
+        1,
+        MAX_SPEED,
+        key="pg_speed",
+        param="pg_speed",
+        default=DEFAULT_SPEED,
+        what="the speed",
+        help="Generator updates per frame while playing (a frame a second).",
     )
     b1, b2 = st.columns([1, 3])
     b_field = choice(

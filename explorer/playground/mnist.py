@@ -61,12 +61,16 @@ class MnistRun:
         self.order = torch.empty(0, dtype=torch.long)
         self.d_loss: list[float] = []  # D's last loss of each generator update
         self.g_loss: list[float] = []
-        self.seconds = 0.0  # training time, not drawing
+        self.elapsed: list[float] = []  # training seconds (not drawing) up to the end of each generator update
         self.view_latents = make_latents(SAMPLES, self.seed)
 
     @property
     def g_updates(self) -> int:
         return len(self.g_loss)
+
+    @property
+    def seconds(self) -> float:
+        return self.elapsed[-1] if self.elapsed else 0.0
 
     @property
     def at_cap(self) -> bool:
@@ -94,7 +98,7 @@ class MnistRun:
             self.cfg, self.G, self.D, self.opt_g, self.opt_d, self.data, self.order, i, self.g_updates, self.slope,
             self.rng,
         )  # fmt: skip
-        self.seconds += time.perf_counter() - t0
+        self.elapsed.append(self.seconds + time.perf_counter() - t0)
         self.d_loss.append(float(d))
         self.g_loss.append(float(g))
         return (
@@ -118,13 +122,14 @@ class MnistRun:
         over the updates taken so far)."""
         records = []
         for start in range(0, self.g_updates, self.steps_per_epoch):
-            d, g = self.d_loss[start : start + self.steps_per_epoch], self.g_loss[start : start + self.steps_per_epoch]
+            end = min(start + self.steps_per_epoch, self.g_updates)
+            d, g = self.d_loss[start:end], self.g_loss[start:end]
             epoch = start // self.steps_per_epoch + 1
             records.append(
                 {
                     "epoch": epoch,
                     "slope": self.cfg.slope_at(epoch),
-                    "wall_time_s": round(self.seconds, 3),
+                    "wall_time_s": round(self.elapsed[end - 1], 3),  # at the epoch's end, as the trainer records it
                     "d_loss": sum(d) / len(d),
                     "g_loss": sum(g) / len(g),
                 }
